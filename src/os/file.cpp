@@ -1,0 +1,122 @@
+#include "os/file.hpp"
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <set>
+#include <utility>
+
+#include "common/error.hpp"
+#include "common/ids.hpp"
+
+namespace berth::os {
+
+Fd open_file(const std::string& path, int flags, mode_t mode) {
+  int fd;
+  do {
+    fd = ::open(path.c_str(), flags | O_CLOEXEC, mode);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) fail_errno(errno, "opening \"" + path + "\"");
+  return Fd(fd);
+}
+
+std::string read_file(const std::string& path) {
+  Fd fd = open_file(path, O_RDONLY);
+  std::string data;
+  char buffer[65536];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail_errno(errno, "reading \"" + path + "\"");
+    }
+    if (n == 0) break;
+    data.append(buffer, static_cast<std::size_t>(n));
+  }
+  return data;
+}
+
+std::optional<std::string> read_file_if_exists(const std::string& path) {
+  try {
+    return read_file(path);
+  } catch (const Error& e) {
+    if (e.sys_errno() == ENOENT) return std::nullopt;
+    throw;
+  }
+}
+
+void write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail_errno(errno, "writing");
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+void write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
+  std::string tmp = path + ".tmp-" + random_id().substr(0, 8);
+  {
+    Fd fd = open_file(tmp, O_WRONLY | O_CREAT | O_EXCL, mode);
+    try {
+      write_all(fd.get(), data);
+      if (::fchmod(fd.get(), mode) != 0) fail_errno(errno, "chmod \"" + tmp + "\"");
+      if (::fsync(fd.get()) != 0) fail_errno(errno, "fsync \"" + tmp + "\"");
+    } catch (...) {
+      ::unlink(tmp.c_str());
+      throw;
+    }
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    fail_errno(err, "renaming \"" + tmp + "\" to \"" + path + "\"");
+  }
+}
+
+void make_dirs(const std::string& path, mode_t mode) {
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec) fail_errno(ec.value(), "creating directory \"" + path + "\"");
+}
+
+void remove_all(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
+  if (ec && ec.value() != ENOENT) fail_errno(ec.value(), "removing \"" + path + "\"");
+}
+
+bool path_exists(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+namespace {
+thread_local std::int64_t g_tree_total = 0;
+thread_local std::set<std::pair<dev_t, ino_t>>* g_tree_seen = nullptr;
+
+int add_size(const char*, const struct stat* st, int type, struct FTW*) {
+  if (type == FTW_F && S_ISREG(st->st_mode)) {
+    if (st->st_nlink > 1 && !g_tree_seen->insert({st->st_dev, st->st_ino}).second) return 0;
+    g_tree_total += st->st_size;
+  }
+  return 0;
+}
+}  // namespace
+
+std::int64_t tree_size(const std::string& path) {
+  std::set<std::pair<dev_t, ino_t>> seen;
+  g_tree_seen = &seen;
+  g_tree_total = 0;
+  ::nftw(path.c_str(), add_size, 64, FTW_PHYS | FTW_MOUNT);
+  g_tree_seen = nullptr;
+  return g_tree_total;
+}
+
+}  // namespace berth::os

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "os/fd.hpp"
+
+namespace berth::os {
+
+// Reads a whole file. Throws Error (kNotFound when it does not exist).
+std::string read_file(const std::string& path);
+
+// Reads a whole file, or returns nullopt when it does not exist.
+std::optional<std::string> read_file_if_exists(const std::string& path);
+
+// Writes data to path atomically: a temporary file in the same directory,
+// fsync, rename over path. The file gets the given mode.
+void write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+
+// Creates a directory and its parents (like mkdir -p); existing ones are fine.
+void make_dirs(const std::string& path, mode_t mode = 0755);
+
+// Removes a file or a directory tree; a missing path is not an error. Mount
+// points inside the tree are not crossed (their removal fails with EBUSY).
+void remove_all(const std::string& path);
+
+bool path_exists(const std::string& path);
+
+// Opens with O_CLOEXEC added; throws Error naming the path on failure.
+Fd open_file(const std::string& path, int flags, mode_t mode = 0644);
+
+// Writes all of data to fd, retrying on EINTR and short writes.
+void write_all(int fd, std::string_view data);
+
+// Returns the total size in bytes of regular files under path (st_size,
+// hardlinks counted once).
+std::int64_t tree_size(const std::string& path);
+
+}  // namespace berth::os
