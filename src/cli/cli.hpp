@@ -1,0 +1,62 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "engine/engine.hpp"
+
+namespace berth::cli {
+
+// Options that apply to every command.
+struct GlobalOptions {
+  std::string root;
+  std::string run_root;
+  std::string runtime;
+  std::string log_level = "warn";
+};
+
+// State shared by the command files: the global options, the engine (made
+// on first use) and the action the parsed command runs.
+class Cli {
+ public:
+  GlobalOptions global;
+  // Runs the chosen command; returns the process exit code.
+  std::function<int()> action;
+
+  engine::Engine& engine();
+
+ private:
+  std::unique_ptr<engine::Engine> engine_;
+};
+
+// Registration functions, one per command file. Each adds its subcommand(s)
+// to parent and sets cli.action when chosen.
+void add_pull(CLI::App& parent, Cli& cli);
+void add_images(CLI::App& parent, Cli& cli, const std::string& name);
+void add_rmi(CLI::App& parent, Cli& cli, const std::string& name);
+void add_inspect(CLI::App& parent, Cli& cli, const std::string& name, const std::string& kind);
+void add_run(CLI::App& parent, Cli& cli);
+void add_create(CLI::App& parent, Cli& cli);
+void add_start(CLI::App& parent, Cli& cli);
+void add_ps(CLI::App& parent, Cli& cli, const std::string& name);
+void add_logs(CLI::App& parent, Cli& cli);
+void add_top(CLI::App& parent, Cli& cli);
+void add_stop(CLI::App& parent, Cli& cli);
+void add_kill(CLI::App& parent, Cli& cli);
+void add_rm(CLI::App& parent, Cli& cli, const std::string& name);
+void add_wait(CLI::App& parent, Cli& cli);
+void add_image_exists(CLI::App& parent, Cli& cli);
+void add_container_cleanup(CLI::App& parent, Cli& cli);
+
+// Maps an error to Podman's exit code for engine errors: 125, or 126/127
+// when the container's command cannot run or does not exist.
+int exit_code_for(const std::exception& error);
+
+// Prints "Error: message" to stderr.
+void print_error(const std::exception& error);
+
+}  // namespace berth::cli

@@ -1,0 +1,198 @@
+// images, rmi, image exists and inspect.
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+#include "cli/cli.hpp"
+#include "cli/template.hpp"
+#include "common/error.hpp"
+#include "common/time.hpp"
+#include "format/table.hpp"
+
+namespace berth::cli {
+
+namespace {
+
+// Splits "registry/repository:tag" into repository and tag.
+std::pair<std::string, std::string> split_name(const std::string& name) {
+  auto slash = name.rfind('/');
+  auto colon = name.rfind(':');
+  if (colon == std::string::npos || (slash != std::string::npos && colon < slash)) {
+    return {name, "<none>"};
+  }
+  return {name.substr(0, colon), name.substr(colon + 1)};
+}
+
+std::string created_ago(std::int64_t created_ns) {
+  if (created_ns == 0) return "N/A";
+  return human_duration(now_ns() - created_ns) + " ago";
+}
+
+}  // namespace
+
+void add_images(CLI::App& parent, Cli& cli, const std::string& name) {
+  struct Options {
+    bool all = false;
+    bool quiet = false;
+    bool no_trunc = false;
+    bool digests = false;
+    std::string format;
+  };
+  auto options = std::make_shared<Options>();
+  auto* cmd = parent.add_subcommand(name, "List images in local storage");
+  cmd->add_flag("-a,--all", options->all, "Show all images, intermediate ones too");
+  cmd->add_flag("-q,--quiet", options->quiet, "Print only image IDs");
+  cmd->add_flag("--no-trunc", options->no_trunc, "Do not truncate the image ID");
+  cmd->add_flag("--digests", options->digests, "Show digests");
+  cmd->add_option("--format", options->format, "Format output with a Go template or json");
+  cmd->callback([&cli, options] {
+    cli.action = [&cli, options] {
+      auto images = cli.engine().list_images();
+      if (options->quiet) {
+        std::set<std::string> seen;
+        for (const auto& image : images) {
+          if (!seen.insert(image.id).second) continue;
+          std::printf("%s\n", options->no_trunc ? ("sha256:" + image.id).c_str()
+                                                : image.id.substr(0, 12).c_str());
+        }
+        return 0;
+      }
+      std::vector<std::vector<std::string>> rows;
+      std::vector<std::string> header = {"REPOSITORY", "TAG"};
+      if (options->digests) header.push_back("DIGEST");
+      header.insert(header.end(), {"IMAGE ID", "CREATED", "SIZE"});
+      rows.push_back(header);
+      for (const auto& image : images) {
+        std::vector<std::pair<std::string, std::string>> names;
+        for (const auto& n : image.names) names.push_back(split_name(n));
+        if (names.empty()) {
+          std::string repository = "<none>";
+          if (!image.repo_digests.empty()) {
+            repository = image.repo_digests.front().substr(0, image.repo_digests.front().find('@'));
+          }
+          names.push_back({repository, "<none>"});
+        }
+        for (const auto& [repository, tag] : names) {
+          std::vector<std::string> row = {repository, tag};
+          if (options->digests) row.push_back(image.digest);
+          row.push_back(options->no_trunc ? "sha256:" + image.id : image.id.substr(0, 12));
+          row.push_back(created_ago(image.created_ns));
+          row.push_back(format::human_size(static_cast<double>(image.size)));
+          rows.push_back(row);
+        }
+      }
+      std::fputs(format::render_table(rows).c_str(), stdout);
+      return 0;
+    };
+  });
+}
+
+void add_rmi(CLI::App& parent, Cli& cli, const std::string& name) {
+  struct Options {
+    std::vector<std::string> images;
+    bool force = false;
+    bool all = false;
+  };
+  auto options = std::make_shared<Options>();
+  auto* cmd = parent.add_subcommand(name, "Remove images from local storage");
+  cmd->add_option("images", options->images, "Images to remove");
+  cmd->add_flag("-f,--force", options->force, "Remove containers that use the image too");
+  cmd->add_flag("-a,--all", options->all, "Remove all images");
+  cmd->callback([&cli, options] {
+    cli.action = [&cli, options] {
+      auto& engine = cli.engine();
+      std::vector<std::string> targets = options->images;
+      if (options->all) {
+        for (const auto& image : engine.list_images()) targets.push_back(image.id);
+      }
+      if (targets.empty()) {
+        fail(ErrorCode::kInvalidArgument, "image name or ID must be specified");
+      }
+      // Podman: 1 when an image was not found, 2 when one is in use.
+      int exit_code = 0;
+      for (const auto& target : targets) {
+        try {
+          auto report = engine.remove_image(target, options->force);
+          for (const auto& u : report.untagged) std::printf("Untagged: %s\n", u.c_str());
+          for (const auto& d : report.deleted) std::printf("Deleted: %s\n", d.c_str());
+        } catch (const Error& e) {
+          print_error(e);
+          int code = e.code() == ErrorCode::kNotFound  ? 1
+                     : e.code() == ErrorCode::kConflict ? 2
+                                                        : 125;
+          exit_code = exit_code == 0 ? code : exit_code;
+        }
+      }
+      return exit_code;
+    };
+  });
+}
+
+void add_image_exists(CLI::App& parent, Cli& cli) {
+  auto image = std::make_shared<std::string>();
+  auto* cmd = parent.add_subcommand("exists", "Check whether an image is in local storage");
+  cmd->add_option("image", *image, "Image name or ID")->required();
+  cmd->callback([&cli, image] {
+    cli.action = [&cli, image] { return cli.engine().image_exists(*image) ? 0 : 1; };
+  });
+}
+
+void add_inspect(CLI::App& parent, Cli& cli, const std::string& name, const std::string& kind) {
+  struct Options {
+    std::vector<std::string> names;
+    std::string format;
+    std::string type;
+    bool latest = false;
+  };
+  auto options = std::make_shared<Options>();
+  options->type = kind;
+  auto* cmd = parent.add_subcommand(name, "Display the configuration of containers or images");
+  cmd->add_option("names", options->names, "Containers or images");
+  cmd->add_option("-f,--format", options->format, "Format output with a Go template or json");
+  if (kind.empty()) {
+    cmd->add_option("-t,--type", options->type, "Kind of object: container, image or all");
+  }
+  if (kind != "image") cmd->add_flag("-l,--latest", options->latest, "Act on the latest container");
+  cmd->callback([&cli, options] {
+    cli.action = [&cli, options] {
+      auto& engine = cli.engine();
+      std::vector<std::string> names = options->names;
+      if (options->latest) names.push_back(engine.latest_container());
+      if (names.empty()) fail(ErrorCode::kInvalidArgument, "no names or IDs to inspect given");
+      std::string type = options->type.empty() ? "all" : options->type;
+      nlohmann::json results = nlohmann::json::array();
+      int exit_code = 0;
+      for (const auto& n : names) {
+        try {
+          if (type == "container") {
+            results.push_back(engine.inspect_container(n));
+          } else if (type == "image") {
+            results.push_back(engine.inspect_image(n));
+          } else {
+            try {
+              results.push_back(engine.inspect_container(n));
+            } catch (const Error& e) {
+              if (e.code() != ErrorCode::kNotFound) throw;
+              if (!engine.image_exists(n)) {
+                fail(ErrorCode::kNotFound, "no such object: \"{}\"", n);
+              }
+              results.push_back(engine.inspect_image(n));
+            }
+          }
+        } catch (const Error& e) {
+          print_error(e);
+          exit_code = 125;
+        }
+      }
+      if (options->format.empty() || options->format == "json") {
+        std::printf("%s\n", results.dump(4).c_str());
+      } else {
+        for (const auto& r : results) std::printf("%s\n", render_template(options->format, r).c_str());
+      }
+      return exit_code;
+    };
+  });
+}
+
+}  // namespace berth::cli

@@ -1,0 +1,100 @@
+#include <cstdio>
+
+#include "cli/cli.hpp"
+#include "cli/progress.hpp"
+#include "common/error.hpp"
+
+namespace berth::cli {
+
+namespace {
+std::string short_hex(const std::string& digest) {
+  auto colon = digest.find(':');
+  return digest.substr(colon == std::string::npos ? 0 : colon + 1, 12);
+}
+}  // namespace
+
+void StderrPullProgress::trying(const std::string& reference) {
+  if (quiet_) return;
+  std::fprintf(stderr, "Trying to pull %s...\n", reference.c_str());
+}
+
+void StderrPullProgress::copying_blob(const std::string& digest, bool already_exists) {
+  if (quiet_) return;
+  if (!signatures_printed_) {
+    std::fprintf(stderr, "Getting image source signatures\n");
+    signatures_printed_ = true;
+  }
+  std::fprintf(stderr, "Copying blob %s %s\n", short_hex(digest).c_str(),
+               already_exists ? "skipped: already exists" : "done");
+}
+
+void StderrPullProgress::copying_config(const std::string& digest) {
+  if (quiet_) return;
+  if (!signatures_printed_) {
+    std::fprintf(stderr, "Getting image source signatures\n");
+    signatures_printed_ = true;
+  }
+  std::fprintf(stderr, "Copying config %s done\n", short_hex(digest).c_str());
+}
+
+void StderrPullProgress::writing_manifest() {
+  if (quiet_) return;
+  std::fprintf(stderr, "Writing manifest to image destination\n");
+}
+
+void add_registry_flags(CLI::App& app, engine::PullRequest& request, std::string& creds,
+                        std::string& tls_verify) {
+  app.add_option("--creds", creds, "Registry credentials as USERNAME[:PASSWORD]");
+  app.add_option("--tls-verify", tls_verify,
+                 "Require HTTPS and verify certificates (true or false)")
+      ->expected(0, 1)
+      ->default_str("true");
+  app.add_option("--cert-dir", request.cert_dir,
+                 "Directory with certificates (*.crt) for the registry");
+  app.add_option("--platform", request.platform, "Platform to pick from a multi-arch image");
+}
+
+void apply_registry_flags(engine::PullRequest& request, const std::string& creds,
+                          const std::string& tls_verify) {
+  if (!creds.empty()) {
+    auto colon = creds.find(':');
+    request.username = creds.substr(0, colon);
+    if (request.username->empty()) {
+      fail(ErrorCode::kInvalidArgument, "invalid --creds: the user name is empty");
+    }
+    request.password = colon == std::string::npos ? "" : creds.substr(colon + 1);
+  }
+  if (tls_verify == "true" || tls_verify == "1") {
+    request.tls_verify = true;
+  } else if (tls_verify == "false" || tls_verify == "0") {
+    request.tls_verify = false;
+  } else if (!tls_verify.empty()) {
+    fail(ErrorCode::kInvalidArgument, "invalid --tls-verify value \"{}\": use true or false",
+         tls_verify);
+  }
+}
+
+void add_pull(CLI::App& parent, Cli& cli) {
+  struct Options {
+    engine::PullRequest request;
+    std::string creds;
+    std::string tls_verify;
+    bool quiet = false;
+  };
+  auto options = std::make_shared<Options>();
+  auto* cmd = parent.add_subcommand("pull", "Pull an image from a registry");
+  cmd->add_option("image", options->request.reference, "Image reference")->required();
+  cmd->add_flag("-q,--quiet", options->quiet, "Print only the image ID");
+  add_registry_flags(*cmd, options->request, options->creds, options->tls_verify);
+  cmd->callback([&cli, options] {
+    cli.action = [&cli, options] {
+      apply_registry_flags(options->request, options->creds, options->tls_verify);
+      StderrPullProgress progress(options->quiet);
+      std::string id = cli.engine().pull(options->request, progress);
+      std::printf("%s\n", id.c_str());
+      return 0;
+    };
+  });
+}
+
+}  // namespace berth::cli

@@ -1,0 +1,202 @@
+// run, create and start.
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "cli/cli.hpp"
+#include "cli/progress.hpp"
+#include "common/error.hpp"
+#include "container/attach.hpp"
+#include "os/fd.hpp"
+
+namespace berth::cli {
+
+namespace {
+
+struct CreateOptions {
+  engine::CreateRequest request;
+  std::string creds;
+  std::string tls_verify;
+  std::string entrypoint;
+  bool entrypoint_set = false;
+  std::string workdir;
+  std::string user;
+  std::string stop_signal;
+  int stop_timeout = -1;
+  bool detach = false;
+  bool quiet = false;
+};
+
+void add_create_flags(CLI::App& cmd, CreateOptions& o) {
+  auto& r = o.request;
+  // -h is --hostname here, as in Podman.
+  cmd.set_help_flag("--help", "Print this help message and exit");
+  cmd.add_flag("-t,--tty", r.tty, "Allocate a pseudo-TTY");
+  cmd.add_flag("-i,--interactive", r.interactive, "Keep stdin open");
+  cmd.add_flag("--rm", r.remove, "Remove the container when it exits");
+  cmd.add_option("--name", r.name, "Name of the container");
+  cmd.add_option("-e,--env", r.env, "Set an environment variable (KEY=VALUE or KEY)")
+      ->allow_extra_args(false);
+  cmd.add_option("--env-file", r.env_files, "Read environment variables from a file")
+      ->allow_extra_args(false);
+  cmd.add_option("-w,--workdir", o.workdir, "Working directory inside the container");
+  cmd.add_option("-u,--user", o.user, "User (name or UID[:GID]) to run the command as");
+  cmd.add_option("--entrypoint", o.entrypoint, "Override the image's entrypoint");
+  cmd.add_option("-p,--publish", r.publish, "Publish a port: [IP:][HOST-PORT:]CONTAINER-PORT[/PROTO]")
+      ->allow_extra_args(false);
+  cmd.add_option("-v,--volume", r.volumes, "Bind mount: HOST-DIR:CONTAINER-DIR[:ro]")
+      ->allow_extra_args(false);
+  cmd.add_option("--network,--net", r.network, "Network mode: bridge, host or none");
+  cmd.add_option("-h,--hostname", r.hostname, "Container host name");
+  cmd.add_option("--pull", r.pull_policy, "Pull policy: missing, always, never or newer");
+  cmd.add_option("--stop-signal", o.stop_signal, "Signal that stops the container");
+  cmd.add_option("--stop-timeout", o.stop_timeout, "Seconds to wait before killing it on stop");
+  cmd.add_flag("-q,--quiet", o.quiet, "Suppress pull progress");
+  add_registry_flags(cmd, r.pull, o.creds, o.tls_verify);
+  // Everything from the image name on belongs to the container's command.
+  cmd.prefix_command();
+  cmd.allow_extras();
+  cmd.fallthrough(false);
+}
+
+void finish_request(CreateOptions& o, const std::vector<std::string>& rest, const char* verb) {
+  if (rest.empty()) {
+    fail(ErrorCode::kInvalidArgument, "\"berth {}\" requires an image: berth {} [options] IMAGE "
+         "[COMMAND [ARG...]]", verb, verb);
+  }
+  auto& r = o.request;
+  r.image = rest.front();
+  if (!r.image.empty() && r.image.front() == '-') {
+    fail(ErrorCode::kInvalidArgument, "unknown flag \"{}\" for \"berth {}\"", r.image, verb);
+  }
+  r.command.assign(rest.begin() + 1, rest.end());
+  if (o.entrypoint_set) r.entrypoint = o.entrypoint;
+  if (!o.workdir.empty()) r.working_dir = o.workdir;
+  if (!o.user.empty()) r.user = o.user;
+  if (!o.stop_signal.empty()) r.stop_signal = o.stop_signal;
+  if (o.stop_timeout >= 0) r.stop_timeout = o.stop_timeout;
+  apply_registry_flags(r.pull, o.creds, o.tls_verify);
+}
+
+// Runs a container in the foreground: the monitor gets one end of a
+// socketpair before the container starts, so no output is lost.
+int run_attached(engine::Engine& engine, const std::string& id, bool interactive, bool tty) {
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+    fail_errno(errno, "creating the attach socket pair");
+  }
+  os::Fd ours(pair[0]), theirs(pair[1]);
+  engine.start(id, theirs.get());
+  theirs.reset();
+  std::optional<container::RawTerminal> raw;
+  if (tty && interactive) raw.emplace(STDIN_FILENO);
+  auto code = container::attach_stream(ours.get(), interactive ? STDIN_FILENO : -1,
+                                       STDOUT_FILENO, STDERR_FILENO);
+  raw.reset();
+  if (code) return *code;
+  return engine.wait(id);
+}
+
+}  // namespace
+
+void add_run(CLI::App& parent, Cli& cli) {
+  auto o = std::make_shared<CreateOptions>();
+  auto* cmd = parent.add_subcommand("run", "Run a command in a new container");
+  add_create_flags(*cmd, *o);
+  cmd->add_flag("-d,--detach", o->detach, "Run in the background and print the container ID");
+  auto* entrypoint = cmd->get_option("--entrypoint");
+  cmd->callback([&cli, o, cmd, entrypoint] {
+    o->entrypoint_set = entrypoint->count() > 0;
+    auto rest = cmd->remaining();
+    cli.action = [&cli, o, rest] {
+      finish_request(*o, rest, "run");
+      StderrPullProgress progress(o->quiet);
+      auto& engine = cli.engine();
+      std::string id = engine.create(o->request, progress);
+      if (o->detach) {
+        try {
+          engine.start(id, -1);
+        } catch (...) {
+          if (o->request.remove) engine.remove(id, true);
+          throw;
+        }
+        std::printf("%s\n", id.c_str());
+        return 0;
+      }
+      try {
+        return run_attached(engine, id, o->request.interactive, o->request.tty);
+      } catch (...) {
+        if (o->request.remove) {
+          try {
+            engine.remove(id, true);
+          } catch (const Error&) {
+          }
+        }
+        throw;
+      }
+    };
+  });
+}
+
+void add_create(CLI::App& parent, Cli& cli) {
+  auto o = std::make_shared<CreateOptions>();
+  auto* cmd = parent.add_subcommand("create", "Create a container without starting it");
+  add_create_flags(*cmd, *o);
+  auto* entrypoint = cmd->get_option("--entrypoint");
+  cmd->callback([&cli, o, cmd, entrypoint] {
+    o->entrypoint_set = entrypoint->count() > 0;
+    auto rest = cmd->remaining();
+    cli.action = [&cli, o, rest] {
+      finish_request(*o, rest, "create");
+      StderrPullProgress progress(o->quiet);
+      std::printf("%s\n", cli.engine().create(o->request, progress).c_str());
+      return 0;
+    };
+  });
+}
+
+void add_start(CLI::App& parent, Cli& cli) {
+  struct Options {
+    std::vector<std::string> names;
+    bool attach = false;
+    bool interactive = false;
+    bool latest = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = parent.add_subcommand("start", "Start one or more containers");
+  cmd->add_option("containers", o->names, "Containers to start");
+  cmd->add_flag("-a,--attach", o->attach, "Attach to the container's output");
+  cmd->add_flag("-i,--interactive", o->interactive, "Keep stdin open when attached");
+  cmd->add_flag("-l,--latest", o->latest, "Act on the latest container");
+  cmd->callback([&cli, o] {
+    cli.action = [&cli, o] {
+      auto& engine = cli.engine();
+      auto names = o->names;
+      if (o->latest) names.push_back(engine.latest_container());
+      if (names.empty()) fail(ErrorCode::kInvalidArgument, "no containers to start given");
+      if (o->attach) {
+        if (names.size() != 1) {
+          fail(ErrorCode::kInvalidArgument, "you cannot start and attach multiple containers at once");
+        }
+        auto summary = engine.inspect_container(names.front());
+        return run_attached(engine, engine.container_id(names.front()), o->interactive,
+                            summary["Config"]["Tty"].get<bool>());
+      }
+      int exit_code = 0;
+      for (const auto& name : names) {
+        try {
+          engine.start(name, -1);
+          std::printf("%s\n", name.c_str());
+        } catch (const std::exception& e) {
+          print_error(e);
+          exit_code = exit_code_for(e);
+        }
+      }
+      return exit_code;
+    };
+  });
+}
+
+}  // namespace berth::cli

@@ -1,0 +1,84 @@
+#include "cli/template.hpp"
+
+#include "common/error.hpp"
+
+namespace berth::cli {
+
+namespace {
+
+std::string trim(std::string s) {
+  s.erase(0, s.find_first_not_of(" \t"));
+  s.erase(s.find_last_not_of(" \t") + 1);
+  return s;
+}
+
+const nlohmann::json* lookup(const nlohmann::json& value, const std::string& path,
+                             const std::string& text) {
+  if (path == ".") return &value;
+  if (path.empty() || path.front() != '.') {
+    fail(ErrorCode::kInvalidArgument, "invalid format \"{}\": unsupported action \"{}\"", text,
+         path);
+  }
+  const nlohmann::json* current = &value;
+  std::size_t pos = 1;
+  while (pos <= path.size()) {
+    auto dot = path.find('.', pos);
+    std::string key = path.substr(pos, dot - pos);
+    if (!current->is_object() || !current->contains(key)) {
+      fail(ErrorCode::kInvalidArgument,
+           "invalid format \"{}\": can't evaluate field {} in the output", text, key);
+    }
+    current = &(*current)[key];
+    if (dot == std::string::npos) break;
+    pos = dot + 1;
+  }
+  return current;
+}
+
+}  // namespace
+
+std::string render_template(const std::string& text, const nlohmann::json& value) {
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto open = text.find("{{", pos);
+    if (open == std::string::npos) {
+      out += text.substr(pos);
+      break;
+    }
+    out += text.substr(pos, open - pos);
+    auto close = text.find("}}", open);
+    if (close == std::string::npos) {
+      fail(ErrorCode::kInvalidArgument, "invalid format \"{}\": unclosed action", text);
+    }
+    std::string action = trim(text.substr(open + 2, close - open - 2));
+    bool as_json = action.starts_with("json ");
+    if (as_json) action = trim(action.substr(5));
+    const auto* field = lookup(value, action, text);
+    if (!as_json && field->is_string()) {
+      out += field->get<std::string>();
+    } else if (!as_json && field->is_null()) {
+      out += "<no value>";
+    } else {
+      out += field->dump();
+    }
+    pos = close + 2;
+  }
+  // Go templates print "\n" sequences given on the command line literally,
+  // but Podman users expect them to be newlines.
+  std::string result;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (out[i] == '\\' && i + 1 < out.size() && out[i + 1] == 'n') {
+      result += '\n';
+      ++i;
+    } else if (out[i] == '\\' && i + 1 < out.size() && out[i + 1] == 't') {
+      result += '\t';
+      ++i;
+    } else {
+      result += out[i];
+    }
+  }
+  return result;
+}
+
+}  // namespace berth::cli

@@ -1,0 +1,17 @@
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace berth::cli {
+
+// Renders the subset of Go text/template that inspect --format uses most:
+// literal text, "{{.Field.Sub}}" paths into value and "{{json .Field}}".
+// Strings print raw, other values as compact JSON. Throws
+// Error{kInvalidArgument} naming the template for any other action.
+// NOTE: ranges, conditionals and functions other than json are not
+// implemented yet.
+std::string render_template(const std::string& text, const nlohmann::json& value);
+
+}  // namespace berth::cli

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace berth::container {
+
+// Stream IDs of the frames berth-monitor sends to attach clients: one byte
+// of stream ID, a 4-byte big-endian length, then the payload.
+inline constexpr unsigned char kStreamStdout = 1;
+inline constexpr unsigned char kStreamStderr = 2;
+inline constexpr unsigned char kStreamExit = 3;  // payload: decimal exit code
+
+// Copies the frames read from socket_fd to stdout_fd and stderr_fd, and
+// bytes read from stdin_fd (when not -1) to the socket; EOF on stdin
+// half-closes the socket, which closes the container's stdin. Returns the
+// exit code from the exit frame, or nullopt when the monitor went away
+// without one.
+std::optional<int> attach_stream(int socket_fd, int stdin_fd, int stdout_fd, int stderr_fd);
+
+// Connects to a monitor's attach socket. Throws Error naming the path.
+int connect_attach_socket(const std::string& path);
+
+// Puts a terminal into raw mode for as long as it lives, when fd is a TTY.
+class RawTerminal {
+ public:
+  explicit RawTerminal(int fd);
+  ~RawTerminal();
+  RawTerminal(const RawTerminal&) = delete;
+  RawTerminal& operator=(const RawTerminal&) = delete;
+
+ private:
+  int fd_;
+  bool active_ = false;
+  std::optional<std::string> saved_;  // the original termios, as bytes
+};
+
+}  // namespace berth::container

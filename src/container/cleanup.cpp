@@ -1,0 +1,101 @@
+#include <charconv>
+
+#include "common/error.hpp"
+#include "common/log.hpp"
+#include "common/time.hpp"
+#include "container/operations.hpp"
+#include "network/network_manager.hpp"
+#include "os/file.hpp"
+#include "os/lock.hpp"
+#include "runtime/oci_runtime.hpp"
+#include "storage/overlay_mount.hpp"
+
+namespace berth::container {
+
+namespace {
+
+struct ExitRecord {
+  std::optional<int> code;
+  std::optional<std::int64_t> finished_ns;
+};
+
+// Reads the exit file berth-monitor writes: the exit code on the first
+// line and the finish time in Unix nanoseconds on the second.
+ExitRecord read_exit_file(const std::string& path) {
+  ExitRecord result;
+  auto text = os::read_file_if_exists(path);
+  if (!text) return result;
+  std::size_t newline = text->find('\n');
+  std::string first = text->substr(0, newline);
+  int code;
+  if (std::from_chars(first.data(), first.data() + first.size(), code).ec == std::errc()) {
+    result.code = code;
+  }
+  if (newline != std::string::npos) {
+    std::string second = text->substr(newline + 1);
+    std::int64_t ns;
+    if (std::from_chars(second.data(), second.data() + second.size(), ns).ec == std::errc()) {
+      result.finished_ns = ns;
+    }
+  }
+  return result;
+}
+
+// Runs step and logs its failure: cleanup goes on with the other steps, so
+// one broken piece does not leave the rest behind.
+template <typename Step>
+void best_effort(const char* what, const std::string& id, Step&& step) {
+  try {
+    step();
+  } catch (const Error& e) {
+    spdlog::warn("cleaning up container {}: {}: {}", id.substr(0, 12), what, e.what());
+  }
+}
+
+}  // namespace
+
+void remove_files(Context& ctx, const std::string& id) {
+  const auto& paths = ctx.paths();
+  storage::unmount(paths.rootfs(id));
+  os::remove_all(paths.container_dir(id));
+  os::remove_all(paths.run_dir(id));
+}
+
+void cleanup(Context& ctx, const std::string& id, std::optional<int> exit_code) {
+  const auto& paths = ctx.paths();
+  os::make_dirs(paths.run_dir(id), 0700);
+  os::FileLock lock(paths.lock_file(id));
+  auto record = ctx.db().get_container(id);
+  if (!record) return;
+  if (record->status != "running") return;
+  auto config = nlohmann::json::parse(record->config).get<ContainerConfig>();
+
+  auto exit = read_exit_file(paths.exit_file(id));
+  best_effort("deleting runtime state", id, [&] { ctx.runtime().remove(id, true); });
+  if (!record->network.empty()) {
+    auto network = nlohmann::json::parse(record->network).get<NetworkState>();
+    std::vector<network::PortMapping> ports;
+    for (const auto& p : config.ports) {
+      ports.push_back({p.host_ip, p.host_port, p.container_port, p.protocol});
+    }
+    best_effort("tearing down the network", id, [&] {
+      ctx.network().teardown_and_remove_netns(id, network.netns, network.network, ports);
+    });
+  }
+  best_effort("unmounting the root file system", id,
+              [&] { storage::unmount(paths.rootfs(id)); });
+
+  record->status = "exited";
+  record->pid = 0;
+  record->exit_code = exit_code.value_or(exit.code.value_or(-1));
+  record->finished_ns = exit.finished_ns.value_or(now_ns());
+  record->network.clear();
+  if (config.remove) {
+    ctx.db().remove_container(id);
+    best_effort("removing files", id, [&] { remove_files(ctx, id); });
+    return;
+  }
+  ctx.db().update_container(*record);
+}
+
+}  // namespace berth::container

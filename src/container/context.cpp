@@ -1,0 +1,51 @@
+#include "container/context.hpp"
+
+#include "common/error.hpp"
+#include "network/network_manager.hpp"
+#include "os/file.hpp"
+#include "os/process.hpp"
+#include "runtime/oci_runtime.hpp"
+#include "storage/layer_store.hpp"
+
+namespace berth::container {
+
+namespace {
+Paths prepare(Paths paths) {
+  os::make_dirs(paths.root, 0700);
+  os::make_dirs(paths.run_root, 0700);
+  return paths;
+}
+}  // namespace
+
+Context::Context(Paths paths, std::optional<std::string> runtime_name)
+    : paths_(prepare(std::move(paths))),
+      db_(paths_.database()),
+      runtime_name_(std::move(runtime_name)) {
+  std::string dir = os::self_dir();
+  berth_binary_ = dir + "/berth";
+  monitor_binary_ = dir + "/berth-monitor";
+}
+
+Context::~Context() = default;
+
+storage::LayerStore& Context::layers() {
+  if (!layers_) layers_ = std::make_unique<storage::LayerStore>(paths_.storage());
+  return *layers_;
+}
+
+const runtime::OciRuntime& Context::runtime() {
+  if (!runtime_) {
+    runtime_ = std::make_unique<runtime::OciRuntime>(
+        runtime::OciRuntime::detect(runtime_name_, paths_.run_root));
+  }
+  return *runtime_;
+}
+
+network::NetworkManager& Context::network() {
+  if (!network_) {
+    network_ = std::make_unique<network::NetworkManager>(paths_.networks(), paths_.run_root);
+  }
+  return *network_;
+}
+
+}  // namespace berth::container

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "state/database.hpp"
+
+namespace berth::runtime {
+class OciRuntime;
+}
+namespace berth::network {
+class NetworkManager;
+}
+namespace berth::storage {
+class LayerStore;
+}
+
+namespace berth::container {
+
+// Where berth keeps its files. root holds what survives a reboot (images,
+// layers, container file systems, the state database); run_root holds what
+// does not (runtime state, attach sockets, exit files, network namespaces).
+struct Paths {
+  std::string root = "/var/lib/berth";
+  std::string run_root = "/run/berth";
+
+  std::string database() const { return root + "/berth.db"; }
+  std::string storage() const { return root + "/storage"; }
+  std::string networks() const { return root + "/networks"; }
+  std::string tmp() const { return root + "/tmp"; }
+  std::string container_dir(const std::string& id) const { return root + "/containers/" + id; }
+  std::string bundle_dir(const std::string& id) const { return container_dir(id) + "/userdata"; }
+  std::string rootfs(const std::string& id) const { return container_dir(id) + "/merged"; }
+  std::string log_file(const std::string& id) const { return container_dir(id) + "/ctr.log"; }
+  std::string run_dir(const std::string& id) const { return run_root + "/containers/" + id; }
+  std::string exit_file(const std::string& id) const { return run_dir(id) + "/exit"; }
+  std::string attach_socket(const std::string& id) const { return run_dir(id) + "/attach"; }
+  std::string lock_file(const std::string& id) const { return run_dir(id) + "/lock"; }
+};
+
+// The shared objects of one berth invocation, passed to every operation.
+// The runtime and network manager are made on first use, since listing and
+// inspecting need neither.
+class Context {
+ public:
+  Context(Paths paths, std::optional<std::string> runtime_name);
+  ~Context();
+
+  const Paths& paths() const { return paths_; }
+  state::Database& db() { return db_; }
+  storage::LayerStore& layers();
+  const runtime::OciRuntime& runtime();
+  network::NetworkManager& network();
+
+  // Paths of the berth and berth-monitor executables (beside this one).
+  const std::string& berth_binary() const { return berth_binary_; }
+  const std::string& monitor_binary() const { return monitor_binary_; }
+
+ private:
+  Paths paths_;
+  state::Database db_;
+  std::optional<std::string> runtime_name_;
+  std::unique_ptr<storage::LayerStore> layers_;
+  std::unique_ptr<runtime::OciRuntime> runtime_;
+  std::unique_ptr<network::NetworkManager> network_;
+  std::string berth_binary_;
+  std::string monitor_binary_;
+};
+
+}  // namespace berth::container

@@ -1,0 +1,71 @@
+#include "container/operations.hpp"
+
+#include <signal.h>
+
+#include <cerrno>
+
+#include "common/error.hpp"
+#include "common/log.hpp"
+#include "os/file.hpp"
+
+namespace berth::container {
+
+bool process_alive(std::int64_t pid) {
+  if (pid <= 0) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
+void refresh(Context& ctx, state::ContainerRecord& record) {
+  if (record.status != "running" || process_alive(record.pid)) return;
+  // The monitor runs cleanup right after the process exits, so a short gap
+  // is normal: give it a moment before doing the work here.
+  for (int i = 0; i < 20; ++i) {
+    auto fresh = ctx.db().get_container(record.id);
+    if (!fresh || fresh->status != "running") {
+      if (fresh) record = *fresh;
+      return;
+    }
+    if (!os::path_exists(ctx.paths().exit_file(record.id)) && i > 0) break;
+    ::usleep(25'000);
+  }
+  spdlog::debug("container {} is recorded as running but pid {} is gone: cleaning up",
+                record.id, record.pid);
+  cleanup(ctx, record.id, std::nullopt);
+  if (auto fresh = ctx.db().get_container(record.id)) record = *fresh;
+}
+
+std::vector<state::ContainerRecord> list(Context& ctx) {
+  auto records = ctx.db().list_containers();
+  for (auto& record : records) refresh(ctx, record);
+  return records;
+}
+
+state::ContainerRecord find(Context& ctx, std::string_view name_or_id) {
+  std::string key(name_or_id);
+  if (key.empty()) fail(ErrorCode::kInvalidArgument, "container name or ID is empty");
+  auto record = ctx.db().get_container(key);
+  if (!record) record = ctx.db().container_by_name(key);
+  if (!record) {
+    std::vector<state::ContainerRecord> matches;
+    for (auto& c : ctx.db().list_containers()) {
+      if (c.id.starts_with(key)) matches.push_back(c);
+    }
+    if (matches.size() > 1) {
+      fail(ErrorCode::kInvalidArgument,
+           "more than one container matches the ID prefix \"{}\": give more characters", key);
+    }
+    if (matches.size() == 1) record = matches.front();
+  }
+  if (!record) fail(ErrorCode::kNotFound, "no container with name or ID \"{}\" found", key);
+  refresh(ctx, *record);
+  return *record;
+}
+
+state::ContainerRecord latest(Context& ctx) {
+  auto records = ctx.db().list_containers();
+  if (records.empty()) fail(ErrorCode::kNotFound, "no containers to act on with --latest");
+  refresh(ctx, records.front());
+  return records.front();
+}
+
+}  // namespace berth::container

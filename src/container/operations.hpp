@@ -1,0 +1,82 @@
+#pragma once
+
+// Container lifecycle operations. Each takes the invocation's Context and a
+// container record read from the state database; each operation lives in
+// its own .cpp file.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "container/config.hpp"
+#include "container/context.hpp"
+#include "state/database.hpp"
+
+namespace berth::container {
+
+// Finds a container by full ID, by name, or by a unique ID prefix, and
+// brings a stale record up to date (see refresh). Throws Error{kNotFound}
+// naming the value, or Error{kInvalidArgument} for an ambiguous prefix.
+state::ContainerRecord find(Context& ctx, std::string_view name_or_id);
+
+// Returns the most recently created container (-l/--latest). Throws
+// Error{kNotFound} when there is none.
+state::ContainerRecord latest(Context& ctx);
+
+// Returns every container, refreshed, newest first.
+std::vector<state::ContainerRecord> list(Context& ctx);
+
+// A container recorded as running whose process is gone (its monitor was
+// killed, or the host rebooted) is cleaned up now, so no command sees a
+// container that cannot be stopped or removed.
+void refresh(Context& ctx, state::ContainerRecord& record);
+
+// Records a new container and makes its directories. Throws
+// Error{kAlreadyExists} when the name is in use.
+state::ContainerRecord create(Context& ctx, const std::string& name, const std::string& image_id,
+                              const std::string& image_name, const ContainerConfig& config);
+
+// Starts a created or exited container under a new berth-monitor and
+// returns once the container's process runs. attach_fd, when not -1, is a
+// connected socket that the monitor adopts as its first attach client.
+// On failure everything set up for the start is undone and the container
+// stays in its previous state. Throws Error{kCommandNotFound} or
+// Error{kCommandNotExecutable} when the runtime cannot run the command.
+void start(Context& ctx, state::ContainerRecord& record, int attach_fd = -1);
+
+// Finishes a container whose process exited: runtime state, network,
+// mounts; records the exit code and time, and removes the container when it
+// was created with --rm. Idempotent. Run by berth-monitor through the hidden
+// `berth container cleanup` command, and by refresh.
+void cleanup(Context& ctx, const std::string& id, std::optional<int> exit_code);
+
+// Sends sig to the container's init. Throws Error{kConflict} when the
+// container is not running.
+void kill(Context& ctx, const state::ContainerRecord& record, int sig);
+
+// Sends the stop signal, waits up to timeout seconds (the container's own
+// stop timeout when unset), then SIGKILL, and waits for the cleanup. A
+// container that is not running is left as it is.
+void stop(Context& ctx, state::ContainerRecord& record, std::optional<int> timeout);
+
+// Waits until the container is no longer running and its cleanup is done,
+// then returns its exit code.
+int wait(Context& ctx, const std::string& id);
+
+// Removes a container, its file system and its log. A running container
+// is refused with Error{kConflict} unless force, which kills it first.
+void remove(Context& ctx, state::ContainerRecord& record, bool force);
+
+// Unmounts and deletes a container's directories (not its database row).
+void remove_files(Context& ctx, const std::string& id);
+
+// Parses a signal given as a name ("SIGTERM", "term", "TERM") or a number.
+// Throws Error{kInvalidArgument} naming the value.
+int parse_signal(std::string_view text);
+
+// Returns whether a process with pid exists.
+bool process_alive(std::int64_t pid);
+
+}  // namespace berth::container

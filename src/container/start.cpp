@@ -1,0 +1,269 @@
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <functional>
+
+#include "common/error.hpp"
+#include "common/log.hpp"
+#include "common/time.hpp"
+#include "container/etc_files.hpp"
+#include "container/operations.hpp"
+#include "network/network_manager.hpp"
+#include "os/fd.hpp"
+#include "os/file.hpp"
+#include "os/lock.hpp"
+#include "runtime/oci_runtime.hpp"
+#include "runtime/spec.hpp"
+#include "storage/layer_store.hpp"
+#include "storage/overlay_mount.hpp"
+
+extern char** environ;
+
+namespace berth::container {
+
+namespace {
+
+// Undo steps for a start that fails halfway, run newest first.
+class Rollback {
+ public:
+  ~Rollback() {
+    for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) {
+      try {
+        (*it)();
+      } catch (const Error& e) {
+        spdlog::debug("undoing a failed start: {}", e.what());
+      }
+    }
+  }
+  void add(std::function<void()> step) { steps_.push_back(std::move(step)); }
+  void release() { steps_.clear(); }
+
+ private:
+  std::vector<std::function<void()>> steps_;
+};
+
+void mount_rootfs(Context& ctx, const state::ContainerRecord& record, Rollback& rollback) {
+  auto image = ctx.db().get_image(record.image_id);
+  if (!image) {
+    fail(ErrorCode::kNotFound, "image {} of container {} is no longer in the store",
+         record.image_id.substr(0, 12), record.name);
+  }
+  std::vector<std::string> lowers;
+  for (auto it = image->layers.rbegin(); it != image->layers.rend(); ++it) {
+    if (!ctx.layers().has(*it)) {
+      fail(ErrorCode::kNotFound, "layer {} of image {} is missing from the store: pull it again",
+           *it, record.image_id.substr(0, 12));
+    }
+    lowers.push_back(ctx.layers().diff_path(*it));
+  }
+  const auto& paths = ctx.paths();
+  std::string dir = paths.container_dir(record.id);
+  storage::mount_overlay(lowers, dir + "/diff", dir + "/work", paths.rootfs(record.id));
+  rollback.add([target = paths.rootfs(record.id)] { storage::unmount(target); });
+}
+
+std::vector<network::PortMapping> port_mappings(const ContainerConfig& config) {
+  std::vector<network::PortMapping> ports;
+  for (const auto& p : config.ports) {
+    network::PortMapping m;
+    m.host_ip = p.host_ip;
+    m.host_port = p.host_port;
+    m.container_port = p.container_port;
+    m.protocol = p.protocol;
+    ports.push_back(m);
+  }
+  return ports;
+}
+
+NetworkState setup_network(Context& ctx, const state::ContainerRecord& record,
+                           const ContainerConfig& config, Rollback& rollback) {
+  NetworkState state;
+  if (config.network_mode != "bridge") return state;
+  auto& manager = ctx.network();
+  state.netns = manager.create_netns(record.id);
+  rollback.add([&manager, netns = state.netns] { manager.remove_netns(netns); });
+  state.network = "podman";
+  auto ports = port_mappings(config);
+  auto attachment = manager.setup(record.id, state.netns, state.network, ports);
+  rollback.add([&manager, id = record.id, netns = state.netns, ports] {
+    manager.teardown(id, netns, "podman", ports);
+  });
+  state.interface = attachment.interface;
+  state.ip = attachment.ip;
+  state.prefix_len = attachment.prefix_len;
+  state.gateway = attachment.gateway;
+  state.mac = attachment.mac;
+  return state;
+}
+
+void check_volume_source(const VolumeMount& volume) {
+  struct stat st;
+  if (::stat(volume.source.c_str(), &st) != 0) {
+    fail_errno(errno, "volume source \"" + volume.source + "\"");
+  }
+}
+
+runtime::SpecInput spec_input(Context& ctx, const state::ContainerRecord& record,
+                              const ContainerConfig& config, const NetworkState& network) {
+  const auto& paths = ctx.paths();
+  runtime::SpecInput in;
+  in.container_id = record.id;
+  in.rootfs = paths.rootfs(record.id);
+  in.args = config.args();
+  if (in.args.empty()) {
+    fail(ErrorCode::kInvalidArgument,
+         "no command given for container {} and its image has no Entrypoint or Cmd: add a "
+         "command after the image name",
+         record.name);
+  }
+  in.env = config.env;
+  in.cwd = config.working_dir.empty() ? "/" : config.working_dir;
+  auto user = runtime::resolve_user(in.rootfs, config.user);
+  in.uid = user.uid;
+  in.gid = user.gid;
+  in.additional_gids = user.additional_gids;
+  in.home = user.home;
+  in.terminal = config.tty;
+  in.hostname = config.hostname.empty() ? record.id.substr(0, 12) : config.hostname;
+  std::string bundle = paths.bundle_dir(record.id);
+  if (config.network_mode == "host") {
+    in.network_namespace = std::string(runtime::kHostNetwork);
+  } else {
+    in.network_namespace = network.netns;
+  }
+  in.mounts.push_back({"/etc/hosts", bundle + "/hosts", "bind", {"rbind", "rprivate"}});
+  in.mounts.push_back({"/etc/hostname", bundle + "/hostname", "bind", {"rbind", "rprivate"}});
+  in.mounts.push_back({"/etc/resolv.conf", bundle + "/resolv.conf", "bind", {"rbind", "rprivate"}});
+  for (const auto& volume : config.volumes) {
+    check_volume_source(volume);
+    std::vector<std::string> options = {"rbind", "rprivate"};
+    if (volume.read_only) options.push_back("ro");
+    in.mounts.push_back({volume.destination, volume.source, "bind", options});
+  }
+  auto mode = runtime::detect_cgroup_mode();
+  in.cgroup_v2 = mode == runtime::CgroupMode::kUnified;
+  in.cgroups_path = "/berth/" + record.id;
+  return in;
+}
+
+// Turns berth-monitor's "error ..." line (the runtime's message) into an
+// Error. Podman reports a command that is missing with exit code 127 and one
+// that cannot be executed with 126; runc and crun only say so in text.
+[[noreturn]] void fail_start(const std::string& message) {
+  auto has = [&](const char* text) { return message.find(text) != std::string::npos; };
+  if (has("executable file not found") || has("no such file or directory")) {
+    throw Error(ErrorCode::kCommandNotFound, message);
+  }
+  if (has("permission denied") || has("exec format error") || has("is a directory")) {
+    throw Error(ErrorCode::kCommandNotExecutable, message);
+  }
+  throw Error(ErrorCode::kInternal, message);
+}
+
+std::vector<std::string> monitor_argv(Context& ctx, const state::ContainerRecord& record,
+                                      const ContainerConfig& config, bool attach) {
+  const auto& paths = ctx.paths();
+  const auto& runtime = ctx.runtime();
+  std::vector<std::string> argv = {ctx.monitor_binary(),
+                                   "--id", record.id,
+                                   "--runtime", runtime.path(),
+                                   "--runtime-root", runtime.root_dir(),
+                                   "--bundle", paths.bundle_dir(record.id),
+                                   "--log", paths.log_file(record.id),
+                                   "--exit-file", paths.exit_file(record.id),
+                                   "--socket", paths.attach_socket(record.id),
+                                   "--sync-fd", "3"};
+  if (attach) argv.insert(argv.end(), {"--attach-fd", "4"});
+  if (config.tty) argv.push_back("--terminal");
+  if (config.interactive) argv.push_back("--stdin");
+  if (spdlog::get_level() <= spdlog::level::debug) argv.insert(argv.end(), {"--log-level", "debug"});
+  argv.insert(argv.end(), {"--", ctx.berth_binary(), "--root", paths.root, "--runroot",
+                           paths.run_root, "--runtime", runtime.path(), "container", "cleanup",
+                           record.id});
+  return argv;
+}
+
+// Starts berth-monitor and returns the container's pid from its sync line.
+std::int64_t spawn_monitor(Context& ctx, const state::ContainerRecord& record,
+                           const ContainerConfig& config, int attach_fd) {
+  int sync[2];
+  if (::pipe2(sync, O_CLOEXEC) != 0) fail_errno(errno, "creating the monitor sync pipe");
+  os::Fd sync_read(sync[0]), sync_write(sync[1]);
+  os::Fd null = os::open_file("/dev/null", O_RDWR);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, null.get(), 0);
+  posix_spawn_file_actions_adddup2(&actions, null.get(), 1);
+  posix_spawn_file_actions_adddup2(&actions, null.get(), 2);
+  posix_spawn_file_actions_adddup2(&actions, sync_write.get(), 3);
+  if (attach_fd >= 0) posix_spawn_file_actions_adddup2(&actions, attach_fd, 4);
+
+  auto argv = monitor_argv(ctx, record, config, attach_fd >= 0);
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  pid_t pid;
+  int rc = ::posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) fail_errno(rc, "starting \"" + argv[0] + "\"");
+  sync_write.reset();
+
+  std::string reply;
+  char buffer[4096];
+  for (;;) {
+    ssize_t n = ::read(sync_read.get(), buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    reply.append(buffer, static_cast<std::size_t>(n));
+  }
+  int status;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  while (!reply.empty() && (reply.back() == '\n' || reply.back() == '\r')) reply.pop_back();
+  if (reply.starts_with("pid ")) return std::stoll(reply.substr(4));
+  if (reply.starts_with("error ")) fail_start(reply.substr(6));
+  fail(ErrorCode::kInternal, "berth-monitor for {} exited without reporting a pid{}", record.name,
+       reply.empty() ? "" : ": " + reply);
+}
+
+}  // namespace
+
+void start(Context& ctx, state::ContainerRecord& record, int attach_fd) {
+  const auto& paths = ctx.paths();
+  os::make_dirs(paths.run_dir(record.id), 0700);
+  os::FileLock lock(paths.lock_file(record.id));
+  if (auto fresh = ctx.db().get_container(record.id)) record = *fresh;
+  if (record.status == "running") return;
+
+  auto config = nlohmann::json::parse(record.config).get<ContainerConfig>();
+  Rollback rollback;
+  mount_rootfs(ctx, record, rollback);
+  NetworkState network = setup_network(ctx, record, config, rollback);
+  std::string hostname = config.hostname.empty() ? record.id.substr(0, 12) : config.hostname;
+  write_etc_files(paths.bundle_dir(record.id), hostname, record.name, config, network);
+  auto spec = runtime::build_spec(spec_input(ctx, record, config, network));
+  runtime::write_spec(paths.bundle_dir(record.id), spec);
+
+  ::unlink(paths.exit_file(record.id).c_str());
+  ::unlink(paths.attach_socket(record.id).c_str());
+  // A previous run of this container may have left runtime state behind.
+  ctx.runtime().remove(record.id, true);
+  std::int64_t pid = spawn_monitor(ctx, record, config, attach_fd);
+
+  record.status = "running";
+  record.pid = pid;
+  record.exit_code = 0;
+  record.started_ns = now_ns();
+  record.finished_ns = 0;
+  record.network = config.network_mode == "bridge" ? nlohmann::json(network).dump() : "";
+  ctx.db().update_container(record);
+  rollback.release();
+}
+
+}  // namespace berth::container

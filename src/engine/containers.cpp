@@ -1,0 +1,96 @@
+// Container operations of LocalEngine: thin adapters from names to the
+// container domain's lifecycle functions.
+
+#include "common/error.hpp"
+#include "container/operations.hpp"
+#include "container/top.hpp"
+#include "engine/inspect.hpp"
+#include "engine/local_engine.hpp"
+
+namespace berth::engine {
+
+void LocalEngine::start(const std::string& name_or_id, int attach_fd) {
+  auto record = container::find(ctx_, name_or_id);
+  container::start(ctx_, record, attach_fd);
+}
+
+void LocalEngine::stop(const std::string& name_or_id, std::optional<int> timeout) {
+  auto record = container::find(ctx_, name_or_id);
+  container::stop(ctx_, record, timeout);
+}
+
+void LocalEngine::kill(const std::string& name_or_id, const std::string& signal) {
+  int sig = container::parse_signal(signal);
+  auto record = container::find(ctx_, name_or_id);
+  container::kill(ctx_, record, sig);
+}
+
+void LocalEngine::remove(const std::string& name_or_id, bool force) {
+  auto record = container::find(ctx_, name_or_id);
+  container::remove(ctx_, record, force);
+}
+
+int LocalEngine::wait(const std::string& name_or_id) {
+  auto record = container::find(ctx_, name_or_id);
+  return container::wait(ctx_, record.id);
+}
+
+std::vector<ContainerSummary> LocalEngine::list_containers(bool all) {
+  std::vector<ContainerSummary> result;
+  for (auto& record : container::list(ctx_)) {
+    if (!all && record.status != "running") continue;
+    auto config = nlohmann::json::parse(record.config).get<container::ContainerConfig>();
+    ContainerSummary s;
+    s.id = record.id;
+    s.name = record.name;
+    s.image = record.image_name;
+    s.command = config.args();
+    s.created_ns = record.created_ns;
+    s.status = record.status;
+    s.exit_code = record.exit_code;
+    s.started_ns = record.started_ns;
+    s.finished_ns = record.finished_ns;
+    s.ports = config.ports;
+    s.pid = record.pid;
+    result.push_back(std::move(s));
+  }
+  return result;
+}
+
+nlohmann::json LocalEngine::inspect_container(const std::string& name_or_id) {
+  auto record = container::find(ctx_, name_or_id);
+  auto image = ctx_.db().get_image(record.image_id);
+  return container_inspect_json(ctx_, record, image ? &*image : nullptr);
+}
+
+void LocalEngine::logs(const std::string& name_or_id, const container::LogOptions& options,
+                       int stdout_fd, int stderr_fd) {
+  auto record = container::find(ctx_, name_or_id);
+  container::write_logs(ctx_, record, options, stdout_fd, stderr_fd);
+}
+
+std::vector<std::vector<std::string>> LocalEngine::top(const std::string& name_or_id) {
+  auto record = container::find(ctx_, name_or_id);
+  return container::top(ctx_, record);
+}
+
+std::string LocalEngine::latest_container() { return container::latest(ctx_).id; }
+
+std::string LocalEngine::container_id(const std::string& name_or_id) {
+  return container::find(ctx_, name_or_id).id;
+}
+
+std::string LocalEngine::attach_socket(const std::string& name_or_id) {
+  auto record = container::find(ctx_, name_or_id);
+  if (record.status != "running") {
+    fail(ErrorCode::kConflict, "you can only attach to running containers: {} is {}",
+         record.name, record.status);
+  }
+  return ctx_.paths().attach_socket(record.id);
+}
+
+void LocalEngine::cleanup(const std::string& id, std::optional<int> exit_code) {
+  container::cleanup(ctx_, id, exit_code);
+}
+
+}  // namespace berth::engine

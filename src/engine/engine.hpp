@@ -1,0 +1,126 @@
+#pragma once
+
+// The Engine interface between the command line (and later the REST
+// service) and the work. Requests and reports are plain structs; output
+// formatting stays with the caller.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "container/config.hpp"
+#include "container/logs.hpp"
+
+namespace berth::engine {
+
+// Receives pull progress; the CLI prints it to stderr like Podman.
+class PullProgress {
+ public:
+  virtual ~PullProgress() = default;
+  virtual void trying(const std::string& reference) = 0;
+  virtual void copying_blob(const std::string& digest, bool already_exists) = 0;
+  virtual void copying_config(const std::string& digest) = 0;
+  virtual void writing_manifest() = 0;
+};
+
+struct PullRequest {
+  std::string reference;
+  std::optional<bool> tls_verify;  // nullopt: registries.conf decides
+  std::optional<std::string> username;
+  std::optional<std::string> password;
+  std::string cert_dir;
+  std::string platform;  // "os/arch[/variant]"; "" for the host's
+};
+
+struct ImageSummary {
+  std::string id;
+  std::vector<std::string> names;
+  std::vector<std::string> repo_digests;
+  std::string digest;
+  std::int64_t created_ns = 0;
+  std::int64_t size = 0;
+};
+
+struct ImageRemoveReport {
+  std::vector<std::string> untagged;
+  std::vector<std::string> deleted;
+};
+
+// What `create` and `run` take from the command line. Unset optionals keep
+// the image's values.
+struct CreateRequest {
+  std::string image;
+  std::string name;
+  std::vector<std::string> command;  // overrides the image's Cmd
+  std::optional<std::string> entrypoint;  // a command, or a JSON array
+  std::vector<std::string> env;       // KEY=VALUE, or KEY to copy from the caller
+  std::vector<std::string> env_files;
+  std::optional<std::string> working_dir;
+  std::optional<std::string> user;
+  std::string hostname;
+  bool tty = false;
+  bool interactive = false;
+  bool remove = false;
+  std::string network = "bridge";
+  std::vector<std::string> publish;  // -p values
+  std::vector<std::string> volumes;  // -v values
+  std::string pull_policy = "missing";
+  std::optional<std::string> stop_signal;
+  std::optional<int> stop_timeout;
+  PullRequest pull;  // registry options for an implicit pull
+};
+
+struct ContainerSummary {
+  std::string id;
+  std::string name;
+  std::string image;
+  std::vector<std::string> command;
+  std::int64_t created_ns = 0;
+  std::string status;
+  std::int64_t exit_code = 0;
+  std::int64_t started_ns = 0;
+  std::int64_t finished_ns = 0;
+  std::vector<container::PublishedPort> ports;
+  std::int64_t pid = 0;
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+
+  // Images.
+  // Pulls an image and returns its ID.
+  virtual std::string pull(const PullRequest& request, PullProgress& progress) = 0;
+  virtual std::vector<ImageSummary> list_images() = 0;
+  virtual nlohmann::json inspect_image(const std::string& name_or_id) = 0;
+  virtual ImageRemoveReport remove_image(const std::string& name_or_id, bool force) = 0;
+  virtual bool image_exists(const std::string& name_or_id) = 0;
+
+  // Containers. name_or_id accepts a full ID, a unique ID prefix or a name.
+  virtual std::string create(const CreateRequest& request, PullProgress& progress) = 0;
+  // Starts a container. attach_fd, when not -1, is a connected socket that
+  // receives the container's output frames from its first byte on.
+  virtual void start(const std::string& name_or_id, int attach_fd) = 0;
+  virtual void stop(const std::string& name_or_id, std::optional<int> timeout) = 0;
+  virtual void kill(const std::string& name_or_id, const std::string& signal) = 0;
+  virtual void remove(const std::string& name_or_id, bool force) = 0;
+  virtual int wait(const std::string& name_or_id) = 0;
+  virtual std::vector<ContainerSummary> list_containers(bool all) = 0;
+  virtual nlohmann::json inspect_container(const std::string& name_or_id) = 0;
+  virtual void logs(const std::string& name_or_id, const container::LogOptions& options,
+                    int stdout_fd, int stderr_fd) = 0;
+  virtual std::vector<std::vector<std::string>> top(const std::string& name_or_id) = 0;
+  // Returns the full ID of the latest container (-l).
+  virtual std::string latest_container() = 0;
+  // Resolves a name or ID prefix to the full ID.
+  virtual std::string container_id(const std::string& name_or_id) = 0;
+  // Returns the attach socket of a running container.
+  virtual std::string attach_socket(const std::string& name_or_id) = 0;
+  // The hidden step berth-monitor runs after the container exits.
+  virtual void cleanup(const std::string& id, std::optional<int> exit_code) = 0;
+};
+
+}  // namespace berth::engine

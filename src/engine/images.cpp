@@ -1,0 +1,152 @@
+// Local image operations: lookup by ID or name, listing, inspection and
+// removal with layer garbage collection.
+
+#include <algorithm>
+#include <set>
+
+#include "common/error.hpp"
+#include "common/log.hpp"
+#include "common/time.hpp"
+#include "engine/inspect.hpp"
+#include "engine/local_engine.hpp"
+#include "image/reference.hpp"
+#include "os/lock.hpp"
+#include "container/operations.hpp"
+#include "storage/layer_store.hpp"
+
+namespace berth::engine {
+
+LocalEngine::LocalEngine(container::Paths paths, std::optional<std::string> runtime_name)
+    : ctx_(std::move(paths), std::move(runtime_name)) {}
+
+LocalEngine::~LocalEngine() = default;
+
+const config::RegistriesConfig& LocalEngine::registries() {
+  if (!registries_) registries_ = config::RegistriesConfig::load();
+  return *registries_;
+}
+
+namespace {
+
+// Whether name (as stored: "registry/repository:tag") matches what a user
+// typed: the full name, the name without ":latest", or a short name that
+// equals the repository's trailing components.
+bool name_matches(const std::string& stored, const std::string& wanted) {
+  if (stored == wanted) return true;
+  std::string full = wanted;
+  auto last_slash = full.rfind('/');
+  auto last_colon = full.rfind(':');
+  if (last_colon == std::string::npos || (last_slash != std::string::npos && last_colon < last_slash)) {
+    if (full.find('@') == std::string::npos) full += ":latest";
+  }
+  if (stored == full) return true;
+  return stored.ends_with("/" + full);
+}
+
+}  // namespace
+
+std::optional<state::ImageRecord> LocalEngine::find_image(const std::string& name_or_id) {
+  std::string key = name_or_id;
+  if (key.starts_with("sha256:")) key.erase(0, 7);
+  auto& db = ctx_.db();
+  if (auto image = db.get_image(key)) return image;
+  if (auto id = db.image_by_name(name_or_id)) return db.get_image(*id);
+
+  auto images = db.list_images();
+  std::vector<const state::ImageRecord*> matches;
+  bool hex = key.size() >= 3 && key.find_first_not_of("0123456789abcdef") == std::string::npos;
+  for (const auto& image : images) {
+    if (hex && image.id.starts_with(key)) {
+      matches.push_back(&image);
+      continue;
+    }
+    bool matched = false;
+    for (const auto& name : image.names) matched = matched || name_matches(name, name_or_id);
+    for (const auto& rd : image.repo_digests) matched = matched || rd == name_or_id || rd.ends_with("/" + name_or_id);
+    if (matched) matches.push_back(&image);
+  }
+  if (matches.empty()) return std::nullopt;
+  if (matches.size() > 1) {
+    fail(ErrorCode::kInvalidArgument,
+         "\"{}\" matches more than one image: use a full name or a longer ID", name_or_id);
+  }
+  return *matches.front();
+}
+
+state::ImageRecord LocalEngine::require_image(const std::string& name_or_id) {
+  auto image = find_image(name_or_id);
+  if (!image) fail(ErrorCode::kNotFound, "{}: image not known", name_or_id);
+  return *image;
+}
+
+bool LocalEngine::image_exists(const std::string& name_or_id) {
+  return find_image(name_or_id).has_value();
+}
+
+std::vector<ImageSummary> LocalEngine::list_images() {
+  std::vector<ImageSummary> result;
+  for (auto& image : ctx_.db().list_images()) {
+    ImageSummary s;
+    s.id = image.id;
+    s.names = image.names;
+    s.repo_digests = image.repo_digests;
+    s.digest = image.digest;
+    s.created_ns = image.created_ns;
+    s.size = image.size;
+    result.push_back(std::move(s));
+  }
+  return result;
+}
+
+nlohmann::json LocalEngine::inspect_image(const std::string& name_or_id) {
+  return image_inspect_json(require_image(name_or_id));
+}
+
+ImageRemoveReport LocalEngine::remove_image(const std::string& name_or_id, bool force) {
+  ImageRemoveReport report;
+  auto image = require_image(name_or_id);
+  // Removing one of several names only untags it.
+  auto named = std::find_if(image.names.begin(), image.names.end(),
+                            [&](const std::string& n) { return name_matches(n, name_or_id); });
+  if (image.names.size() > 1 && named != image.names.end()) {
+    report.untagged.push_back(*named);
+    image.names.erase(named);
+    ctx_.db().put_image(image);
+    return report;
+  }
+  std::vector<state::ContainerRecord> users;
+  for (auto& c : ctx_.db().list_containers()) {
+    if (c.image_id == image.id) users.push_back(c);
+  }
+  if (!users.empty() && !force) {
+    fail(ErrorCode::kConflict,
+         "image {} is in use by container {} ({}): remove the container first, or use --force",
+         image.id.substr(0, 12), users.front().id.substr(0, 12), users.front().name);
+  }
+  for (auto& c : users) {
+    container::refresh(ctx_, c);
+    container::remove(ctx_, c, true);
+  }
+  ctx_.db().remove_image(image.id);
+  report.untagged = image.names;
+  report.deleted.push_back(image.id);
+  remove_unused_layers();
+  return report;
+}
+
+void LocalEngine::remove_unused_layers() {
+  os::FileLock store_lock(ctx_.paths().root + "/layers.lock");
+  std::set<std::string> used;
+  for (const auto& image : ctx_.db().list_images()) used.insert(image.layers.begin(), image.layers.end());
+  auto& layers = ctx_.layers();
+  for (const auto& diff_id : layers.list()) {
+    if (used.count(diff_id)) continue;
+    try {
+      layers.remove(diff_id);
+    } catch (const Error& e) {
+      spdlog::warn("removing unused layer {}: {}", diff_id, e.what());
+    }
+  }
+}
+
+}  // namespace berth::engine

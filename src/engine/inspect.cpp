@@ -1,0 +1,206 @@
+#include "engine/inspect.hpp"
+
+#include "common/time.hpp"
+#include "container/config.hpp"
+#include "runtime/oci_runtime.hpp"
+
+namespace berth::engine {
+
+namespace {
+
+std::string time_or_zero(std::int64_t ns) {
+  return ns == 0 ? "0001-01-01T00:00:00Z" : format_rfc3339_nano(ns);
+}
+
+nlohmann::json ports_json(const container::ContainerConfig& config) {
+  nlohmann::json ports = nlohmann::json::object();
+  for (const auto& exposed : config.exposed_ports) ports[exposed] = nullptr;
+  for (const auto& p : config.ports) {
+    std::string key = std::to_string(p.container_port) + "/" + p.protocol;
+    if (!ports[key].is_array()) ports[key] = nlohmann::json::array();
+    ports[key].push_back({{"HostIp", p.host_ip.empty() ? "0.0.0.0" : p.host_ip},
+                          {"HostPort", std::to_string(p.host_port)}});
+  }
+  return ports;
+}
+
+std::string status_name(const state::ContainerRecord& record) { return record.status; }
+
+}  // namespace
+
+nlohmann::json image_inspect_json(const state::ImageRecord& image) {
+  auto config = nlohmann::json::parse(image.config);
+  nlohmann::json repo_tags = image.names;
+  nlohmann::json layers = image.layers;
+  nlohmann::json out = {
+      {"Id", image.id},
+      {"Digest", image.digest},
+      {"RepoTags", repo_tags},
+      {"RepoDigests", image.repo_digests},
+      {"Parent", ""},
+      {"Comment", config.value("comment", "")},
+      {"Created", time_or_zero(image.created_ns)},
+      {"Config", config.value("config", nlohmann::json::object())},
+      {"Version", config.value("docker_version", "")},
+      {"Author", config.value("author", "")},
+      {"Architecture", config.value("architecture", "")},
+      {"Os", config.value("os", "")},
+      {"Size", image.size},
+      {"VirtualSize", image.size},
+      {"GraphDriver", {{"Name", "overlay"}, {"Data", nlohmann::json::object()}}},
+      {"RootFS", {{"Type", "layers"}, {"Layers", layers}}},
+      {"Labels", config.value("config", nlohmann::json::object())
+                     .value("Labels", nlohmann::json::object())},
+      {"Annotations", nlohmann::json::object()},
+      {"ManifestType", image.manifest_type},
+      {"User", config.value("config", nlohmann::json::object()).value("User", "")},
+      {"History", config.value("history", nlohmann::json::array())},
+      {"NamesHistory", image.names},
+  };
+  if (config.contains("variant")) out["Variant"] = config["variant"];
+  return out;
+}
+
+nlohmann::json container_inspect_json(container::Context& ctx,
+                                      const state::ContainerRecord& record,
+                                      const state::ImageRecord* image) {
+  auto config = nlohmann::json::parse(record.config).get<container::ContainerConfig>();
+  container::NetworkState network;
+  if (!record.network.empty()) {
+    network = nlohmann::json::parse(record.network).get<container::NetworkState>();
+  }
+  const auto& paths = ctx.paths();
+  auto args = config.args();
+  bool running = record.status == "running";
+  std::string bundle = paths.bundle_dir(record.id);
+  std::string hostname = config.hostname.empty() ? record.id.substr(0, 12) : config.hostname;
+
+  nlohmann::json mounts = nlohmann::json::array();
+  nlohmann::json binds = nlohmann::json::array();
+  for (const auto& v : config.volumes) {
+    mounts.push_back({{"Type", "bind"},
+                      {"Source", v.source},
+                      {"Destination", v.destination},
+                      {"Driver", ""},
+                      {"Mode", ""},
+                      {"Options", {"rbind"}},
+                      {"RW", !v.read_only},
+                      {"Propagation", "rprivate"}});
+    binds.push_back(v.source + ":" + v.destination + (v.read_only ? ":ro" : ":rw"));
+  }
+
+  nlohmann::json port_bindings = nlohmann::json::object();
+  for (const auto& p : config.ports) {
+    std::string key = std::to_string(p.container_port) + "/" + p.protocol;
+    port_bindings[key].push_back({{"HostIp", p.host_ip}, {"HostPort", std::to_string(p.host_port)}});
+  }
+
+  nlohmann::json networks = nlohmann::json::object();
+  if (config.network_mode == "bridge") {
+    networks["podman"] = {{"EndpointID", ""},
+                          {"Gateway", network.gateway},
+                          {"IPAddress", network.ip},
+                          {"IPPrefixLen", network.prefix_len},
+                          {"IPv6Gateway", ""},
+                          {"GlobalIPv6Address", ""},
+                          {"GlobalIPv6PrefixLen", 0},
+                          {"MacAddress", network.mac},
+                          {"NetworkID", "podman"},
+                          {"DriverOpts", nullptr},
+                          {"IPAMConfig", nullptr},
+                          {"Links", nullptr},
+                          {"Aliases", {record.id.substr(0, 12)}}};
+  }
+
+  return {
+      {"Id", record.id},
+      {"Created", format_rfc3339_nano(record.created_ns)},
+      {"Path", args.empty() ? "" : args.front()},
+      {"Args", args.size() > 1 ? nlohmann::json(std::vector<std::string>(args.begin() + 1, args.end()))
+                               : nlohmann::json::array()},
+      {"State",
+       {{"OciVersion", "1.0.2"},
+        {"Status", status_name(record)},
+        {"Running", running},
+        {"Paused", false},
+        {"Restarting", false},
+        {"OOMKilled", false},
+        {"Dead", false},
+        {"Pid", record.pid},
+        {"ExitCode", record.exit_code},
+        {"Error", ""},
+        {"StartedAt", time_or_zero(record.started_ns)},
+        {"FinishedAt", time_or_zero(record.finished_ns)}}},
+      {"Image", record.image_id},
+      {"ImageDigest", image != nullptr ? image->digest : ""},
+      {"ImageName", record.image_name},
+      {"Rootfs", ""},
+      {"Pod", ""},
+      {"ResolvConfPath", bundle + "/resolv.conf"},
+      {"HostnamePath", bundle + "/hostname"},
+      {"HostsPath", bundle + "/hosts"},
+      {"StaticDir", bundle},
+      {"OCIConfigPath", bundle + "/config.json"},
+      {"OCIRuntime", config.runtime},
+      {"LogPath", paths.log_file(record.id)},
+      {"Name", record.name},
+      {"RestartCount", 0},
+      {"Driver", "overlay"},
+      {"GraphDriver",
+       {{"Name", "overlay"},
+        {"Data",
+         {{"UpperDir", paths.container_dir(record.id) + "/diff"},
+          {"WorkDir", paths.container_dir(record.id) + "/work"},
+          {"MergedDir", paths.rootfs(record.id)}}}}},
+      {"Mounts", mounts},
+      {"NetworkSettings",
+       {{"EndpointID", ""},
+        {"Gateway", network.gateway},
+        {"IPAddress", network.ip},
+        {"IPPrefixLen", network.prefix_len},
+        {"IPv6Gateway", ""},
+        {"GlobalIPv6Address", ""},
+        {"GlobalIPv6PrefixLen", 0},
+        {"MacAddress", network.mac},
+        {"Bridge", ""},
+        {"SandboxID", ""},
+        {"HairpinMode", false},
+        {"LinkLocalIPv6Address", ""},
+        {"LinkLocalIPv6PrefixLen", 0},
+        {"Ports", ports_json(config)},
+        {"SandboxKey", network.netns},
+        {"Networks", networks}}},
+      {"Namespace", ""},
+      {"IsInfra", false},
+      {"Config",
+       {{"Hostname", hostname},
+        {"Domainname", ""},
+        {"User", config.user},
+        {"AttachStdin", config.interactive},
+        {"AttachStdout", false},
+        {"AttachStderr", false},
+        {"Tty", config.tty},
+        {"OpenStdin", config.interactive},
+        {"StdinOnce", false},
+        {"Env", config.env},
+        {"Cmd", config.cmd},
+        {"Image", record.image_name},
+        {"Volumes", nullptr},
+        {"WorkingDir", config.working_dir},
+        {"Entrypoint", config.entrypoint},
+        {"OnBuild", nullptr},
+        {"Labels", config.labels},
+        {"Annotations", config.annotations},
+        {"StopSignal", config.stop_signal},
+        {"StopTimeout", config.stop_timeout}}},
+      {"HostConfig",
+       {{"Binds", binds},
+        {"NetworkMode", config.network_mode},
+        {"PortBindings", port_bindings},
+        {"AutoRemove", config.remove},
+        {"RestartPolicy", {{"Name", ""}, {"MaximumRetryCount", 0}}},
+        {"LogConfig", {{"Type", "k8s-file"}, {"Path", paths.log_file(record.id)}}}}},
+  };
+}
+
+}  // namespace berth::engine

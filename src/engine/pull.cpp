@@ -1,0 +1,209 @@
+// Pulling an image: resolve the reference, fetch the manifest (choosing a
+// platform from an index), the config and each missing layer, verify every
+// digest, and record the image only after all of it is in the store.
+
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "common/digest.hpp"
+#include "common/error.hpp"
+#include "common/ids.hpp"
+#include "common/log.hpp"
+#include "common/time.hpp"
+#include "engine/local_engine.hpp"
+#include "image/manifest.hpp"
+#include "image/reference.hpp"
+#include "image/registry_client.hpp"
+#include "os/file.hpp"
+#include "os/lock.hpp"
+#include "storage/layer_store.hpp"
+
+namespace berth::engine {
+
+struct PullTarget {
+  image::Reference ref;
+};
+
+namespace {
+
+// A private download directory, locked while this pull runs, so a later
+// pull can tell the leftovers of a killed one from a pull in progress.
+class DownloadDir {
+ public:
+  explicit DownloadDir(const std::string& tmp_root) {
+    os::make_dirs(tmp_root, 0700);
+    remove_stale(tmp_root);
+    path_ = tmp_root + "/pull-" + random_id().substr(0, 16);
+    lock_ = os::try_lock(path_ + ".lock");
+    os::make_dirs(path_, 0700);
+  }
+  ~DownloadDir() {
+    try {
+      os::remove_all(path_);
+      ::unlink((path_ + ".lock").c_str());
+    } catch (const Error& e) {
+      spdlog::debug("removing download directory: {}", e.what());
+    }
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  static void remove_stale(const std::string& tmp_root) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(tmp_root, ec)) {
+      std::string path = entry.path().string();
+      if (!path.ends_with(".lock")) continue;
+      auto lock = os::try_lock(path);
+      if (!lock) continue;  // a pull in progress
+      std::string dir = path.substr(0, path.size() - 5);
+      spdlog::debug("removing leftovers of an interrupted pull: {}", dir);
+      os::remove_all(dir);
+      ::unlink(path.c_str());
+    }
+  }
+
+  std::string path_;
+  std::optional<os::FileLock> lock_;
+};
+
+std::int64_t created_from_config(const nlohmann::json& config) {
+  if (!config.contains("created") || !config["created"].is_string()) return 0;
+  try {
+    return parse_rfc3339(config["created"].get<std::string>());
+  } catch (const Error&) {
+    return 0;
+  }
+}
+
+std::vector<std::string> diff_ids_of(const nlohmann::json& config, std::size_t layer_count) {
+  std::vector<std::string> diff_ids;
+  try {
+    diff_ids = config.at("rootfs").at("diff_ids").get<std::vector<std::string>>();
+  } catch (const nlohmann::json::exception&) {
+    fail(ErrorCode::kInvalidArgument, "image config has no valid rootfs.diff_ids");
+  }
+  if (diff_ids.size() != layer_count) {
+    fail(ErrorCode::kInvalidArgument,
+         "image config lists {} diff IDs but the manifest has {} layers", diff_ids.size(),
+         layer_count);
+  }
+  for (const auto& d : diff_ids) Digest::parse(d);
+  return diff_ids;
+}
+
+}  // namespace
+
+std::string LocalEngine::pull(const PullRequest& request, PullProgress& progress) {
+  auto parsed = image::parse_reference(request.reference);
+  std::vector<image::Reference> candidates;
+  if (parsed.qualified) {
+    candidates.push_back(parsed.ref);
+  } else {
+    candidates = image::short_name_candidates(parsed, registries());
+  }
+  std::optional<Error> last_error;
+  for (const auto& candidate : candidates) {
+    progress.trying(candidate.str());
+    try {
+      return with_context(fmt::format("pulling image \"{}\"", candidate.str()),
+                          [&] { return pull_one(PullTarget{candidate}, request, progress); });
+    } catch (const Error& e) {
+      // Try the next search registry only when this one lacks the image or
+      // cannot be reached; anything else (a bad digest, bad credentials) is
+      // final.
+      bool next = e.code() == ErrorCode::kNotFound || e.code() == ErrorCode::kUnavailable;
+      if (!next || candidates.size() == 1) throw;
+      last_error = e;
+    }
+  }
+  throw *last_error;
+}
+
+std::string LocalEngine::pull_one(const PullTarget& target, const PullRequest& request,
+                                  PullProgress& progress) {
+  const auto& ref = target.ref;
+  image::RegistryOptions options;
+  options.tls_verify = request.tls_verify;
+  options.username = request.username;
+  options.password = request.password;
+  options.cert_dir = request.cert_dir;
+  options.registries = &registries();
+  image::RegistryClient client(ref.registry, options);
+
+  auto top = client.get_manifest(ref.repository, ref.tag_or_digest());
+  auto manifest_fetch = top;
+  if (image::is_index_media_type(top.media_type)) {
+    auto index = image::parse_index(top.body, top.media_type);
+    auto wanted = request.platform.empty() ? image::host_platform()
+                                           : image::parse_platform(request.platform);
+    const auto& entry = image::select_platform(index, wanted);
+    manifest_fetch = client.get_manifest(ref.repository, entry.digest);
+  }
+  auto manifest = image::parse_manifest(manifest_fetch.body, manifest_fetch.media_type);
+  for (const auto& layer : manifest.layers) image::layer_compression(layer.media_type);
+
+  std::string config_text = client.get_blob_bytes(ref.repository, manifest.config.digest);
+  nlohmann::json config;
+  try {
+    config = nlohmann::json::parse(config_text);
+  } catch (const nlohmann::json::exception& e) {
+    fail(ErrorCode::kInvalidArgument, "image config {} is not valid JSON: {}",
+         manifest.config.digest, e.what());
+  }
+  auto diff_ids = diff_ids_of(config, manifest.layers.size());
+
+  // Shared against the exclusive lock of layer garbage collection, which
+  // would otherwise delete layers this pull has added but not yet recorded.
+  os::FileLock store_lock(ctx_.paths().root + "/layers.lock", true);
+  auto& layers = ctx_.layers();
+  layers.remove_leftovers();
+  DownloadDir downloads(ctx_.paths().tmp());
+  for (std::size_t i = 0; i < manifest.layers.size(); ++i) {
+    const auto& layer = manifest.layers[i];
+    if (layers.has(diff_ids[i])) {
+      progress.copying_blob(layer.digest, true);
+      continue;
+    }
+    std::string blob_path = downloads.path() + "/" + Digest::parse(layer.digest).hex;
+    with_context(fmt::format("fetching blob {}", layer.digest), [&] {
+      client.get_blob_to_file(ref.repository, layer, blob_path);
+    });
+    with_context(fmt::format("extracting layer {}", layer.digest), [&] {
+      layers.add_from_blob(diff_ids[i], blob_path);
+    });
+    ::unlink(blob_path.c_str());
+    progress.copying_blob(layer.digest, false);
+  }
+  progress.copying_config(manifest.config.digest);
+  progress.writing_manifest();
+
+  state::ImageRecord record;
+  record.id = Digest::parse(manifest.config.digest).hex;
+  record.digest = top.digest;
+  record.manifest = manifest_fetch.body;
+  record.manifest_type = manifest_fetch.media_type;
+  record.config = config_text;
+  record.layers = diff_ids;
+  record.created_ns = created_from_config(config);
+  for (const auto& d : diff_ids) record.size += layers.size(d);
+  std::string name = ref.name();
+  ctx_.db().write([&] {
+    if (auto existing = ctx_.db().get_image(record.id)) {
+      record.names = existing->names;
+      record.repo_digests = existing->repo_digests;
+    }
+    auto add = [](std::vector<std::string>& list, const std::string& value) {
+      if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(value);
+    };
+    if (!ref.tag.empty()) add(record.names, name + ":" + ref.tag);
+    add(record.repo_digests, name + "@" + top.digest);
+    if (manifest_fetch.digest != top.digest) {
+      add(record.repo_digests, name + "@" + manifest_fetch.digest);
+    }
+    ctx_.db().put_image(record);
+  });
+  return record.id;
+}
+
+}  // namespace berth::engine

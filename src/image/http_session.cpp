@@ -1,0 +1,216 @@
+#include "image/http_session.hpp"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <exception>
+#include <memory>
+
+#include "common/error.hpp"
+#include "common/log.hpp"
+
+namespace berth::image {
+
+namespace {
+
+constexpr std::size_t kMaxErrorBody = 64 << 10;
+constexpr long kConnectTimeoutSeconds = 30;
+// A transfer slower than 1 byte/s for this long is treated as stalled.
+// NOTE: a guess at a safe bound; Podman sets no stall timeout of its own.
+constexpr long kStallSeconds = 120;
+
+// State of one transfer, shared with the libcurl callbacks.
+struct Transfer {
+  const HttpRequest* request;
+  HttpResponse* response;
+  std::exception_ptr error;
+};
+
+std::string lowercase(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+// Collects the headers of each response; a status line starts a new one, so
+// only the final response's headers remain after redirects.
+size_t on_header(char* data, size_t size, size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  std::string_view line(data, size * count);
+  if (line.starts_with("HTTP/")) {
+    transfer->response->headers.clear();
+    std::size_t space = line.find(' ');
+    if (space != std::string_view::npos) {
+      transfer->response->status = std::strtol(line.data() + space + 1, nullptr, 10);
+    }
+    return size * count;
+  }
+  std::size_t colon = line.find(':');
+  if (colon != std::string_view::npos) {
+    transfer->response->headers.emplace(lowercase(trim(line.substr(0, colon))),
+                                        std::string(trim(line.substr(colon + 1))));
+  }
+  return size * count;
+}
+
+void deliver_body(Transfer& transfer, std::string_view chunk) {
+  HttpResponse& response = *transfer.response;
+  bool success = response.status >= 200 && response.status < 300;
+  if (!success) {
+    std::size_t room = kMaxErrorBody - std::min(kMaxErrorBody, response.body.size());
+    response.body.append(chunk.substr(0, room));
+  } else if (transfer.request->on_body) {
+    transfer.request->on_body(chunk);
+  } else {
+    if (response.body.size() + chunk.size() > transfer.request->max_body) {
+      fail(ErrorCode::kInvalidArgument, "response from {} is larger than the limit of {} bytes",
+           transfer.request->url, transfer.request->max_body);
+    }
+    response.body.append(chunk);
+  }
+}
+
+size_t on_body(char* data, size_t size, size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  try {
+    deliver_body(*transfer, std::string_view(data, size * count));
+    return size * count;
+  } catch (...) {
+    // Exceptions must not cross libcurl's C frames: keep it for get().
+    transfer->error = std::current_exception();
+    return CURL_WRITEFUNC_ERROR;
+  }
+}
+
+bool is_tls_failure(CURLcode code) {
+  switch (code) {
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_CLIENTCERT:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string describe_failure(CURL* curl, CURLcode code, const char* error_buffer) {
+  if (code == CURLE_COULDNT_CONNECT) {
+    long os_errno = 0;
+    curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
+    if (os_errno != 0) return lowercase(std::strerror(static_cast<int>(os_errno)));
+    return "connection failed";
+  }
+  if (code == CURLE_OPERATION_TIMEDOUT) return "timed out";
+  std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
+  if (is_tls_failure(code)) return "TLS handshake failed: " + detail;
+  return detail;
+}
+
+void set_tls_options(CURL* curl, const TlsOptions& tls) {
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, tls.verify ? 1L : 0L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, tls.verify ? 2L : 0L);
+  if (!tls.ca_pem.empty()) {
+    curl_blob blob{const_cast<char*>(tls.ca_pem.data()), tls.ca_pem.size(), CURL_BLOB_COPY};
+    curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &blob);
+  }
+  if (!tls.client_cert_path.empty()) {
+    curl_easy_setopt(curl, CURLOPT_SSLCERT, tls.client_cert_path.c_str());
+    curl_easy_setopt(curl, CURLOPT_SSLKEY, tls.client_key_path.c_str());
+  }
+}
+
+struct HeaderList {
+  curl_slist* list = nullptr;
+  ~HeaderList() { curl_slist_free_all(list); }
+};
+
+}  // namespace
+
+std::string HttpResponse::header(std::string_view lowercase_name) const {
+  auto it = headers.find(std::string(lowercase_name));
+  return it == headers.end() ? "" : it->second;
+}
+
+std::vector<std::string> HttpResponse::header_values(std::string_view lowercase_name) const {
+  std::vector<std::string> values;
+  auto [begin, end] = headers.equal_range(std::string(lowercase_name));
+  for (auto it = begin; it != end; ++it) values.push_back(it->second);
+  return values;
+}
+
+HttpSession::HttpSession() {
+  static const CURLcode global_init = curl_global_init(CURL_GLOBAL_DEFAULT);
+  if (global_init != CURLE_OK) fail(ErrorCode::kInternal, "initializing libcurl failed");
+  curl_ = curl_easy_init();
+  if (curl_ == nullptr) fail(ErrorCode::kInternal, "creating a libcurl handle failed");
+}
+
+HttpSession::~HttpSession() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
+
+HttpResponse HttpSession::get(const HttpRequest& request, const TlsOptions& tls) {
+  CURL* curl = static_cast<CURL*>(curl_);
+  // Reset drops the previous request's options but keeps open connections
+  // and cached TLS sessions.
+  curl_easy_reset(curl);
+
+  HttpResponse response;
+  Transfer transfer{&request, &response, nullptr};
+  HeaderList headers;
+  for (const std::string& header : request.headers) {
+    headers.list = curl_slist_append(headers.list, header.c_str());
+  }
+  char error_buffer[CURL_ERROR_SIZE] = {0};
+
+  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.list);
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, "berth");
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutSeconds);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, kStallSeconds);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
+  set_tls_options(curl, tls);
+
+  SPDLOG_DEBUG("GET {}", request.url);
+  CURLcode code = curl_easy_perform(curl);
+  if (transfer.error) std::rethrow_exception(transfer.error);
+
+  char* effective_url = nullptr;
+  curl_easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &effective_url);
+  if (effective_url != nullptr) response.effective_url = effective_url;
+  if (code != CURLE_OK) {
+    response.transport_error = describe_failure(curl, code, error_buffer);
+    response.tls_error = is_tls_failure(code);
+    SPDLOG_DEBUG("GET {} failed: {}", request.url, response.transport_error);
+  } else {
+    SPDLOG_DEBUG("GET {}: HTTP {}", response.effective_url, response.status);
+  }
+  return response;
+}
+
+}  // namespace berth::image

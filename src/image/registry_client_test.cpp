@@ -1,0 +1,343 @@
+// RegistryClient against a small in-process HTTP server on 127.0.0.1 that
+// plays a registry, for the cases a real registry cannot be made to show:
+// bearer tokens, corrupt content, redirects and generic content types.
+#include "image/registry_client.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "common/digest.hpp"
+#include "common/error.hpp"
+#include "os/fd.hpp"
+#include "os/file.hpp"
+
+namespace berth::image {
+namespace {
+
+struct FakeRequest {
+  std::string path;
+  std::map<std::string, std::string> headers;  // lowercase names
+
+  std::string header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? "" : it->second;
+  }
+};
+
+struct FakeResponse {
+  int status = 200;
+  std::vector<std::string> headers;
+  std::string body;
+};
+
+// Serves one request per connection on an ephemeral port of 127.0.0.1.
+class FakeRegistry {
+ public:
+  using Handler = std::function<FakeResponse(const FakeRequest&)>;
+
+  explicit FakeRegistry(Handler handler) : handler_(std::move(handler)) {
+    listener_.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    if (::bind(listener_.get(), reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+        ::listen(listener_.get(), 16) != 0 ||
+        ::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+      throw std::runtime_error("fake registry: cannot listen on 127.0.0.1");
+    }
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+
+  ~FakeRegistry() {
+    stop_ = true;
+    thread_.join();
+  }
+
+  std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
+  int port() const { return port_; }
+
+  std::vector<FakeRequest> requests() {
+    std::lock_guard lock(mutex_);
+    return requests_;
+  }
+
+ private:
+  void serve() {
+    while (!stop_) {
+      pollfd poll_fd{listener_.get(), POLLIN, 0};
+      if (::poll(&poll_fd, 1, 50) <= 0) continue;
+      os::Fd client(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+      if (client) handle(client.get());
+    }
+  }
+
+  void handle(int fd) {
+    std::string data;
+    char buffer[4096];
+    while (data.find("\r\n\r\n") == std::string::npos) {
+      pollfd poll_fd{fd, POLLIN, 0};
+      if (::poll(&poll_fd, 1, 2000) <= 0) return;
+      ssize_t n = ::recv(fd, buffer, sizeof(buffer), 0);
+      if (n <= 0) return;
+      data.append(buffer, static_cast<std::size_t>(n));
+      if (static_cast<unsigned char>(data[0]) == 0x16) return;  // a TLS handshake
+    }
+    FakeRequest request = parse(data);
+    {
+      std::lock_guard lock(mutex_);
+      requests_.push_back(request);
+    }
+    FakeResponse response = handler_(request);
+    std::string out = "HTTP/1.1 " + std::to_string(response.status) + " X\r\n";
+    for (const std::string& header : response.headers) out += header + "\r\n";
+    out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
+    out += "Connection: close\r\n\r\n" + response.body;
+    os::write_all(fd, out);
+  }
+
+  static FakeRequest parse(const std::string& data) {
+    FakeRequest request;
+    std::size_t first_space = data.find(' ');
+    request.path = data.substr(first_space + 1, data.find(' ', first_space + 1) - first_space - 1);
+    std::size_t pos = data.find("\r\n") + 2;
+    while (pos < data.size()) {
+      std::size_t end = data.find("\r\n", pos);
+      std::string line = data.substr(pos, end - pos);
+      if (line.empty()) break;
+      std::size_t colon = line.find(':');
+      std::string name = line.substr(0, colon);
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      request.headers[name] = line.substr(line.find_first_not_of(' ', colon + 1));
+      pos = end + 2;
+    }
+    return request;
+  }
+
+  Handler handler_;
+  os::Fd listener_;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  std::mutex mutex_;
+  std::vector<FakeRequest> requests_;
+};
+
+const std::string kManifest =
+    R"({"schemaVersion":2,"config":{"mediaType":"application/vnd.oci.image.config.v1+json",)"
+    R"("digest":"sha256:1111111111111111111111111111111111111111111111111111111111111111",)"
+    R"("size":2},"layers":[]})";
+const std::string kBlob = "layer content";
+
+RegistryOptions plain_http() {
+  RegistryOptions options;
+  options.tls_verify = false;
+  options.cert_dir = "/nonexistent";
+  return options;
+}
+
+std::string temp_dir(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() / ("berth-registry-test-" + name);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+TEST(RegistryClientFake, BearerTokenFetchedOnceAndSent) {
+  std::string realm;
+  FakeRegistry registry([&](const FakeRequest& request) -> FakeResponse {
+    if (request.path.starts_with("/token")) {
+      if (request.header("authorization") != "Basic dXNlcjpwYXNz") return {401, {}, ""};
+      return {200, {}, R"({"token":"secret-token"})"};
+    }
+    if (request.header("authorization") != "Bearer secret-token") {
+      return {401, {"WWW-Authenticate: Bearer realm=\"" + realm + "\",service=\"fake\""}, ""};
+    }
+    return {200, {"Content-Type: application/vnd.oci.image.manifest.v1+json"}, kManifest};
+  });
+  realm = "http://" + registry.host() + "/token";
+
+  RegistryOptions options = plain_http();
+  options.username = "user";
+  options.password = "pass";
+  RegistryClient client(registry.host(), options);
+  FetchedManifest first = client.get_manifest("team/app", "latest");
+  FetchedManifest second = client.get_manifest("team/app", "v2");
+
+  EXPECT_EQ(first.body, kManifest);
+  EXPECT_EQ(first.digest, sha256_digest(kManifest));
+  EXPECT_EQ(first.media_type, "application/vnd.oci.image.manifest.v1+json");
+  int token_requests = 0;
+  for (const FakeRequest& request : registry.requests()) {
+    if (!request.path.starts_with("/token")) continue;
+    ++token_requests;
+    EXPECT_EQ(request.path, "/token?service=fake&scope=repository%3Ateam%2Fapp%3Apull");
+  }
+  EXPECT_EQ(token_requests, 1);
+}
+
+TEST(RegistryClientFake, RejectedTokenCredentialsAreUnauthorized) {
+  std::string realm;
+  FakeRegistry registry([&](const FakeRequest& request) -> FakeResponse {
+    if (request.path.starts_with("/token")) return {401, {}, ""};
+    return {401, {"WWW-Authenticate: Bearer realm=\"" + realm + "\""}, ""};
+  });
+  realm = "http://" + registry.host() + "/token";
+  RegistryOptions options = plain_http();
+  options.username = "user";
+  options.password = "wrong";
+  RegistryClient client(registry.host(), options);
+  try {
+    client.get_manifest("app", "latest");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnauthorized);
+    EXPECT_EQ(std::string(e.what()), "authenticating to registry \"" + registry.host() +
+                                         "\": invalid username or password (401 Unauthorized)");
+    EXPECT_EQ(std::string(e.what()).find("wrong"), std::string::npos);
+  }
+}
+
+TEST(RegistryClientFake, ManifestDigestMismatchRejected) {
+  FakeRegistry registry([&](const FakeRequest&) -> FakeResponse {
+    return {200, {"Content-Type: application/vnd.oci.image.manifest.v1+json"}, kManifest};
+  });
+  RegistryClient client(registry.host(), plain_http());
+  std::string wrong = "sha256:" + std::string(64, 'a');
+  try {
+    client.get_manifest("app", wrong);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kDigestMismatch);
+    EXPECT_NE(std::string(e.what()).find(wrong), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(sha256_digest(kManifest)), std::string::npos);
+  }
+  FetchedManifest right = client.get_manifest("app", sha256_digest(kManifest));
+  EXPECT_EQ(right.digest, sha256_digest(kManifest));
+}
+
+TEST(RegistryClientFake, GenericContentTypeDetected) {
+  FakeRegistry registry([&](const FakeRequest&) -> FakeResponse {
+    return {200, {"Content-Type: application/octet-stream"}, kManifest};
+  });
+  RegistryClient client(registry.host(), plain_http());
+  EXPECT_EQ(client.get_manifest("app", "latest").media_type,
+            "application/vnd.oci.image.manifest.v1+json");
+}
+
+TEST(RegistryClientFake, CorruptBlobLeavesNoFile) {
+  std::string corrupt = kBlob;
+  corrupt[0] = 'X';
+  FakeRegistry registry([&](const FakeRequest&) -> FakeResponse { return {200, {}, corrupt}; });
+  RegistryClient client(registry.host(), plain_http());
+  std::string dir = temp_dir("corrupt");
+  Descriptor blob{"application/vnd.oci.image.layer.v1.tar",
+                  sha256_digest(kBlob),
+                  static_cast<std::int64_t>(kBlob.size()),
+                  std::nullopt,
+                  {}};
+  try {
+    client.get_blob_to_file("app", blob, dir + "/blob");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kDigestMismatch);
+    EXPECT_NE(std::string(e.what()).find(blob.digest), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(sha256_digest(corrupt)), std::string::npos);
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir + "/blob"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/blob.partial"));
+  EXPECT_THROW(client.get_blob_bytes("app", blob.digest), Error);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(RegistryClientFake, BlobRedirectDropsCredentials) {
+  std::string storage;
+  FakeRegistry registry([&](const FakeRequest& request) -> FakeResponse {
+    if (request.path == "/storage/blob") return {200, {}, kBlob};
+    if (request.header("authorization").empty()) {
+      return {401, {"WWW-Authenticate: Basic realm=\"fake\""}, ""};
+    }
+    if (request.path.starts_with("/v2/app/blobs/")) {
+      return {307, {"Location: " + storage + "/storage/blob"}, ""};
+    }
+    return {200, {}, ""};
+  });
+  // "localhost" is another host name for libcurl, like a storage service.
+  storage = "http://localhost:" + std::to_string(registry.port());
+
+  RegistryOptions options = plain_http();
+  options.username = "user";
+  options.password = "pass";
+  RegistryClient client(registry.host(), options);
+  std::string dir = temp_dir("redirect");
+  Descriptor blob{"application/vnd.oci.image.layer.v1.tar",
+                  sha256_digest(kBlob),
+                  static_cast<std::int64_t>(kBlob.size()),
+                  std::nullopt,
+                  {}};
+  std::int64_t progress = 0;
+  client.get_blob_to_file("app", blob, dir + "/blob", [&](std::int64_t done) { progress = done; });
+
+  EXPECT_EQ(os::read_file(dir + "/blob"), kBlob);
+  EXPECT_FALSE(std::filesystem::exists(dir + "/blob.partial"));
+  EXPECT_EQ(progress, static_cast<std::int64_t>(kBlob.size()));
+  bool saw_storage = false;
+  for (const FakeRequest& request : registry.requests()) {
+    if (request.path != "/storage/blob") continue;
+    saw_storage = true;
+    EXPECT_EQ(request.headers.count("authorization"), 0u);
+  }
+  EXPECT_TRUE(saw_storage);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(RegistryClientFake, NotFoundNamesReference) {
+  FakeRegistry registry([&](const FakeRequest& request) -> FakeResponse {
+    if (request.path == "/v2/") return {200, {}, "{}"};
+    return {
+        404,
+        {},
+        R"({"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]})"};
+  });
+  RegistryClient client(registry.host(), plain_http());
+  try {
+    client.get_manifest("nosuch", "latest");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+    EXPECT_EQ(std::string(e.what()),
+              registry.host() + "/nosuch:latest: repository name not known to registry");
+  }
+}
+
+TEST(RegistryClientFake, RefusedConnectionIsUnavailable) {
+  int port = 0;
+  {
+    FakeRegistry closed([](const FakeRequest&) { return FakeResponse{}; });
+    port = closed.port();
+  }
+  std::string host = "127.0.0.1:" + std::to_string(port);
+  RegistryClient client(host, plain_http());
+  try {
+    client.get_manifest("app", "latest");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnavailable);
+    EXPECT_EQ(std::string(e.what()),
+              "pinging registry " + host + " at https://" + host + "/v2/: connection refused");
+  }
+}
+
+}  // namespace
+}  // namespace berth::image

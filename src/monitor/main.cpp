@@ -1,0 +1,144 @@
+// berth-monitor: see monitor.hpp for its role and options.cpp for its
+// command line. The protocol with the berth CLI:
+//
+// - The CLI starts it with --sync-fd open and waits for it to exit. The
+//   monitor forks at once, and the child calls setsid(2) and carries on, so
+//   the process that watches the container is no child of the CLI.
+// - On the sync fd the monitor writes exactly one line: "pid PID\n" once
+//   the container runs, or "error MESSAGE\n" when it could not start it
+//   (the monitor then exits 1). MESSAGE is the OCI runtime's last error
+//   line, e.g. exec: "nosuch": executable file not found in $PATH.
+// - While the container runs its output goes to --log in the k8s-file
+//   format with UTC timestamps and to the attach clients in frames: 1 byte
+//   stream (1 stdout, 2 stderr, 3 exit), 4 bytes big-endian length, payload.
+// - When the container exits the monitor writes --exit-file ("CODE\n" and
+//   the finish time in Unix nanoseconds on a second line), runs the cleanup
+//   command after "--" with BERTH_EXIT_CODE=CODE, sends the exit frame with
+//   the decimal code and exits 0.
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "monitor.hpp"
+
+namespace {
+
+// Writes "error MESSAGE\n" to the sync fd, or to stderr when there is none.
+[[noreturn]] void fail_start(int sync_fd, const std::string& message) {
+  std::string line = "error " + message;
+  for (char& c : line) {
+    if (c == '\n') c = ' ';
+  }
+  line += '\n';
+  monitor::debug("start failed: %s", message.c_str());
+  monitor::write_all(sync_fd >= 0 ? sync_fd : 2, line.data(), line.size());
+  ::_exit(1);
+}
+
+// Moves fd above the standard streams, so that replacing those with
+// /dev/null cannot close it, and marks it close-on-exec.
+int move_above_stdio(int fd) {
+  if (fd < 0) return fd;
+  if (fd > 2) {
+    ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    return fd;
+  }
+  int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  ::close(fd);
+  return moved;
+}
+
+// Detaches from the CLI: the parent exits at once (the CLI waits for it),
+// the child leaves the CLI's session and process group.
+void detach(int sync_fd) {
+  pid_t child = ::fork();
+  if (child < 0) fail_start(sync_fd, std::string("fork: ") + std::strerror(errno));
+  if (child > 0) ::_exit(0);
+  ::setsid();
+}
+
+// Closes every fd above the standard streams except keep_a and keep_b, so
+// that the monitor holds none of the CLI's files (locks, databases) for the
+// life of the container.
+void close_inherited_fds(int keep_a, int keep_b) {
+  int low = keep_a < keep_b ? keep_a : keep_b;
+  int high = keep_a < keep_b ? keep_b : keep_a;
+  unsigned int next = 3;
+  for (int keep : {low, high}) {
+    if (keep < static_cast<int>(next)) continue;
+    if (keep > static_cast<int>(next)) ::close_range(next, static_cast<unsigned>(keep) - 1, 0);
+    next = static_cast<unsigned>(keep) + 1;
+  }
+  ::close_range(next, ~0U, 0);
+}
+
+void redirect_stdio() {
+  int null_fd = ::open("/dev/null", O_RDWR);
+  if (null_fd < 0) return;
+  for (int fd = 0; fd < 3; ++fd) {
+    if (null_fd != fd) ::dup2(null_fd, fd);
+  }
+  if (null_fd > 2) ::close(null_fd);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  monitor::Options options;
+  std::string message;
+  if (!monitor::parse_options(argc, argv, options, message)) fail_start(options.sync_fd, message);
+  options.sync_fd = move_above_stdio(options.sync_fd);
+  options.attach_fd = move_above_stdio(options.attach_fd);
+  close_inherited_fds(options.sync_fd, options.attach_fd);
+
+  detach(options.sync_fd);
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+  ::signal(SIGPIPE, SIG_IGN);
+  redirect_stdio();
+  if (::chdir("/") != 0) fail_start(options.sync_fd, "chdir /: " + std::string(std::strerror(errno)));
+  monitor::open_debug_log(options);
+  monitor::debug("monitoring container %s", options.id.c_str());
+
+  // SIGCHLD arrives through a signalfd so that the poll loop can wait for it.
+  sigset_t child_signal;
+  sigemptyset(&child_signal);
+  sigaddset(&child_signal, SIGCHLD);
+  ::sigprocmask(SIG_BLOCK, &child_signal, nullptr);
+  int signal_fd = ::signalfd(-1, &child_signal, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (signal_fd < 0) fail_start(options.sync_fd, "signalfd: " + std::string(std::strerror(errno)));
+
+  int log_fd = ::open(options.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (log_fd < 0) {
+    fail_start(options.sync_fd,
+               "opening log file \"" + options.log_path + "\": " + std::strerror(errno));
+  }
+  int listen_fd = monitor::listen_unix(options.socket_path, message);
+  if (listen_fd < 0) fail_start(options.sync_fd, message);
+
+  monitor::ContainerIo io;
+  pid_t pid = 0;
+  std::vector<std::pair<pid_t, int>> early_exits;
+  if (!monitor::start_container(options, signal_fd, io, pid, early_exits, message)) {
+    ::unlink(options.socket_path.c_str());
+    fail_start(options.sync_fd, message);
+  }
+  int early_status = -1;
+  for (const auto& [child, status] : early_exits) {
+    if (child == pid) early_status = status;
+  }
+
+  char line[32];
+  int size = std::snprintf(line, sizeof line, "pid %d\n", pid);
+  monitor::write_all(options.sync_fd, line, static_cast<std::size_t>(size));
+  ::close(options.sync_fd);
+  monitor::debug("container process is %d", pid);
+
+  return monitor::serve_container(options, signal_fd, listen_fd, log_fd, io, pid, early_status);
+}

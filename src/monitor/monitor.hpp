@@ -1,0 +1,84 @@
+#pragma once
+
+// berth-monitor: one small process per container, in the role conmon plays
+// for Podman. It starts the container through the OCI runtime, owns the
+// container's stdio, writes the k8s-file log, serves attach clients, records
+// the exit code and runs the cleanup command.
+//
+// It is built with -fno-exceptions and links only libc and libstdc++, so it
+// never uses berth's libraries: a failure is a false return plus a message
+// in the Failure out-parameter.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace monitor {
+
+// The command line, see usage() in options.cpp.
+struct Options {
+  std::string id;
+  std::string runtime;       // path of runc or crun
+  std::string runtime_root;  // passed as "--root" to every runtime call
+  std::string bundle;
+  std::string log_path;
+  std::string exit_file;
+  std::string socket_path;
+  int sync_fd = -1;
+  int attach_fd = -1;  // an already connected attach client, or -1
+  bool terminal = false;
+  bool stdin_open = false;
+  bool debug = false;
+  std::vector<char*> cleanup_argv;  // null-terminated, empty when none
+};
+
+// Parses argv into options. On failure returns false with message set.
+bool parse_options(int argc, char** argv, Options& options, std::string& message);
+
+// Writes all of data to fd, retrying on EINTR and short writes; a
+// non-blocking fd that is full fails with EAGAIN.
+bool write_all(int fd, const char* data, std::size_t size);
+
+// Appends a debug line to the debug log when --log-level debug was given.
+void debug(const char* format, ...) __attribute__((format(printf, 1, 2)));
+void open_debug_log(const Options& options);
+
+// Returns the text after the last ": " separated prefix that OCI runtimes put
+// before an error ("runc run failed: unable to start container process: ")
+// and the message of a runc log line (time=... level=error msg="...").
+std::string runtime_error_message(const std::string& stderr_text);
+
+// Returns the exit code of a wait status: the exit status, or 128+signal for
+// a process killed by a signal.
+int exit_code_of(int wait_status);
+
+// Creates a listening unix socket at path with mode 0600. Paths longer than
+// sun_path are bound through /proc/self/fd/N/NAME. Returns -1 with message.
+int listen_unix(const std::string& path, std::string& message);
+
+// The container's stdio as seen by the monitor after the runtime started it.
+struct ContainerIo {
+  int stdout_fd = -1;  // read end of the stdout pipe, or the pty master
+  int stderr_fd = -1;  // read end of the stderr pipe; -1 with a terminal
+  int stdin_fd = -1;   // write end of the stdin pipe, the pty master, or -1
+  bool terminal = false;
+};
+
+// Runs "RUNTIME run --detach" and fills io and pid. Exits of other
+// children reaped meanwhile (the container may exit before the runtime
+// does) are kept in early_exits as (pid, wait status) pairs.
+bool start_container(const Options& options, int signal_fd, ContainerIo& io, pid_t& pid,
+                     std::vector<std::pair<pid_t, int>>& early_exits, std::string& message);
+
+// Serves the container until its init process pid exits: copies output to
+// the log and the attach clients, forwards client input to stdin. Then
+// writes the exit file, runs the cleanup command, sends the exit frame.
+// Returns the process exit code for berth-monitor.
+// early_status is the wait status when the container already exited during
+// start_container, else -1.
+int serve_container(const Options& options, int signal_fd, int listen_fd, int log_fd,
+                    ContainerIo& io, pid_t pid, int early_status);
+
+}  // namespace monitor

@@ -1,0 +1,110 @@
+// Command line parsing for berth-monitor.
+
+#include <fcntl.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "monitor.hpp"
+
+namespace monitor {
+
+namespace {
+
+// The usage line, as an error message names the options.
+constexpr const char* kUsage =
+    "usage: berth-monitor --id ID --runtime PATH --runtime-root DIR --bundle DIR --log PATH "
+    "--exit-file PATH --socket PATH --sync-fd N [--attach-fd N] [--terminal] [--stdin] "
+    "[--log-level LEVEL] -- CLEANUP_ARGV...";
+
+bool parse_fd(const char* text, int& fd) {
+  char* end = nullptr;
+  long value = std::strtol(text, &end, 10);
+  if (*text == '\0' || *end != '\0' || value < 0 || value > 1 << 20) return false;
+  if (::fcntl(static_cast<int>(value), F_GETFD) < 0) return false;
+  fd = static_cast<int>(value);
+  return true;
+}
+
+}  // namespace
+
+bool parse_options(int argc, char** argv, Options& options, std::string& message) {
+  struct StringOption {
+    const char* name;
+    std::string* target;
+  };
+  const StringOption strings[] = {
+      {"--id", &options.id},           {"--runtime", &options.runtime},
+      {"--runtime-root", &options.runtime_root}, {"--bundle", &options.bundle},
+      {"--log", &options.log_path},    {"--exit-file", &options.exit_file},
+      {"--socket", &options.socket_path},
+  };
+
+  int i = 1;
+  for (; i < argc; ++i) {
+    const char* arg = argv[i];
+    if (std::strcmp(arg, "--") == 0) {
+      ++i;
+      break;
+    }
+    if (std::strcmp(arg, "--terminal") == 0) {
+      options.terminal = true;
+      continue;
+    }
+    if (std::strcmp(arg, "--stdin") == 0) {
+      options.stdin_open = true;
+      continue;
+    }
+    // Every other option takes a value, as "--name value" or "--name=value".
+    std::string name = arg;
+    std::size_t equals = name.find('=');
+    if (equals != std::string::npos) name.resize(equals);
+    std::string* target = nullptr;
+    for (const auto& option : strings) {
+      if (name == option.name) target = option.target;
+    }
+    if (!target && name != "--sync-fd" && name != "--attach-fd" && name != "--log-level") {
+      message = "unknown option " + name + "; " + kUsage;
+      return false;
+    }
+    const char* value = nullptr;
+    if (equals != std::string::npos) {
+      value = arg + equals + 1;
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      message = "option " + name + " needs a value; " + kUsage;
+      return false;
+    }
+
+    if (target) {
+      *target = value;
+    } else if (name == "--sync-fd" || name == "--attach-fd") {
+      int& fd = name == "--sync-fd" ? options.sync_fd : options.attach_fd;
+      if (!parse_fd(value, fd)) {
+        message = "invalid " + name + " \"" + value + "\": it must be an open file descriptor";
+        return false;
+      }
+    } else {
+      options.debug = std::strcmp(value, "debug") == 0 || std::strcmp(value, "trace") == 0;
+    }
+  }
+  for (; i < argc; ++i) options.cleanup_argv.push_back(argv[i]);
+  if (!options.cleanup_argv.empty()) options.cleanup_argv.push_back(nullptr);
+
+  const StringOption* missing = nullptr;
+  for (const auto& option : strings) {
+    if (option.target->empty() && !missing) missing = &option;
+  }
+  if (missing) {
+    message = std::string("missing option ") + missing->name + "; " + kUsage;
+    return false;
+  }
+  if (options.sync_fd < 0) {
+    message = std::string("missing option --sync-fd; ") + kUsage;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace monitor

@@ -1,0 +1,411 @@
+// Serving a running container: log, attach clients, stdin, exit handling.
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "monitor.hpp"
+
+extern char** environ;
+
+namespace monitor {
+
+namespace {
+
+// Stream ids of the attach frame header.
+constexpr unsigned char kStdoutStream = 1;
+constexpr unsigned char kStderrStream = 2;
+constexpr unsigned char kExitStream = 3;
+
+// A client whose unsent output grows past this is dropped, so that a slow
+// reader never blocks the container.
+constexpr std::size_t kMaxClientBuffer = 1 << 20;
+// Client input is not read while this much is waiting for the container.
+constexpr std::size_t kMaxStdinBuffer = 1 << 20;
+// How long the exit frame may take to reach the clients.
+constexpr int kFinalFlushMs = 5000;
+
+struct Client {
+  int fd = -1;
+  std::string pending;  // frames not yet sent
+  bool input_open = true;
+};
+
+struct Session {
+  const Options* options = nullptr;
+  int log_fd = -1;
+  ContainerIo* io = nullptr;
+  std::vector<Client> clients;
+  std::string stdin_pending;
+  bool close_stdin = false;  // after stdin_pending is written
+};
+
+void close_fd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+// Formats now as RFC 3339 in UTC with nanoseconds: 2024-01-01T00:00:00.123456789Z.
+void format_timestamp(char (&text)[64]) {
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  tm utc{};
+  ::gmtime_r(&now.tv_sec, &utc);
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, now.tv_nsec);
+}
+
+// Appends data to the log in the k8s-file format: one record per line,
+// "TIMESTAMP STREAM F text" for a complete line and "... P text" for a
+// trailing piece without a newline (the next record continues it).
+void write_log(int log_fd, unsigned char stream, const char* data, std::size_t size) {
+  if (log_fd < 0) return;
+  char timestamp[64];
+  format_timestamp(timestamp);
+  const char* stream_name = stream == kStderrStream ? " stderr " : " stdout ";
+  std::string records;
+  std::size_t start = 0;
+  while (start < size) {
+    const char* newline = static_cast<const char*>(std::memchr(data + start, '\n', size - start));
+    std::size_t end = newline ? static_cast<std::size_t>(newline - data) : size;
+    records += timestamp;
+    records += stream_name;
+    records += newline ? "F " : "P ";
+    records.append(data + start, end - start);
+    records += '\n';
+    start = newline ? end + 1 : size;
+  }
+  if (!write_all(log_fd, records.data(), records.size())) {
+    debug("writing the log failed: %s", std::strerror(errno));
+  }
+}
+
+// Sends what the client can take now. Returns false when the client is gone.
+bool flush_client(Client& client) {
+  while (!client.pending.empty()) {
+    ssize_t n = ::send(client.fd, client.pending.data(), client.pending.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+    if (n <= 0) return false;
+    client.pending.erase(0, static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+void drop_client(Session& session, std::size_t index, const char* reason) {
+  debug("dropping attach client fd %d: %s", session.clients[index].fd, reason);
+  ::close(session.clients[index].fd);
+  session.clients.erase(session.clients.begin() + static_cast<std::ptrdiff_t>(index));
+}
+
+// Queues one frame (stream id, 4-byte big-endian length, payload) for every
+// client and sends what each can take now.
+void broadcast(Session& session, unsigned char stream, const char* data, std::size_t size) {
+  char header[5] = {static_cast<char>(stream), static_cast<char>((size >> 24) & 0xff),
+                    static_cast<char>((size >> 16) & 0xff), static_cast<char>((size >> 8) & 0xff),
+                    static_cast<char>(size & 0xff)};
+  for (std::size_t i = session.clients.size(); i-- > 0;) {
+    Client& client = session.clients[i];
+    client.pending.append(header, sizeof header);
+    client.pending.append(data, size);
+    if (!flush_client(client)) {
+      drop_client(session, i, "connection closed");
+    } else if (client.pending.size() > kMaxClientBuffer) {
+      drop_client(session, i, "too slow, more than 1 MiB of output unsent");
+    }
+  }
+}
+
+void add_client(Session& session, int fd) {
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+  Client client;
+  client.fd = fd;
+  session.clients.push_back(std::move(client));
+  debug("attach client fd %d connected", fd);
+}
+
+// Closes the container's stdin pipe once the queued input is written. A
+// terminal stays open, since its master also carries the output.
+void maybe_close_stdin(Session& session) {
+  ContainerIo& io = *session.io;
+  if (!session.close_stdin || io.terminal || !session.stdin_pending.empty()) return;
+  if (io.stdin_fd >= 0) debug("closing the container's stdin");
+  close_fd(io.stdin_fd);
+}
+
+void write_stdin(Session& session) {
+  ContainerIo& io = *session.io;
+  while (!session.stdin_pending.empty() && io.stdin_fd >= 0) {
+    ssize_t n = ::write(io.stdin_fd, session.stdin_pending.data(), session.stdin_pending.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;
+    if (n <= 0) {
+      // The container closed its stdin: what clients send from now on is lost.
+      session.stdin_pending.clear();
+      if (!io.terminal) close_fd(io.stdin_fd);
+      return;
+    }
+    session.stdin_pending.erase(0, static_cast<std::size_t>(n));
+  }
+  maybe_close_stdin(session);
+}
+
+// Reads client input into stdin_pending. Returns false when the client is gone.
+bool read_client(Session& session, Client& client) {
+  char buffer[8192];
+  ssize_t n = ::recv(client.fd, buffer, sizeof buffer, 0);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
+  if (n < 0) return false;
+  if (n == 0) {
+    client.input_open = false;
+    session.close_stdin = true;
+    maybe_close_stdin(session);
+    return true;
+  }
+  if (session.io->stdin_fd >= 0) {
+    session.stdin_pending.append(buffer, static_cast<std::size_t>(n));
+    write_stdin(session);
+  }
+  return true;
+}
+
+// Copies one read of output to the log and the clients. Returns false at
+// end-of-file (EIO is how a pty master reports that every slave is closed).
+bool copy_output(Session& session, int fd, unsigned char stream) {
+  char buffer[8192];
+  ssize_t n = ::read(fd, buffer, sizeof buffer);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
+  if (n <= 0) return false;
+  write_log(session.log_fd, stream, buffer, static_cast<std::size_t>(n));
+  broadcast(session, stream, buffer, static_cast<std::size_t>(n));
+  return true;
+}
+
+void close_output(Session& session, int& fd) {
+  ContainerIo& io = *session.io;
+  if (io.terminal && fd == io.stdin_fd) io.stdin_fd = -1;
+  close_fd(fd);
+}
+
+// Reads what is left in fd after the container exited. The number of reads
+// is bounded in case a process outside the container keeps the pipe open
+// and writing.
+void drain_fd(Session& session, int& fd, unsigned char stream) {
+  for (int reads = 0; fd >= 0 && reads < 256; ++reads) {
+    pollfd check{fd, POLLIN, 0};
+    if (::poll(&check, 1, 0) <= 0) return;
+    if (!copy_output(session, fd, stream)) close_output(session, fd);
+  }
+}
+
+// Writes "CODE\nFINISH_NS\n" to the exit file through a temporary file and
+// rename(2), so that readers see either nothing or the whole record.
+void write_exit_file(const std::string& path, int code) {
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  char text[64];
+  int size = std::snprintf(text, sizeof text, "%d\n%lld\n", code,
+                           static_cast<long long>(now.tv_sec) * 1000000000LL + now.tv_nsec);
+  std::string temporary = path + ".tmp";
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0 || !write_all(fd, text, static_cast<std::size_t>(size)) || ::close(fd) != 0 ||
+      ::rename(temporary.c_str(), path.c_str()) != 0) {
+    debug("writing the exit file %s failed: %s", path.c_str(), std::strerror(errno));
+  }
+}
+
+// Returns argv0 itself when it has a slash, else its first match in PATH.
+std::string find_program(const char* argv0) {
+  if (std::strchr(argv0, '/')) return argv0;
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  std::size_t start = 0;
+  while (start <= dirs.size()) {
+    std::size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    std::string candidate = dirs.substr(start, end - start) + "/" + argv0;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
+  }
+  return argv0;
+}
+
+// Runs the cleanup command with BERTH_EXIT_CODE set and waits for it.
+void run_cleanup(const Options& options, int code) {
+  if (options.cleanup_argv.empty()) return;
+  std::string program = find_program(options.cleanup_argv[0]);
+  std::string code_variable = "BERTH_EXIT_CODE=" + std::to_string(code);
+  std::vector<char*> env;
+  for (char** entry = environ; *entry; ++entry) {
+    if (std::strncmp(*entry, "BERTH_EXIT_CODE=", 16) != 0) env.push_back(*entry);
+  }
+  env.push_back(code_variable.data());
+  env.push_back(nullptr);
+
+  debug("running cleanup %s", program.c_str());
+  pid_t child = ::fork();
+  if (child < 0) {
+    debug("starting cleanup failed: %s", std::strerror(errno));
+    return;
+  }
+  if (child == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    struct sigaction default_action{};
+    default_action.sa_handler = SIG_DFL;
+    ::sigaction(SIGPIPE, &default_action, nullptr);
+    ::execve(program.c_str(), options.cleanup_argv.data(), env.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  debug("cleanup exited with %d", exit_code_of(status));
+}
+
+// Sends the exit frame and waits up to kFinalFlushMs for the clients to take it.
+void finish_clients(Session& session, int code) {
+  std::string text = std::to_string(code);
+  broadcast(session, kExitStream, text.data(), text.size());
+  timespec start{};
+  ::clock_gettime(CLOCK_MONOTONIC, &start);
+  for (;;) {
+    std::vector<pollfd> fds;
+    for (const auto& client : session.clients) {
+      if (!client.pending.empty()) fds.push_back({client.fd, POLLOUT, 0});
+    }
+    if (fds.empty()) break;
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    long elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+    if (elapsed >= kFinalFlushMs) break;
+    if (::poll(fds.data(), fds.size(), static_cast<int>(kFinalFlushMs - elapsed)) <= 0) break;
+    for (std::size_t i = session.clients.size(); i-- > 0;) {
+      if (!flush_client(session.clients[i])) drop_client(session, i, "connection closed");
+    }
+  }
+  for (auto& client : session.clients) ::close(client.fd);
+  session.clients.clear();
+}
+
+// Reaps exited children; returns true with status when pid is among them.
+bool reap(pid_t pid, int& status) {
+  bool found = false;
+  for (;;) {
+    int child_status = 0;
+    pid_t child = ::waitpid(-1, &child_status, WNOHANG);
+    if (child <= 0) return found;
+    if (child == pid) {
+      status = child_status;
+      found = true;
+    }
+  }
+}
+
+enum Tag : int { kSignal = -1, kListen = -2, kStdout = -3, kStderr = -4, kStdin = -5 };
+
+}  // namespace
+
+int serve_container(const Options& options, int signal_fd, int listen_fd, int log_fd,
+                    ContainerIo& io, pid_t pid, int early_status) {
+  Session session;
+  session.options = &options;
+  session.log_fd = log_fd;
+  session.io = &io;
+  if (options.attach_fd >= 0) add_client(session, options.attach_fd);
+
+  int status = early_status;
+  bool exited = early_status != -1;
+  std::vector<pollfd> fds;
+  std::vector<int> tags;
+  while (!exited) {
+    fds.clear();
+    tags.clear();
+    auto watch = [&](int fd, short events, int tag) {
+      fds.push_back({fd, events, 0});
+      tags.push_back(tag);
+    };
+    watch(signal_fd, POLLIN, kSignal);
+    if (listen_fd >= 0) watch(listen_fd, POLLIN, kListen);
+    if (io.stdout_fd >= 0) watch(io.stdout_fd, POLLIN, kStdout);
+    if (io.stderr_fd >= 0) watch(io.stderr_fd, POLLIN, kStderr);
+    if (io.stdin_fd >= 0 && !session.stdin_pending.empty()) watch(io.stdin_fd, POLLOUT, kStdin);
+    bool accept_input = session.stdin_pending.size() < kMaxStdinBuffer;
+    for (std::size_t i = 0; i < session.clients.size(); ++i) {
+      const Client& client = session.clients[i];
+      short events = (client.input_open && accept_input ? POLLIN : 0) |
+                     (client.pending.empty() ? 0 : POLLOUT);
+      watch(client.fd, events, static_cast<int>(i));
+    }
+
+    if (::poll(fds.data(), fds.size(), -1) < 0) {
+      if (errno == EINTR) continue;
+      debug("poll failed: %s", std::strerror(errno));
+      break;
+    }
+
+    // Clients are visited from the back so that dropping one keeps the
+    // indexes of those not yet visited.
+    for (std::size_t k = fds.size(); k-- > 0;) {
+      short revents = fds[k].revents;
+      if (revents == 0) continue;
+      int tag = tags[k];
+      if (tag == kSignal) {
+        signalfd_siginfo info;
+        while (::read(signal_fd, &info, sizeof info) == sizeof info) {
+        }
+        exited = reap(pid, status) || exited;
+      } else if (tag == kListen) {
+        int client = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+        if (client >= 0) add_client(session, client);
+      } else if (tag == kStdout) {
+        if (io.stdout_fd >= 0 && !copy_output(session, io.stdout_fd, kStdoutStream)) {
+          close_output(session, io.stdout_fd);
+        }
+      } else if (tag == kStderr) {
+        if (io.stderr_fd >= 0 && !copy_output(session, io.stderr_fd, kStderrStream)) {
+          close_fd(io.stderr_fd);
+        }
+      } else if (tag == kStdin) {
+        write_stdin(session);
+      } else if (static_cast<std::size_t>(tag) < session.clients.size()) {
+        std::size_t index = static_cast<std::size_t>(tag);
+        Client& client = session.clients[index];
+        bool alive = true;
+        if (revents & POLLOUT) alive = flush_client(client);
+        if (alive && (revents & POLLIN)) alive = read_client(session, client);
+        if (alive && (revents & (POLLHUP | POLLERR)) && !(revents & POLLIN)) alive = false;
+        if (!alive) drop_client(session, index, "connection closed");
+      }
+    }
+  }
+
+  int code = exit_code_of(status);
+  debug("container process %d exited with %d", pid, code);
+  // New attach clients would only wait for output that cannot come.
+  close_fd(listen_fd);
+  ::unlink(options.socket_path.c_str());
+  drain_fd(session, io.stdout_fd, kStdoutStream);
+  drain_fd(session, io.stderr_fd, kStderrStream);
+  close_fd(io.stdout_fd);
+  close_fd(io.stderr_fd);
+  if (!io.terminal) close_fd(io.stdin_fd);
+  write_exit_file(options.exit_file, code);
+  run_cleanup(options, code);
+  finish_clients(session, code);
+  return 0;
+}
+
+}  // namespace monitor

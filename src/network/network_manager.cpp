@@ -1,0 +1,169 @@
+#include "network/network_manager.hpp"
+
+#include <exception>
+#include <optional>
+
+#include "common/error.hpp"
+#include "common/log.hpp"
+#include "network/bridge.hpp"
+#include "network/ipam.hpp"
+#include "network/ipv4.hpp"
+#include "network/netns.hpp"
+
+namespace berth::network {
+namespace {
+
+constexpr const char* kContainerInterface = "eth0";
+
+// Runs one teardown step and keeps the first failure for later, so that one
+// failing step does not leave the others undone.
+template <typename Step>
+void run_step(std::exception_ptr& first_failure, std::string_view what, Step&& step) {
+  try {
+    step();
+  } catch (const Error& e) {
+    spdlog::debug("network teardown: {}: {}", what, e.what());
+    if (!first_failure) first_failure = std::make_exception_ptr(e.with_context(what));
+  }
+}
+
+// NOTE: only the first IPv4 subnet is used. IPv6 subnets are skipped, so a
+// dual-stack network gives its containers IPv4 only.
+const Subnet* first_ipv4_subnet(const Network& network) {
+  for (const Subnet& subnet : network.subnets) {
+    if (try_parse_ipv4(subnet.subnet.substr(0, subnet.subnet.find('/')))) return &subnet;
+  }
+  fail(ErrorCode::kInvalidArgument, "the network has no IPv4 subnet");
+}
+
+}  // namespace
+
+NetworkManager::NetworkManager(std::string config_dir, std::string run_dir, std::string nft_table)
+    : config_dir_(std::move(config_dir)),
+      run_dir_(std::move(run_dir)),
+      nft_table_(std::move(nft_table)) {}
+
+Network NetworkManager::network(const std::string& network_name) const {
+  std::optional<Network> found = load_network(config_dir_, network_name);
+  if (!found) {
+    fail(ErrorCode::kNotFound, "network \"{}\" not found: create it or use \"{}\"", network_name,
+         kDefaultNetworkName);
+  }
+  return *found;
+}
+
+Attachment NetworkManager::setup(const std::string& container_id, const std::string& netns_path,
+                                 const std::string& network_name,
+                                 const std::vector<PortMapping>& ports,
+                                 const std::string& static_ip) {
+  return with_context("setting up network \"" + network_name + "\"", [&] {
+    Network net = network(network_name);
+    if (net.driver != "bridge") {
+      fail(ErrorCode::kInvalidArgument, "driver \"{}\" is not supported, only bridge",
+           net.driver);
+    }
+    if (net.network_interface.empty()) {
+      fail(ErrorCode::kInvalidArgument, "the network has no network_interface (bridge name)");
+    }
+    const Subnet* subnet = first_ipv4_subnet(net);
+    Ipv4Subnet cidr = Ipv4Subnet::parse(subnet->subnet);
+
+    Network ipam_view = net;
+    ipam_view.subnets = {*subnet};
+    Ipam ipam(run_dir_, ipam_view);
+    Attachment attachment;
+    attachment.network = net.name;
+    attachment.interface = kContainerInterface;
+    attachment.prefix_len = cidr.prefix_len;
+    attachment.gateway = subnet->gateway;
+    attachment.ip = ipam.allocate(container_id, static_ip);
+
+    try {
+      ensure_bridge(net.network_interface, subnet->gateway, cidr.prefix_len);
+
+      VethRequest veth;
+      veth.host_name = veth_name(net.name, container_id);
+      veth.bridge = net.network_interface;
+      veth.netns_path = netns_path;
+      veth.container_name = kContainerInterface;
+      veth.address = attachment.ip;
+      veth.prefix_len = cidr.prefix_len;
+      // An internal network gets no default route, so its containers reach
+      // only their own subnet.
+      if (!net.internal) veth.gateway = subnet->gateway;
+      attachment.mac = create_veth(veth);
+
+      ContainerRules rules;
+      rules.table = nft_table_;
+      rules.container_id = container_id;
+      rules.subnet = cidr.str();
+      rules.masquerade = !net.internal;
+      rules.container_ip = attachment.ip;
+      // Ports are not published from internal networks, because nothing is
+      // forwarded into or out of them.
+      if (!net.internal) rules.ports = ports;
+      add_container_rules(rules);
+    } catch (const Error&) {
+      try {
+        teardown(container_id, netns_path, network_name, ports);
+      } catch (const Error& cleanup) {
+        spdlog::debug("undoing a failed network setup of {}: {}", container_id, cleanup.what());
+      }
+      throw;
+    }
+    spdlog::debug("container {} on network {}: {}/{} via {}", container_id, net.name,
+                  attachment.ip, attachment.prefix_len, attachment.gateway);
+    return attachment;
+  });
+}
+
+void NetworkManager::teardown(const std::string& container_id, const std::string& netns_path,
+                              const std::string& network_name,
+                              const std::vector<PortMapping>& ports) {
+  remove_attachment(container_id, netns_path, network_name, ports, true);
+}
+
+void NetworkManager::teardown_and_remove_netns(const std::string& container_id,
+                                               const std::string& netns_path,
+                                               const std::string& network_name,
+                                               const std::vector<PortMapping>& ports) {
+  remove_attachment(container_id, netns_path, network_name, ports, false);
+}
+
+void NetworkManager::remove_attachment(const std::string& container_id,
+                                       const std::string& netns_path,
+                                       const std::string& network_name,
+                                       const std::vector<PortMapping>& ports,
+                                       bool delete_veth_pair) {
+  std::exception_ptr first_failure;
+  run_step(first_failure, "removing firewall rules",
+           [&] { remove_container_rules(nft_table_, container_id, ports); });
+  if (delete_veth_pair) {
+    // Deleting the host end by name also covers a namespace that is gone.
+    run_step(first_failure, "deleting the veth pair",
+             [&] { delete_veth(veth_name(network_name, container_id)); });
+  } else {
+    // The last reference to the namespace goes with its bind mount, and
+    // the kernel then unregisters its links, the veth pair included.
+    run_step(first_failure, "removing the network namespace",
+             [&] { network::remove_netns(netns_path); });
+  }
+  run_step(first_failure, "releasing the address",
+           [&] { release_address(run_dir_, network_name, container_id); });
+  if (first_failure) {
+    try {
+      std::rethrow_exception(first_failure);
+    } catch (const Error& e) {
+      throw e.with_context("tearing down network \"" + network_name + "\" of container " +
+                           container_id);
+    }
+  }
+}
+
+std::string NetworkManager::create_netns(const std::string& container_id) {
+  return network::create_netns(run_dir_, container_id);
+}
+
+void NetworkManager::remove_netns(const std::string& path) { network::remove_netns(path); }
+
+}  // namespace berth::network

@@ -1,0 +1,104 @@
+#pragma once
+
+// OCI runtime config.json generation (runtime spec 1.0.2, plus the
+// seccomp defaultErrnoRet field that runc >= 1.0 and crun read).
+//
+// build_spec() runs a fixed pipeline of small named steps (process, user,
+// env, capabilities, namespaces, mounts, devices, masked paths, rlimits,
+// seccomp, cgroups, annotations), each filling its part of the document, with
+// the defaults Podman 4/5 applies to a root container.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace berth::runtime {
+
+// One entry of config.json "mounts".
+struct Mount {
+  std::string destination;           // absolute path inside the container
+  std::string source;                // host path for binds, or the fs name
+  std::string type = "bind";         // "bind", "tmpfs", ...
+  std::vector<std::string> options;  // e.g. {"rbind", "ro"}
+};
+
+// Hard limits of the calling process that the container's rlimits must not
+// exceed, because raising a hard limit can fail with EPERM.
+struct HostLimits {
+  std::uint64_t nofile_hard = 0;
+  std::uint64_t nproc_hard = 0;
+};
+
+// Reads the hard RLIMIT_NOFILE and RLIMIT_NPROC of the calling process.
+HostLimits read_host_limits();
+
+// The name of network_namespace that shares the host's network namespace.
+inline constexpr std::string_view kHostNetwork = "host";
+
+struct SpecInput {
+  std::string container_id;
+  std::string rootfs;  // absolute path of the mounted root file system
+  std::vector<std::string> args;
+  std::vector<std::string> env;  // KEY=VALUE; PATH, HOME and TERM get defaults
+  std::string cwd = "/";
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+  std::vector<std::uint32_t> additional_gids;
+  std::string home = "/";  // HOME when env has none (see resolve_user)
+  bool terminal = false;
+  // Empty: the host's name on the host network, else the first 12
+  // characters of container_id.
+  std::string hostname;
+  // Extra mounts (volumes, /etc/hosts, /etc/resolv.conf, /etc/hostname). One
+  // with the destination of a default mount replaces that mount.
+  std::vector<Mount> mounts;
+  // A network namespace path to join, kHostNetwork to share the host's, or
+  // empty for a new namespace with only a loopback device.
+  std::string network_namespace;
+  std::string cgroups_path;  // e.g. "/berth/<id>" (cgroupfs form)
+  bool read_only = false;
+  bool cgroup_v2 = false;
+  // Capability names with or without "CAP_", any case; "ALL" is accepted.
+  std::vector<std::string> add_caps;
+  std::vector<std::string> drop_caps;
+  std::int64_t pids_limit = 2048;  // 0 or less: no limit (Podman's default is 2048)
+  std::optional<HostLimits> host_limits;  // unset: read_host_limits()
+};
+
+// Builds config.json for input. Throws Error{kInvalidArgument} for an
+// invalid input (no args, relative rootfs or cwd, unknown capability).
+nlohmann::json build_spec(const SpecInput& input);
+
+// Writes spec as BUNDLE/config.json atomically.
+void write_spec(const std::string& bundle_dir, const nlohmann::json& spec);
+
+// The default seccomp profile as config.json "linux.seccomp": syscalls not
+// listed fail with ENOSYS, a list of dangerous ones fails with EPERM, and
+// syscalls that need a capability are allowed only when that capability is
+// in capabilities (names with "CAP_").
+nlohmann::json default_seccomp_profile(const std::vector<std::string>& capabilities);
+
+// The capabilities a root container gets by default, as Podman 4/5 grants
+// them ("CAP_CHOWN", ...).
+const std::vector<std::string>& default_capabilities();
+
+// The user a container process runs as, resolved from the image's files.
+struct UserSpec {
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+  std::vector<std::uint32_t> additional_gids;  // groups that list the user
+  std::string home = "/";
+};
+
+// Resolves user ("", "name", "uid", "uid:gid", "name:group", ...) against
+// ROOTFS/etc/passwd and ROOTFS/etc/group, opened with openat2
+// RESOLVE_IN_ROOT so symlinks in the image cannot lead outside it. An empty
+// user is root. Numeric ids need no passwd entry. Throws Error{kNotFound}
+// for an unknown user or group name.
+UserSpec resolve_user(const std::string& rootfs, std::string_view user);
+
+}  // namespace berth::runtime

@@ -1,0 +1,272 @@
+#include "state/database.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "common/error.hpp"
+#include "state/sqlite.hpp"
+
+namespace berth::state {
+
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS images (
+  id TEXT PRIMARY KEY,
+  digest TEXT NOT NULL,
+  repo_digests TEXT NOT NULL,
+  manifest TEXT NOT NULL,
+  manifest_type TEXT NOT NULL,
+  config TEXT NOT NULL,
+  layers TEXT NOT NULL,
+  created_ns INTEGER NOT NULL,
+  size INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS image_names (
+  name TEXT PRIMARY KEY,
+  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS image_names_by_image ON image_names(image_id);
+CREATE TABLE IF NOT EXISTS containers (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  image_id TEXT NOT NULL,
+  image_name TEXT NOT NULL,
+  created_ns INTEGER NOT NULL,
+  config TEXT NOT NULL,
+  status TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  exit_code INTEGER NOT NULL,
+  started_ns INTEGER NOT NULL,
+  finished_ns INTEGER NOT NULL,
+  network TEXT NOT NULL
+);
+)sql";
+
+std::string to_json_array(const std::vector<std::string>& values) {
+  return nlohmann::json(values).dump();
+}
+
+std::vector<std::string> from_json_array(const std::string& text) {
+  return nlohmann::json::parse(text).get<std::vector<std::string>>();
+}
+
+constexpr const char* kContainerColumns =
+    "id, name, image_id, image_name, created_ns, config, status, pid, exit_code, started_ns, "
+    "finished_ns, network";
+
+ContainerRecord read_container(const Statement& s) {
+  ContainerRecord c;
+  c.id = s.text(0);
+  c.name = s.text(1);
+  c.image_id = s.text(2);
+  c.image_name = s.text(3);
+  c.created_ns = s.integer(4);
+  c.config = s.text(5);
+  c.status = s.text(6);
+  c.pid = s.integer(7);
+  c.exit_code = s.integer(8);
+  c.started_ns = s.integer(9);
+  c.finished_ns = s.integer(10);
+  c.network = s.text(11);
+  return c;
+}
+
+}  // namespace
+
+Database::Database(const std::string& path) {
+  int rc = sqlite3_open_v2(path.c_str(), &db_,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+    sqlite3_close(db_);
+    db_ = nullptr;
+    fail(ErrorCode::kInternal, "opening state database \"{}\": {}", path, message);
+  }
+  sqlite3_busy_timeout(db_, 60'000);
+  // WAL lets readers run while one process writes; NORMAL sync is durable
+  // across process crashes, which is the failure berth must survive.
+  exec("PRAGMA journal_mode=WAL");
+  exec("PRAGMA synchronous=NORMAL");
+  exec("PRAGMA foreign_keys=ON");
+  write([&] { exec(kSchema); });
+}
+
+Database::~Database() { sqlite3_close(db_); }
+
+void Database::exec(const char* sql) {
+  char* message = nullptr;
+  int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &message);
+  if (rc != SQLITE_OK) {
+    std::string text = message != nullptr ? message : sqlite3_errstr(rc);
+    sqlite3_free(message);
+    fail(rc == SQLITE_BUSY ? ErrorCode::kUnavailable : ErrorCode::kInternal,
+         "state database: {}", text);
+  }
+}
+
+void Database::write(const std::function<void()>& body) {
+  if (depth_ > 0) {
+    body();
+    return;
+  }
+  exec("BEGIN IMMEDIATE");
+  ++depth_;
+  try {
+    body();
+    --depth_;
+    exec("COMMIT");
+  } catch (...) {
+    --depth_;
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+void Database::put_image(const ImageRecord& image) {
+  write([&] {
+    Statement(db_,
+              "INSERT OR REPLACE INTO images (id, digest, repo_digests, manifest, manifest_type, "
+              "config, layers, created_ns, size) VALUES (?,?,?,?,?,?,?,?,?)")
+        .bind(1, image.id)
+        .bind(2, image.digest)
+        .bind(3, to_json_array(image.repo_digests))
+        .bind(4, image.manifest)
+        .bind(5, image.manifest_type)
+        .bind(6, image.config)
+        .bind(7, to_json_array(image.layers))
+        .bind(8, image.created_ns)
+        .bind(9, image.size)
+        .run();
+    Statement(db_, "DELETE FROM image_names WHERE image_id = ?").bind(1, image.id).run();
+    std::int64_t position = 0;
+    for (const auto& name : image.names) {
+      Statement(db_, "INSERT OR REPLACE INTO image_names (name, image_id, position) VALUES (?,?,?)")
+          .bind(1, name)
+          .bind(2, image.id)
+          .bind(3, position++)
+          .run();
+    }
+  });
+}
+
+std::optional<ImageRecord> Database::get_image(const std::string& id) {
+  Statement s(db_,
+              "SELECT id, digest, repo_digests, manifest, manifest_type, config, layers, "
+              "created_ns, size FROM images WHERE id = ?");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  ImageRecord image;
+  image.id = s.text(0);
+  image.digest = s.text(1);
+  image.repo_digests = from_json_array(s.text(2));
+  image.manifest = s.text(3);
+  image.manifest_type = s.text(4);
+  image.config = s.text(5);
+  image.layers = from_json_array(s.text(6));
+  image.created_ns = s.integer(7);
+  image.size = s.integer(8);
+  Statement names(db_, "SELECT name FROM image_names WHERE image_id = ? ORDER BY position");
+  names.bind(1, id);
+  while (names.step()) image.names.push_back(names.text(0));
+  return image;
+}
+
+std::vector<ImageRecord> Database::list_images() {
+  std::vector<std::string> ids;
+  {
+    Statement s(db_, "SELECT id FROM images ORDER BY created_ns DESC, id");
+    while (s.step()) ids.push_back(s.text(0));
+  }
+  std::vector<ImageRecord> images;
+  for (const auto& id : ids) {
+    if (auto image = get_image(id)) images.push_back(std::move(*image));
+  }
+  return images;
+}
+
+void Database::remove_image(const std::string& id) {
+  write([&] {
+    Statement(db_, "DELETE FROM image_names WHERE image_id = ?").bind(1, id).run();
+    Statement(db_, "DELETE FROM images WHERE id = ?").bind(1, id).run();
+  });
+}
+
+std::optional<std::string> Database::image_by_name(const std::string& name) {
+  Statement s(db_, "SELECT image_id FROM image_names WHERE name = ?");
+  s.bind(1, name);
+  if (!s.step()) return std::nullopt;
+  return s.text(0);
+}
+
+void Database::insert_container(const ContainerRecord& c) {
+  write([&] {
+    if (auto existing = container_by_name(c.name)) {
+      fail(ErrorCode::kAlreadyExists,
+           "the container name \"{}\" is already in use by {}: remove that container or choose "
+           "another name",
+           c.name, existing->id);
+    }
+    Statement(db_, std::string("INSERT INTO containers (") + kContainerColumns +
+                       ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
+        .bind(1, c.id)
+        .bind(2, c.name)
+        .bind(3, c.image_id)
+        .bind(4, c.image_name)
+        .bind(5, c.created_ns)
+        .bind(6, c.config)
+        .bind(7, c.status)
+        .bind(8, c.pid)
+        .bind(9, c.exit_code)
+        .bind(10, c.started_ns)
+        .bind(11, c.finished_ns)
+        .bind(12, c.network)
+        .run();
+  });
+}
+
+void Database::update_container(const ContainerRecord& c) {
+  write([&] {
+    Statement(db_,
+              "UPDATE containers SET config = ?, status = ?, pid = ?, exit_code = ?, "
+              "started_ns = ?, finished_ns = ?, network = ? WHERE id = ?")
+        .bind(1, c.config)
+        .bind(2, c.status)
+        .bind(3, c.pid)
+        .bind(4, c.exit_code)
+        .bind(5, c.started_ns)
+        .bind(6, c.finished_ns)
+        .bind(7, c.network)
+        .bind(8, c.id)
+        .run();
+  });
+}
+
+std::optional<ContainerRecord> Database::get_container(const std::string& id) {
+  Statement s(db_, std::string("SELECT ") + kContainerColumns + " FROM containers WHERE id = ?");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return read_container(s);
+}
+
+std::optional<ContainerRecord> Database::container_by_name(const std::string& name) {
+  Statement s(db_, std::string("SELECT ") + kContainerColumns + " FROM containers WHERE name = ?");
+  s.bind(1, name);
+  if (!s.step()) return std::nullopt;
+  return read_container(s);
+}
+
+std::vector<ContainerRecord> Database::list_containers() {
+  Statement s(db_, std::string("SELECT ") + kContainerColumns +
+                       " FROM containers ORDER BY created_ns DESC");
+  std::vector<ContainerRecord> result;
+  while (s.step()) result.push_back(read_container(s));
+  return result;
+}
+
+void Database::remove_container(const std::string& id) {
+  write([&] { Statement(db_, "DELETE FROM containers WHERE id = ?").bind(1, id).run(); });
+}
+
+}  // namespace berth::state

@@ -1,0 +1,83 @@
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace berth::state {
+
+// An image in the local store. The ID is the hex of the config digest, as
+// Podman reports it.
+struct ImageRecord {
+  std::string id;
+  std::vector<std::string> names;         // "registry/repository:tag"
+  std::string digest;                     // manifest digest "sha256:..."
+  std::vector<std::string> repo_digests;  // "registry/repository@sha256:..."
+  std::string manifest;                   // manifest JSON as pulled
+  std::string manifest_type;              // its media type
+  std::string config;                     // image config JSON
+  std::vector<std::string> layers;        // diff IDs, base layer first
+  std::int64_t created_ns = 0;            // from the config's "created"
+  std::int64_t size = 0;                  // bytes of all layers, uncompressed
+};
+
+// A container. `config` is the JSON of its creation options, owned by the
+// container domain; the state fields change over its life.
+struct ContainerRecord {
+  std::string id;
+  std::string name;
+  std::string image_id;
+  std::string image_name;
+  std::int64_t created_ns = 0;
+  std::string config;
+  std::string status = "created";  // created, running, stopped, exited
+  std::int64_t pid = 0;
+  std::int64_t exit_code = 0;
+  std::int64_t started_ns = 0;
+  std::int64_t finished_ns = 0;
+  std::string network;  // JSON of the network attachment, "" when none
+};
+
+// The SQLite state database (WAL mode). Safe for many processes at once:
+// every write runs in a BEGIN IMMEDIATE transaction and waits on a busy
+// database for up to 60 s.
+class Database {
+ public:
+  // Opens (creating when missing) the database at path and its schema.
+  explicit Database(const std::string& path);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // Runs body inside one write transaction; an exception rolls it back.
+  void write(const std::function<void()>& body);
+
+  // Images. put_image inserts or replaces by ID and moves each of its names
+  // away from any other image that had it.
+  void put_image(const ImageRecord& image);
+  std::optional<ImageRecord> get_image(const std::string& id);
+  std::vector<ImageRecord> list_images();
+  void remove_image(const std::string& id);
+  // Returns the image ID that carries name, if any.
+  std::optional<std::string> image_by_name(const std::string& name);
+
+  // Containers. insert_container throws Error{kAlreadyExists} when the name
+  // is taken.
+  void insert_container(const ContainerRecord& container);
+  void update_container(const ContainerRecord& container);
+  std::optional<ContainerRecord> get_container(const std::string& id);
+  std::optional<ContainerRecord> container_by_name(const std::string& name);
+  std::vector<ContainerRecord> list_containers();
+  void remove_container(const std::string& id);
+
+ private:
+  void exec(const char* sql);
+  sqlite3* db_ = nullptr;
+  int depth_ = 0;  // nesting of write(): inner calls join the outer transaction
+};
+
+}  // namespace berth::state

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace berth::storage {
+
+// Extracted image layers on disk, keyed by diff ID. An overlayfs diff
+// directory does not depend on the layers below it, so one extraction serves
+// every image that contains the layer. Layout under root:
+//
+//   overlay/<hex>/diff          the layer's files in overlayfs diff form
+//   overlay/<hex>/size          total bytes of its regular files, decimal
+//   overlay/l/<short>           symlink to ../<hex>/diff, for short mount options
+//   overlay/.tmp-<random>       a layer being extracted or removed
+//   overlay/.tmp-<random>.lock  flock held by the process working on it
+//
+// <hex> is the sha256 hex of the diff ID. A layer directory appears by one
+// rename after its extraction is complete and verified, so a present layer
+// is always whole. Several processes may use one store at once.
+class LayerStore {
+ public:
+  // root is the storage root, for example /var/lib/berth/storage. Nothing is
+  // created until a layer is added.
+  explicit LayerStore(std::string root);
+
+  // Returns whether the layer is present. Throws Error{kInvalidArgument} for
+  // a diff ID that is not "sha256:<64 hex>", as every method here does.
+  bool has(const std::string& diff_id) const;
+
+  // Returns the layer's diff directory, present or not.
+  std::string diff_path(const std::string& diff_id) const;
+
+  // Returns the short symlink to the layer's diff directory. Passing these as
+  // overlay lower directories keeps the mount options of deep images within
+  // one page (see mount_overlay).
+  std::string lower_path(const std::string& diff_id) const;
+
+  // Extracts the layer blob (tar, gzip or zstd) and adds it as diff_id. Does
+  // nothing when the layer is present. Throws Error{kDigestMismatch} naming
+  // both digests when the extracted stream's digest differs from diff_id,
+  // and Error{kInvalidArgument} for an invalid or escaping tar; either way
+  // the store is unchanged. When two processes add the same layer at once,
+  // both succeed and one extraction is kept.
+  void add_from_blob(const std::string& diff_id, const std::string& blob_path);
+
+  // Removes the layer. Does nothing when it is absent. The caller makes sure
+  // that no image or mounted container uses it.
+  void remove(const std::string& diff_id);
+
+  // Returns the diff IDs of the present layers, sorted.
+  std::vector<std::string> list() const;
+
+  // Returns the total bytes of the layer's regular files (hardlinks counted
+  // once). Throws Error{kNotFound} when the layer is absent.
+  std::int64_t size(const std::string& diff_id) const;
+
+  // Removes what killed processes left behind: temporary directories whose
+  // lock no process holds, and short links to absent layers. Safe to call
+  // while other processes add and remove layers.
+  void remove_leftovers();
+
+ private:
+  std::string overlay_dir() const;
+  std::string layer_dir(const std::string& diff_id) const;
+
+  std::string root_;
+};
+
+}  // namespace berth::storage

@@ -1,0 +1,47 @@
+# Helpers for berth's end-to-end tests. Each test file defines functions
+# named test_*; tests/e2e/run sources the file and runs each in a subshell.
+# All tests use their own storage root, so they never touch the user's
+# containers or images.
+
+BERTH_BIN=${BERTH_BIN:-$PWD/build/berth}
+E2E_ROOT=${E2E_ROOT:-/var/tmp/berth-e2e}
+E2E_RUNROOT=${E2E_RUNROOT:-/run/berth-e2e}
+FIXTURES_DIR=${BERTH_FIXTURES_DIR:-/var/tmp/berth-fixtures}
+REG=127.0.0.1:5000
+REG_TLS=127.0.0.1:5443
+
+# berth with the test storage roots.
+b() { "$BERTH_BIN" --root "$E2E_ROOT/root" --runroot "$E2E_RUNROOT" "$@"; }
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+assert_eq() { # expected actual [message]
+  [ "$1" == "$2" ] || fail "${3:-values differ}: expected [$1], got [$2]"
+}
+
+assert_contains() { # haystack needle [message]
+  [[ "$1" == *"$2"* ]] || fail "${3:-missing text}: [$2] not in [$1]"
+}
+
+assert_not_contains() { # haystack needle [message]
+  [[ "$1" != *"$2"* ]] || fail "${3:-unexpected text}: [$2] in [$1]"
+}
+
+# Runs a command, stores stdout in $out, stderr in $err and the exit code
+# in $rc, and never fails itself.
+capture() {
+  local f_out f_err
+  f_out=$(mktemp) f_err=$(mktemp)
+  set +e
+  "$@" >"$f_out" 2>"$f_err"
+  rc=$?
+  set -e
+  out=$(cat "$f_out") err=$(cat "$f_err")
+  rm -f "$f_out" "$f_err"
+}
+
+# Asserts the exit code of the last capture.
+assert_rc() { [ "$rc" == "$1" ] || fail "${2:-exit code}: expected $1, got $rc (stderr: $err)"; }
+
+# A snapshot of what the store shows, to compare before and after a failure.
+store_snapshot() { b images --no-trunc 2>&1; b ps -a --no-trunc 2>&1; }

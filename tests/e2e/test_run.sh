@@ -1,0 +1,230 @@
+# Running containers: exit codes, overrides of the image config, volumes,
+# networks, names, and the lifecycle commands.
+
+IMG=$REG/busybox:latest
+HTTPD=$REG/httpd:latest
+
+setup_images() {
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  b pull -q --tls-verify=false "$HTTPD" >/dev/null
+}
+
+test_run_exit_codes() {
+  setup_images
+  capture b run --rm "$IMG" sh -c 'echo out; echo err >&2; exit 3'
+  assert_rc 3 "the container's exit code"
+  assert_eq "out" "$out"
+  assert_eq "err" "$err"
+  capture b run --rm "$IMG" /nosuch-command
+  assert_rc 127 "a missing command"
+  assert_contains "$err" "nosuch-command"
+  capture b run --rm "$IMG" /etc/passwd
+  assert_rc 126 "a file that is not executable"
+  capture b run --rm "$IMG" sh -c 'kill -9 $$'
+  assert_rc 137 "a container killed by SIGKILL"
+  assert_eq "" "$(b ps -aq)" "--rm removed every container"
+}
+
+test_run_applies_overrides() {
+  setup_images
+  printf 'FROM_FILE=yes\n# comment\n' >/tmp/berth-e2e.env
+  capture b run --rm -e FOO=bar --env-file /tmp/berth-e2e.env -w /tmp -u nobody \
+    --hostname myhost "$IMG" sh -c 'echo $FOO $FROM_FILE $(pwd) $(id -u) $(hostname) $PATH'
+  assert_rc 0
+  assert_eq "bar yes /tmp 65534 myhost /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$out"
+  capture b run --rm --entrypoint /bin/echo "$IMG" hello from entrypoint
+  assert_eq "hello from entrypoint" "$out"
+  capture b run --rm -u 1234:5678 "$IMG" id
+  assert_contains "$out" "uid=1234 gid=5678"
+  capture b run --rm -u nosuchuser "$IMG" id
+  assert_rc 125
+  assert_contains "$err" "nosuchuser"
+}
+
+test_run_image_cmd_and_stdin() {
+  setup_images
+  capture sh -c "echo piped | $BERTH_BIN --root $E2E_ROOT/root --runroot $E2E_RUNROOT run -i --rm $IMG cat"
+  assert_rc 0
+  assert_eq "piped" "$out"
+  capture b run --rm "$IMG"
+  assert_rc 0 "the image's CMD sh exits at once without stdin"
+}
+
+test_run_etc_files() {
+  setup_images
+  capture b run --rm --name etc-check "$IMG" sh -c 'cat /etc/hosts; cat /etc/hostname; cat /etc/resolv.conf'
+  assert_rc 0
+  assert_contains "$out" "127.0.0.1	localhost"
+  assert_contains "$out" "etc-check"
+  capture b run --rm --network host "$IMG" hostname
+  assert_eq "$(hostname)" "$out" "host network keeps the host name"
+}
+
+test_run_volumes() {
+  setup_images
+  local dir=/var/tmp/berth-e2e-vol
+  rm -rf "$dir" && mkdir -p "$dir" && echo from-host >"$dir/in.txt"
+  capture b run --rm -v "$dir:/data" "$IMG" sh -c 'cat /data/in.txt; echo from-ctr >/data/out.txt'
+  assert_rc 0
+  assert_eq "from-host" "$out"
+  assert_eq "from-ctr" "$(cat "$dir/out.txt")"
+  capture b run --rm -v "$dir:/data:ro" "$IMG" sh -c 'echo x >/data/x'
+  [ "$rc" != 0 ] || fail "a read-only volume was writable"
+  capture b run --rm -v "/nonexistent-berth:/data" "$IMG" true
+  assert_rc 125
+  assert_contains "$err" "/nonexistent-berth"
+  capture b run --rm -v "relative:/data" "$IMG" true
+  assert_rc 125
+}
+
+test_network_modes() {
+  setup_images
+  capture b run --rm --network none "$IMG" sh -c 'ls /sys/class/net | tr "\n" " "'
+  assert_rc 0
+  assert_eq "lo " "$out" "only loopback with --network none"
+  capture b run --rm "$IMG" sh -c 'ip -4 addr show eth0'
+  assert_rc 0
+  assert_contains "$out" "10.88." "an address on the default bridge"
+  capture b run --rm --network nosuchnet "$IMG" true
+  assert_rc 125
+  assert_contains "$err" "nosuchnet"
+}
+
+test_published_port_reaches_container() {
+  setup_images
+  b rm -f e2e-web >/dev/null 2>&1 || true
+  capture b run -d -p 18080:80 --name e2e-web "$HTTPD"
+  assert_rc 0
+  local body
+  body=$(curl -s --retry 10 --retry-connrefused --retry-delay 0 --max-time 5 http://127.0.0.1:18080/)
+  assert_eq "berth-fixture-httpd-ok" "$body" "via 127.0.0.1"
+  local ip; ip=$(b inspect e2e-web --format '{{.NetworkSettings.IPAddress}}')
+  body=$(curl -s --max-time 5 "http://$ip:80/")
+  assert_eq "berth-fixture-httpd-ok" "$body" "via the container address"
+  capture b ps
+  assert_contains "$out" "0.0.0.0:18080->80/tcp"
+  b rm -f e2e-web >/dev/null
+  ! nft list ruleset | grep -q 18080 || fail "a port rule is left after rm"
+  ! ip link show | grep -q "veth.*master podman0" || true
+}
+
+test_detached_lifecycle() {
+  setup_images
+  b rm -f e2e-life >/dev/null 2>&1 || true
+  capture b run -d --name e2e-life "$IMG" sh -c 'echo started; trap "echo bye; exit 7" TERM; while :; do sleep 0.1; done'
+  assert_rc 0
+  local id=$out
+  [[ $id =~ ^[0-9a-f]{64}$ ]] || fail "run -d did not print the ID: $id"
+  capture b ps
+  assert_contains "$out" "${id:0:12}"
+  assert_contains "$out" "Up "
+  assert_contains "$out" "e2e-life"
+  sleep 0.3
+  capture b logs e2e-life
+  assert_eq "started" "$out"
+  capture b inspect e2e-life --format '{{.State.Status}} {{.State.Running}} {{.Name}}'
+  assert_eq "running true e2e-life" "$out"
+  capture b top e2e-life
+  assert_contains "$out" "PID"
+  assert_contains "$out" "sleep"
+  capture b rm e2e-life
+  assert_rc 2 "rm of a running container without -f"
+  assert_contains "$err" "running"
+  capture b stop -t 5 "${id:0:8}"
+  assert_rc 0
+  capture b ps -a
+  assert_contains "$out" "Exited (7)"
+  capture b logs e2e-life
+  assert_eq $'started\nbye' "$out"
+  capture b wait e2e-life
+  assert_eq "7" "$out"
+  capture b start e2e-life
+  assert_rc 0 "restart an exited container"
+  capture b kill -s KILL e2e-life
+  assert_rc 0
+  capture b wait e2e-life
+  assert_eq "137" "$out"
+  capture b rm e2e-life
+  assert_rc 0
+  capture b ps -a
+  assert_not_contains "$out" "e2e-life"
+}
+
+test_name_conflict_and_lookup() {
+  setup_images
+  b rm -f e2e-dup >/dev/null 2>&1 || true
+  capture b create --name e2e-dup "$IMG" true
+  assert_rc 0
+  local before; before=$(store_snapshot)
+  capture b create --name e2e-dup "$IMG" true
+  assert_rc 125
+  assert_contains "$err" "e2e-dup"
+  assert_contains "$err" "already in use"
+  assert_eq "$before" "$(store_snapshot)" "store unchanged"
+  capture b rm nosuch-container
+  assert_rc 1 "rm of a missing container"
+  capture b inspect nosuch-container
+  assert_rc 125
+  b rm e2e-dup >/dev/null
+}
+
+test_parallel_runs() {
+  setup_images
+  b rm -af >/dev/null 2>&1 || true
+  local pids=() i
+  for i in $(seq 10); do
+    b run -d --name "e2e-par-$i" "$IMG" sleep 60 >/dev/null &
+    pids+=($!)
+  done
+  for i in "${pids[@]}"; do wait "$i" || fail "a parallel run failed"; done
+  capture b ps -a
+  assert_eq 10 "$(grep -c 'Up ' <<<"$out")" "ten running containers"
+  local ips
+  ips=$(for i in $(seq 10); do b inspect "e2e-par-$i" --format '{{.NetworkSettings.IPAddress}}'; done | sort -u | wc -l)
+  assert_eq 10 "$ips" "ten distinct addresses"
+  capture b rm -af
+  assert_rc 0
+  assert_eq "" "$(b ps -aq)"
+}
+
+test_rmi_refuses_image_in_use() {
+  setup_images
+  b pull -q --tls-verify=false "$REG/busybox:oci" >/dev/null
+  b rm -f e2e-user >/dev/null 2>&1 || true
+  b create --name e2e-user "$REG/busybox:oci" true >/dev/null
+  capture b rmi "$REG/busybox:oci"
+  assert_rc 2 "rmi of an image in use"
+  assert_contains "$err" "e2e-user"
+  capture b rmi -f "$REG/busybox:oci"
+  assert_rc 0
+  capture b ps -a
+  assert_not_contains "$out" "e2e-user"
+  capture b rmi "$REG/nosuch:latest"
+  assert_rc 1
+}
+
+test_image_inspect_fields() {
+  setup_images
+  capture b image inspect "$HTTPD"
+  assert_rc 0
+  for field in '"Id"' '"Digest"' '"RepoTags"' '"RepoDigests"' '"Created"' '"Config"' '"RootFS"' \
+               '"Size"' '"Architecture"' '"Os"'; do
+    assert_contains "$out" "$field"
+  done
+  assert_contains "$out" '"80/tcp"'
+}
+
+test_monitor_crash_is_repaired() {
+  setup_images
+  b rm -f e2e-crash >/dev/null 2>&1 || true
+  b run -d --name e2e-crash "$IMG" sleep 60 >/dev/null
+  local pid mon
+  pid=$(b inspect e2e-crash --format '{{.State.Pid}}')
+  mon=$(pgrep -f "berth-monitor --id $(b inspect e2e-crash --format '{{.Id}}')")
+  kill -9 $mon "$pid"
+  sleep 0.2
+  capture b ps -a
+  assert_contains "$out" "Exited"
+  capture b rm e2e-crash
+  assert_rc 0 "a container whose monitor died can be removed"
+}
