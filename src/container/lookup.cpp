@@ -12,7 +12,13 @@ namespace berth::container {
 
 bool process_alive(std::int64_t pid) {
   if (pid <= 0) return false;
-  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+  if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM) return false;
+  // A zombie has exited; it lingers when its new parent (after the monitor
+  // died) does not reap it.
+  auto stat = os::read_file_if_exists("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return false;
+  auto close = stat->rfind(')');
+  return close == std::string::npos || close + 2 >= stat->size() || (*stat)[close + 2] != 'Z';
 }
 
 void refresh(Context& ctx, state::ContainerRecord& record) {

@@ -108,6 +108,18 @@ void check_volume_source(const VolumeMount& volume) {
   }
 }
 
+// The host name: the --hostname value, else the host's own with --network
+// host (as Podman does), else the short container ID.
+std::string container_hostname(const state::ContainerRecord& record,
+                               const ContainerConfig& config) {
+  if (!config.hostname.empty()) return config.hostname;
+  if (config.network_mode == "host") {
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) == 0) return name;
+  }
+  return record.id.substr(0, 12);
+}
+
 runtime::SpecInput spec_input(Context& ctx, const state::ContainerRecord& record,
                               const ContainerConfig& config, const NetworkState& network) {
   const auto& paths = ctx.paths();
@@ -129,7 +141,7 @@ runtime::SpecInput spec_input(Context& ctx, const state::ContainerRecord& record
   in.additional_gids = user.additional_gids;
   in.home = user.home;
   in.terminal = config.tty;
-  in.hostname = config.hostname.empty() ? record.id.substr(0, 12) : config.hostname;
+  in.hostname = container_hostname(record, config);
   std::string bundle = paths.bundle_dir(record.id);
   if (config.network_mode == "host") {
     in.network_namespace = std::string(runtime::kHostNetwork);
@@ -245,7 +257,7 @@ void start(Context& ctx, state::ContainerRecord& record, int attach_fd) {
   Rollback rollback;
   mount_rootfs(ctx, record, rollback);
   NetworkState network = setup_network(ctx, record, config, rollback);
-  std::string hostname = config.hostname.empty() ? record.id.substr(0, 12) : config.hostname;
+  std::string hostname = container_hostname(record, config);
   write_etc_files(paths.bundle_dir(record.id), hostname, record.name, config, network);
   auto spec = runtime::build_spec(spec_input(ctx, record, config, network));
   runtime::write_spec(paths.bundle_dir(record.id), spec);

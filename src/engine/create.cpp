@@ -200,7 +200,8 @@ std::string LocalEngine::create(const CreateRequest& request, PullProgress& prog
   for (const auto& value : request.volumes) config.volumes.push_back(parse_volume(value));
   if (image_config.contains("ExposedPorts") && image_config["ExposedPorts"].is_object()) {
     for (const auto& [port, _] : image_config["ExposedPorts"].items()) {
-      config.exposed_ports.push_back(port);
+      // Some tools write "80" where the image spec says "80/tcp".
+      config.exposed_ports.push_back(port.find('/') == std::string::npos ? port + "/tcp" : port);
     }
   }
   config.stop_signal = request.stop_signal.value_or(string_value(image_config, "StopSignal"));
@@ -211,7 +212,15 @@ std::string LocalEngine::create(const CreateRequest& request, PullProgress& prog
     config.labels = image_config["Labels"];
   }
 
+  // Show the name the user gave when the image has several.
   std::string image_name = image->names.empty() ? request.image : image->names.front();
+  for (const auto& name : image->names) {
+    if (name == request.image || name.ends_with("/" + request.image) ||
+        name == request.image + ":latest" || name.ends_with("/" + request.image + ":latest")) {
+      image_name = name;
+      break;
+    }
+  }
   auto record = container::create(ctx_, request.name, image->id, image_name, config);
   return record.id;
 }

@@ -74,10 +74,11 @@ def add_image(repo, layer_tar, served_layer=None, diff_id=None):
 
 good = tar_bytes([("file", "hello.txt", b"hello\n")])
 add_image("good", good)
-bad = tar_bytes([("file", "data.txt", b"original\n")])
+original = tar_bytes([("file", "data.txt", b"original\n")])
 tampered = gzip.compress(tar_bytes([("file", "data.txt", b"tampered\n")]), mtime=0)
-add_image("baddigest", bad, served_layer=tampered)
-add_image("baddiffid", bad, diff_id="sha256:" + "0" * 64)
+add_image("baddigest", original, served_layer=tampered)
+# A different layer, so that its blob does not replace the one above.
+add_image("baddiffid", tar_bytes([("file", "other.txt", b"other\n")]), diff_id="sha256:" + "0" * 64)
 add_image("escape-dotdot", tar_bytes([("file", "ok.txt", b"ok\n"), ("file", "../escaped", b"x\n")]))
 add_image("escape-symlink", tar_bytes([("symlink", "link", "/tmp"), ("file", "link/escaped", b"x\n")]))
 add_image("escape-hardlink", tar_bytes([("hardlink", "passwd", "../../etc/passwd")]))

@@ -132,7 +132,7 @@ test_wrong_credentials_rejected() {
   capture b pull --tls-verify=false --creds tester:wrong "$REG_TLS/layered:latest"
   assert_rc 125
   assert_contains "$err" "invalid username or password"
-  assert_eq 1 "$(wc -l <<<"$err")" "one line of error"
+  assert_eq 1 "$(grep -c '^Error: ' <<<"$err")" "one error line"
   assert_eq "$before" "$(store_snapshot)" "store unchanged"
 }
 
@@ -153,7 +153,7 @@ test_registry_not_listening() {
   assert_rc 125
   assert_contains "$err" "127.0.0.1:5999"
   assert_contains "$err" "refused"
-  assert_eq 1 "$(wc -l <<<"$err" | tr -d ' ')" "one line of error" || true
+  assert_eq 1 "$(grep -c '^Error: ' <<<"$err")" "one error line"
   assert_eq "$before" "$(store_snapshot)" "store unchanged"
 }
 
@@ -165,6 +165,10 @@ test_invalid_reference() {
 
 # The fake registry serves deliberately broken images.
 start_fake_registry() {
+  local name
+  for name in $(b images | awk '$1 ~ /^127.0.0.1:5099\// {print $1 ":" $2}'); do
+    b rmi -f "$name" >/dev/null 2>&1 || true
+  done
   python3 tests/e2e/fake_registry.py 5099 &
   fake_pid=$!
   trap 'kill $fake_pid 2>/dev/null' EXIT
@@ -173,7 +177,7 @@ start_fake_registry() {
 }
 
 leftovers() {
-  find "$E2E_ROOT/root/tmp" "$E2E_ROOT/root/storage/overlay" -maxdepth 1 -name '*tmp*' 2>/dev/null
+  find "$E2E_ROOT/root/storage/overlay" -mindepth 1 -maxdepth 1 -name '*tmp*' 2>/dev/null
   find "$E2E_ROOT/root/tmp" -mindepth 1 2>/dev/null
 }
 
