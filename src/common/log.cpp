@@ -27,7 +27,7 @@ void set_level(std::string_view name) {
   static bool configured = false;
   if (!configured) {
     auto logger = spdlog::stderr_logger_st("berth");
-    logger->set_pattern("%^%l%$[%Y-%m-%dT%H:%M:%S.%e] %v");
+    logger->set_pattern("%^%l%$: %v");
     spdlog::set_default_logger(logger);
     configured = true;
   }

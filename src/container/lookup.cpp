@@ -15,7 +15,12 @@ bool process_alive(std::int64_t pid) {
   if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM) return false;
   // A zombie has exited; it lingers when its new parent (after the monitor
   // died) does not reap it.
-  auto stat = os::read_file_if_exists("/proc/" + std::to_string(pid) + "/stat");
+  std::optional<std::string> stat;
+  try {
+    stat = os::read_file_if_exists("/proc/" + std::to_string(pid) + "/stat");
+  } catch (const Error&) {
+    return false;  // ESRCH: it exited while being read
+  }
   if (!stat) return false;
   auto close = stat->rfind(')');
   return close == std::string::npos || close + 2 >= stat->size() || (*stat)[close + 2] != 'Z';
