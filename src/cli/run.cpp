@@ -95,8 +95,11 @@ int run_attached(engine::Engine& engine, const std::string& id, bool interactive
   auto code = container::attach_stream(ours.get(), interactive ? STDIN_FILENO : -1,
                                        STDOUT_FILENO, STDERR_FILENO);
   raw.reset();
-  if (code) return *code;
-  return engine.wait(id);
+  if (!code) return engine.wait(id);
+  // The monitor sends the code before its own cleanup; doing the cleanup
+  // here returns sooner, and the monitor's later run finds nothing to do.
+  engine.cleanup(id, *code);
+  return *code;
 }
 
 }  // namespace

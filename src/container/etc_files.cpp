@@ -53,9 +53,11 @@ std::string resolv_conf(const ContainerConfig& config) {
 void write_etc_files(const std::string& dir, const std::string& hostname,
                      const std::string& name, const ContainerConfig& config,
                      const NetworkState& network) {
-  os::write_file_atomic(dir + "/hosts", hosts_file(hostname, name, network), 0644);
-  os::write_file_atomic(dir + "/hostname", hostname + "\n", 0644);
-  os::write_file_atomic(dir + "/resolv.conf", resolv_conf(config), 0644);
+  // Rewritten on every start: no fsync needed.
+  constexpr auto kVolatile = os::Durability::kVolatile;
+  os::write_file_atomic(dir + "/hosts", hosts_file(hostname, name, network), 0644, kVolatile);
+  os::write_file_atomic(dir + "/hostname", hostname + "\n", 0644, kVolatile);
+  os::write_file_atomic(dir + "/resolv.conf", resolv_conf(config), 0644, kVolatile);
 }
 
 }  // namespace berth::container

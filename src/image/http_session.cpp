@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "common/error.hpp"
+#include "image/libcurl.hpp"
 #include "common/log.hpp"
 
 namespace berth::image {
@@ -113,32 +114,32 @@ bool is_tls_failure(CURLcode code) {
 std::string describe_failure(CURL* curl, CURLcode code, const char* error_buffer) {
   if (code == CURLE_COULDNT_CONNECT) {
     long os_errno = 0;
-    curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
+    libcurl().easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
     if (os_errno != 0) return lowercase(std::strerror(static_cast<int>(os_errno)));
     return "connection failed";
   }
   if (code == CURLE_OPERATION_TIMEDOUT) return "timed out";
-  std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
+  std::string detail = error_buffer[0] != '\0' ? error_buffer : libcurl().easy_strerror(code);
   if (is_tls_failure(code)) return "TLS handshake failed: " + detail;
   return detail;
 }
 
 void set_tls_options(CURL* curl, const TlsOptions& tls) {
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, tls.verify ? 1L : 0L);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, tls.verify ? 2L : 0L);
+  libcurl().easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, tls.verify ? 1L : 0L);
+  libcurl().easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, tls.verify ? 2L : 0L);
   if (!tls.ca_pem.empty()) {
     curl_blob blob{const_cast<char*>(tls.ca_pem.data()), tls.ca_pem.size(), CURL_BLOB_COPY};
-    curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &blob);
+    libcurl().easy_setopt(curl, CURLOPT_CAINFO_BLOB, &blob);
   }
   if (!tls.client_cert_path.empty()) {
-    curl_easy_setopt(curl, CURLOPT_SSLCERT, tls.client_cert_path.c_str());
-    curl_easy_setopt(curl, CURLOPT_SSLKEY, tls.client_key_path.c_str());
+    libcurl().easy_setopt(curl, CURLOPT_SSLCERT, tls.client_cert_path.c_str());
+    libcurl().easy_setopt(curl, CURLOPT_SSLKEY, tls.client_key_path.c_str());
   }
 }
 
 struct HeaderList {
   curl_slist* list = nullptr;
-  ~HeaderList() { curl_slist_free_all(list); }
+  ~HeaderList() { libcurl().slist_free_all(list); }
 };
 
 }  // namespace
@@ -156,52 +157,50 @@ std::vector<std::string> HttpResponse::header_values(std::string_view lowercase_
 }
 
 HttpSession::HttpSession() {
-  static const CURLcode global_init = curl_global_init(CURL_GLOBAL_DEFAULT);
-  if (global_init != CURLE_OK) fail(ErrorCode::kInternal, "initializing libcurl failed");
-  curl_ = curl_easy_init();
+  curl_ = libcurl().easy_init();
   if (curl_ == nullptr) fail(ErrorCode::kInternal, "creating a libcurl handle failed");
 }
 
-HttpSession::~HttpSession() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
+HttpSession::~HttpSession() { libcurl().easy_cleanup(static_cast<CURL*>(curl_)); }
 
 HttpResponse HttpSession::get(const HttpRequest& request, const TlsOptions& tls) {
   CURL* curl = static_cast<CURL*>(curl_);
   // Reset drops the previous request's options but keeps open connections
   // and cached TLS sessions.
-  curl_easy_reset(curl);
+  libcurl().easy_reset(curl);
 
   HttpResponse response;
   Transfer transfer{&request, &response, nullptr};
   HeaderList headers;
   for (const std::string& header : request.headers) {
-    headers.list = curl_slist_append(headers.list, header.c_str());
+    headers.list = libcurl().slist_append(headers.list, header.c_str());
   }
   char error_buffer[CURL_ERROR_SIZE] = {0};
 
-  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.list);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, "berth");
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutSeconds);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, kStallSeconds);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
+  libcurl().easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  libcurl().easy_setopt(curl, CURLOPT_HTTPHEADER, headers.list);
+  libcurl().easy_setopt(curl, CURLOPT_USERAGENT, "berth");
+  libcurl().easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+  libcurl().easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
+  libcurl().easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  libcurl().easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  libcurl().easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  libcurl().easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutSeconds);
+  libcurl().easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  libcurl().easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, kStallSeconds);
+  libcurl().easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
+  libcurl().easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+  libcurl().easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
+  libcurl().easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+  libcurl().easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
   set_tls_options(curl, tls);
 
   SPDLOG_DEBUG("GET {}", request.url);
-  CURLcode code = curl_easy_perform(curl);
+  CURLcode code = libcurl().easy_perform(curl);
   if (transfer.error) std::rethrow_exception(transfer.error);
 
   char* effective_url = nullptr;
-  curl_easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &effective_url);
+  libcurl().easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &effective_url);
   if (effective_url != nullptr) response.effective_url = effective_url;
   if (code != CURLE_OK) {
     response.transport_error = describe_failure(curl, code, error_buffer);

@@ -12,9 +12,9 @@
 //   format with UTC timestamps and to the attach clients in frames: 1 byte
 //   stream (1 stdout, 2 stderr, 3 exit), 4 bytes big-endian length, payload.
 // - When the container exits the monitor writes --exit-file ("CODE\n" and
-//   the finish time in Unix nanoseconds on a second line), runs the cleanup
-//   command after "--" with BERTH_EXIT_CODE=CODE, sends the exit frame with
-//   the decimal code and exits 0.
+//   the finish time in Unix nanoseconds on a second line), sends the exit
+//   frame with the decimal code, runs the cleanup command after "--" with
+//   BERTH_EXIT_CODE=CODE and exits 0.
 
 #include <fcntl.h>
 #include <signal.h>

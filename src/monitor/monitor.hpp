@@ -74,7 +74,7 @@ bool start_container(const Options& options, int signal_fd, ContainerIo& io, pid
 
 // Serves the container until its init process pid exits: copies output to
 // the log and the attach clients, forwards client input to stdin. Then
-// writes the exit file, runs the cleanup command, sends the exit frame.
+// writes the exit file, sends the exit frame, runs the cleanup command.
 // Returns the process exit code for berth-monitor.
 // early_status is the wait status when the container already exited during
 // start_container, else -1.

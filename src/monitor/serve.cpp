@@ -403,8 +403,12 @@ int serve_container(const Options& options, int signal_fd, int listen_fd, int lo
   close_fd(io.stderr_fd);
   if (!io.terminal) close_fd(io.stdin_fd);
   write_exit_file(options.exit_file, code);
-  run_cleanup(options, code);
+  // Attached clients get the exit code before the cleanup runs: a
+  // foreground `berth run` does the cleanup itself in-process, which is
+  // faster than waiting for a second berth process to start. Cleanup is
+  // idempotent, so the two never conflict.
   finish_clients(session, code);
+  run_cleanup(options, code);
   return 0;
 }
 

@@ -1,6 +1,6 @@
 #include "network/firewall.hpp"
 
-#include <nftables/libnftables.h>
+#include "network/libnftables.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -210,18 +210,19 @@ std::string run_nft(const std::string& script, bool json_output) {
   static std::mutex mutex;
   static nft_ctx* context = nullptr;
   std::lock_guard<std::mutex> guard(mutex);
+  const auto& nft = libnftables();
   if (context == nullptr) {
-    context = nft_ctx_new(NFT_CTX_DEFAULT);
+    context = nft.ctx_new(NFT_CTX_DEFAULT);
     if (context == nullptr) fail(ErrorCode::kInternal, "creating an nftables context failed");
-    nft_ctx_buffer_output(context);
-    nft_ctx_buffer_error(context);
+    nft.ctx_buffer_output(context);
+    nft.ctx_buffer_error(context);
   }
-  nft_ctx_output_set_flags(context, json_output ? NFT_CTX_OUTPUT_JSON : 0);
+  nft.ctx_output_set_flags(context, json_output ? NFT_CTX_OUTPUT_JSON : 0);
   spdlog::trace("nftables script:\n{}", script);
-  int rc = nft_run_cmd_from_buffer(context, script.c_str());
+  int rc = nft.run_cmd_from_buffer(context, script.c_str());
   // Reading a buffer also empties it for the next command.
-  std::string output = nft_ctx_get_output_buffer(context);
-  std::string details = nft_ctx_get_error_buffer(context);
+  std::string output = nft.ctx_get_output_buffer(context);
+  std::string details = nft.ctx_get_error_buffer(context);
   if (rc != 0) {
     spdlog::debug("nftables failed:\n{}\nscript:\n{}", details, script);
     std::string first_line = details.substr(0, details.find('\n'));

@@ -60,14 +60,17 @@ void write_all(int fd, std::string_view data) {
   }
 }
 
-void write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
+void write_file_atomic(const std::string& path, std::string_view data, mode_t mode,
+                       Durability durability) {
   std::string tmp = path + ".tmp-" + random_id().substr(0, 8);
   {
     Fd fd = open_file(tmp, O_WRONLY | O_CREAT | O_EXCL, mode);
     try {
       write_all(fd.get(), data);
       if (::fchmod(fd.get(), mode) != 0) fail_errno(errno, "chmod \"" + tmp + "\"");
-      if (::fsync(fd.get()) != 0) fail_errno(errno, "fsync \"" + tmp + "\"");
+      if (durability == Durability::kDurable && ::fsync(fd.get()) != 0) {
+        fail_errno(errno, "fsync \"" + tmp + "\"");
+      }
     } catch (...) {
       ::unlink(tmp.c_str());
       throw;

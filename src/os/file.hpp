@@ -16,9 +16,14 @@ std::string read_file(const std::string& path);
 // Reads a whole file, or returns nullopt when it does not exist.
 std::optional<std::string> read_file_if_exists(const std::string& path);
 
+// Whether write_file_atomic fsyncs before the rename: needed for files that
+// must survive a host crash, wasted time for files rebuilt on every start.
+enum class Durability { kDurable, kVolatile };
+
 // Writes data to path atomically: a temporary file in the same directory,
-// fsync, rename over path. The file gets the given mode.
-void write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+// fsync (unless kVolatile), rename over path. The file gets the given mode.
+void write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644,
+                       Durability durability = Durability::kDurable);
 
 // Creates a directory and its parents (like mkdir -p); existing ones are fine.
 void make_dirs(const std::string& path, mode_t mode = 0755);

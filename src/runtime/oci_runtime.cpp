@@ -4,12 +4,16 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
 #include "common/log.hpp"
+#include "os/file.hpp"
 #include "os/process.hpp"
 
 namespace berth::runtime {
@@ -114,7 +118,63 @@ void OciRuntime::kill(const std::string& id, int signal, bool all) const {
   fail(ErrorCode::kInternal, "killing container {} with {}: {}", id, name_, message);
 }
 
+namespace {
+
+// Returns the start time (in clock ticks since boot) of pid, or -1.
+long long process_start_time(long long pid) {
+  auto stat = os::read_file_if_exists("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return -1;
+  auto close = stat->rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(stat->substr(close + 2));
+  std::string field;
+  // After the command: state is field 3 and starttime field 22 of proc(5).
+  for (int index = 3; index <= 22 && fields >> field; ++index) {
+    if (index == 3 && field == "Z") return -1;
+    if (index == 22) return std::stoll(field);
+  }
+  return -1;
+}
+
+}  // namespace
+
+bool OciRuntime::remove_stopped_runc_state(const std::string& id) const {
+  if (name_ != "runc") return false;
+  std::string dir = root_dir_ + "/" + id;
+  std::optional<std::string> text;
+  try {
+    text = os::read_file_if_exists(dir + "/state.json");
+  } catch (const Error&) {
+    return false;
+  }
+  if (!text) return !os::path_exists(dir);
+  auto state = nlohmann::json::parse(*text, nullptr, false);
+  if (state.is_discarded() || !state.is_object()) return false;
+  auto pid = state.value("init_process_pid", 0LL);
+  auto start = state.value("init_process_start", 0LL);
+  if (pid > 0 && process_start_time(pid) == start) return false;  // still running
+  const auto& config = state.value("config", nlohmann::json::object());
+  if (config.contains("hooks") && !config["hooks"].is_null() && !config["hooks"].empty()) {
+    return false;  // poststop hooks need runc itself
+  }
+  if (!state.contains("cgroup_paths") || !state["cgroup_paths"].is_object()) return false;
+  for (const auto& [controller, path] : state["cgroup_paths"].items()) {
+    if (!path.is_string()) return false;
+    if (::rmdir(path.get<std::string>().c_str()) != 0 && errno != ENOENT) {
+      spdlog::debug("fast delete of {}: rmdir {}: {}", id, path.get<std::string>(),
+                    std::strerror(errno));
+      return false;  // processes are left in it: let runc kill them
+    }
+  }
+  os::remove_all(dir);
+  return true;
+}
+
 void OciRuntime::remove(const std::string& id, bool force) const {
+  if (remove_stopped_runc_state(id)) {
+    spdlog::debug("deleted the state of stopped container {} without starting runc", id);
+    return;
+  }
   auto argv = base_argv();
   argv.push_back("delete");
   if (force) argv.push_back("--force");

@@ -71,6 +71,13 @@ class OciRuntime {
   std::vector<std::string> base_argv() const;
 
  private:
+  // Deletes a stopped runc container by removing its cgroup directories and
+  // state directory, which is all `runc delete` does for a container
+  // without hooks, but without the cost of starting runc (about 15 ms).
+  // Returns false, having changed nothing that matters, when the container
+  // still runs, has hooks, or its state is not in the known format.
+  bool remove_stopped_runc_state(const std::string& id) const;
+
   std::string path_;
   std::string name_;
   std::string root_dir_;

@@ -327,7 +327,9 @@ json build_spec(const SpecInput& input) {
 }
 
 void write_spec(const std::string& bundle_dir, const json& spec) {
-  os::write_file_atomic(bundle_dir + "/config.json", spec.dump(), 0600);
+  // Rewritten on every start, so a crash that loses it loses nothing.
+  os::write_file_atomic(bundle_dir + "/config.json", spec.dump(), 0600,
+                        os::Durability::kVolatile);
 }
 
 }  // namespace berth::runtime

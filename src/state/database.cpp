@@ -85,6 +85,14 @@ Database::Database(const std::string& path) {
     fail(ErrorCode::kInternal, "opening state database \"{}\": {}", path, message);
   }
   sqlite3_busy_timeout(db_, 60'000);
+  // Every berth command is a short process, usually the only one with the
+  // database open. By default SQLite checkpoints and deletes the WAL when
+  // the last connection closes, and the next process recreates it with two
+  // fsyncs; keeping the WAL avoids both. Checkpoints still run once the WAL
+  // grows past 1000 pages.
+  int persist = 1;
+  sqlite3_file_control(db_, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+  sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
   // WAL lets readers run while one process writes; NORMAL sync is durable
   // across process crashes, which is the failure berth must survive.
   exec("PRAGMA journal_mode=WAL");
