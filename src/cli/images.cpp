@@ -49,6 +49,32 @@ void add_images(CLI::App& parent, Cli& cli, const std::string& name) {
   cmd->callback([&cli, options] {
     cli.action = [&cli, options] {
       auto images = cli.engine().list_images();
+      if (!options->format.empty() && !options->quiet) {
+        nlohmann::json items = nlohmann::json::array();
+        std::int64_t now = now_ns();
+        for (const auto& image : images) {
+          auto add = [&](const std::string& repository, const std::string& tag) {
+            items.push_back({{"ID", image.id.substr(0, 12)},
+                             {"Id", image.id},
+                             {"Repository", repository},
+                             {"Tag", tag},
+                             {"Digest", image.digest},
+                             {"Names", image.names},
+                             {"Created", image.created_ns / 1'000'000'000},
+                             {"CreatedAt", format_rfc3339_nano(image.created_ns)},
+                             {"CreatedSince", human_duration(now - image.created_ns) + " ago"},
+                             {"Size", format::human_size(static_cast<double>(image.size))},
+                             {"VirtualSize", image.size}});
+          };
+          if (image.names.empty()) add("<none>", "<none>");
+          for (const auto& n : image.names) {
+            auto [repository, tag] = split_name(n);
+            add(repository, tag);
+          }
+        }
+        print_formatted(options->format, items);
+        return 0;
+      }
       if (options->quiet) {
         std::set<std::string> seen;
         for (const auto& image : images) {
@@ -161,6 +187,10 @@ void add_inspect(CLI::App& parent, Cli& cli, const std::string& name, const std:
       if (options->latest) names.push_back(engine.latest_container());
       if (names.empty()) fail(ErrorCode::kInvalidArgument, "no names or IDs to inspect given");
       std::string type = options->type.empty() ? "all" : options->type;
+      if (type != "all" && type != "container" && type != "image") {
+        fail(ErrorCode::kInvalidArgument,
+             "invalid --type \"{}\": use container, image or all", type);
+      }
       nlohmann::json results = nlohmann::json::array();
       int exit_code = 0;
       for (const auto& n : names) {

@@ -29,6 +29,13 @@ void add_target_flags(CLI::App& cmd, Targets& t, bool with_all = true) {
 // Expands the targets; `running_only` limits --all to running containers.
 std::vector<std::string> resolve_targets(engine::Engine& engine, const Targets& t,
                                          bool running_only) {
+  if ((t.all || t.latest) && !t.names.empty()) {
+    fail(ErrorCode::kInvalidArgument, "--{} and containers cannot be used together",
+         t.all ? "all" : "latest");
+  }
+  if (t.all && t.latest) {
+    fail(ErrorCode::kInvalidArgument, "--all and --latest cannot be used together");
+  }
   std::vector<std::string> names = t.names;
   if (t.all) {
     for (const auto& c : engine.list_containers(!running_only)) names.push_back(c.id);
@@ -102,16 +109,20 @@ void add_kill(CLI::App& parent, Cli& cli) {
 void add_rm(CLI::App& parent, Cli& cli, const std::string& name) {
   auto t = std::make_shared<Targets>();
   auto force = std::make_shared<bool>(false);
+  auto timeout = std::make_shared<int>(-1);
   auto* cmd = parent.add_subcommand(name, "Remove one or more containers");
   add_target_flags(*cmd, *t);
   cmd->add_flag("-f,--force", *force, "Stop and remove running containers");
-  cmd->callback([&cli, t, force] {
-    cli.action = [&cli, t, force] {
+  cmd->add_option("-t,--time", *timeout,
+                  "With --force: seconds to wait for the stop signal before killing");
+  cmd->callback([&cli, t, force, timeout] {
+    cli.action = [&cli, t, force, timeout] {
       auto& engine = cli.engine();
       auto names = resolve_targets(engine, *t, false);
       if (names.empty() && !t->all) fail(ErrorCode::kInvalidArgument, "no containers to remove given");
       // Podman: 1 for a missing container, 2 for a running one without -f.
       return for_each_target(names, 1, 2, [&](const std::string& target) {
+        if (*force && *timeout >= 0) engine.stop(target, *timeout);
         engine.remove(target, *force);
         std::printf("%s\n", target.c_str());
       });

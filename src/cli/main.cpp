@@ -48,6 +48,54 @@ void print_error(const std::exception& error) {
 
 namespace {
 
+// The deepest command that was parsed, and its path ("berth container").
+std::pair<const CLI::App*, std::string> parsed_command(const CLI::App& app) {
+  const CLI::App* current = &app;
+  std::string path = app.get_name();
+  for (;;) {
+    auto chosen = current->get_subcommands();
+    if (chosen.empty()) return {current, path};
+    current = chosen.front();
+    path += " " + current->get_name();
+  }
+}
+
+// Rewrites a command-line parsing error in Podman's words: an unknown
+// command is "unrecognized command", the rest keep CLI11's text plus a
+// pointer to --help.
+std::string usage_error(const CLI::App& app, const CLI::ParseError& error) {
+  auto [command, path] = parsed_command(app);
+  auto extras = command->remaining();
+  // With fallthrough, words a group does not know end up with the top app.
+  if (extras.empty()) extras = app.remaining();
+  bool is_group = !command->get_subcommands([](const CLI::App*) { return true; }).empty();
+  if (is_group && !extras.empty() && !extras.front().starts_with("-")) {
+    return fmt::format("unrecognized command `{} {}`", path, extras.front());
+  }
+  if (is_group) {
+    return fmt::format("missing command: run `{} --help` for the list of commands", path);
+  }
+  return fmt::format("{}: see `{} --help`", error.what(), path);
+}
+
+void add_version(CLI::App& app, Cli& cli) {
+  auto* cmd = app.add_subcommand("version", "Display the berth version information");
+  cmd->callback([&cli] {
+    cli.action = [] {
+      std::printf("Version:      %s\nOS/Arch:      linux/%s\n", "0.1.0",
+#if defined(__x86_64__)
+                  "amd64"
+#elif defined(__aarch64__)
+                  "arm64"
+#else
+                  "unknown"
+#endif
+      );
+      return 0;
+    };
+  });
+}
+
 void add_group(CLI::App& app, Cli& cli) {
   auto* container = app.add_subcommand("container", "Manage containers");
   container->require_subcommand(1);
@@ -105,14 +153,21 @@ int main(int argc, char** argv) {
   add_kill(app, cli);
   add_rm(app, cli, "rm");
   add_wait(app, cli);
+  add_version(app, cli);
   add_group(app, cli);
 
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    // Podman exits 125 for usage errors; help and version exit 0.
-    return code == 0 ? 0 : 125;
+    // Podman exits 125 for usage errors.
+    std::fprintf(stderr, "Error: %s\n", usage_error(app, e).c_str());
+    return 125;
   }
   try {
     log::set_level(cli.global.log_level);

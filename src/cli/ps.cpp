@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "cli/cli.hpp"
+#include "cli/template.hpp"
 #include "common/time.hpp"
 #include "format/table.hpp"
 #include "network/port_mapping.hpp"
@@ -36,6 +37,24 @@ std::string command_text(const engine::ContainerSummary& c, bool no_trunc) {
   return command;
 }
 
+// The fields a --format template can use, with Podman's names.
+nlohmann::json format_fields(const engine::ContainerSummary& c, std::int64_t now) {
+  std::string state = c.status == "exited" ? "exited" : c.status;
+  return {{"ID", c.id.substr(0, 12)},
+          {"Id", c.id},
+          {"Image", c.image},
+          {"Command", command_text(c, true)},
+          {"Created", format_rfc3339_nano(c.created_ns)},
+          {"CreatedHuman", human_duration(now - c.created_ns) + " ago"},
+          {"CreatedAt", format_rfc3339_nano(c.created_ns)},
+          {"Status", status_text(c)},
+          {"State", state},
+          {"Ports", ports_text(c)},
+          {"Names", c.name},
+          {"ExitCode", c.exit_code},
+          {"Pid", c.pid}};
+}
+
 }  // namespace
 
 void add_ps(CLI::App& parent, Cli& cli, const std::string& name) {
@@ -52,21 +71,27 @@ void add_ps(CLI::App& parent, Cli& cli, const std::string& name) {
   cmd->add_flag("-q,--quiet", o->quiet, "Print only container IDs");
   cmd->add_flag("--no-trunc", o->no_trunc, "Do not truncate IDs and commands");
   cmd->add_flag("-l,--latest", o->latest, "Show only the latest container");
+  cmd->add_option("--format", o->format, "Print with a Go template, or json");
   cmd->callback([&cli, o] {
     cli.action = [&cli, o] {
       auto containers = cli.engine().list_containers(o->all || o->latest);
-      // The engine lists newest first; Podman prints oldest first.
-      std::reverse(containers.begin(), containers.end());
-      if (o->latest && !containers.empty()) containers.erase(containers.begin(), containers.end() - 1);
+      // Newest first, as Podman prints them.
+      if (o->latest && containers.size() > 1) containers.resize(1);
       if (o->quiet) {
         for (const auto& c : containers) {
           std::printf("%s\n", o->no_trunc ? c.id.c_str() : c.id.substr(0, 12).c_str());
         }
         return 0;
       }
+      std::int64_t now = now_ns();
+      if (!o->format.empty()) {
+        nlohmann::json items = nlohmann::json::array();
+        for (const auto& c : containers) items.push_back(format_fields(c, now));
+        print_formatted(o->format, items);
+        return 0;
+      }
       std::vector<std::vector<std::string>> rows = {
           {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"}};
-      std::int64_t now = now_ns();
       for (const auto& c : containers) {
         rows.push_back({o->no_trunc ? c.id : c.id.substr(0, 12), c.image,
                         command_text(c, o->no_trunc), human_duration(now - c.created_ns) + " ago",

@@ -1,5 +1,6 @@
 // run, create and start.
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -88,10 +89,19 @@ int run_attached(engine::Engine& engine, const std::string& id, bool interactive
     fail_errno(errno, "creating the attach socket pair");
   }
   os::Fd ours(pair[0]), theirs(pair[1]);
-  engine.start(id, theirs.get());
+  container::StartOptions options;
+  options.attach_fd = theirs.get();
+  winsize size{};
+  if (tty && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0) {
+    options.terminal_rows = size.ws_row;
+    options.terminal_columns = size.ws_col;
+  }
+  engine.start(id, options);
   theirs.reset();
+  // The container's terminal does the line discipline; the local one must
+  // pass bytes through untouched, or "\n" would become "\r\r\n".
   std::optional<container::RawTerminal> raw;
-  if (tty && interactive) raw.emplace(STDIN_FILENO);
+  if (tty) raw.emplace(STDIN_FILENO);
   auto code = container::attach_stream(ours.get(), interactive ? STDIN_FILENO : -1,
                                        STDOUT_FILENO, STDERR_FILENO);
   raw.reset();
@@ -120,7 +130,7 @@ void add_run(CLI::App& parent, Cli& cli) {
       std::string id = engine.create(o->request, progress);
       if (o->detach) {
         try {
-          engine.start(id, -1);
+          engine.start(id, {});
         } catch (...) {
           if (o->request.remove) engine.remove(id, true);
           throw;
@@ -190,7 +200,7 @@ void add_start(CLI::App& parent, Cli& cli) {
       int exit_code = 0;
       for (const auto& name : names) {
         try {
-          engine.start(name, -1);
+          engine.start(name, {});
           std::printf("%s\n", name.c_str());
         } catch (const std::exception& e) {
           print_error(e);

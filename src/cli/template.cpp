@@ -1,5 +1,8 @@
 #include "cli/template.hpp"
 
+#include <cctype>
+#include <cstdio>
+
 #include "common/error.hpp"
 
 namespace berth::cli {
@@ -79,6 +82,50 @@ std::string render_template(const std::string& text, const nlohmann::json& value
     }
   }
   return result;
+}
+
+namespace {
+
+// The header for "table" formats: each {{.Field}} becomes its name in
+// capitals, "ID" for IDs, as Podman's headers read.
+std::string table_header(const std::string& text) {
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto open = text.find("{{", pos);
+    if (open == std::string::npos) {
+      out += text.substr(pos);
+      break;
+    }
+    out += text.substr(pos, open - pos);
+    auto close = text.find("}}", open);
+    if (close == std::string::npos) break;
+    std::string field = trim(text.substr(open + 2, close - open - 2));
+    if (field.starts_with("json ")) field = trim(field.substr(5));
+    auto dot = field.rfind('.');
+    std::string name = dot == std::string::npos ? field : field.substr(dot + 1);
+    for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (name == "ID") name = "CONTAINER ID";
+    out += name;
+    pos = close + 2;
+  }
+  return out;
+}
+
+}  // namespace
+
+void print_formatted(const std::string& format, const nlohmann::json& items) {
+  if (format == "json") {
+    std::printf("%s\n", items.dump(4).c_str());
+    return;
+  }
+  std::string text = format;
+  if (text.starts_with("table")) {
+    text = trim(text.substr(5));
+    if (text.empty()) text = "{{.ID}}";
+    std::printf("%s\n", render_template(table_header(text), nlohmann::json::object()).c_str());
+  }
+  for (const auto& item : items) std::printf("%s\n", render_template(text, item).c_str());
 }
 
 }  // namespace berth::cli

@@ -14,4 +14,9 @@ namespace berth::cli {
 // implemented yet.
 std::string render_template(const std::string& text, const nlohmann::json& value);
 
+// Prints items (a JSON array) for a --format value: "json" prints the
+// array, "table TEMPLATE" prints a header of the field names and a row per
+// item, any other value prints TEMPLATE once per item.
+void print_formatted(const std::string& format, const nlohmann::json& items);
+
 }  // namespace berth::cli

@@ -54,6 +54,23 @@ void best_effort(const char* what, const std::string& id, Step&& step) {
 
 }  // namespace
 
+void release_network(Context& ctx, const state::ContainerRecord& record,
+                     const ContainerConfig& config) {
+  if (config.network_mode != "bridge") return;
+  std::string netns;
+  if (!record.network.empty()) {
+    netns = nlohmann::json::parse(record.network).get<NetworkState>().netns;
+  } else {
+    netns = ctx.network().netns_path(record.id);
+    if (!os::path_exists(netns)) return;  // the start never got this far
+  }
+  std::vector<network::PortMapping> ports;
+  for (const auto& p : config.ports) {
+    ports.push_back({p.host_ip, p.host_port, p.container_port, p.protocol});
+  }
+  ctx.network().teardown_and_remove_netns(record.id, netns, "podman", ports);
+}
+
 void remove_files(Context& ctx, const std::string& id) {
   const auto& paths = ctx.paths();
   storage::unmount(paths.rootfs(id));
@@ -72,16 +89,7 @@ void cleanup(Context& ctx, const std::string& id, std::optional<int> exit_code) 
 
   auto exit = read_exit_file(paths.exit_file(id));
   best_effort("deleting runtime state", id, [&] { ctx.runtime().remove(id, true); });
-  if (!record->network.empty()) {
-    auto network = nlohmann::json::parse(record->network).get<NetworkState>();
-    std::vector<network::PortMapping> ports;
-    for (const auto& p : config.ports) {
-      ports.push_back({p.host_ip, p.host_port, p.container_port, p.protocol});
-    }
-    best_effort("tearing down the network", id, [&] {
-      ctx.network().teardown_and_remove_netns(id, network.netns, network.network, ports);
-    });
-  }
+  best_effort("tearing down the network", id, [&] { release_network(ctx, *record, config); });
   best_effort("unmounting the root file system", id,
               [&] { storage::unmount(paths.rootfs(id)); });
 

@@ -43,7 +43,10 @@ const runtime::OciRuntime& Context::runtime() {
 
 network::NetworkManager& Context::network() {
   if (!network_) {
-    network_ = std::make_unique<network::NetworkManager>(paths_.networks(), paths_.run_root);
+    // The bridge and the firewall table are shared by the whole host, so the
+    // address allocations and namespaces that go with them are too, whatever
+    // --runroot says; otherwise two stores would hand out the same address.
+    network_ = std::make_unique<network::NetworkManager>(paths_.networks(), kHostNetworkRunDir);
   }
   return *network_;
 }

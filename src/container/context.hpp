@@ -18,6 +18,10 @@ class LayerStore;
 
 namespace berth::container {
 
+// Host-wide state of bridge networks: address allocations and network
+// namespaces. One directory for every store, since all share the bridges.
+inline constexpr const char* kHostNetworkRunDir = "/run/berth/network";
+
 // Where berth keeps its files. root holds what survives a reboot (images,
 // layers, container file systems, the state database); run_root holds what
 // does not (runtime state, attach sockets, exit files, network namespaces).

@@ -108,7 +108,11 @@ void write_logs(Context& ctx, const state::ContainerRecord& record, const LogOpt
       if (options.tail && groups.size() > *options.tail) groups.pop_front();
     }
   });
-  if (!current.empty()) groups.push_back(std::move(current));
+  if (!current.empty()) {
+    // A trailing partial line counts as the last line for --tail.
+    groups.push_back(std::move(current));
+    if (options.tail && groups.size() > *options.tail) groups.pop_front();
+  }
   for (const auto& group : groups) {
     for (const auto& line : group) printer.print(line);
   }

@@ -38,13 +38,21 @@ void refresh(Context& ctx, state::ContainerRecord& record);
 state::ContainerRecord create(Context& ctx, const std::string& name, const std::string& image_id,
                               const std::string& image_name, const ContainerConfig& config);
 
+// How a start attaches: attach_fd, when not -1, is a connected socket that
+// the monitor adopts as its first attach client; the terminal size applies
+// to a container with a TTY.
+struct StartOptions {
+  int attach_fd = -1;
+  std::uint16_t terminal_rows = 0;
+  std::uint16_t terminal_columns = 0;
+};
+
 // Starts a created or exited container under a new berth-monitor and
-// returns once the container's process runs. attach_fd, when not -1, is a
-// connected socket that the monitor adopts as its first attach client.
+// returns once the container's process runs.
 // On failure everything set up for the start is undone and the container
 // stays in its previous state. Throws Error{kCommandNotFound} or
 // Error{kCommandNotExecutable} when the runtime cannot run the command.
-void start(Context& ctx, state::ContainerRecord& record, int attach_fd = -1);
+void start(Context& ctx, state::ContainerRecord& record, const StartOptions& options = {});
 
 // Finishes a container whose process exited: runtime state, network,
 // mounts; records the exit code and time, and removes the container when it
@@ -68,6 +76,12 @@ int wait(Context& ctx, const std::string& id);
 // Removes a container, its file system and its log. A running container
 // is refused with Error{kConflict} unless force, which kills it first.
 void remove(Context& ctx, state::ContainerRecord& record, bool force);
+
+// Tears down the network a start set up, whether the start finished (the
+// record names the namespace) or was killed halfway (the namespace path is
+// derived from the ID). Idempotent.
+void release_network(Context& ctx, const state::ContainerRecord& record,
+                     const ContainerConfig& config);
 
 // Unmounts and deletes a container's directories (not its database row).
 void remove_files(Context& ctx, const std::string& id);

@@ -10,26 +10,35 @@ namespace berth::container {
 
 
 void remove(Context& ctx, state::ContainerRecord& record, bool force) {
-  if (record.status == "running") {
-    if (!force) {
-      fail(ErrorCode::kConflict,
-           "cannot remove container {} as it is running: stop it first or use --force",
-           record.id);
-    }
-    try {
-      ctx.runtime().kill(record.id, SIGKILL, true);
-    } catch (const Error& e) {
-      if (e.code() != ErrorCode::kConflict && e.code() != ErrorCode::kNotFound) throw;
-    }
-    wait(ctx, record.id);
-  }
   const auto& paths = ctx.paths();
-  os::make_dirs(paths.run_dir(record.id), 0700);
-  {
+  // A start may finish while this waits for the container's lock, so the
+  // state is checked again under the lock and the kill repeated if needed.
+  for (;;) {
+    if (record.status == "running") {
+      if (!force) {
+        fail(ErrorCode::kConflict,
+             "cannot remove container {} as it is running: stop it first or use --force",
+             record.id);
+      }
+      try {
+        ctx.runtime().kill(record.id, SIGKILL, true);
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::kConflict && e.code() != ErrorCode::kNotFound) throw;
+      }
+      wait(ctx, record.id);
+    }
+    os::make_dirs(paths.run_dir(record.id), 0700);
     os::FileLock lock(paths.lock_file(record.id));
-    if (!ctx.db().get_container(record.id)) return;  // a --rm cleanup got there first
+    auto fresh = ctx.db().get_container(record.id);
+    if (!fresh) return;  // a --rm cleanup got there first
+    record = *fresh;
+    if (record.status == "running") continue;
+    auto config = nlohmann::json::parse(record.config).get<ContainerConfig>();
+    // A start killed halfway leaves its network and runtime state behind.
+    release_network(ctx, record, config);
     ctx.runtime().remove(record.id, true);
     ctx.db().remove_container(record.id);
+    break;
   }
   remove_files(ctx, record.id);
 }

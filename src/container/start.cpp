@@ -134,6 +134,9 @@ runtime::SpecInput spec_input(Context& ctx, const state::ContainerRecord& record
          record.name);
   }
   in.env = config.env;
+  bool has_hostname = false;
+  for (const auto& e : in.env) has_hostname = has_hostname || e.starts_with("HOSTNAME=");
+  if (!has_hostname) in.env.push_back("HOSTNAME=" + container_hostname(record, config));
   in.cwd = config.working_dir.empty() ? "/" : config.working_dir;
   auto user = runtime::resolve_user(in.rootfs, config.user);
   in.uid = user.uid;
@@ -166,12 +169,16 @@ runtime::SpecInput spec_input(Context& ctx, const state::ContainerRecord& record
 // Turns berth-monitor's "error ..." line (the runtime's message) into an
 // Error. Podman reports a command that is missing with exit code 127 and one
 // that cannot be executed with 126; runc and crun only say so in text.
+// Only messages about the exec of the command itself count: runc starts
+// them with `exec: "<command>": `.
 [[noreturn]] void fail_start(const std::string& message) {
   auto has = [&](const char* text) { return message.find(text) != std::string::npos; };
-  if (has("executable file not found") || has("no such file or directory")) {
+  bool about_exec = message.starts_with("exec: ") || has("exec: \"");
+  if (about_exec && (has("executable file not found") || has("no such file or directory"))) {
     throw Error(ErrorCode::kCommandNotFound, message);
   }
-  if (has("permission denied") || has("exec format error") || has("is a directory")) {
+  if (about_exec &&
+      (has("permission denied") || has("exec format error") || has("is a directory"))) {
     throw Error(ErrorCode::kCommandNotExecutable, message);
   }
   throw Error(ErrorCode::kInternal, message);
@@ -246,7 +253,7 @@ std::int64_t spawn_monitor(Context& ctx, const state::ContainerRecord& record,
 
 }  // namespace
 
-void start(Context& ctx, state::ContainerRecord& record, int attach_fd) {
+void start(Context& ctx, state::ContainerRecord& record, const StartOptions& options) {
   const auto& paths = ctx.paths();
   os::make_dirs(paths.run_dir(record.id), 0700);
   os::FileLock lock(paths.lock_file(record.id));
@@ -254,19 +261,26 @@ void start(Context& ctx, state::ContainerRecord& record, int attach_fd) {
   if (record.status == "running") return;
 
   auto config = nlohmann::json::parse(record.config).get<ContainerConfig>();
+  // A previous start that was killed halfway may have left a namespace,
+  // addresses, rules or a mount behind: undo them before starting over.
+  release_network(ctx, record, config);
+  storage::unmount(paths.rootfs(record.id));
   Rollback rollback;
   mount_rootfs(ctx, record, rollback);
   NetworkState network = setup_network(ctx, record, config, rollback);
   std::string hostname = container_hostname(record, config);
   write_etc_files(paths.bundle_dir(record.id), hostname, record.name, config, network);
-  auto spec = runtime::build_spec(spec_input(ctx, record, config, network));
+  auto input = spec_input(ctx, record, config, network);
+  input.console_rows = options.terminal_rows;
+  input.console_columns = options.terminal_columns;
+  auto spec = runtime::build_spec(input);
   runtime::write_spec(paths.bundle_dir(record.id), spec);
 
   ::unlink(paths.exit_file(record.id).c_str());
   ::unlink(paths.attach_socket(record.id).c_str());
   // A previous run of this container may have left runtime state behind.
   ctx.runtime().remove(record.id, true);
-  std::int64_t pid = spawn_monitor(ctx, record, config, attach_fd);
+  std::int64_t pid = spawn_monitor(ctx, record, config, options.attach_fd);
 
   record.status = "running";
   record.pid = pid;

@@ -9,9 +9,9 @@
 
 namespace berth::engine {
 
-void LocalEngine::start(const std::string& name_or_id, int attach_fd) {
+void LocalEngine::start(const std::string& name_or_id, const container::StartOptions& options) {
   auto record = container::find(ctx_, name_or_id);
-  container::start(ctx_, record, attach_fd);
+  container::start(ctx_, record, options);
 }
 
 void LocalEngine::stop(const std::string& name_or_id, std::optional<int> timeout) {

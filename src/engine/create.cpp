@@ -8,6 +8,7 @@
 #include "common/log.hpp"
 #include "container/operations.hpp"
 #include "engine/local_engine.hpp"
+#include "image/platform.hpp"
 #include "network/port_mapping.hpp"
 #include "os/file.hpp"
 
@@ -82,6 +83,11 @@ container::VolumeMount parse_volume(const std::string& value) {
     fail(ErrorCode::kInvalidArgument,
          "invalid volume \"{}\": the container path must be absolute", value);
   }
+  if (volume.destination.find_first_not_of('/') == std::string::npos) {
+    fail(ErrorCode::kInvalidArgument,
+         "invalid volume \"{}\": mounting over the container's root \"/\" is not allowed",
+         value);
+  }
   if (parts.size() == 3) {
     std::size_t pos = 0;
     std::string options = parts[2];
@@ -136,21 +142,33 @@ std::string normalize_network(const std::string& network) {
        network);
 }
 
+// Whether a local image was built for platform (os/arch[/variant]).
+bool image_matches_platform(const state::ImageRecord& image, const image::Platform& platform) {
+  auto config = nlohmann::json::parse(image.config);
+  if (config.value("os", "") != platform.os) return false;
+  if (config.value("architecture", "") != platform.architecture) return false;
+  return platform.variant.empty() || config.value("variant", "") == platform.variant;
+}
+
 }  // namespace
 
 std::string LocalEngine::create(const CreateRequest& request, PullProgress& progress) {
+  const auto& policy = request.pull_policy;
+  if (policy != "missing" && policy != "always" && policy != "never" && policy != "newer") {
+    fail(ErrorCode::kInvalidArgument,
+         "invalid --pull policy \"{}\": use missing, always, never or newer", policy);
+  }
+  std::optional<image::Platform> platform;
+  if (!request.pull.platform.empty()) platform = image::parse_platform(request.pull.platform);
+
   std::optional<state::ImageRecord> image;
-  if (request.pull_policy != "always") image = find_image(request.image);
+  if (policy != "always") image = find_image(request.image);
+  // A local image for another platform does not count (Podman pulls then).
+  if (image && platform && !image_matches_platform(*image, *platform)) image.reset();
   if (!image) {
-    if (request.pull_policy == "never") {
-      fail(ErrorCode::kNotFound, "{}: image not known, and --pull=never forbids pulling it",
-           request.image);
-    }
-    if (request.pull_policy != "missing" && request.pull_policy != "always" &&
-        request.pull_policy != "newer") {
-      fail(ErrorCode::kInvalidArgument,
-           "invalid --pull policy \"{}\": use missing, always, never or newer",
-           request.pull_policy);
+    if (policy == "never") {
+      fail(ErrorCode::kNotFound, "{}: image not known{}, and --pull=never forbids pulling it",
+           request.image, platform ? " for platform " + platform->str() : "");
     }
     PullRequest pull = request.pull;
     pull.reference = request.image;

@@ -13,6 +13,7 @@
 
 #include "container/config.hpp"
 #include "container/logs.hpp"
+#include "container/operations.hpp"
 
 namespace berth::engine {
 
@@ -101,9 +102,9 @@ class Engine {
 
   // Containers. name_or_id accepts a full ID, a unique ID prefix or a name.
   virtual std::string create(const CreateRequest& request, PullProgress& progress) = 0;
-  // Starts a container. attach_fd, when not -1, is a connected socket that
-  // receives the container's output frames from its first byte on.
-  virtual void start(const std::string& name_or_id, int attach_fd) = 0;
+  // Starts a container. options.attach_fd, when not -1, is a connected
+  // socket that receives the container's output frames from its first byte.
+  virtual void start(const std::string& name_or_id, const container::StartOptions& options) = 0;
   virtual void stop(const std::string& name_or_id, std::optional<int> timeout) = 0;
   virtual void kill(const std::string& name_or_id, const std::string& signal) = 0;
   virtual void remove(const std::string& name_or_id, bool force) = 0;

@@ -114,6 +114,14 @@ ImageRemoveReport LocalEngine::remove_image(const std::string& name_or_id, bool 
     ctx_.db().put_image(image);
     return report;
   }
+  if (named == image.names.end() && image.names.size() > 1 && !force) {
+    std::string names;
+    for (const auto& n : image.names) names += (names.empty() ? "" : ", ") + n;
+    fail(ErrorCode::kConflict,
+         "unable to delete image {} by ID with more than one tag ({}): remove it by name, or "
+         "use --force to remove every tag",
+         image.id.substr(0, 12), names);
+  }
   std::vector<state::ContainerRecord> users;
   for (auto& c : ctx_.db().list_containers()) {
     if (c.image_id == image.id) users.push_back(c);

@@ -25,7 +25,7 @@ class LocalEngine : public Engine {
   bool image_exists(const std::string& name_or_id) override;
 
   std::string create(const CreateRequest& request, PullProgress& progress) override;
-  void start(const std::string& name_or_id, int attach_fd) override;
+  void start(const std::string& name_or_id, const container::StartOptions& options) override;
   void stop(const std::string& name_or_id, std::optional<int> timeout) override;
   void kill(const std::string& name_or_id, const std::string& signal) override;
   void remove(const std::string& name_or_id, bool force) override;

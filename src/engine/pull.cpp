@@ -95,6 +95,7 @@ std::vector<std::string> diff_ids_of(const nlohmann::json& config, std::size_t l
 }  // namespace
 
 std::string LocalEngine::pull(const PullRequest& request, PullProgress& progress) {
+  if (!request.platform.empty()) image::parse_platform(request.platform);
   auto parsed = image::parse_reference(request.reference);
   std::vector<image::Reference> candidates;
   if (parsed.qualified) {

@@ -164,6 +164,10 @@ std::string NetworkManager::create_netns(const std::string& container_id) {
   return network::create_netns(run_dir_, container_id);
 }
 
+std::string NetworkManager::netns_path(const std::string& container_id) const {
+  return run_dir_ + "/netns/" + container_id;
+}
+
 void NetworkManager::remove_netns(const std::string& path) { network::remove_netns(path); }
 
 }  // namespace berth::network

@@ -67,6 +67,10 @@ class NetworkManager {
   // Creates `<run_dir>/netns/<container_id>`; see network::create_netns.
   std::string create_netns(const std::string& container_id);
 
+  // Returns the path create_netns uses for container_id, whether or not it
+  // exists: a start that was killed halfway is found and undone by it.
+  std::string netns_path(const std::string& container_id) const;
+
   // Unmounts and deletes a namespace from create_netns; a missing one is fine.
   void remove_netns(const std::string& path);
 

@@ -122,6 +122,9 @@ void apply_process(const SpecInput& input, json& spec) {
   }
   json& process = spec["process"];
   process["terminal"] = input.terminal;
+  if (input.terminal && input.console_rows > 0 && input.console_columns > 0) {
+    process["consoleSize"] = {{"height", input.console_rows}, {"width", input.console_columns}};
+  }
   process["args"] = input.args;
   process["cwd"] = input.cwd;
   process["noNewPrivileges"] = false;

@@ -50,6 +50,10 @@ struct SpecInput {
   std::vector<std::uint32_t> additional_gids;
   std::string home = "/";  // HOME when env has none (see resolve_user)
   bool terminal = false;
+  // Rows and columns of the terminal, set before the process starts; 0 when
+  // unknown (a detached container).
+  std::uint16_t console_rows = 0;
+  std::uint16_t console_columns = 0;
   // Empty: the host's name on the host network, else the first 12
   // characters of container_id.
   std::string hostname;

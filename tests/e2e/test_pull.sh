@@ -216,7 +216,9 @@ test_layer_escapes_rejected() {
 test_killed_pull_leaves_nothing() {
   b rmi -f "$REG/big:latest" >/dev/null 2>&1 || true
   local before; before=$(store_snapshot)
-  b pull -q --tls-verify=false "$REG/big:latest" >/dev/null 2>&1 &
+  # Started directly, not through b(), so that $! is berth itself.
+  "$BERTH_BIN" --root "$E2E_ROOT/root" --runroot "$E2E_RUNROOT" \
+    pull -q --tls-verify=false "$REG/big:latest" >/dev/null 2>&1 &
   local pid=$!
   # Kill it once some of the big layers are on disk.
   for _ in $(seq 100); do

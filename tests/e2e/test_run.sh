@@ -11,6 +11,7 @@ setup_images() {
 
 test_run_exit_codes() {
   setup_images
+  local before; before=$(b ps -aq)
   capture b run --rm "$IMG" sh -c 'echo out; echo err >&2; exit 3'
   assert_rc 3 "the container's exit code"
   assert_eq "out" "$out"
@@ -20,7 +21,7 @@ test_run_exit_codes() {
   assert_contains "$err" "nosuch-command"
   capture b run --rm "$IMG" /etc/passwd
   assert_rc 126 "a file that is not executable"
-  assert_eq "" "$(b ps -aq)" "--rm removed every container"
+  assert_eq "$before" "$(b ps -aq)" "--rm removed every container it ran"
 }
 
 test_run_applies_overrides() {
@@ -188,19 +189,37 @@ test_parallel_runs() {
 test_rmi_refuses_image_in_use() {
   setup_images
   local id
-  id=$(b pull -q --tls-verify=false "$REG/busybox:oci")
   b rm -f e2e-user >/dev/null 2>&1 || true
-  b create --name e2e-user "$REG/busybox:oci" true >/dev/null
-  capture b rmi "$id"
+  # Start from an image with exactly one name.
+  id=$(b pull -q --tls-verify=false "$REG/layered:latest")
+  b rmi -f "$id" >/dev/null
+  id=$(b pull -q --tls-verify=false "$REG/layered:latest")
+  b create --name e2e-user "$REG/layered:latest" true >/dev/null
+  capture b rmi "$REG/layered:latest"
   assert_rc 2 "rmi of an image in use"
   assert_contains "$err" "e2e-user"
-  capture b rmi -f "$id"
+  capture b rmi -f "$REG/layered:latest"
   assert_rc 0
   assert_contains "$out" "Deleted: $id"
   capture b ps -a
   assert_not_contains "$out" "e2e-user"
   capture b rmi "$REG/nosuch:latest"
   assert_rc 1
+}
+
+test_rmi_by_id_with_several_tags() {
+  setup_images
+  local id
+  id=$(b pull -q --tls-verify=false "$REG/busybox:latest")
+  b pull -q --tls-verify=false "$REG/busybox:v2s2" >/dev/null
+  capture b rmi "${id:0:12}"
+  assert_rc 2 "rmi by ID of an image with several tags"
+  assert_contains "$err" "more than one tag"
+  capture b images
+  assert_contains "$out" "v2s2"
+  capture b rmi "$REG/busybox:v2s2"
+  assert_rc 0
+  assert_eq "Untagged: $REG/busybox:v2s2" "$out" "removing one name only untags it"
 }
 
 test_image_inspect_fields() {

@@ -1,0 +1,125 @@
+# Interrupted and racing commands must leave nothing behind: no namespace,
+# address, firewall rule or mount that blocks a later run.
+
+IMG=$REG/busybox:latest
+
+netns_dir=/run/berth/network/netns
+
+# Asserts that nothing of container id is left on the host.
+assert_no_network_leftovers() { # id port
+  [ ! -e "$netns_dir/$1" ] || fail "network namespace of $1 left behind"
+  ! nft list table inet berth 2>/dev/null | grep -q "ctr-${1:0:12}" || fail "firewall chain of $1 left"
+  ! nft list table inet berth 2>/dev/null | grep -q " $2 :" || fail "port $2 still mapped"
+  ! grep -q "$1" /run/berth/network/networks/podman-ipam.json 2>/dev/null || fail "address of $1 still allocated"
+}
+
+test_rm_force_racing_run_cleans_up() {
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  local i id
+  for i in 1 2 3; do
+    b rm -f e2e-race >/dev/null 2>&1 || true
+    b run -d --name e2e-race -p 18091:80 "$IMG" sleep 100 >/tmp/berth-e2e-race.out 2>&1 &
+    sleep 0.0$((i * 3))
+    b rm -f e2e-race >/dev/null 2>&1 || true
+    wait
+    b rm -f e2e-race >/dev/null 2>&1 || true
+  done
+  capture b run -d --name e2e-race -p 18091:80 "$IMG" sleep 100
+  assert_rc 0 "the port is free again"
+  id=$out
+  b rm -f e2e-race >/dev/null
+  assert_no_network_leftovers "$id" 18091
+}
+
+test_killed_start_can_be_started_and_removed() {
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  b rm -f e2e-killed >/dev/null 2>&1 || true
+  local id pid
+  id=$(b create --name e2e-killed -p 18092:80 "$IMG" sleep 100)
+  # Stop the start right after it created the network namespace.
+  "$BERTH_BIN" --root "$E2E_ROOT/root" --runroot "$E2E_RUNROOT" start e2e-killed >/dev/null 2>&1 &
+  pid=$!
+  for _ in $(seq 200); do [ -e "$netns_dir/$id" ] && break; sleep 0.005; done
+  kill -STOP $pid 2>/dev/null || true
+  kill -9 $pid 2>/dev/null || true
+  wait $pid 2>/dev/null || true
+  b stop -t 0 e2e-killed >/dev/null 2>&1 || true
+  capture b start e2e-killed
+  assert_rc 0 "a start after a killed start"
+  capture b rm -f e2e-killed
+  assert_rc 0
+  assert_no_network_leftovers "$id" 18092
+}
+
+test_bad_values_rejected() {
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  local before; before=$(store_snapshot)
+  capture b run --rm -v /tmp:/ "$IMG" true
+  assert_rc 125 "a volume over /"
+  assert_contains "$err" '"/"'
+  capture b run --rm --pull bogus "$IMG" true
+  assert_rc 125 "an unknown pull policy"
+  assert_contains "$err" "bogus"
+  capture b run --rm --platform foo "$IMG" true
+  assert_rc 125 "a platform without an architecture"
+  assert_contains "$err" "foo"
+  capture b pull --tls-verify=false --platform foo "$IMG"
+  assert_rc 125
+  capture b run --rm -p 99999:80 "$IMG" true
+  assert_rc 125 "a port out of range"
+  assert_contains "$err" "99999"
+  capture b run --rm -e =x "$IMG" true
+  assert_rc 125 "an environment entry without a name"
+  capture b kill -s NOSIG nosuch
+  assert_rc 125
+  assert_contains "$err" "NOSIG"
+  capture b logs --tail abc nosuch
+  assert_rc 125
+  assert_contains "$err" "Error: "
+  capture b inspect --type foo nosuch
+  assert_rc 125
+  assert_contains "$err" "foo"
+  capture b stop -l e2e-something
+  assert_rc 125
+  assert_contains "$err" "--latest"
+  assert_eq "$before" "$(store_snapshot)" "store unchanged"
+}
+
+test_unknown_command_message() {
+  capture b frobnicate
+  assert_rc 125
+  assert_contains "$err" "Error: unrecognized command \`berth frobnicate\`"
+  capture b container frobnicate
+  assert_rc 125
+  assert_contains "$err" "unrecognized command \`berth container frobnicate\`"
+  capture b version
+  assert_rc 0
+  assert_contains "$out" "Version:"
+}
+
+test_logs_tail_and_format() {
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  b rm -f e2e-logs >/dev/null 2>&1 || true
+  b run --name e2e-logs "$IMG" sh -c 'echo one; echo two; printf three' >/dev/null
+  capture b logs --tail 1 e2e-logs
+  assert_eq "three" "$out" "the partial last line counts as a line"
+  capture b logs --tail 0 e2e-logs
+  assert_eq "" "$out"
+  capture b logs e2e-logs
+  assert_eq $'one\ntwo\nthree' "$out"
+  capture b ps -a --format '{{.Names}} {{.State}}'
+  assert_contains "$out" "e2e-logs exited"
+  capture b ps -a --format json
+  assert_contains "$out" '"Names": "e2e-logs"'
+  capture b images --format '{{.Repository}}:{{.Tag}}'
+  assert_contains "$out" "$REG/busybox:latest"
+  b rm e2e-logs >/dev/null
+}
+
+test_terminal_size_reaches_container() {
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  capture script -qec "stty cols 100 rows 30; $BERTH_BIN --root $E2E_ROOT/root --runroot $E2E_RUNROOT run --rm -t $IMG stty size" /dev/null
+  assert_rc 0
+  assert_contains "$out" "30 100"
+  assert_not_contains "$out" $'\r\r'
+}
