@@ -9,6 +9,7 @@
 #include "cli/cli.hpp"
 #include "cli/progress.hpp"
 #include "common/error.hpp"
+#include "common/log.hpp"
 #include "container/attach.hpp"
 #include "os/fd.hpp"
 
@@ -54,6 +55,9 @@ void add_create_flags(CLI::App& cmd, CreateOptions& o) {
   cmd.add_option("--pull", r.pull_policy, "Pull policy: missing, always, never or newer");
   cmd.add_option("--stop-signal", o.stop_signal, "Signal that stops the container");
   cmd.add_option("--stop-timeout", o.stop_timeout, "Seconds to wait before killing it on stop");
+  cmd.add_option("--security-opt", r.security_opts,
+                 "Security option: seccomp=unconfined or label=disable")
+      ->allow_extra_args(false);
   cmd.add_flag("-q,--quiet", o.quiet, "Suppress pull progress");
   add_registry_flags(cmd, r.pull, o.creds, o.tls_verify);
   // Everything from the image name on belongs to the container's command.
@@ -105,10 +109,12 @@ int run_attached(engine::Engine& engine, const std::string& id, bool interactive
   auto code = container::attach_stream(ours.get(), interactive ? STDIN_FILENO : -1,
                                        STDOUT_FILENO, STDERR_FILENO);
   raw.reset();
+  spdlog::debug("container exited with {}", code.value_or(-1));
   if (!code) return engine.wait(id);
   // The monitor sends the code before its own cleanup; doing the cleanup
   // here returns sooner, and the monitor's later run finds nothing to do.
   engine.cleanup(id, *code);
+  spdlog::debug("cleaned up");
   return *code;
 }
 

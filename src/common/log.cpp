@@ -27,7 +27,8 @@ void set_level(std::string_view name) {
   static bool configured = false;
   if (!configured) {
     auto logger = spdlog::stderr_logger_st("berth");
-    logger->set_pattern("%^%l%$: %v");
+    // Debug output carries timestamps, for reading where the time goes.
+    logger->set_pattern(level <= spdlog::level::debug ? "%^%l%$ %H:%M:%S.%f: %v" : "%^%l%$: %v");
     spdlog::set_default_logger(logger);
     configured = true;
   }

@@ -49,6 +49,7 @@ void to_json(nlohmann::json& j, const ContainerConfig& c) {
        {"stop_signal", c.stop_signal},
        {"stop_timeout", c.stop_timeout},
        {"runtime", c.runtime},
+       {"seccomp", c.seccomp},
        {"labels", c.labels},
        {"annotations", c.annotations}};
 }
@@ -70,6 +71,7 @@ void from_json(const nlohmann::json& j, ContainerConfig& c) {
   c.stop_signal = j.value("stop_signal", "SIGTERM");
   c.stop_timeout = j.value("stop_timeout", 10);
   c.runtime = j.value("runtime", "");
+  c.seccomp = j.value("seccomp", true);
   c.labels = j.value("labels", nlohmann::json::object());
   c.annotations = j.value("annotations", nlohmann::json::object());
 }

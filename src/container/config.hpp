@@ -42,6 +42,7 @@ struct ContainerConfig {
   std::string stop_signal = "SIGTERM";
   int stop_timeout = 10;  // seconds
   std::string runtime;    // runtime name used to start it
+  bool seccomp = true;    // false with --security-opt seccomp=unconfined
   nlohmann::json labels = nlohmann::json::object();
   nlohmann::json annotations = nlohmann::json::object();
 

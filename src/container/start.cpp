@@ -144,6 +144,7 @@ runtime::SpecInput spec_input(Context& ctx, const state::ContainerRecord& record
   in.additional_gids = user.additional_gids;
   in.home = user.home;
   in.terminal = config.tty;
+  in.seccomp = config.seccomp;
   in.hostname = container_hostname(record, config);
   std::string bundle = paths.bundle_dir(record.id);
   if (config.network_mode == "host") {
@@ -260,6 +261,7 @@ void start(Context& ctx, state::ContainerRecord& record, const StartOptions& opt
   if (auto fresh = ctx.db().get_container(record.id)) record = *fresh;
   if (record.status == "running") return;
 
+  spdlog::debug("starting container {}", record.id);
   auto config = nlohmann::json::parse(record.config).get<ContainerConfig>();
   // A previous start that was killed halfway may have left a namespace,
   // addresses, rules or a mount behind: undo them before starting over.
@@ -267,7 +269,9 @@ void start(Context& ctx, state::ContainerRecord& record, const StartOptions& opt
   storage::unmount(paths.rootfs(record.id));
   Rollback rollback;
   mount_rootfs(ctx, record, rollback);
+  spdlog::debug("mounted the root file system");
   NetworkState network = setup_network(ctx, record, config, rollback);
+  spdlog::debug("network ready");
   std::string hostname = container_hostname(record, config);
   write_etc_files(paths.bundle_dir(record.id), hostname, record.name, config, network);
   auto input = spec_input(ctx, record, config, network);
@@ -280,7 +284,9 @@ void start(Context& ctx, state::ContainerRecord& record, const StartOptions& opt
   ::unlink(paths.attach_socket(record.id).c_str());
   // A previous run of this container may have left runtime state behind.
   ctx.runtime().remove(record.id, true);
+  spdlog::debug("bundle written; starting berth-monitor");
   std::int64_t pid = spawn_monitor(ctx, record, config, options.attach_fd);
+  spdlog::debug("container process {} is running", pid);
 
   record.status = "running";
   record.pid = pid;

@@ -226,6 +226,18 @@ std::string LocalEngine::create(const CreateRequest& request, PullProgress& prog
   if (config.stop_signal.empty()) config.stop_signal = "SIGTERM";
   container::parse_signal(config.stop_signal);
   if (request.stop_timeout) config.stop_timeout = *request.stop_timeout;
+  for (const auto& option : request.security_opts) {
+    if (option == "seccomp=unconfined" || option == "seccomp:unconfined") {
+      config.seccomp = false;
+    } else if (option == "label=disable" || option == "label:disable") {
+      // berth does not set SELinux labels, so there is nothing to disable.
+    } else {
+      fail(ErrorCode::kInvalidArgument,
+           "unsupported --security-opt \"{}\": berth supports seccomp=unconfined and "
+           "label=disable so far",
+           option);
+    }
+  }
   if (image_config.contains("Labels") && image_config["Labels"].is_object()) {
     config.labels = image_config["Labels"];
   }

@@ -71,6 +71,7 @@ struct CreateRequest {
   std::string pull_policy = "missing";
   std::optional<std::string> stop_signal;
   std::optional<int> stop_timeout;
+  std::vector<std::string> security_opts;  // --security-opt values
   PullRequest pull;  // registry options for an implicit pull
 };
 

@@ -1,5 +1,7 @@
 #include "network/bridge.hpp"
 
+#include <fmt/format.h>
+
 #include <fcntl.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -258,11 +260,19 @@ bool link_exists(const std::string& name) {
 }
 
 std::string veth_name(const std::string& network_name, const std::string& container_id) {
-  Sha256 hash;
-  hash.update(network_name);
-  hash.update("/");
-  hash.update(container_id);
-  return "veth" + hash.hex_final().substr(0, 11);
+  // 64-bit FNV-1a: names only need to differ, and OpenSSL's first digest
+  // costs a millisecond or two of provider set-up on every container start.
+  std::uint64_t hash = 14695981039346656037ULL;
+  auto mix = [&hash](std::string_view text) {
+    for (unsigned char c : text) {
+      hash ^= c;
+      hash *= 1099511628211ULL;
+    }
+  };
+  mix(network_name);
+  mix("/");
+  mix(container_id);
+  return fmt::format("veth{:011x}", hash & 0xfffffffffffULL);
 }
 
 }  // namespace berth::network

@@ -270,6 +270,7 @@ void apply_rlimits(const SpecInput& input, json& spec) {
 }
 
 void apply_seccomp(const SpecInput& input, json& spec) {
+  if (!input.seccomp) return;
   spec["linux"]["seccomp"] = default_seccomp_profile(spec["process"]["capabilities"]["bounding"]);
 }
 

@@ -65,6 +65,7 @@ struct SpecInput {
   std::string network_namespace;
   std::string cgroups_path;  // e.g. "/berth/<id>" (cgroupfs form)
   bool read_only = false;
+  bool seccomp = true;  // false: --security-opt seccomp=unconfined
   bool cgroup_v2 = false;
   // Capability names with or without "CAP_", any case; "ALL" is accepted.
   std::vector<std::string> add_caps;

@@ -2,12 +2,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
+#include <algorithm>
+
 #include "common/error.hpp"
 #include "state/sqlite.hpp"
 
 namespace berth::state {
 
 namespace {
+
+// Bump when kSchema changes; databases with a lower user_version get it.
+constexpr int kSchemaVersion = 1;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS images (
@@ -84,7 +91,9 @@ Database::Database(const std::string& path) {
     db_ = nullptr;
     fail(ErrorCode::kInternal, "opening state database \"{}\": {}", path, message);
   }
-  sqlite3_busy_timeout(db_, 60'000);
+  // SQLite's own busy handler sleeps up to 100 ms at a time; berth's
+  // transactions take well under a millisecond, so poll more often.
+  sqlite3_busy_handler(db_, &Database::on_busy, nullptr);
   // Every berth command is a short process, usually the only one with the
   // database open. By default SQLite checkpoints and deletes the WAL when
   // the last connection closes, and the next process recreates it with two
@@ -98,10 +107,31 @@ Database::Database(const std::string& path) {
   exec("PRAGMA journal_mode=WAL");
   exec("PRAGMA synchronous=NORMAL");
   exec("PRAGMA foreign_keys=ON");
-  write([&] { exec(kSchema); });
+  // Creating the schema takes the write lock; once it exists (user_version
+  // is set) opening the database must not, or every berth process would
+  // briefly block the others.
+  if (schema_version() < kSchemaVersion) {
+    write([&] {
+      exec(kSchema);
+      exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
+    });
+  }
+}
+
+int Database::schema_version() {
+  Statement s(db_, "PRAGMA user_version");
+  return s.step() ? static_cast<int>(s.integer(0)) : 0;
 }
 
 Database::~Database() { sqlite3_close(db_); }
+
+int Database::on_busy(void*, int attempts) {
+  // 0.2 ms, growing to 5 ms, for up to about 60 s in all.
+  constexpr int kMaxAttempts = 12'000;
+  if (attempts >= kMaxAttempts) return 0;
+  ::usleep(static_cast<useconds_t>(std::min(200 + attempts * 100, 5'000)));
+  return 1;
+}
 
 void Database::exec(const char* sql) {
   char* message = nullptr;

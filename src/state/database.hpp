@@ -44,7 +44,7 @@ struct ContainerRecord {
 
 // The SQLite state database (WAL mode). Safe for many processes at once:
 // every write runs in a BEGIN IMMEDIATE transaction and waits on a busy
-// database for up to 60 s.
+// database for up to about 60 s.
 class Database {
  public:
   // Opens (creating when missing) the database at path and its schema.
@@ -76,6 +76,8 @@ class Database {
 
  private:
   void exec(const char* sql);
+  int schema_version();
+  static int on_busy(void* unused, int attempts);
   sqlite3* db_ = nullptr;
   int depth_ = 0;  // nesting of write(): inner calls join the outer transaction
 };
