@@ -180,20 +180,34 @@ void add_logs(CLI::App& parent, Cli& cli) {
 void add_top(CLI::App& parent, Cli& cli) {
   auto t = std::make_shared<Targets>();
   auto* cmd = parent.add_subcommand("top", "Display the running processes of a container");
-  cmd->add_option("args", t->names, "Container, then ps descriptors (ignored for now)");
+  cmd->add_option("args", t->names, "Container (unless --latest), then descriptors such as pid args");
   cmd->add_flag("-l,--latest", t->latest, "Act on the latest container");
   cmd->callback([&cli, t] {
     cli.action = [&cli, t] {
       auto& engine = cli.engine();
       std::string target;
+      std::vector<std::string> descriptors = t->names;
       if (t->latest) {
         target = engine.latest_container();
-      } else if (!t->names.empty()) {
-        target = t->names.front();
+      } else if (!descriptors.empty()) {
+        target = descriptors.front();
+        descriptors.erase(descriptors.begin());
       } else {
         fail(ErrorCode::kInvalidArgument, "you must give a container name or ID, or --latest");
       }
-      std::fputs(format::render_table(engine.top(target)).c_str(), stdout);
+      // "-eo pid,args" style lists are split on commas, as ps(1) does.
+      std::vector<std::string> split;
+      for (const auto& d : descriptors) {
+        std::size_t start = 0;
+        while (start <= d.size()) {
+          auto comma = d.find(',', start);
+          std::string part = d.substr(start, comma - start);
+          if (!part.empty()) split.push_back(part);
+          if (comma == std::string::npos) break;
+          start = comma + 1;
+        }
+      }
+      std::fputs(format::render_table(engine.top(target, split)).c_str(), stdout);
       return 0;
     };
   });

@@ -119,13 +119,42 @@ std::string tty_name(int tty_nr) {
 
 }  // namespace
 
-std::vector<std::vector<std::string>> top(Context& ctx, const state::ContainerRecord& record) {
+namespace {
+
+struct Column {
+  const char* descriptor;
+  const char* header;
+};
+
+// Podman's top descriptors (AIX format names) and their headers.
+constexpr Column kColumns[] = {
+    {"user", "USER"},   {"pid", "PID"},       {"ppid", "PPID"}, {"pcpu", "%CPU"},
+    {"etime", "ELAPSED"}, {"tty", "TTY"},     {"time", "TIME"}, {"args", "COMMAND"},
+    {"comm", "COMMAND"}, {"uid", "UID"},      {"huser", "HUSER"}, {"hpid", "HPID"},
+};
+
+const Column& column_for(const std::string& descriptor) {
+  for (const auto& column : kColumns) {
+    if (descriptor == column.descriptor) return column;
+  }
+  std::string known;
+  for (const auto& column : kColumns) known += std::string(known.empty() ? "" : ", ") + column.descriptor;
+  fail(ErrorCode::kInvalidArgument, "unknown top descriptor \"{}\": use one of {}", descriptor,
+       known);
+}
+
+}  // namespace
+
+std::vector<std::vector<std::string>> top(Context& ctx, const state::ContainerRecord& record,
+                                          const std::vector<std::string>& descriptors) {
   if (record.status != "running") {
     fail(ErrorCode::kConflict, "top can only be used on running containers: {} is {}",
          record.name, record.status);
   }
-  std::vector<std::vector<std::string>> rows = {
-      {"USER", "PID", "PPID", "%CPU", "ELAPSED", "TTY", "TIME", "COMMAND"}};
+  std::vector<std::string> wanted = descriptors;
+  if (wanted.empty()) wanted = {"user", "pid", "ppid", "pcpu", "etime", "tty", "time", "args"};
+  std::vector<std::vector<std::string>> rows(1);
+  for (const auto& d : wanted) rows[0].push_back(column_for(d).header);
   auto users = container_users(static_cast<int>(record.pid));
   std::vector<ProcessInfo> processes;
   for (int pid : ctx.runtime().pids(record.id)) {
@@ -141,9 +170,24 @@ std::vector<std::vector<std::string>> top(Context& ctx, const state::ContainerRe
     auto user = users.count(p.uid) ? users[p.uid] : std::to_string(p.uid);
     int ppid = host_to_container.count(p.host_ppid) ? host_to_container[p.host_ppid] : 0;
     double cpu = p.elapsed_seconds > 0 ? 100.0 * p.cpu_seconds / p.elapsed_seconds : 0;
-    rows.push_back({user, std::to_string(p.pid), std::to_string(ppid), fmt::format("{:.3f}", cpu),
-                    go_duration(p.elapsed_seconds), tty_name(p.tty_nr),
-                    go_duration(p.cpu_seconds), p.command});
+    std::string comm = p.command.substr(0, p.command.find(' '));
+    comm = comm.substr(comm.rfind('/') + 1);
+    std::vector<std::string> row;
+    for (const auto& d : wanted) {
+      if (d == "user") row.push_back(user);
+      else if (d == "pid") row.push_back(std::to_string(p.pid));
+      else if (d == "ppid") row.push_back(std::to_string(ppid));
+      else if (d == "pcpu") row.push_back(fmt::format("{:.3f}", cpu));
+      else if (d == "etime") row.push_back(go_duration(p.elapsed_seconds));
+      else if (d == "tty") row.push_back(tty_name(p.tty_nr));
+      else if (d == "time") row.push_back(go_duration(p.cpu_seconds));
+      else if (d == "args") row.push_back(p.command);
+      else if (d == "comm") row.push_back(comm);
+      else if (d == "uid") row.push_back(std::to_string(p.uid));
+      else if (d == "huser") row.push_back(std::to_string(p.uid));
+      else if (d == "hpid") row.push_back(std::to_string(p.host_pid));
+    }
+    rows.push_back(std::move(row));
   }
   return rows;
 }

@@ -69,9 +69,10 @@ void LocalEngine::logs(const std::string& name_or_id, const container::LogOption
   container::write_logs(ctx_, record, options, stdout_fd, stderr_fd);
 }
 
-std::vector<std::vector<std::string>> LocalEngine::top(const std::string& name_or_id) {
+std::vector<std::vector<std::string>> LocalEngine::top(const std::string& name_or_id,
+                                                       const std::vector<std::string>& descriptors) {
   auto record = container::find(ctx_, name_or_id);
-  return container::top(ctx_, record);
+  return container::top(ctx_, record, descriptors);
 }
 
 std::string LocalEngine::latest_container() { return container::latest(ctx_).id; }

@@ -114,7 +114,8 @@ class Engine {
   virtual nlohmann::json inspect_container(const std::string& name_or_id) = 0;
   virtual void logs(const std::string& name_or_id, const container::LogOptions& options,
                     int stdout_fd, int stderr_fd) = 0;
-  virtual std::vector<std::vector<std::string>> top(const std::string& name_or_id) = 0;
+  virtual std::vector<std::vector<std::string>> top(const std::string& name_or_id,
+                                                    const std::vector<std::string>& descriptors) = 0;
   // Returns the full ID of the latest container (-l).
   virtual std::string latest_container() = 0;
   // Resolves a name or ID prefix to the full ID.

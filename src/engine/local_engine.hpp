@@ -34,7 +34,8 @@ class LocalEngine : public Engine {
   nlohmann::json inspect_container(const std::string& name_or_id) override;
   void logs(const std::string& name_or_id, const container::LogOptions& options, int stdout_fd,
             int stderr_fd) override;
-  std::vector<std::vector<std::string>> top(const std::string& name_or_id) override;
+  std::vector<std::vector<std::string>> top(const std::string& name_or_id,
+                                            const std::vector<std::string>& descriptors) override;
   std::string latest_container() override;
   std::string container_id(const std::string& name_or_id) override;
   std::string attach_socket(const std::string& name_or_id) override;

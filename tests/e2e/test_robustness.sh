@@ -123,3 +123,25 @@ test_terminal_size_reaches_container() {
   assert_contains "$out" "30 100"
   assert_not_contains "$out" $'\r\r'
 }
+
+test_top_descriptors_and_seccomp() {
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  b rm -f e2e-top >/dev/null 2>&1 || true
+  b run -d --name e2e-top "$IMG" sleep 60 >/dev/null
+  capture b top e2e-top pid args
+  assert_rc 0
+  assert_eq $'PID         COMMAND\n1           sleep 60' "$out"
+  capture b top e2e-top pid,comm
+  assert_contains "$out" "1           sleep"
+  capture b top e2e-top bogus
+  assert_rc 125
+  assert_contains "$err" "bogus"
+  b rm -f e2e-top >/dev/null
+  capture b run --rm "$IMG" sh -c 'grep Seccomp: /proc/self/status'
+  assert_eq $'Seccomp:\t2' "$out" "the default seccomp filter is on"
+  capture b run --rm --security-opt seccomp=unconfined "$IMG" sh -c 'grep Seccomp: /proc/self/status'
+  assert_eq $'Seccomp:\t0' "$out"
+  capture b run --rm --security-opt apparmor=foo "$IMG" true
+  assert_rc 125
+  assert_contains "$err" "apparmor=foo"
+}
