@@ -1,8 +1,14 @@
+#include <fcntl.h>
+#include <termios.h>
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "cli/cli.hpp"
 #include "cli/progress.hpp"
 #include "common/error.hpp"
+#include "os/fd.hpp"
+#include "os/file.hpp"
 
 namespace berth::cli {
 
@@ -42,6 +48,33 @@ void StderrPullProgress::writing_manifest() {
   std::fprintf(stderr, "Writing manifest to image destination\n");
 }
 
+// Asks for a password on the terminal without echo, as Podman does when
+// --creds has no ":PASSWORD". Throws Error when there is no terminal.
+std::string prompt_password(const std::string& username) {
+  int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
+  if (fd < 0) {
+    fail(ErrorCode::kInvalidArgument,
+         "--creds \"{}\" has no password and there is no terminal to ask for it: use "
+         "--creds {}:PASSWORD",
+         username, username);
+  }
+  os::Fd tty(fd);
+  os::write_all(tty.get(), "Password: ");
+  termios original;
+  bool restore = ::tcgetattr(tty.get(), &original) == 0;
+  if (restore) {
+    termios silent = original;
+    silent.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(tty.get(), TCSANOW, &silent);
+  }
+  std::string password;
+  char c;
+  while (::read(tty.get(), &c, 1) == 1 && c != '\n') password.push_back(c);
+  if (restore) ::tcsetattr(tty.get(), TCSANOW, &original);
+  os::write_all(tty.get(), "\n");
+  return password;
+}
+
 void add_registry_flags(CLI::App& app, engine::PullRequest& request, std::string& creds,
                         std::string& tls_verify) {
   app.add_option("--creds", creds, "Registry credentials as USERNAME[:PASSWORD]");
@@ -62,7 +95,11 @@ void apply_registry_flags(engine::PullRequest& request, const std::string& creds
     if (request.username->empty()) {
       fail(ErrorCode::kInvalidArgument, "invalid --creds: the user name is empty");
     }
-    request.password = colon == std::string::npos ? "" : creds.substr(colon + 1);
+    if (colon != std::string::npos) {
+      request.password = creds.substr(colon + 1);
+    } else {
+      request.password = prompt_password(*request.username);
+    }
   }
   if (tls_verify == "true" || tls_verify == "1") {
     request.tls_verify = true;

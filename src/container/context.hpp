@@ -22,9 +22,9 @@ namespace berth::container {
 // namespaces. One directory for every store, since all share the bridges.
 inline constexpr const char* kHostNetworkRunDir = "/run/berth/network";
 
-// Where berth keeps its files. root holds what survives a reboot (images,
-// layers, container file systems, the state database); run_root holds what
-// does not (runtime state, attach sockets, exit files, network namespaces).
+// Where berth keeps its files. root contains what survives a reboot (images,
+// layers, container file systems, the state database). run_root contains
+// what does not (runtime state, attach sockets and exit files).
 struct Paths {
   std::string root = "/var/lib/berth";
   std::string run_root = "/run/berth";

@@ -76,7 +76,7 @@ ProcessInfo read_process(int host_pid) {
   return info;
 }
 
-// User names as the container sees them, from its own /etc/passwd.
+// User names from the container's own /etc/passwd.
 std::map<unsigned, std::string> container_users(int host_pid) {
   std::map<unsigned, std::string> users;
   auto passwd = os::read_file_if_exists("/proc/" + std::to_string(host_pid) + "/root/etc/passwd");

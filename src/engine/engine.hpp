@@ -50,8 +50,8 @@ struct ImageRemoveReport {
   std::vector<std::string> deleted;
 };
 
-// What `create` and `run` take from the command line. Unset optionals keep
-// the image's values.
+// The options of `create` and `run`. Unset optionals keep the image's
+// values.
 struct CreateRequest {
   std::string image;
   std::string name;

@@ -96,6 +96,10 @@ std::vector<std::string> diff_ids_of(const nlohmann::json& config, std::size_t l
 
 std::string LocalEngine::pull(const PullRequest& request, PullProgress& progress) {
   if (!request.platform.empty()) image::parse_platform(request.platform);
+  if (!request.cert_dir.empty() && !os::path_exists(request.cert_dir)) {
+    fail(ErrorCode::kNotFound, "certificate directory \"{}\" given with --cert-dir not found",
+         request.cert_dir);
+  }
   auto parsed = image::parse_reference(request.reference);
   std::vector<image::Reference> candidates;
   if (parsed.qualified) {
