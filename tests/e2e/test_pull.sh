@@ -233,3 +233,17 @@ test_killed_pull_leaves_nothing() {
   capture b run --rm "$REG/big:latest" sh -c 'ls /data | wc -l'
   assert_eq "5" "$(echo $out)"
 }
+
+test_rmi_removes_unreferenced_layers() {
+  pull -q "$REG/busybox:latest" >/dev/null
+  pull -q "$REG/big:latest" >/dev/null
+  local top base
+  top=$(b image inspect "$REG/big:latest" --format '{{json .RootFS.Layers}}' | tr -d '[]"' | awk -F, '{print $NF}')
+  base=$(b image inspect "$REG/big:latest" --format '{{json .RootFS.Layers}}' | tr -d '[]"' | awk -F, '{print $1}')
+  [ -d "$E2E_ROOT/root/storage/overlay/${top#sha256:}/diff" ] || fail "top layer not in the store"
+  capture b rmi "$REG/big:latest"
+  assert_rc 0
+  [ ! -e "$E2E_ROOT/root/storage/overlay/${top#sha256:}" ] || fail "an unreferenced layer was kept"
+  # The busybox base layer is still used by busybox:latest.
+  [ -d "$E2E_ROOT/root/storage/overlay/${base#sha256:}/diff" ] || fail "a shared layer was removed"
+}
