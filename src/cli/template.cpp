@@ -38,35 +38,46 @@ const nlohmann::json* lookup(const nlohmann::json& value, const std::string& pat
   return current;
 }
 
-}  // namespace
-
-std::string render_template(const std::string& text, const nlohmann::json& value) {
-  std::string out;
+// Splits a template into literal text and {{actions}}, calling on_text and
+// on_action (with the trimmed action) in order. Throws Error naming the
+// template when an action is not closed.
+template <typename OnText, typename OnAction>
+void for_each_part(const std::string& text, OnText&& on_text, OnAction&& on_action) {
   std::size_t pos = 0;
   while (pos < text.size()) {
     auto open = text.find("{{", pos);
     if (open == std::string::npos) {
-      out += text.substr(pos);
-      break;
+      on_text(text.substr(pos));
+      return;
     }
-    out += text.substr(pos, open - pos);
+    on_text(text.substr(pos, open - pos));
     auto close = text.find("}}", open);
     if (close == std::string::npos) {
       fail(ErrorCode::kInvalidArgument, "invalid format \"{}\": unclosed action", text);
     }
-    std::string action = trim(text.substr(open + 2, close - open - 2));
-    bool as_json = action.starts_with("json ");
-    if (as_json) action = trim(action.substr(5));
-    const auto* field = lookup(value, action, text);
-    if (!as_json && field->is_string()) {
-      out += field->get<std::string>();
-    } else if (!as_json && field->is_null()) {
-      out += "<no value>";
-    } else {
-      out += field->dump();
-    }
+    on_action(trim(text.substr(open + 2, close - open - 2)));
     pos = close + 2;
   }
+}
+
+}  // namespace
+
+std::string render_template(const std::string& text, const nlohmann::json& value) {
+  std::string out;
+  for_each_part(
+      text, [&](const std::string& literal) { out += literal; },
+      [&](std::string action) {
+        bool as_json = action.starts_with("json ");
+        if (as_json) action = trim(action.substr(5));
+        const auto* field = lookup(value, action, text);
+        if (!as_json && field->is_string()) {
+          out += field->get<std::string>();
+        } else if (!as_json && field->is_null()) {
+          out += "<no value>";
+        } else {
+          out += field->dump();
+        }
+      });
   // Go templates print "\n" sequences given on the command line literally,
   // but Podman users expect them to be newlines.
   std::string result;
@@ -90,25 +101,16 @@ namespace {
 // capitals, "ID" for IDs, as Podman's headers read.
 std::string table_header(const std::string& text) {
   std::string out;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    auto open = text.find("{{", pos);
-    if (open == std::string::npos) {
-      out += text.substr(pos);
-      break;
-    }
-    out += text.substr(pos, open - pos);
-    auto close = text.find("}}", open);
-    if (close == std::string::npos) break;
-    std::string field = trim(text.substr(open + 2, close - open - 2));
-    if (field.starts_with("json ")) field = trim(field.substr(5));
-    auto dot = field.rfind('.');
-    std::string name = dot == std::string::npos ? field : field.substr(dot + 1);
-    for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (name == "ID") name = "CONTAINER ID";
-    out += name;
-    pos = close + 2;
-  }
+  for_each_part(
+      text, [&](const std::string& literal) { out += literal; },
+      [&](std::string field) {
+        if (field.starts_with("json ")) field = trim(field.substr(5));
+        auto dot = field.rfind('.');
+        std::string name = dot == std::string::npos ? field : field.substr(dot + 1);
+        for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        if (name == "ID") name = "CONTAINER ID";
+        out += name;
+      });
   return out;
 }
 
