@@ -5,7 +5,7 @@
 #include <set>
 
 #include "cli/cli.hpp"
-#include "cli/template.hpp"
+#include "format/template.hpp"
 #include "common/error.hpp"
 #include "common/time.hpp"
 #include "format/table.hpp"
@@ -72,7 +72,7 @@ void add_images(CLI::App& parent, Cli& cli, const std::string& name) {
             add(repository, tag);
           }
         }
-        print_formatted(options->format, items);
+        format::print_formatted(options->format, items);
         return 0;
       }
       if (options->quiet) {
@@ -218,7 +218,7 @@ void add_inspect(CLI::App& parent, Cli& cli, const std::string& name, const std:
       if (options->format.empty() || options->format == "json") {
         std::printf("%s\n", results.dump(4).c_str());
       } else {
-        for (const auto& r : results) std::printf("%s\n", render_template(options->format, r).c_str());
+        for (const auto& r : results) std::printf("%s\n", format::render_template(options->format, r).c_str());
       }
       return exit_code;
     };

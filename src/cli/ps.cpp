@@ -1,7 +1,7 @@
 #include <cstdio>
 
 #include "cli/cli.hpp"
-#include "cli/template.hpp"
+#include "format/template.hpp"
 #include "common/time.hpp"
 #include "format/table.hpp"
 #include "network/port_mapping.hpp"
@@ -87,7 +87,7 @@ void add_ps(CLI::App& parent, Cli& cli, const std::string& name) {
       if (!o->format.empty()) {
         nlohmann::json items = nlohmann::json::array();
         for (const auto& c : containers) items.push_back(format_fields(c, now));
-        print_formatted(o->format, items);
+        format::print_formatted(o->format, items);
         return 0;
       }
       std::vector<std::vector<std::string>> rows = {

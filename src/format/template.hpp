@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace berth::cli {
+namespace berth::format {
 
 // Renders the subset of Go text/template that inspect --format uses most:
 // literal text, "{{.Field.Sub}}" paths into value and "{{json .Field}}".
@@ -19,4 +19,4 @@ std::string render_template(const std::string& text, const nlohmann::json& value
 // item, any other value prints TEMPLATE once per item.
 void print_formatted(const std::string& format, const nlohmann::json& items);
 
-}  // namespace berth::cli
+}  // namespace berth::format

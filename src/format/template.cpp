@@ -1,11 +1,11 @@
-#include "cli/template.hpp"
+#include "format/template.hpp"
 
 #include <cctype>
 #include <cstdio>
 
 #include "common/error.hpp"
 
-namespace berth::cli {
+namespace berth::format {
 
 namespace {
 
@@ -130,4 +130,4 @@ void print_formatted(const std::string& format, const nlohmann::json& items) {
   for (const auto& item : items) std::printf("%s\n", render_template(text, item).c_str());
 }
 
-}  // namespace berth::cli
+}  // namespace berth::format
