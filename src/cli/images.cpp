@@ -24,6 +24,30 @@ std::pair<std::string, std::string> split_name(const std::string& name) {
   return {name.substr(0, colon), name.substr(colon + 1)};
 }
 
+// Keeps the images with a name that matches reference, and within them
+// only the matching names: "busybox" matches any registry's busybox, and
+// without a tag any tag.
+void filter_images(std::vector<engine::ImageSummary>& images, const std::string& reference) {
+  auto [wanted_repository, wanted_tag] = split_name(reference);
+  auto matches = [&](const std::string& name) {
+    auto [repository, tag] = split_name(name);
+    bool repository_ok =
+        repository == wanted_repository || repository.ends_with("/" + wanted_repository);
+    return repository_ok && (wanted_tag == "<none>" || tag == wanted_tag);
+  };
+  std::vector<engine::ImageSummary> kept;
+  for (auto& image : images) {
+    std::vector<std::string> names;
+    for (const auto& n : image.names) {
+      if (matches(n)) names.push_back(n);
+    }
+    if (names.empty()) continue;
+    image.names = names;
+    kept.push_back(std::move(image));
+  }
+  images = std::move(kept);
+}
+
 std::string created_ago(std::int64_t created_ns) {
   if (created_ns == 0) return "N/A";
   return human_duration(now_ns() - created_ns) + " ago";
@@ -38,9 +62,11 @@ void add_images(CLI::App& parent, Cli& cli, const std::string& name) {
     bool no_trunc = false;
     bool digests = false;
     std::string format;
+    std::string reference;  // optional IMAGE filter
   };
   auto options = std::make_shared<Options>();
   auto* cmd = parent.add_subcommand(name, "List images in local storage");
+  cmd->add_option("image", options->reference, "Only images whose name matches (NAME[:TAG])");
   cmd->add_flag("-a,--all", options->all, "Show all images, intermediate ones too");
   cmd->add_flag("-q,--quiet", options->quiet, "Print only image IDs");
   cmd->add_flag("--no-trunc", options->no_trunc, "Do not truncate the image ID");
@@ -49,6 +75,7 @@ void add_images(CLI::App& parent, Cli& cli, const std::string& name) {
   cmd->callback([&cli, options] {
     cli.action = [&cli, options] {
       auto images = cli.engine().list_images();
+      if (!options->reference.empty()) filter_images(images, options->reference);
       if (!options->format.empty() && !options->quiet) {
         nlohmann::json items = nlohmann::json::array();
         std::int64_t now = now_ns();

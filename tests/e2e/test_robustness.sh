@@ -113,6 +113,10 @@ test_logs_tail_and_format() {
   assert_contains "$out" '"Names": "e2e-logs"'
   capture b images --format '{{.Repository}}:{{.Tag}}'
   assert_contains "$out" "$REG/busybox:latest"
+  b pull -q --tls-verify=false "$REG/httpd:latest" >/dev/null
+  capture b images busybox:latest
+  assert_contains "$out" "$REG/busybox"
+  assert_not_contains "$out" "httpd" "images NAME lists only matching names"
   b rm e2e-logs >/dev/null
 }
 
