@@ -170,6 +170,7 @@ void add_rmi(CLI::App& parent, Cli& cli, const std::string& name) {
           for (const auto& u : report.untagged) std::printf("Untagged: %s\n", u.c_str());
           for (const auto& d : report.deleted) std::printf("Deleted: %s\n", d.c_str());
         } catch (const Error& e) {
+          if (options->force && e.code() == ErrorCode::kNotFound) continue;
           print_error(e);
           int code = e.code() == ErrorCode::kNotFound  ? 1
                      : e.code() == ErrorCode::kConflict ? 2

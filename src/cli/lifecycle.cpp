@@ -121,9 +121,16 @@ void add_rm(CLI::App& parent, Cli& cli, const std::string& name) {
       auto names = resolve_targets(engine, *t, false);
       if (names.empty() && !t->all) fail(ErrorCode::kInvalidArgument, "no containers to remove given");
       // Podman: 1 for a missing container, 2 for a running one without -f.
+      // With -f a container that is already gone is not an error (Podman
+      // 4.2 and later), which keeps `set -e` clean-up scripts simple.
       return for_each_target(names, 1, 2, [&](const std::string& target) {
-        if (*force && *timeout >= 0) engine.stop(target, *timeout);
-        engine.remove(target, *force);
+        try {
+          if (*force && *timeout >= 0) engine.stop(target, *timeout);
+          engine.remove(target, *force);
+        } catch (const Error& e) {
+          if (!*force || e.code() != ErrorCode::kNotFound) throw;
+          return;
+        }
         std::printf("%s\n", target.c_str());
       });
     };
@@ -215,14 +222,16 @@ void add_top(CLI::App& parent, Cli& cli) {
 
 void add_container_cleanup(CLI::App& parent, Cli& cli) {
   auto id = std::make_shared<std::string>();
+  auto token = std::make_shared<std::string>();
   auto* cmd = parent.add_subcommand("cleanup", "");  // hidden: an empty description
   cmd->group("");
   cmd->add_option("id", *id, "Container ID")->required();
-  cmd->callback([&cli, id] {
-    cli.action = [&cli, id] {
+  cmd->add_option("--start-token", *token, "Token of the start this cleanup belongs to");
+  cmd->callback([&cli, id, token] {
+    cli.action = [&cli, id, token] {
       std::optional<int> exit_code;
       if (const char* value = std::getenv("BERTH_EXIT_CODE")) exit_code = std::atoi(value);
-      cli.engine().cleanup(*id, exit_code);
+      cli.engine().cleanup(*id, exit_code, *token);
       return 0;
     };
   });

@@ -1,5 +1,7 @@
 // run, create and start.
 
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -85,6 +87,41 @@ void finish_request(CreateOptions& o, const std::vector<std::string>& rest, cons
   apply_registry_flags(r.pull, o.creds, o.tls_verify);
 }
 
+// Forwards the signals a user sends to a foreground run to the container,
+// as Podman's --sig-proxy does by default: the handler only writes the
+// signal number to a pipe that the attach loop reads.
+class SignalProxy {
+ public:
+  SignalProxy() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) fail_errno(errno, "creating a signal pipe");
+    read_end_.reset(fds[0]);
+    write_end_.reset(fds[1]);
+    write_fd_ = write_end_.get();
+    struct sigaction action {};
+    action.sa_handler = [](int sig) {
+      unsigned char byte = static_cast<unsigned char>(sig);
+      [[maybe_unused]] ssize_t n = ::write(write_fd_, &byte, 1);
+    };
+    ::sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    for (int sig : kSignals) ::sigaction(sig, &action, nullptr);
+  }
+  ~SignalProxy() {
+    for (int sig : kSignals) ::signal(sig, SIG_DFL);
+    write_fd_ = -1;
+  }
+  SignalProxy(const SignalProxy&) = delete;
+  SignalProxy& operator=(const SignalProxy&) = delete;
+  int fd() const { return read_end_.get(); }
+
+ private:
+  static constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+  static inline int write_fd_ = -1;
+  os::Fd read_end_;
+  os::Fd write_end_;
+};
+
 // Runs a container in the foreground: the monitor gets one end of a
 // socketpair before the container starts, so no output is lost.
 int run_attached(engine::Engine& engine, const std::string& id, bool interactive, bool tty) {
@@ -106,14 +143,22 @@ int run_attached(engine::Engine& engine, const std::string& id, bool interactive
   // pass bytes through untouched, or "\n" would become "\r\r\n".
   std::optional<container::RawTerminal> raw;
   if (tty) raw.emplace(STDIN_FILENO);
+  SignalProxy proxy;
+  auto forward = [&engine, &id](int sig) {
+    try {
+      engine.kill(id, std::to_string(sig));
+    } catch (const Error& e) {
+      spdlog::debug("forwarding signal {} to {}: {}", sig, id, e.what());
+    }
+  };
   auto code = container::attach_stream(ours.get(), interactive ? STDIN_FILENO : -1,
-                                       STDOUT_FILENO, STDERR_FILENO);
+                                       STDOUT_FILENO, STDERR_FILENO, proxy.fd(), forward);
   raw.reset();
   spdlog::debug("container exited with {}", code.value_or(-1));
   if (!code) return engine.wait(id);
   // The monitor sends the code before its own cleanup; doing the cleanup
   // here returns sooner, and the monitor's later run finds nothing to do.
-  engine.cleanup(id, *code);
+  engine.cleanup(id, *code, "");
   spdlog::debug("cleaned up");
   return *code;
 }

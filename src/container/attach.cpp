@@ -58,19 +58,24 @@ int connect_attach_socket(const std::string& path) {
   return fd;
 }
 
-std::optional<int> attach_stream(int socket_fd, int stdin_fd, int stdout_fd, int stderr_fd) {
+std::optional<int> attach_stream(int socket_fd, int stdin_fd, int stdout_fd, int stderr_fd,
+                                 int signal_fd, const std::function<void(int)>& on_signal) {
   FrameReader reader;
   std::optional<int> exit_code;
   bool stdin_open = stdin_fd >= 0;
   char buffer[65536];
   while (!exit_code) {
-    pollfd fds[2] = {{socket_fd, POLLIN, 0}, {stdin_fd, POLLIN, 0}};
-    nfds_t count = stdin_open ? 2 : 1;
+    pollfd fds[3] = {{socket_fd, POLLIN, 0}, {signal_fd, POLLIN, 0}, {stdin_fd, POLLIN, 0}};
+    nfds_t count = stdin_open ? 3 : 2;
     if (::poll(fds, count, -1) < 0) {
       if (errno == EINTR) continue;
       fail_errno(errno, "waiting for container output");
     }
-    if (stdin_open && fds[1].revents != 0) {
+    if (signal_fd >= 0 && (fds[1].revents & POLLIN) != 0) {
+      unsigned char sig = 0;
+      if (::read(signal_fd, &sig, 1) == 1 && on_signal) on_signal(sig);
+    }
+    if (stdin_open && fds[2].revents != 0) {
       ssize_t n = ::read(stdin_fd, buffer, sizeof buffer);
       if (n > 0) {
         try {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -16,7 +17,11 @@ inline constexpr unsigned char kStreamExit = 3;  // payload: decimal exit code
 // half-closes the socket, which closes the container's stdin. Returns the
 // exit code from the exit frame, or nullopt when the monitor went away
 // without one.
-std::optional<int> attach_stream(int socket_fd, int stdin_fd, int stdout_fd, int stderr_fd);
+// When signal_fd is not -1, each byte read from it is a signal number that
+// on_signal receives (the CLI forwards its own signals to the container).
+std::optional<int> attach_stream(int socket_fd, int stdin_fd, int stdout_fd, int stderr_fd,
+                                 int signal_fd = -1,
+                                 const std::function<void(int)>& on_signal = {});
 
 // Connects to a monitor's attach socket. Throws Error naming the path.
 int connect_attach_socket(const std::string& path);

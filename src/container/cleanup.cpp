@@ -78,13 +78,21 @@ void remove_files(Context& ctx, const std::string& id) {
   os::remove_all(paths.run_dir(id));
 }
 
-void cleanup(Context& ctx, const std::string& id, std::optional<int> exit_code) {
+void cleanup(Context& ctx, const std::string& id, std::optional<int> exit_code,
+             const std::string& start_token) {
   const auto& paths = ctx.paths();
   os::make_dirs(paths.run_dir(id), 0700);
   os::FileLock lock(paths.lock_file(id));
   auto record = ctx.db().get_container(id);
   if (!record) return;
   if (record->status != "running") return;
+  if (!start_token.empty()) {
+    auto current = os::read_file_if_exists(paths.start_token_file(id)).value_or("");
+    if (current != start_token) {
+      spdlog::debug("cleanup of {} belongs to an earlier start: nothing to do", id);
+      return;
+    }
+  }
   auto config = nlohmann::json::parse(record->config).get<ContainerConfig>();
 
   auto exit = read_exit_file(paths.exit_file(id));
@@ -99,6 +107,11 @@ void cleanup(Context& ctx, const std::string& id, std::optional<int> exit_code) 
   record->finished_ns = exit.finished_ns.value_or(now_ns());
   record->network.clear();
   if (config.remove) {
+    best_effort("keeping the exit code", id, [&] {
+      os::make_dirs(paths.run_root + "/exits", 0700);
+      os::write_file_atomic(paths.removed_exit_file(id), std::to_string(record->exit_code) + "\n",
+                            0600, os::Durability::kVolatile);
+    });
     ctx.db().remove_container(id);
     best_effort("removing files", id, [&] { remove_files(ctx, id); });
     return;

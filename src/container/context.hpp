@@ -41,6 +41,13 @@ struct Paths {
   std::string exit_file(const std::string& id) const { return run_dir(id) + "/exit"; }
   std::string attach_socket(const std::string& id) const { return run_dir(id) + "/attach"; }
   std::string lock_file(const std::string& id) const { return run_dir(id) + "/lock"; }
+  // A random token per start, so the cleanup of an earlier start (whose
+  // monitor outlived a killed CLI) cannot tear down a later one.
+  std::string start_token_file(const std::string& id) const { return run_dir(id) + "/start-token"; }
+  // The exit code of a --rm container, kept after its removal for `wait`.
+  std::string removed_exit_file(const std::string& id) const {
+    return run_root + "/exits/" + id;
+  }
 };
 
 // The shared objects of one berth invocation, passed to every operation.

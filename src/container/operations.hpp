@@ -58,7 +58,10 @@ void start(Context& ctx, state::ContainerRecord& record, const StartOptions& opt
 // mounts; records the exit code and time, and removes the container when it
 // was created with --rm. Idempotent. Run by berth-monitor through the hidden
 // `berth container cleanup` command, and by refresh.
-void cleanup(Context& ctx, const std::string& id, std::optional<int> exit_code);
+// start_token, when given, must be the token of the current start (see
+// Paths::start_token_file); the cleanup of an older start does nothing.
+void cleanup(Context& ctx, const std::string& id, std::optional<int> exit_code,
+             const std::string& start_token = "");
 
 // Sends sig to the container's init. Throws Error{kConflict} when the
 // container is not running.

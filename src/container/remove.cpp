@@ -1,6 +1,7 @@
 #include <signal.h>
 
 #include "common/error.hpp"
+#include "common/log.hpp"
 #include "container/operations.hpp"
 #include "os/file.hpp"
 #include "os/lock.hpp"
@@ -23,7 +24,9 @@ void remove(Context& ctx, state::ContainerRecord& record, bool force) {
       try {
         ctx.runtime().kill(record.id, SIGKILL, true);
       } catch (const Error& e) {
-        if (e.code() != ErrorCode::kConflict && e.code() != ErrorCode::kNotFound) throw;
+        // The container may be exiting under a concurrent stop, which makes
+        // runc fail in several ways; waiting below settles it either way.
+        spdlog::debug("killing {} for removal: {}", record.id, e.what());
       }
       wait(ctx, record.id);
     }

@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "common/error.hpp"
+#include "common/ids.hpp"
 #include "common/log.hpp"
 #include "common/time.hpp"
 #include "container/etc_files.hpp"
@@ -186,7 +187,8 @@ runtime::SpecInput spec_input(Context& ctx, const state::ContainerRecord& record
 }
 
 std::vector<std::string> monitor_argv(Context& ctx, const state::ContainerRecord& record,
-                                      const ContainerConfig& config, bool attach) {
+                                      const ContainerConfig& config, bool attach,
+                                      const std::string& token) {
   const auto& paths = ctx.paths();
   const auto& runtime = ctx.runtime();
   std::vector<std::string> argv = {ctx.monitor_binary(),
@@ -204,13 +206,14 @@ std::vector<std::string> monitor_argv(Context& ctx, const state::ContainerRecord
   if (spdlog::get_level() <= spdlog::level::debug) argv.insert(argv.end(), {"--log-level", "debug"});
   argv.insert(argv.end(), {"--", ctx.berth_binary(), "--root", paths.root, "--runroot",
                            paths.run_root, "--runtime", runtime.path(), "container", "cleanup",
-                           record.id});
+                           "--start-token", token, record.id});
   return argv;
 }
 
 // Starts berth-monitor and returns the container's pid from its sync line.
 std::int64_t spawn_monitor(Context& ctx, const state::ContainerRecord& record,
-                           const ContainerConfig& config, int attach_fd) {
+                           const ContainerConfig& config, int attach_fd,
+                           const std::string& token) {
   int sync[2];
   if (::pipe2(sync, O_CLOEXEC) != 0) fail_errno(errno, "creating the monitor sync pipe");
   os::Fd sync_read(sync[0]), sync_write(sync[1]);
@@ -224,7 +227,7 @@ std::int64_t spawn_monitor(Context& ctx, const state::ContainerRecord& record,
   posix_spawn_file_actions_adddup2(&actions, sync_write.get(), 3);
   if (attach_fd >= 0) posix_spawn_file_actions_adddup2(&actions, attach_fd, 4);
 
-  auto argv = monitor_argv(ctx, record, config, attach_fd >= 0);
+  auto argv = monitor_argv(ctx, record, config, attach_fd >= 0, token);
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
@@ -283,9 +286,14 @@ void start(Context& ctx, state::ContainerRecord& record, const StartOptions& opt
   ::unlink(paths.exit_file(record.id).c_str());
   ::unlink(paths.attach_socket(record.id).c_str());
   // A previous run of this container may have left runtime state behind.
+  // NOTE: if that run's CLI was killed while its monitor was still inside
+  // `runc run`, that runc can race this start for the same container ID
+  // and fail it; a second start then succeeds.
   ctx.runtime().remove(record.id, true);
   spdlog::debug("bundle written; starting berth-monitor");
-  std::int64_t pid = spawn_monitor(ctx, record, config, options.attach_fd);
+  std::string token = random_id().substr(0, 16);
+  os::write_file_atomic(paths.start_token_file(record.id), token, 0600, os::Durability::kVolatile);
+  std::int64_t pid = spawn_monitor(ctx, record, config, options.attach_fd, token);
   spdlog::debug("container process {} is running", pid);
 
   record.status = "running";

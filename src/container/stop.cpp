@@ -55,7 +55,9 @@ void stop(Context& ctx, state::ContainerRecord& record, std::optional<int> timeo
   try {
     ctx.runtime().kill(record.id, SIGKILL, true);
   } catch (const Error& e) {
-    if (e.code() != ErrorCode::kConflict && e.code() != ErrorCode::kNotFound) throw;
+    // A container exiting under a concurrent stop or rm makes runc fail in
+    // several ways; waiting below settles it either way.
+    spdlog::debug("killing {}: {}", record.id, e.what());
   }
   wait(ctx, record.id);
   if (auto fresh = ctx.db().get_container(record.id)) record = *fresh;

@@ -1,7 +1,10 @@
 #include <unistd.h>
 
 #include "common/error.hpp"
+#include <cstdlib>
+
 #include "container/operations.hpp"
+#include "os/file.hpp"
 
 namespace berth::container {
 
@@ -10,8 +13,11 @@ int wait(Context& ctx, const std::string& id) {
   int last_code = 0;
   for (;;) {
     auto record = ctx.db().get_container(id);
-    // A --rm container disappears once cleaned up; the code came with it.
-    if (!record) return last_code;
+    // A --rm container disappears once cleaned up; its cleanup kept the code.
+    if (!record) {
+      auto kept = os::read_file_if_exists(ctx.paths().removed_exit_file(id));
+      return kept ? std::atoi(kept->c_str()) : last_code;
+    }
     if (record->status != "running") return static_cast<int>(record->exit_code);
     refresh(ctx, *record);
     if (record->status != "running") return static_cast<int>(record->exit_code);

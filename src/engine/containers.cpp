@@ -90,8 +90,9 @@ std::string LocalEngine::attach_socket(const std::string& name_or_id) {
   return ctx_.paths().attach_socket(record.id);
 }
 
-void LocalEngine::cleanup(const std::string& id, std::optional<int> exit_code) {
-  container::cleanup(ctx_, id, exit_code);
+void LocalEngine::cleanup(const std::string& id, std::optional<int> exit_code,
+                          const std::string& start_token) {
+  container::cleanup(ctx_, id, exit_code, start_token);
 }
 
 }  // namespace berth::engine

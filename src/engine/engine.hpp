@@ -123,7 +123,8 @@ class Engine {
   // Returns the attach socket of a running container.
   virtual std::string attach_socket(const std::string& name_or_id) = 0;
   // The hidden step berth-monitor runs after the container exits.
-  virtual void cleanup(const std::string& id, std::optional<int> exit_code) = 0;
+  virtual void cleanup(const std::string& id, std::optional<int> exit_code,
+                       const std::string& start_token) = 0;
 };
 
 }  // namespace berth::engine

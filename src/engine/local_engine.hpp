@@ -39,7 +39,8 @@ class LocalEngine : public Engine {
   std::string latest_container() override;
   std::string container_id(const std::string& name_or_id) override;
   std::string attach_socket(const std::string& name_or_id) override;
-  void cleanup(const std::string& id, std::optional<int> exit_code) override;
+  void cleanup(const std::string& id, std::optional<int> exit_code,
+               const std::string& start_token) override;
 
  private:
   const config::RegistriesConfig& registries();

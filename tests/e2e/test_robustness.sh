@@ -149,3 +149,61 @@ test_top_descriptors_and_seccomp() {
   assert_rc 125
   assert_contains "$err" "apparmor=foo"
 }
+
+test_start_after_killed_run_keeps_running() {
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  local n pid before
+  for n in 1 2 3; do
+    b rm -f "e2e-k$n" >/dev/null 2>&1 || true
+    before=$(ls "$E2E_RUNROOT/runc" 2>/dev/null | sort)
+    "$BERTH_BIN" --root "$E2E_ROOT/root" --runroot "$E2E_RUNROOT" \
+      run -d --name "e2e-k$n" "$IMG" sleep 300 >/dev/null 2>&1 &
+    pid=$!
+    # Kill the CLI once runc has the container, before the CLI records it.
+    for _ in $(seq 400); do
+      [ "$(ls "$E2E_RUNROOT/runc" 2>/dev/null | sort)" != "$before" ] && break
+      sleep 0.002
+    done
+    kill -9 $pid 2>/dev/null || true
+    wait $pid 2>/dev/null || true
+    sleep 0.2
+    capture b start "e2e-k$n"
+    assert_rc 0 "start after a killed run"
+    sleep 1
+    # The cleanup of the killed run's monitor must not stop the new start.
+    assert_eq "running" "$(b inspect "e2e-k$n" --format '{{.State.Status}}')" "e2e-k$n"
+    b rm -f "e2e-k$n" >/dev/null
+  done
+}
+
+test_wait_and_rm_force_on_removed_containers() {
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  b run -d --rm --network none --name e2e-rw "$IMG" sh -c 'sleep 0.5; exit 6' >/dev/null
+  capture b wait e2e-rw
+  assert_eq "6" "$out" "wait reports the code of a --rm container"
+  capture b rm -f nosuch-container
+  assert_rc 0 "rm -f of a missing container"
+  assert_eq "" "$out"
+  capture b rmi -f 127.0.0.1:5000/nosuch:1
+  assert_rc 0 "rmi -f of a missing image"
+}
+
+test_foreground_run_forwards_signals() {
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  "$BERTH_BIN" --root "$E2E_ROOT/root" --runroot "$E2E_RUNROOT" run --rm --network none \
+    --name e2e-sig "$IMG" sh -c 'trap "echo trapped; exit 5" TERM; sleep 300 & wait' \
+    >/tmp/berth-e2e-sig.out 2>&1 &
+  local pid=$!
+  for _ in $(seq 100); do
+    [ "$(b inspect e2e-sig --format '{{.State.Status}}' 2>/dev/null)" = running ] && break
+    sleep 0.05
+  done
+  sleep 0.3
+  kill -TERM $pid
+  local rc=0
+  wait $pid || rc=$?
+  assert_eq 5 "$rc" "the container's exit code after its trap"
+  assert_contains "$(cat /tmp/berth-e2e-sig.out)" "trapped"
+  capture b ps -a
+  assert_not_contains "$out" "e2e-sig"
+}
