@@ -28,9 +28,9 @@ state::ContainerRecord latest(Context& ctx);
 // Returns every container, refreshed, newest first.
 std::vector<state::ContainerRecord> list(Context& ctx);
 
-// A container recorded as running whose process is gone (its monitor was
-// killed, or the host rebooted) is cleaned up now, so no command sees a
-// container that cannot be stopped or removed.
+// Cleans up a container recorded as running whose process is gone (its
+// monitor was killed, or the host rebooted), so that every command finds a
+// container it can stop or remove.
 void refresh(Context& ctx, state::ContainerRecord& record);
 
 // Records a new container and makes its directories. Throws
@@ -38,8 +38,8 @@ void refresh(Context& ctx, state::ContainerRecord& record);
 state::ContainerRecord create(Context& ctx, const std::string& name, const std::string& image_id,
                               const std::string& image_name, const ContainerConfig& config);
 
-// How a start attaches: attach_fd, when not -1, is a connected socket that
-// the monitor adopts as its first attach client; the terminal size applies
+// How a start attaches. attach_fd, when not -1, is a connected socket that
+// the monitor adopts as its first attach client. The terminal size applies
 // to a container with a TTY.
 struct StartOptions {
   int attach_fd = -1;

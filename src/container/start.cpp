@@ -287,8 +287,8 @@ void start(Context& ctx, state::ContainerRecord& record, const StartOptions& opt
   ::unlink(paths.attach_socket(record.id).c_str());
   // A previous run of this container may have left runtime state behind.
   // NOTE: if that run's CLI was killed while its monitor was still inside
-  // `runc run`, that runc can race this start for the same container ID
-  // and fail it; a second start then succeeds.
+  // `runc run`, that runc can race this start for the same container ID and
+  // fail it. A second start then succeeds.
   ctx.runtime().remove(record.id, true);
   spdlog::debug("bundle written; starting berth-monitor");
   std::string token = random_id().substr(0, 16);

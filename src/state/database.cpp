@@ -107,9 +107,9 @@ Database::Database(const std::string& path) {
   exec("PRAGMA journal_mode=WAL");
   exec("PRAGMA synchronous=NORMAL");
   exec("PRAGMA foreign_keys=ON");
-  // Creating the schema takes the write lock; once it exists (user_version
-  // is set) opening the database must not, or every berth process would
-  // briefly block the others.
+  // Creating the schema takes the write lock. Once it exists (user_version
+  // is set), opening the database must not take it, or every berth process
+  // would briefly block the others.
   if (schema_version() < kSchemaVersion) {
     write([&] {
       exec(kSchema);

@@ -186,7 +186,7 @@ test_parallel_runs() {
   assert_eq "" "$(b ps -aq)"
 }
 
-test_rmi_refuses_image_in_use() {
+test_rmi_rejects_image_in_use() {
   setup_images
   local id
   b rm -f e2e-user >/dev/null 2>&1 || true
