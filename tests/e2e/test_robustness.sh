@@ -122,7 +122,7 @@ test_logs_tail_and_format() {
 
 test_terminal_size_reaches_container() {
   b pull -q --tls-verify=false "$IMG" >/dev/null
-  capture script -qec "stty cols 100 rows 30; $BERTH_BIN --root $E2E_ROOT/root --runroot $E2E_RUNROOT run --rm -t $IMG stty size" /dev/null
+  capture script -qec "stty cols 100 rows 30; $BERTH_BIN --root $E2E_ROOT/root --runroot $E2E_RUNROOT run --rm -t $IMG stty size" /dev/null </dev/null
   assert_rc 0
   assert_contains "$out" "30 100"
   assert_not_contains "$out" $'\r\r'
