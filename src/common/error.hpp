@@ -18,7 +18,7 @@ enum class ErrorCode {
   kConflict,         // the object is in a state that forbids the request
   kPermissionDenied,
   kUnauthorized,     // a registry rejected the credentials
-  kUnavailable,      // a server or service did not answer
+  kUnavailable,      // a server or service did not respond
   kDigestMismatch,   // content did not match its digest
   kCommandNotFound,  // the container's command does not exist (exit 127)
   kCommandNotExecutable,  // the container's command cannot run (exit 126)

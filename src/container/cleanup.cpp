@@ -54,6 +54,14 @@ void best_effort(const char* what, const std::string& id, Step&& step) {
 
 }  // namespace
 
+std::vector<network::PortMapping> port_mappings(const ContainerConfig& config) {
+  std::vector<network::PortMapping> ports;
+  for (const auto& p : config.ports) {
+    ports.push_back({p.host_ip, p.host_port, p.container_port, p.protocol});
+  }
+  return ports;
+}
+
 void release_network(Context& ctx, const state::ContainerRecord& record,
                      const ContainerConfig& config) {
   if (config.network_mode != "bridge") return;
@@ -64,11 +72,7 @@ void release_network(Context& ctx, const state::ContainerRecord& record,
     netns = ctx.network().netns_path(record.id);
     if (!os::path_exists(netns)) return;  // the start never got this far
   }
-  std::vector<network::PortMapping> ports;
-  for (const auto& p : config.ports) {
-    ports.push_back({p.host_ip, p.host_port, p.container_port, p.protocol});
-  }
-  ctx.network().teardown_and_remove_netns(record.id, netns, "podman", ports);
+  ctx.network().teardown_and_remove_netns(record.id, netns, "podman", port_mappings(config));
 }
 
 void remove_files(Context& ctx, const std::string& id) {

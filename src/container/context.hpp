@@ -22,7 +22,7 @@ namespace berth::container {
 // namespaces. One directory for every store, since all share the bridges.
 inline constexpr const char* kHostNetworkRunDir = "/run/berth/network";
 
-// Where berth keeps its files. root contains what survives a reboot (images,
+// The directories berth keeps its files in. root contains what survives a reboot (images,
 // layers, container file systems, the state database). run_root contains
 // what does not (runtime state, attach sockets and exit files).
 struct Paths {

@@ -12,6 +12,7 @@
 
 #include "container/config.hpp"
 #include "container/context.hpp"
+#include "network/port_mapping.hpp"
 #include "state/database.hpp"
 
 namespace berth::container {
@@ -38,7 +39,7 @@ void refresh(Context& ctx, state::ContainerRecord& record);
 state::ContainerRecord create(Context& ctx, const std::string& name, const std::string& image_id,
                               const std::string& image_name, const ContainerConfig& config);
 
-// How a start attaches. attach_fd, when not -1, is a connected socket that
+// Attach settings of a start. attach_fd, when not -1, is a connected socket that
 // the monitor adopts as its first attach client. The terminal size applies
 // to a container with a TTY.
 struct StartOptions {
@@ -79,6 +80,9 @@ int wait(Context& ctx, const std::string& id);
 // Removes a container, its file system and its log. A running container
 // is refused with Error{kConflict} unless force, which kills it first.
 void remove(Context& ctx, state::ContainerRecord& record, bool force);
+
+// Returns the published ports of config in the network library's form.
+std::vector<network::PortMapping> port_mappings(const ContainerConfig& config);
 
 // Tears down the network a start set up, whether the start finished (the
 // record names the namespace) or was killed halfway (the namespace path is

@@ -68,19 +68,6 @@ void mount_rootfs(Context& ctx, const state::ContainerRecord& record, Rollback& 
   rollback.add([target = paths.rootfs(record.id)] { storage::unmount(target); });
 }
 
-std::vector<network::PortMapping> port_mappings(const ContainerConfig& config) {
-  std::vector<network::PortMapping> ports;
-  for (const auto& p : config.ports) {
-    network::PortMapping m;
-    m.host_ip = p.host_ip;
-    m.host_port = p.host_port;
-    m.container_port = p.container_port;
-    m.protocol = p.protocol;
-    ports.push_back(m);
-  }
-  return ports;
-}
-
 NetworkState setup_network(Context& ctx, const state::ContainerRecord& record,
                            const ContainerConfig& config, Rollback& rollback) {
   NetworkState state;
@@ -170,7 +157,7 @@ runtime::SpecInput spec_input(Context& ctx, const state::ContainerRecord& record
 
 // Turns berth-monitor's "error ..." line (the runtime's message) into an
 // Error. Podman reports a command that is missing with exit code 127 and one
-// that cannot be executed with 126; runc and crun only say so in text.
+// that cannot be executed with 126; runc and crun report it only in text.
 // Only messages about the exec of the command itself count: runc starts
 // them with `exec: "<command>": `.
 [[noreturn]] void fail_start(const std::string& message) {

@@ -34,6 +34,10 @@ struct Options {
   std::vector<char*> cleanup_argv;  // null-terminated, empty when none
 };
 
+// Reaps every exited child. Returns true and the wait status of want
+// through status when want was among them; others receives the rest.
+bool reap_children(pid_t want, int& status, std::vector<std::pair<pid_t, int>>& others);
+
 // Parses argv into options. On failure returns false with message set.
 bool parse_options(int argc, char** argv, Options& options, std::string& message);
 

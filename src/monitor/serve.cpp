@@ -300,19 +300,6 @@ void finish_clients(Session& session, int code) {
   session.clients.clear();
 }
 
-// Reaps exited children; returns true with status when pid is among them.
-bool reap(pid_t pid, int& status) {
-  bool found = false;
-  for (;;) {
-    int child_status = 0;
-    pid_t child = ::waitpid(-1, &child_status, WNOHANG);
-    if (child <= 0) return found;
-    if (child == pid) {
-      status = child_status;
-      found = true;
-    }
-  }
-}
 
 enum Tag : int { kSignal = -1, kListen = -2, kStdout = -3, kStderr = -4, kStdin = -5 };
 
@@ -366,7 +353,8 @@ int serve_container(const Options& options, int signal_fd, int listen_fd, int lo
         signalfd_siginfo info;
         while (::read(signal_fd, &info, sizeof info) == sizeof info) {
         }
-        exited = reap(pid, status) || exited;
+        std::vector<std::pair<pid_t, int>> others;  // exec helpers, nothing to do
+        exited = reap_children(pid, status, others) || exited;
       } else if (tag == kListen) {
         int client = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
         if (client >= 0) add_client(session, client);

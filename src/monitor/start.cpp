@@ -85,21 +85,6 @@ void accept_console(int console_listen, int& master) {
   }
 }
 
-// Reaps every exited child. Returns the wait status of want through status.
-bool reap_children(pid_t want, int& status, std::vector<std::pair<pid_t, int>>& others) {
-  bool found = false;
-  for (;;) {
-    int child_status = 0;
-    pid_t child = ::waitpid(-1, &child_status, WNOHANG);
-    if (child <= 0) return found;
-    if (child == want) {
-      status = child_status;
-      found = true;
-    } else {
-      others.emplace_back(child, child_status);
-    }
-  }
-}
 
 void drain_signal_fd(int signal_fd) {
   signalfd_siginfo info;
@@ -126,6 +111,22 @@ bool read_pid_file(const std::string& path, pid_t& pid, std::string& message) {
 }
 
 }  // namespace
+
+// Reaps every exited child. Returns the wait status of want through status.
+bool reap_children(pid_t want, int& status, std::vector<std::pair<pid_t, int>>& others) {
+  bool found = false;
+  for (;;) {
+    int child_status = 0;
+    pid_t child = ::waitpid(-1, &child_status, WNOHANG);
+    if (child <= 0) return found;
+    if (child == want) {
+      status = child_status;
+      found = true;
+    } else {
+      others.emplace_back(child, child_status);
+    }
+  }
+}
 
 bool start_container(const Options& options, int signal_fd, ContainerIo& io, pid_t& pid,
                      std::vector<std::pair<pid_t, int>>& early_exits, std::string& message) {
