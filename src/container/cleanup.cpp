@@ -1,3 +1,6 @@
+#include <unistd.h>
+
+#include <cerrno>
 #include <charconv>
 
 #include "common/error.hpp"
@@ -79,15 +82,30 @@ void remove_files(Context& ctx, const std::string& id) {
   const auto& paths = ctx.paths();
   storage::unmount(paths.rootfs(id));
   os::remove_all(paths.container_dir(id));
-  os::remove_all(paths.run_dir(id));
+  try {
+    os::remove_all(paths.run_dir(id));
+  } catch (const Error& e) {
+    // The run directory holds the lock file. A process waiting for the
+    // lock (the monitor's cleanup after a foreground run cleaned up) may
+    // create it again meanwhile; lock_container removes it once that
+    // process sees the container gone.
+    if (e.sys_errno() != ENOTEMPTY) throw;
+    spdlog::debug("run directory of {} in use by a waiting process: it removes it", id);
+  }
+}
+
+LockedContainer lock_container(Context& ctx, const std::string& id) {
+  const auto& paths = ctx.paths();
+  os::make_dirs(paths.run_dir(id), 0700);
+  LockedContainer locked{os::FileLock(paths.lock_file(id)), ctx.db().get_container(id)};
+  if (!locked.record) os::remove_all(paths.run_dir(id));
+  return locked;
 }
 
 void cleanup(Context& ctx, const std::string& id, std::optional<int> exit_code,
              const std::string& start_token) {
   const auto& paths = ctx.paths();
-  os::make_dirs(paths.run_dir(id), 0700);
-  os::FileLock lock(paths.lock_file(id));
-  auto record = ctx.db().get_container(id);
+  auto [lock, record] = lock_container(ctx, id);
   if (!record) return;
   if (record->status != "running") return;
   if (!start_token.empty()) {
@@ -121,6 +139,9 @@ void cleanup(Context& ctx, const std::string& id, std::optional<int> exit_code,
     return;
   }
   ctx.db().update_container(*record);
+  // The token file doubles as the monitor's cleanup marker: once it is
+  // gone, the monitor knows this start was cleaned up.
+  ::unlink(paths.start_token_file(id).c_str());
 }
 
 }  // namespace berth::container

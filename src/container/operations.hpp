@@ -13,6 +13,7 @@
 #include "container/config.hpp"
 #include "container/context.hpp"
 #include "network/port_mapping.hpp"
+#include "os/lock.hpp"
 #include "state/database.hpp"
 
 namespace berth::container {
@@ -92,6 +93,19 @@ void release_network(Context& ctx, const state::ContainerRecord& record,
 
 // Unmounts and deletes a container's directories (not its database row).
 void remove_files(Context& ctx, const std::string& id);
+
+// A container's lock, taken against concurrent start, cleanup and removal,
+// with its record as read under the lock.
+struct LockedContainer {
+  os::FileLock lock;
+  std::optional<state::ContainerRecord> record;  // nullopt: removed meanwhile
+};
+
+// Takes the lock of container id and rereads its record. The lock file
+// lives in the container's run directory; when the container turns out to
+// be gone, that directory (recreated for the lock) is removed again so a
+// cleanup racing a removal leaves nothing behind.
+LockedContainer lock_container(Context& ctx, const std::string& id);
 
 // Parses a signal given as a name ("SIGTERM", "term", "TERM") or a number.
 // Throws Error{kInvalidArgument} naming the value.

@@ -11,7 +11,6 @@ namespace berth::container {
 
 
 void remove(Context& ctx, state::ContainerRecord& record, bool force) {
-  const auto& paths = ctx.paths();
   // A start may finish while this waits for the container's lock, so the
   // state is checked again under the lock and the kill repeated if needed.
   for (;;) {
@@ -30,9 +29,7 @@ void remove(Context& ctx, state::ContainerRecord& record, bool force) {
       }
       wait(ctx, record.id);
     }
-    os::make_dirs(paths.run_dir(record.id), 0700);
-    os::FileLock lock(paths.lock_file(record.id));
-    auto fresh = ctx.db().get_container(record.id);
+    auto [lock, fresh] = lock_container(ctx, record.id);
     if (!fresh) return;  // a --rm cleanup got there first
     record = *fresh;
     if (record.status == "running") continue;

@@ -187,7 +187,10 @@ std::vector<std::string> monitor_argv(Context& ctx, const state::ContainerRecord
                                    "--exit-file", paths.exit_file(record.id),
                                    "--socket", paths.attach_socket(record.id),
                                    "--sync-fd", "3"};
-  if (attach) argv.insert(argv.end(), {"--attach-fd", "4"});
+  if (attach) {
+    argv.insert(argv.end(), {"--attach-fd", "4", "--cleanup-marker",
+                             paths.start_token_file(record.id)});
+  }
   if (config.tty) argv.push_back("--terminal");
   if (config.interactive) argv.push_back("--stdin");
   if (spdlog::get_level() <= spdlog::level::debug) argv.insert(argv.end(), {"--log-level", "debug"});
@@ -246,9 +249,9 @@ std::int64_t spawn_monitor(Context& ctx, const state::ContainerRecord& record,
 
 void start(Context& ctx, state::ContainerRecord& record, const StartOptions& options) {
   const auto& paths = ctx.paths();
-  os::make_dirs(paths.run_dir(record.id), 0700);
-  os::FileLock lock(paths.lock_file(record.id));
-  if (auto fresh = ctx.db().get_container(record.id)) record = *fresh;
+  auto [lock, fresh] = lock_container(ctx, record.id);
+  if (!fresh) fail(ErrorCode::kNotFound, "no container with name or ID \"{}\" found", record.name);
+  record = *fresh;
   if (record.status == "running") return;
 
   spdlog::debug("starting container {}", record.id);

@@ -15,6 +15,10 @@
 //   the finish time in Unix nanoseconds on a second line), sends the exit
 //   frame with the decimal code, runs the cleanup command after "--" with
 //   BERTH_EXIT_CODE=CODE and exits 0.
+// - The client on --attach-fd is the CLI that started the container. The
+//   monitor waits (up to 10 s) for it to hang up before the cleanup, as it
+//   may clean up in-process; when --cleanup-marker names a file and that
+//   file is gone by then, that cleanup is done and the command is skipped.
 
 #include <fcntl.h>
 #include <signal.h>

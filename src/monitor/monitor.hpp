@@ -26,6 +26,9 @@ struct Options {
   std::string log_path;
   std::string exit_file;
   std::string socket_path;
+  // When set, the cleanup command runs only while this file exists: the
+  // CLI's own cleanup removes it (see serve.cpp).
+  std::string cleanup_marker;
   int sync_fd = -1;
   int attach_fd = -1;  // an already connected attach client, or -1
   bool terminal = false;

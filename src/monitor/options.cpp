@@ -14,8 +14,8 @@ namespace {
 // The usage line, as an error message names the options.
 constexpr const char* kUsage =
     "usage: berth-monitor --id ID --runtime PATH --runtime-root DIR --bundle DIR --log PATH "
-    "--exit-file PATH --socket PATH --sync-fd N [--attach-fd N] [--terminal] [--stdin] "
-    "[--log-level LEVEL] -- CLEANUP_ARGV...";
+    "--exit-file PATH --socket PATH --sync-fd N [--attach-fd N] [--cleanup-marker PATH] "
+    "[--terminal] [--stdin] [--log-level LEVEL] -- CLEANUP_ARGV...";
 
 bool parse_fd(const char* text, int& fd) {
   char* end = nullptr;
@@ -37,7 +37,7 @@ bool parse_options(int argc, char** argv, Options& options, std::string& message
       {"--id", &options.id},           {"--runtime", &options.runtime},
       {"--runtime-root", &options.runtime_root}, {"--bundle", &options.bundle},
       {"--log", &options.log_path},    {"--exit-file", &options.exit_file},
-      {"--socket", &options.socket_path},
+      {"--socket", &options.socket_path}, {"--cleanup-marker", &options.cleanup_marker},
   };
 
   int i = 1;
@@ -94,7 +94,8 @@ bool parse_options(int argc, char** argv, Options& options, std::string& message
 
   const StringOption* missing = nullptr;
   for (const auto& option : strings) {
-    if (option.target->empty() && !missing) missing = &option;
+    bool optional = option.target == &options.cleanup_marker;
+    if (option.target->empty() && !optional && !missing) missing = &option;
   }
   if (missing) {
     message = std::string("missing option ") + missing->name + "; " + kUsage;

@@ -34,11 +34,14 @@ constexpr std::size_t kMaxClientBuffer = 1 << 20;
 constexpr std::size_t kMaxStdinBuffer = 1 << 20;
 // How long the exit frame may take to reach the clients.
 constexpr int kFinalFlushMs = 5000;
+// How long the client that started the container may take to clean up.
+constexpr int kStarterCleanupMs = 10000;
 
 struct Client {
   int fd = -1;
   std::string pending;  // frames not yet sent
   bool input_open = true;
+  bool starter = false;  // the --attach-fd client, whose CLI started the container
 };
 
 struct Session {
@@ -275,8 +278,16 @@ void run_cleanup(const Options& options, int code) {
   debug("cleanup exited with %d", exit_code_of(status));
 }
 
-// Sends the exit frame and waits up to kFinalFlushMs for the clients to take it.
-void finish_clients(Session& session, int code) {
+long elapsed_ms(const timespec& start) {
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  return (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+}
+
+// Sends the exit frame and waits up to kFinalFlushMs for the clients to
+// take it, then closes them, except the starter, whose fd is returned (-1
+// when it is gone).
+int finish_clients(Session& session, int code) {
   std::string text = std::to_string(code);
   broadcast(session, kExitStream, text.data(), text.size());
   timespec start{};
@@ -287,17 +298,49 @@ void finish_clients(Session& session, int code) {
       if (!client.pending.empty()) fds.push_back({client.fd, POLLOUT, 0});
     }
     if (fds.empty()) break;
-    timespec now{};
-    ::clock_gettime(CLOCK_MONOTONIC, &now);
-    long elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+    long elapsed = elapsed_ms(start);
     if (elapsed >= kFinalFlushMs) break;
     if (::poll(fds.data(), fds.size(), static_cast<int>(kFinalFlushMs - elapsed)) <= 0) break;
     for (std::size_t i = session.clients.size(); i-- > 0;) {
       if (!flush_client(session.clients[i])) drop_client(session, i, "connection closed");
     }
   }
-  for (auto& client : session.clients) ::close(client.fd);
+  int starter = -1;
+  for (auto& client : session.clients) {
+    if (client.starter && client.pending.empty()) {
+      starter = client.fd;
+    } else {
+      ::close(client.fd);
+    }
+  }
   session.clients.clear();
+  return starter;
+}
+
+// Waits until the starter closes its end, at most kStarterCleanupMs. A
+// foreground `berth run` cleans up in-process after the exit frame and only
+// then closes; input still in flight is read and dropped.
+void wait_for_hangup(int fd) {
+  timespec start{};
+  ::clock_gettime(CLOCK_MONOTONIC, &start);
+  bool eof = false;
+  for (;;) {
+    long elapsed = elapsed_ms(start);
+    if (elapsed >= kStarterCleanupMs) {
+      debug("the starting client is still connected after %d ms", kStarterCleanupMs);
+      break;
+    }
+    // After EOF the socket stays readable; only a hang-up ends the wait.
+    pollfd p{fd, static_cast<short>(eof ? 0 : POLLIN), 0};
+    int ready = ::poll(&p, 1, static_cast<int>(kStarterCleanupMs - elapsed));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0 || (p.revents & (POLLHUP | POLLERR)) != 0) break;
+    char buffer[4096];
+    ssize_t n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+    if (n == 0) eof = true;
+    if (n < 0 && errno != EINTR && errno != EAGAIN) break;
+  }
+  ::close(fd);
 }
 
 
@@ -311,7 +354,10 @@ int serve_container(const Options& options, int signal_fd, int listen_fd, int lo
   session.options = &options;
   session.log_fd = log_fd;
   session.io = &io;
-  if (options.attach_fd >= 0) add_client(session, options.attach_fd);
+  if (options.attach_fd >= 0) {
+    add_client(session, options.attach_fd);
+    session.clients.back().starter = true;
+  }
 
   int status = early_status;
   bool exited = early_status != -1;
@@ -393,9 +439,16 @@ int serve_container(const Options& options, int signal_fd, int listen_fd, int lo
   write_exit_file(options.exit_file, code);
   // Attached clients get the exit code before the cleanup runs: a
   // foreground `berth run` does the cleanup itself in-process, which is
-  // faster than waiting for a second berth process to start. Cleanup is
-  // idempotent, so the two never conflict.
-  finish_clients(session, code);
+  // faster than waiting for a second berth process to start, and removes
+  // the cleanup marker when done. The cleanup command then runs only when
+  // that CLI died first. Cleanup is idempotent, so the two never conflict.
+  int starter = finish_clients(session, code);
+  if (starter >= 0) wait_for_hangup(starter);
+  if (!options.cleanup_marker.empty() && ::access(options.cleanup_marker.c_str(), F_OK) != 0 &&
+      errno == ENOENT) {
+    debug("cleanup marker %s is gone: the CLI cleaned up", options.cleanup_marker.c_str());
+    return 0;
+  }
   run_cleanup(options, code);
   return 0;
 }

@@ -207,3 +207,34 @@ test_foreground_run_forwards_signals() {
   capture b ps -a
   assert_not_contains "$out" "e2e-sig"
 }
+
+test_foreground_runs_leave_no_run_directories() {
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  local i pid before
+  before=$(ls "$E2E_RUNROOT/containers" 2>/dev/null || true)
+  for i in 1 2 3 4 5; do
+    b run --rm --network none "$IMG" true
+  done
+  b run --name e2e-fg --network none "$IMG" sh -c 'exit 4' || true
+  assert_eq "exited 4" "$(b inspect e2e-fg --format '{{.State.Status}} {{.State.ExitCode}}')"
+  b rm e2e-fg >/dev/null
+  # A CLI killed while attached: its monitor does the cleanup instead.
+  "$BERTH_BIN" --root "$E2E_ROOT/root" --runroot "$E2E_RUNROOT" run --rm --network none \
+    --name e2e-fgk "$IMG" sleep 1 >/dev/null 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do
+    [ "$(b inspect e2e-fgk --format '{{.State.Status}}' 2>/dev/null)" = running ] && break
+    sleep 0.05
+  done
+  kill -9 $pid
+  wait $pid 2>/dev/null || true
+  for _ in $(seq 60); do
+    b inspect e2e-fgk >/dev/null 2>&1 || break
+    sleep 0.1
+  done
+  capture b ps -a --format '{{.Names}}'
+  assert_not_contains "$out" "e2e-fgk" "the monitor removed the --rm container"
+  # Every run directory is gone (each holds a lock file while in use).
+  assert_eq "$before" "$(ls "$E2E_RUNROOT/containers" 2>/dev/null || true)" \
+    "run directories left behind"
+}
