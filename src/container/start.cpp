@@ -48,7 +48,8 @@ class Rollback {
   std::vector<std::function<void()>> steps_;
 };
 
-void mount_rootfs(Context& ctx, const state::ContainerRecord& record, Rollback& rollback) {
+void mount_rootfs(Context& ctx, const state::ContainerRecord& record,
+                  const ContainerConfig& config, Rollback& rollback) {
   auto image = ctx.db().get_image(record.image_id);
   if (!image) {
     fail(ErrorCode::kNotFound, "image {} of container {} is no longer in the store",
@@ -64,7 +65,10 @@ void mount_rootfs(Context& ctx, const state::ContainerRecord& record, Rollback& 
   }
   const auto& paths = ctx.paths();
   std::string dir = paths.container_dir(record.id);
-  storage::mount_overlay(lowers, dir + "/diff", dir + "/work", paths.rootfs(record.id));
+  // A --rm container's writes are thrown away when it exits, so they need
+  // no sync; Podman mounts those volatile too.
+  storage::mount_overlay(lowers, dir + "/diff", dir + "/work", paths.rootfs(record.id),
+                         config.remove);
   rollback.add([target = paths.rootfs(record.id)] { storage::unmount(target); });
 }
 
@@ -261,7 +265,7 @@ void start(Context& ctx, state::ContainerRecord& record, const StartOptions& opt
   release_network(ctx, record, config);
   storage::unmount(paths.rootfs(record.id));
   Rollback rollback;
-  mount_rootfs(ctx, record, rollback);
+  mount_rootfs(ctx, record, config, rollback);
   spdlog::debug("mounted the root file system");
   NetworkState network = setup_network(ctx, record, config, rollback);
   spdlog::debug("network ready");

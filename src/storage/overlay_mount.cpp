@@ -66,7 +66,8 @@ std::string common_parent(const std::vector<std::string>& paths) {
 
 // Mounts from a child process whose working directory is dir, so relative
 // lower directories resolve there without changing this process's cwd.
-void mount_from(const std::string& dir, const std::string& target, const std::string& options) {
+// Returns 0 or the errno of chdir(2) or mount(2).
+int mount_from(const std::string& dir, const std::string& target, const std::string& options) {
   pid_t pid = ::fork();
   if (pid < 0) fail_errno(errno, "forking to mount overlay on " + in_quotes(target));
   if (pid == 0) {
@@ -84,17 +85,33 @@ void mount_from(const std::string& dir, const std::string& target, const std::st
   if (!WIFEXITED(status)) {
     fail(ErrorCode::kInternal, "overlay mount helper for {} was killed", in_quotes(target));
   }
-  if (int err = WEXITSTATUS(status); err != 0) {
-    fail_errno(err, "mounting overlay on " + in_quotes(target) +
-                        " (lower directories relative to " + in_quotes(dir) +
-                        "; see the kernel log for details)");
+  return WEXITSTATUS(status);
+}
+
+// Mounts with options, from dir when it is not empty, and once more without
+// the trailing extra options when the kernel rejects them. Returns 0 or the
+// errno of the last attempt.
+int mount_with_fallback(const std::string& dir, const std::string& target, std::string options,
+                        const std::string& extra) {
+  auto attempt = [&] {
+    if (!dir.empty()) return mount_from(dir, target, options);
+    return ::mount("overlay", target.c_str(), "overlay", MS_NODEV, options.c_str()) == 0 ? 0
+                                                                                         : errno;
+  };
+  int err = attempt();
+  if (err == EINVAL && !extra.empty()) {
+    spdlog::debug("overlay refused \"{}\": mounting {} without it", extra.substr(1),
+                  in_quotes(target));
+    options.resize(options.size() - extra.size());
+    err = attempt();
   }
+  return err;
 }
 
 }  // namespace
 
 void mount_overlay(const std::vector<std::string>& lower_dirs, const std::string& upper,
-                   const std::string& work, const std::string& target) {
+                   const std::string& work, const std::string& target, bool volatile_upper) {
   if (lower_dirs.empty()) {
     fail(ErrorCode::kInvalidArgument, "mounting overlay on {}: no lower directories",
          in_quotes(target));
@@ -116,12 +133,20 @@ void mount_overlay(const std::vector<std::string>& lower_dirs, const std::string
   }
   check_path(upper);
   check_path(work);
+  std::string extra;
+  if (!upper.empty()) {
+    // A volatile mount leaves work/work/incompat/volatile behind, and the
+    // kernel refuses any later mount over it: a restart after a killed
+    // start would fail.
+    os::remove_all(work + "/work/incompat");
+    if (volatile_upper) extra = ",volatile";
+  }
 
   const auto page_size = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-  std::string options = build_options(lower_dirs, upper, work);
+  std::string options = build_options(lower_dirs, upper, work) + extra;
   if (options.size() < page_size) {
-    if (::mount("overlay", target.c_str(), "overlay", MS_NODEV, options.c_str()) != 0) {
-      fail_errno(errno,
+    if (int err = mount_with_fallback("", target, options, extra); err != 0) {
+      fail_errno(err,
                  "mounting overlay on " + in_quotes(target) + " (see the kernel log for details)");
     }
     return;
@@ -132,7 +157,7 @@ void mount_overlay(const std::vector<std::string>& lower_dirs, const std::string
   relative.reserve(lower_dirs.size());
   std::size_t skip = base == "/" ? 1 : base.size() + 1;
   for (const auto& path : lower_dirs) relative.push_back(path.substr(skip));
-  options = build_options(relative, upper, work);
+  options = build_options(relative, upper, work) + extra;
   if (options.size() >= page_size) {
     fail(ErrorCode::kInvalidArgument,
          "mounting overlay on {}: the options for {} lower directories take {} bytes, more than "
@@ -141,7 +166,11 @@ void mount_overlay(const std::vector<std::string>& lower_dirs, const std::string
   }
   spdlog::debug("mounting overlay on {} with lower directories relative to {}", in_quotes(target),
                 in_quotes(base));
-  mount_from(base, target, options);
+  if (int err = mount_with_fallback(base, target, options, extra); err != 0) {
+    fail_errno(err, "mounting overlay on " + in_quotes(target) +
+                        " (lower directories relative to " + in_quotes(base) +
+                        "; see the kernel log for details)");
+  }
 }
 
 void unmount(const std::string& target) {

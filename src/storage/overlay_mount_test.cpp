@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <set>
+#include <sstream>
 
 #include "common/digest.hpp"
 #include "common/error.hpp"
@@ -120,6 +121,35 @@ TEST_F(OverlayMountTest, TooManyLongLowerPathsRejected) {
   mount_overlay(short_paths, temp_.path() + "/upper", temp_.path() + "/work", merged_);
   EXPECT_EQ(os::read_file(merged_ + "/layer119"), "119");
   EXPECT_EQ(list_dir(merged_).size(), 120u);
+}
+
+// Returns the super options of the mount on target from mountinfo.
+std::string mount_options(const std::string& target) {
+  std::istringstream lines(os::read_file("/proc/self/mountinfo"));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find(" " + target + " ") != std::string::npos) return line;
+  }
+  return "";
+}
+
+TEST_F(OverlayMountTest, VolatileUpperCanBeMountedAgain) {
+  std::string base = add_layer({file("a", "base")});
+  std::string upper = temp_.path() + "/upper";
+  std::string work = temp_.path() + "/work";
+  mount_overlay({store_.lower_path(base)}, upper, work, merged_, true);
+  EXPECT_NE(mount_options(merged_).find("volatile"), std::string::npos) << mount_options(merged_);
+  os::write_file_atomic(merged_ + "/b", "written");
+  unmount(merged_);
+  // The kernel leaves work/work/incompat/volatile behind and refuses a
+  // second mount over it; mount_overlay clears it.
+  EXPECT_TRUE(os::path_exists(work + "/work/incompat/volatile"));
+  mount_overlay({store_.lower_path(base)}, upper, work, merged_, true);
+  EXPECT_EQ(os::read_file(merged_ + "/b"), "written");
+  unmount(merged_);
+  // A durable mount over the same directories works too.
+  mount_overlay({store_.lower_path(base)}, upper, work, merged_);
+  EXPECT_EQ(mount_options(merged_).find("volatile"), std::string::npos);
+  EXPECT_EQ(os::read_file(merged_ + "/a"), "base");
 }
 
 TEST_F(OverlayMountTest, ReadOnlyMountWithoutUpper) {
