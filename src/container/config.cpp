@@ -37,6 +37,7 @@ void to_json(nlohmann::json& j, const ContainerConfig& c) {
        {"cmd", c.cmd},
        {"env", c.env},
        {"working_dir", c.working_dir},
+       {"create_working_dir", c.create_working_dir},
        {"user", c.user},
        {"hostname", c.hostname},
        {"tty", c.tty},
@@ -59,6 +60,7 @@ void from_json(const nlohmann::json& j, ContainerConfig& c) {
   c.cmd = j.value("cmd", std::vector<std::string>{});
   c.env = j.value("env", std::vector<std::string>{});
   c.working_dir = j.value("working_dir", "/");
+  c.create_working_dir = j.value("create_working_dir", true);
   c.user = j.value("user", "");
   c.hostname = j.value("hostname", "");
   c.tty = j.value("tty", false);

@@ -30,6 +30,9 @@ struct ContainerConfig {
   std::vector<std::string> cmd;
   std::vector<std::string> env;
   std::string working_dir = "/";
+  // Whether a missing working_dir is created (it came from the image) or
+  // fails the start (the user gave it with -w), as in Podman.
+  bool create_working_dir = true;
   std::string user;
   std::string hostname;
   bool tty = false;

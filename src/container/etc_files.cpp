@@ -8,19 +8,37 @@ namespace berth::container {
 
 namespace {
 
+// Returns whether hosts has an entry for name at address.
+bool has_entry(const std::string& hosts, const std::string& address, const std::string& name) {
+  std::istringstream in(hosts);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line.substr(0, line.find('#')));
+    std::string first, word;
+    if (!(fields >> first) || first != address) continue;
+    while (fields >> word) {
+      if (word == name) return true;
+    }
+  }
+  return false;
+}
+
+// The container's /etc/hosts as Podman writes it: the host's entries, the
+// localhost lines when the host lacks them, the gateway as
+// host.containers.internal, then the container's own name.
 std::string hosts_file(const std::string& hostname, const std::string& name,
                        const NetworkState& network) {
-  std::string out =
-      "127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n"
-      "::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n";
-  if (!network.ip.empty()) {
-    out += network.ip + "\t" + hostname + " " + name + "\n";
-  } else {
-    out += "127.0.1.1\t" + hostname + " " + name + "\n";
+  std::string out = os::read_file_if_exists("/etc/hosts").value_or("");
+  if (!out.empty() && out.back() != '\n') out += '\n';
+  if (!has_entry(out, "127.0.0.1", "localhost")) {
+    out += "127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n";
+  }
+  if (!has_entry(out, "::1", "localhost")) {
+    out += "::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n";
   }
   if (!network.gateway.empty()) {
     out += network.gateway + "\thost.containers.internal host.docker.internal\n";
   }
+  out += (network.ip.empty() ? "127.0.1.1" : network.ip) + "\t" + hostname + " " + name + "\n";
   return out;
 }
 

@@ -130,7 +130,26 @@ runtime::SpecInput spec_input(Context& ctx, const state::ContainerRecord& record
   for (const auto& e : in.env) has_hostname = has_hostname || e.starts_with("HOSTNAME=");
   if (!has_hostname) in.env.push_back("HOSTNAME=" + container_hostname(record, config));
   in.cwd = config.working_dir.empty() ? "/" : config.working_dir;
-  auto user = runtime::resolve_user(in.rootfs, config.user);
+  // runc creates a missing working directory; one the user named must
+  // exist, in the image or as a volume (exit 126 like Podman).
+  bool cwd_is_volume = false;
+  for (const auto& volume : config.volumes) {
+    cwd_is_volume = cwd_is_volume || in.cwd == volume.destination ||
+                    in.cwd.starts_with(volume.destination + "/");
+  }
+  if (!config.create_working_dir && !cwd_is_volume &&
+      !runtime::directory_in_root(in.rootfs, in.cwd)) {
+    fail(ErrorCode::kCommandNotExecutable, "workdir \"{}\" does not exist on container {}",
+         in.cwd, record.id);
+  }
+  runtime::UserSpec user;
+  try {
+    user = runtime::resolve_user(in.rootfs, config.user);
+  } catch (const Error& e) {
+    // Podman reports an unknown user as a failure to run the command.
+    if (e.code() != ErrorCode::kNotFound) throw;
+    throw Error(ErrorCode::kCommandNotExecutable, e.what());
+  }
   in.uid = user.uid;
   in.gid = user.gid;
   in.additional_gids = user.additional_gids;

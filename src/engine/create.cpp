@@ -190,12 +190,16 @@ std::string LocalEngine::create(const CreateRequest& request, PullProgress& prog
   if (!has_path) {
     set_env(config.env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
   }
-  if (request.tty) set_env(config.env, "TERM=xterm");
+  // Podman sets TERM for every container, not only with -t.
+  bool has_term = false;
+  for (const auto& e : config.env) has_term = has_term || e.starts_with("TERM=");
+  if (!has_term) set_env(config.env, "TERM=xterm");
   set_env(config.env, "container=podman");
   for (const auto& file : request.env_files) apply_env_file(config.env, file);
   for (const auto& value : request.env) apply_env_value(config.env, value);
 
   config.working_dir = request.working_dir.value_or(string_value(image_config, "WorkingDir"));
+  config.create_working_dir = !request.working_dir.has_value();
   if (config.working_dir.empty()) config.working_dir = "/";
   if (config.working_dir.front() != '/') {
     fail(ErrorCode::kInvalidArgument, "invalid working directory \"{}\": it must be absolute",

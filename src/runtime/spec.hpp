@@ -106,4 +106,8 @@ struct UserSpec {
 // for an unknown user or group name.
 UserSpec resolve_user(const std::string& rootfs, std::string_view user);
 
+// Returns whether path names a directory in ROOTFS, resolved as resolve_user
+// resolves its files.
+bool directory_in_root(const std::string& rootfs, const std::string& path);
+
 }  // namespace berth::runtime

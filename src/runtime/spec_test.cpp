@@ -385,6 +385,19 @@ class ResolveUser : public ::testing::Test {
   std::string root_;
 };
 
+TEST_F(ResolveUser, DirectoryInRootStaysInside) {
+  os::make_dirs(root_ + "/srv/data");
+  ASSERT_EQ(::symlink("/srv", (root_ + "/link").c_str()), 0);
+  ASSERT_EQ(::symlink("../../../../..", (root_ + "/up").c_str()), 0);
+  EXPECT_TRUE(directory_in_root(root_, "/"));
+  EXPECT_TRUE(directory_in_root(root_, "/srv/data"));
+  EXPECT_TRUE(directory_in_root(root_, "/link/data"));  // absolute link, resolved in the root
+  EXPECT_FALSE(directory_in_root(root_, "/missing"));
+  EXPECT_FALSE(directory_in_root(root_, "/etc/passwd"));  // a file, not a directory
+  // "/up/tmp" would be the host's /tmp if the link escaped.
+  EXPECT_FALSE(directory_in_root(root_, "/up/tmp"));
+}
+
 TEST_F(ResolveUser, EmptyIsRoot) {
   UserSpec user = resolve_user(root_, "");
   EXPECT_EQ(user.uid, 0u);

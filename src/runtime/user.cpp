@@ -18,16 +18,22 @@ namespace berth::runtime {
 
 namespace {
 
+// Opens ROOTFS/relative with every path component resolved as if rootfs
+// were "/". Returns an invalid Fd with errno set when that fails.
+os::Fd open_in_root(const std::string& rootfs, const char* relative, std::uint64_t flags) {
+  os::Fd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root) fail_errno(errno, "opening root file system \"" + rootfs + "\"");
+  open_how how{};
+  how.flags = flags | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  return os::Fd(static_cast<int>(::syscall(SYS_openat2, root.get(), relative, &how, sizeof how)));
+}
+
 // Reads ROOTFS/relative with every path component resolved as if rootfs were
 // "/", so an absolute symlink or ".." in the image stays inside it. Returns
 // nullopt when the file does not exist.
 std::optional<std::string> read_in_root(const std::string& rootfs, const char* relative) {
-  os::Fd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!root) fail_errno(errno, "opening root file system \"" + rootfs + "\"");
-  open_how how{};
-  how.flags = O_RDONLY | O_CLOEXEC;
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  os::Fd file(static_cast<int>(::syscall(SYS_openat2, root.get(), relative, &how, sizeof how)));
+  os::Fd file = open_in_root(rootfs, relative, O_RDONLY);
   if (!file) {
     if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
     fail_errno(errno, "opening \"" + std::string(relative) + "\" in \"" + rootfs + "\"");
@@ -164,6 +170,13 @@ UserSpec resolve_user(const std::string& rootfs, std::string_view user) {
     }
   }
   return spec;
+}
+
+bool directory_in_root(const std::string& rootfs, const std::string& path) {
+  std::string relative = path;
+  while (relative.starts_with('/')) relative.erase(0, 1);
+  if (relative.empty()) return true;
+  return static_cast<bool>(open_in_root(rootfs, relative.c_str(), O_PATH | O_DIRECTORY));
 }
 
 }  // namespace berth::runtime

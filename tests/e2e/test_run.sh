@@ -36,8 +36,19 @@ test_run_applies_overrides() {
   capture b run --rm -u 1234:5678 "$IMG" id
   assert_contains "$out" "uid=1234 gid=5678"
   capture b run --rm -u nosuchuser "$IMG" id
-  assert_rc 125
-  assert_contains "$err" "nosuchuser"
+  assert_rc 126 "an unknown user cannot run the command, as in Podman"
+  assert_contains "$err" "unable to find user nosuchuser"
+  # A working directory from -w must exist; the image's own is created.
+  capture b run --rm -w /missing-dir "$IMG" pwd
+  assert_rc 126 "a missing -w directory"
+  assert_contains "$err" 'workdir "/missing-dir" does not exist on container'
+  capture b run --rm -v /tmp:/mnt/vol -w /mnt/vol "$IMG" pwd
+  assert_rc 0 "a -w directory that a volume provides"
+  assert_eq "/mnt/vol" "$out"
+  capture b run --rm --network none "$IMG" env
+  assert_contains "$out" "TERM=xterm" "TERM is set without -t, as Podman does"
+  capture b run --rm --network none -e TERM=dumb "$IMG" env
+  assert_contains "$out" "TERM=dumb"
 }
 
 test_run_image_cmd_and_stdin() {
@@ -53,8 +64,12 @@ test_run_etc_files() {
   setup_images
   capture b run --rm --name etc-check "$IMG" sh -c 'cat /etc/hosts; cat /etc/hostname; cat /etc/resolv.conf'
   assert_rc 0
-  assert_contains "$out" "127.0.0.1	localhost"
+  echo "$out" | grep -Eq '^127\.0\.0\.1[[:space:]]+localhost' || fail "no localhost entry: $out"
   assert_contains "$out" "etc-check"
+  assert_contains "$out" "host.containers.internal"
+  # The host's own entries come first, as Podman copies them.
+  local first; first=$(grep -v '^#' /etc/hosts | grep . | head -1)
+  assert_eq "$first" "$(echo "$out" | head -1)" "the host's first /etc/hosts entry"
   capture b run --rm --network host "$IMG" hostname
   assert_eq "$(hostname)" "$out" "host network keeps the host name"
 }
