@@ -4,10 +4,13 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
+#include <utility>
 
 #include "cli/cli.hpp"
 #include "common/error.hpp"
 #include "common/time.hpp"
+#include "container/operations.hpp"
 #include "format/table.hpp"
 
 namespace berth::cli {
@@ -44,6 +47,28 @@ std::vector<std::string> resolve_targets(engine::Engine& engine, const Targets& 
   return names;
 }
 
+// Podman looks every name up before acting on any, so one unknown name
+// fails the whole command and changes nothing. Prints the error and returns
+// not_found_code for the first unknown name; with skip_missing (rm -f) the
+// unknown names are dropped from names instead.
+std::optional<int> check_names(engine::Engine& engine, std::vector<std::string>& names,
+                               int not_found_code, bool skip_missing = false) {
+  std::vector<std::string> known;
+  for (const auto& name : names) {
+    try {
+      engine.container_id(name);
+      known.push_back(name);
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kNotFound) throw;
+      if (skip_missing) continue;
+      print_error(e);
+      return not_found_code;
+    }
+  }
+  names = std::move(known);
+  return std::nullopt;
+}
+
 // Runs body for each target, printing errors, and returns Podman's exit code:
 // 0, or the code of the last failure (not_found_code for a missing container,
 // conflict_code for one in the wrong state).
@@ -77,6 +102,7 @@ void add_stop(CLI::App& parent, Cli& cli) {
       auto& engine = cli.engine();
       auto names = resolve_targets(engine, *t, true);
       if (names.empty() && !t->all) fail(ErrorCode::kInvalidArgument, "no containers to stop given");
+      if (auto code = check_names(engine, names, 125)) return *code;
       std::optional<int> seconds;
       if (*timeout >= 0) seconds = *timeout;
       return for_each_target(names, 125, 125, [&](const std::string& name) {
@@ -98,6 +124,8 @@ void add_kill(CLI::App& parent, Cli& cli) {
       auto& engine = cli.engine();
       auto names = resolve_targets(engine, *t, true);
       if (names.empty() && !t->all) fail(ErrorCode::kInvalidArgument, "no containers to kill given");
+      container::parse_signal(*signal);  // a bad signal is reported before unknown names
+      if (auto code = check_names(engine, names, 125)) return *code;
       return for_each_target(names, 125, 125, [&](const std::string& name) {
         engine.kill(name, *signal);
         std::printf("%s\n", name.c_str());
@@ -123,6 +151,7 @@ void add_rm(CLI::App& parent, Cli& cli, const std::string& name) {
       // Podman: 1 for a missing container, 2 for a running one without -f.
       // With -f a container that is already gone is not an error (Podman
       // 4.2 and later), which keeps `set -e` clean-up scripts simple.
+      if (auto code = check_names(engine, names, 1, *force)) return *code;
       return for_each_target(names, 1, 2, [&](const std::string& target) {
         try {
           if (*force && *timeout >= 0) engine.stop(target, *timeout);
@@ -146,6 +175,7 @@ void add_wait(CLI::App& parent, Cli& cli) {
       auto& engine = cli.engine();
       auto names = resolve_targets(engine, *t, false);
       if (names.empty()) fail(ErrorCode::kInvalidArgument, "no containers to wait for given");
+      if (auto code = check_names(engine, names, 125)) return *code;
       return for_each_target(names, 125, 125, [&](const std::string& name) {
         std::printf("%d\n", engine.wait(name));
       });

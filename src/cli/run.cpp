@@ -248,6 +248,8 @@ void add_start(CLI::App& parent, Cli& cli) {
         return run_attached(engine, engine.container_id(names.front()), o->interactive,
                             summary["Config"]["Tty"].get<bool>());
       }
+      // As Podman: every name is looked up before any container starts.
+      for (const auto& name : names) engine.container_id(name);
       int exit_code = 0;
       for (const auto& name : names) {
         try {

@@ -238,3 +238,20 @@ test_foreground_runs_leave_no_run_directories() {
   assert_eq "$before" "$(ls "$E2E_RUNROOT/containers" 2>/dev/null || true)" \
     "run directories left behind"
 }
+
+test_unknown_name_changes_nothing() {
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  b rm -f e2e-known >/dev/null 2>&1 || true
+  b create --name e2e-known --network none "$IMG" sleep 100 >/dev/null
+  # Every name is looked up first, as Podman does: nothing is removed.
+  capture b rm e2e-known e2e-nosuch
+  assert_rc 1 "rm with an unknown name"
+  assert_contains "$err" 'no container with name or ID "e2e-nosuch" found'
+  assert_eq "e2e-known" "$(b inspect e2e-known --format '{{.Name}}')" "the known container is kept"
+  capture b start e2e-known e2e-nosuch
+  assert_rc 125 "start with an unknown name"
+  assert_eq "created" "$(b inspect e2e-known --format '{{.State.Status}}')" "nothing was started"
+  capture b rm -f e2e-known e2e-nosuch
+  assert_rc 0 "rm -f skips unknown names"
+  assert_eq "e2e-known" "$out"
+}
