@@ -84,9 +84,18 @@ void write_file_atomic(const std::string& path, std::string_view data, mode_t mo
 }
 
 void make_dirs(const std::string& path, mode_t mode) {
-  std::error_code ec;
-  std::filesystem::create_directories(path, ec);
-  if (ec) fail_errno(ec.value(), "creating directory \"" + path + "\"");
+  // The directory is made with mode and missing parents with 0755 (both
+  // less the umask); existing ones are left as they are.
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0) {
+    if (!S_ISDIR(st.st_mode)) fail_errno(ENOTDIR, "creating directory \"" + path + "\"");
+    return;
+  }
+  auto slash = path.find_last_of('/');
+  if (slash != std::string::npos && slash > 0) make_dirs(path.substr(0, slash), 0755);
+  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) {
+    fail_errno(errno, "creating directory \"" + path + "\"");
+  }
 }
 
 void remove_all(const std::string& path) {

@@ -25,7 +25,8 @@ enum class Durability { kDurable, kVolatile };
 void write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644,
                        Durability durability = Durability::kDurable);
 
-// Creates a directory and its parents (like mkdir -p); existing ones are fine.
+// Creates a directory with mode and its missing parents with 0755 (like
+// mkdir -p; the umask applies); existing ones are left unchanged.
 void make_dirs(const std::string& path, mode_t mode = 0755);
 
 // Removes a file or a directory tree; a missing path is not an error. Mount
