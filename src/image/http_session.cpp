@@ -1,16 +1,18 @@
 #include "image/http_session.hpp"
 
 #include <curl/curl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstring>
 #include <exception>
 #include <memory>
 
 #include "common/error.hpp"
-#include "image/libcurl.hpp"
 #include "common/log.hpp"
+#include "image/libcurl.hpp"
 
 namespace berth::image {
 
@@ -27,6 +29,7 @@ struct Transfer {
   const HttpRequest* request;
   HttpResponse* response;
   std::exception_ptr error;
+  std::int64_t sent = 0;  // request body bytes handed to libcurl
 };
 
 std::string lowercase(std::string_view text) {
@@ -96,6 +99,60 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   }
 }
 
+std::int64_t body_length(const HttpRequest& request) {
+  if (request.body_fd >= 0) return request.body_length;
+  return static_cast<std::int64_t>(request.body.size());
+}
+
+// Copies the next part of the request body into buffer; 0 marks its end.
+std::size_t read_body(Transfer& transfer, char* buffer, std::size_t capacity) {
+  const HttpRequest& request = *transfer.request;
+  std::int64_t remaining = body_length(request) - transfer.sent;
+  std::size_t length = static_cast<std::size_t>(
+      std::min<std::int64_t>(remaining, static_cast<std::int64_t>(capacity)));
+  if (length == 0) return 0;
+  if (request.body_fd < 0) {
+    std::memcpy(buffer, request.body.data() + transfer.sent, length);
+  } else {
+    ssize_t n;
+    do {
+      n = ::pread(request.body_fd, buffer, length, request.body_offset + transfer.sent);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) fail_errno(errno, fmt::format("reading the request body of {}", request.url));
+    if (n == 0) {
+      fail(ErrorCode::kInvalidArgument,
+           "reading the request body of {}: the file ends at offset {}, before the {} bytes to "
+           "send",
+           request.url, request.body_offset + transfer.sent, request.body_length);
+    }
+    length = static_cast<std::size_t>(n);
+  }
+  transfer.sent += static_cast<std::int64_t>(length);
+  if (request.on_sent) request.on_sent(transfer.sent);
+  return length;
+}
+
+size_t on_read(char* buffer, size_t size, size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  try {
+    return read_body(*transfer, buffer, size * count);
+  } catch (...) {
+    // Exceptions must not cross libcurl's C frames: keep it for perform().
+    transfer->error = std::current_exception();
+    return CURL_READFUNC_ABORT;
+  }
+}
+
+// libcurl rewinds the body when it must send it again on a new connection.
+int on_seek(void* user, curl_off_t offset, int origin) {
+  auto* transfer = static_cast<Transfer*>(user);
+  if (origin != SEEK_SET || offset < 0 || offset > body_length(*transfer->request)) {
+    return CURL_SEEKFUNC_CANTSEEK;
+  }
+  transfer->sent = offset;
+  return CURL_SEEKFUNC_OK;
+}
+
 bool is_tls_failure(CURLcode code) {
   switch (code) {
     case CURLE_SSL_CONNECT_ERROR:
@@ -142,6 +199,30 @@ struct HeaderList {
   ~HeaderList() { libcurl().slist_free_all(list); }
 };
 
+// Sets the method and, for POST, PUT and PATCH, the request body.
+void set_method(CURL* curl, const HttpRequest& request, Transfer& transfer) {
+  const std::string& method = request.method;
+  if (method == "GET") return;
+  if (method == "HEAD") {
+    libcurl().easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    return;
+  }
+  if (method == "POST" || method == "PUT" || method == "PATCH") {
+    // Upload mode sends the body from on_read with a Content-Length; the
+    // custom request then replaces the PUT that upload mode implies.
+    libcurl().easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+    libcurl().easy_setopt(curl, CURLOPT_INFILESIZE_LARGE,
+                          static_cast<curl_off_t>(body_length(request)));
+    libcurl().easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
+    libcurl().easy_setopt(curl, CURLOPT_READDATA, &transfer);
+    libcurl().easy_setopt(curl, CURLOPT_SEEKFUNCTION, on_seek);
+    libcurl().easy_setopt(curl, CURLOPT_SEEKDATA, &transfer);
+  } else if (method != "DELETE") {
+    fail(ErrorCode::kInternal, "unsupported HTTP method \"{}\"", method);
+  }
+  libcurl().easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+}
+
 }  // namespace
 
 std::string HttpResponse::header(std::string_view lowercase_name) const {
@@ -164,6 +245,13 @@ HttpSession::HttpSession() {
 HttpSession::~HttpSession() { libcurl().easy_cleanup(static_cast<CURL*>(curl_)); }
 
 HttpResponse HttpSession::get(const HttpRequest& request, const TlsOptions& tls) {
+  if (request.method == "GET") return perform(request, tls);
+  HttpRequest as_get = request;
+  as_get.method = "GET";
+  return perform(as_get, tls);
+}
+
+HttpResponse HttpSession::perform(const HttpRequest& request, const TlsOptions& tls) {
   CURL* curl = static_cast<CURL*>(curl_);
   // Reset drops the previous request's options but keeps open connections
   // and cached TLS sessions.
@@ -175,12 +263,16 @@ HttpResponse HttpSession::get(const HttpRequest& request, const TlsOptions& tls)
   for (const std::string& header : request.headers) {
     headers.list = libcurl().slist_append(headers.list, header.c_str());
   }
+  // libcurl would otherwise send "Expect: 100-continue" before large bodies
+  // and wait a round trip for the registry's go-ahead.
+  headers.list = libcurl().slist_append(headers.list, "Expect:");
+  bool follow = request.method == "GET" || request.method == "HEAD";
   char error_buffer[CURL_ERROR_SIZE] = {0};
 
   libcurl().easy_setopt(curl, CURLOPT_URL, request.url.c_str());
   libcurl().easy_setopt(curl, CURLOPT_HTTPHEADER, headers.list);
   libcurl().easy_setopt(curl, CURLOPT_USERAGENT, "berth");
-  libcurl().easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+  libcurl().easy_setopt(curl, CURLOPT_FOLLOWLOCATION, follow ? 1L : 0L);
   libcurl().easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
   libcurl().easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   libcurl().easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -194,8 +286,9 @@ HttpResponse HttpSession::get(const HttpRequest& request, const TlsOptions& tls)
   libcurl().easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
   libcurl().easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
   set_tls_options(curl, tls);
+  set_method(curl, request, transfer);
 
-  SPDLOG_DEBUG("GET {}", request.url);
+  SPDLOG_DEBUG("{} {}", request.method, request.url);
   CURLcode code = libcurl().easy_perform(curl);
   if (transfer.error) std::rethrow_exception(transfer.error);
 
@@ -205,9 +298,9 @@ HttpResponse HttpSession::get(const HttpRequest& request, const TlsOptions& tls)
   if (code != CURLE_OK) {
     response.transport_error = describe_failure(curl, code, error_buffer);
     response.tls_error = is_tls_failure(code);
-    SPDLOG_DEBUG("GET {} failed: {}", request.url, response.transport_error);
+    SPDLOG_DEBUG("{} {} failed: {}", request.method, request.url, response.transport_error);
   } else {
-    SPDLOG_DEBUG("GET {}: HTTP {}", response.effective_url, response.status);
+    SPDLOG_DEBUG("{} {}: HTTP {}", request.method, response.effective_url, response.status);
   }
   return response;
 }

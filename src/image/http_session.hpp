@@ -20,6 +20,8 @@ struct TlsOptions {
 };
 
 struct HttpRequest {
+  // GET, HEAD, POST, PUT, PATCH or DELETE. Only GET and HEAD follow redirects.
+  std::string method = "GET";
   std::string url;
   std::vector<std::string> headers;  // "Name: value"; may contain secrets, never logged
   // Receives the body of a 2xx response chunk by chunk. When empty, the body
@@ -27,6 +29,16 @@ struct HttpRequest {
   // thrown here aborts the transfer and is rethrown by get().
   std::function<void(std::string_view chunk)> on_body;
   std::size_t max_body = 4 << 20;
+
+  // The request body of POST, PUT and PATCH: body_length bytes read with
+  // pread from body_fd at body_offset when body_fd >= 0, else body (which may
+  // be empty). Reading by offset lets a request be sent again after a 401.
+  std::string body;
+  int body_fd = -1;
+  std::int64_t body_offset = 0;
+  std::int64_t body_length = 0;
+  // Called with the number of body bytes handed to libcurl so far. May be empty.
+  std::function<void(std::int64_t sent)> on_sent;
 };
 
 struct HttpResponse {
@@ -57,12 +69,16 @@ class HttpSession {
   HttpSession(const HttpSession&) = delete;
   HttpSession& operator=(const HttpSession&) = delete;
 
-  // Performs a GET, following up to 10 redirects. libcurl sends an
-  // Authorization header only to the host and port of the first URL, so
-  // credentials do not follow a redirect to blob storage elsewhere. Transport
-  // failures are reported in HttpResponse::transport_error, not thrown; an
-  // exception from request.on_body and a body beyond max_body (as
-  // Error{kInvalidArgument}) are thrown.
+  // Performs request with its method; GET and HEAD follow up to 10
+  // redirects. libcurl sends an Authorization header only to the host and
+  // port of the first URL, so credentials do not follow a redirect to blob
+  // storage elsewhere. Transport failures are reported in
+  // HttpResponse::transport_error, not thrown; an exception from
+  // request.on_body or request.on_sent, a failed read of body_fd and a
+  // response body beyond max_body (as Error{kInvalidArgument}) are thrown.
+  HttpResponse perform(const HttpRequest& request, const TlsOptions& tls);
+
+  // Performs request as a GET, whatever its method.
   HttpResponse get(const HttpRequest& request, const TlsOptions& tls);
 
  private:

@@ -1,10 +1,11 @@
 #include "image/registry_auth.hpp"
 
-#include <openssl/evp.h>
-
+#include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
+#include <set>
 
+#include "common/base64.hpp"
 #include "common/error.hpp"
 
 namespace berth::image {
@@ -131,13 +132,41 @@ std::string parse_token_response(std::string_view body) {
 }
 
 std::string basic_authorization(std::string_view username, std::string_view password) {
-  std::string plain = std::string(username) + ":" + std::string(password);
-  std::string encoded(4 * ((plain.size() + 2) / 3) + 1, '\0');
-  int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
-                               reinterpret_cast<const unsigned char*>(plain.data()),
-                               static_cast<int>(plain.size()));
-  encoded.resize(static_cast<std::size_t>(length));
-  return "Basic " + encoded;
+  return "Basic " + base64_encode(std::string(username) + ":" + std::string(password));
+}
+
+namespace {
+
+// Returns the "type:name:action" entries of a space-separated scope list.
+std::set<std::string> scope_actions(std::string_view scopes) {
+  std::set<std::string> actions;
+  std::size_t start = 0;
+  while (start < scopes.size()) {
+    std::size_t end = std::min(scopes.find(' ', start), scopes.size());
+    std::string_view scope = scopes.substr(start, end - start);
+    start = end + 1;
+    std::size_t colon = scope.rfind(':');
+    if (scope.empty() || colon == std::string_view::npos) continue;
+    std::string_view resource = scope.substr(0, colon + 1);
+    std::string_view list = scope.substr(colon + 1);
+    std::size_t from = 0;
+    while (from <= list.size()) {
+      std::size_t comma = std::min(list.find(',', from), list.size());
+      actions.insert(std::string(resource) + std::string(list.substr(from, comma - from)));
+      from = comma + 1;
+    }
+  }
+  return actions;
+}
+
+}  // namespace
+
+bool scope_covers(std::string_view granted, std::string_view requested) {
+  std::set<std::string> allowed = scope_actions(granted);
+  for (const std::string& action : scope_actions(requested)) {
+    if (!allowed.contains(action)) return false;
+  }
+  return true;
 }
 
 std::string token_url(std::string_view realm, std::string_view service, std::string_view scope) {
@@ -154,11 +183,19 @@ std::string token_url(std::string_view realm, std::string_view service, std::str
   };
   std::string url(realm);
   char separator = url.find('?') == std::string::npos ? '?' : '&';
-  for (auto [name, value] : {std::pair{"service", service}, std::pair{"scope", scope}}) {
-    if (value.empty()) continue;
+  auto add = [&](std::string_view name, std::string_view value) {
+    if (value.empty()) return;
     url += separator;
     url += std::string(name) + "=" + encode(value);
     separator = '&';
+  };
+  add("service", service);
+  // Token servers take one scope parameter per scope.
+  std::size_t start = 0;
+  while (start < scope.size()) {
+    std::size_t end = std::min(scope.find(' ', start), scope.size());
+    add("scope", scope.substr(start, end - start));
+    start = end + 1;
   }
   return url;
 }

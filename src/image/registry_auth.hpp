@@ -35,7 +35,14 @@ std::string parse_token_response(std::string_view body);
 std::string basic_authorization(std::string_view username, std::string_view password);
 
 // Returns url with "?service=...&scope=..." (or "&" when url has a query)
-// added, values percent-encoded; empty values are left out.
+// added, values percent-encoded; empty values are left out. scope may list
+// several scopes separated by spaces, and each gets its own scope parameter.
 std::string token_url(std::string_view realm, std::string_view service, std::string_view scope);
+
+// Returns whether a token issued for the granted scopes allows every action
+// of the requested ones. Both are space-separated lists of "type:name:actions"
+// with comma-separated actions, so "repository:a:pull,push" covers
+// "repository:a:pull".
+bool scope_covers(std::string_view granted, std::string_view requested);
 
 }  // namespace berth::image

@@ -86,6 +86,24 @@ TEST(TokenUrl, AddsEncodedQuery) {
             "https://auth.example/token?x=1&scope=s");
 }
 
+TEST(TokenUrl, OneParameterPerScope) {
+  EXPECT_EQ(token_url("https://auth.example/token", "reg",
+                      "repository:app:pull,push repository:lib/base:pull"),
+            "https://auth.example/token?service=reg&"
+            "scope=repository%3Aapp%3Apull%2Cpush&scope=repository%3Alib%2Fbase%3Apull");
+}
+
+TEST(ScopeCovers, ComparesActionsPerResource) {
+  EXPECT_TRUE(scope_covers("repository:app:pull", "repository:app:pull"));
+  EXPECT_TRUE(scope_covers("repository:app:pull,push", "repository:app:pull"));
+  EXPECT_TRUE(scope_covers("repository:app:push,pull", "repository:app:pull,push"));
+  EXPECT_FALSE(scope_covers("repository:app:pull", "repository:app:pull,push"));
+  EXPECT_FALSE(scope_covers("repository:app:pull,push", "repository:other:pull"));
+  EXPECT_FALSE(scope_covers("repository:app:pull,push", "repository:app-2:pull"));
+  EXPECT_TRUE(scope_covers("repository:a:pull,push repository:b:pull", "repository:b:pull"));
+  EXPECT_FALSE(scope_covers("repository:a:pull,push", "repository:a:pull,push repository:b:pull"));
+}
+
 TEST(RegistryErrors, ParsesErrorBody) {
   RegistryError error = parse_registry_error(
       R"({"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{}}]})");
@@ -115,6 +133,50 @@ TEST(RegistryErrors, MapsStatusToCode) {
   EXPECT_EQ(code_for(403, ""), ErrorCode::kPermissionDenied);
   EXPECT_EQ(code_for(429, ""), ErrorCode::kUnavailable);
   EXPECT_EQ(code_for(500, ""), ErrorCode::kUnavailable);
+}
+
+TEST(RegistryErrors, ParsesDetail) {
+  EXPECT_EQ(
+      parse_registry_error(R"({"errors":[{"code":"MANIFEST_BLOB_UNKNOWN","detail":"sha256:abc"}]})")
+          .detail,
+      "sha256:abc");
+  EXPECT_EQ(
+      parse_registry_error(
+          R"({"errors":[{"code":"DIGEST_INVALID","detail":{"Digest":"sha256:abc","Reason":{}}}]})")
+          .detail,
+      "sha256:abc");
+  EXPECT_EQ(parse_registry_error(R"({"errors":[{"code":"X","detail":null}]})").detail, "");
+}
+
+Error push_error(long status, const std::string& body) {
+  HttpResponse response;
+  response.status = status;
+  response.body = body;
+  try {
+    fail_push_response(response, "storing manifest r/x:v1");
+  } catch (const Error& e) {
+    return e;
+  }
+  return Error(ErrorCode::kInternal, "no error thrown");
+}
+
+TEST(RegistryErrors, PushRejectionsAreInvalidArgument) {
+  Error blob_unknown = push_error(
+      400, R"({"errors":[{"code":"MANIFEST_BLOB_UNKNOWN","message":"blob unknown to registry",)"
+           R"("detail":"sha256:abc"}]})");
+  EXPECT_EQ(blob_unknown.code(), ErrorCode::kInvalidArgument);
+  EXPECT_STREQ(blob_unknown.what(),
+               "storing manifest r/x:v1: the registry rejected it: blob unknown to registry: "
+               "sha256:abc (HTTP 400)");
+  EXPECT_EQ(push_error(404, R"({"errors":[{"code":"BLOB_UNKNOWN"}]})").code(),
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(push_error(400, R"({"errors":[{"code":"DIGEST_INVALID"}]})").code(),
+            ErrorCode::kDigestMismatch);
+  EXPECT_EQ(push_error(400, "").code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(push_error(404, R"({"errors":[{"code":"BLOB_UPLOAD_UNKNOWN"}]})").code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(push_error(403, "").code(), ErrorCode::kPermissionDenied);
+  EXPECT_EQ(push_error(500, "").code(), ErrorCode::kUnavailable);
 }
 
 TEST(RegistryErrors, MessageNamesSubjectAndRegistryText) {

@@ -145,6 +145,18 @@ void RegistryClient::fail_unauthorized(const HttpResponse& response) const {
        registry_, reason, response.status);
 }
 
+// Fails for a 401 to a token issued for scope. The credentials are valid, but
+// they lack the access, such as push to the repository.
+void RegistryClient::fail_access_denied(const HttpResponse& response,
+                                        const std::string& scope) const {
+  RegistryError error = parse_registry_error(response.body);
+  std::string reason = error.message.empty() ? "access denied" : error.message;
+  fail(ErrorCode::kUnauthorized,
+       "authenticating to registry \"{}\" for \"{}\": {} ({} Unauthorized); check that the "
+       "user may access the repository",
+       registry_, scope, reason, response.status);
+}
+
 std::string RegistryClient::fetch_token(const std::string& scope) {
   std::string realm = challenge_->param("realm");
   if (!realm.starts_with("https://") && !realm.starts_with("http://")) {
@@ -176,38 +188,53 @@ std::optional<std::string> RegistryClient::authorization(const std::string& scop
     if (!options_.username) return std::nullopt;
     return basic_authorization(*options_.username, options_.password.value_or(""));
   }
-  auto cached = tokens_.find(scope);
-  if (cached != tokens_.end()) return "Bearer " + cached->second;
+  for (const auto& [granted, token] : tokens_) {
+    if (scope_covers(granted, scope)) return "Bearer " + token;
+  }
   std::string token = fetch_token(scope);
   tokens_[scope] = token;
   return "Bearer " + token;
 }
 
-// Sends request to base_url_ + path, responding to one 401 challenge. Returns
-// any response that is not 401; transport failures throw.
 HttpResponse RegistryClient::get(const std::string& repository, const std::string& path,
                                  HttpRequest request) {
+  request.method = "GET";
+  request.url = path;
+  return send("repository:" + repository + ":pull", std::move(request));
+}
+
+HttpResponse RegistryClient::send(const std::string& scope, HttpRequest request) {
   connect();
-  request.url = base_url_ + path;
-  const std::string scope = "repository:" + repository + ":pull";
+  if (request.url.starts_with("/")) request.url = base_url_ + request.url;
+  // An upload Location may name other storage, which must not get the token.
+  // NOTE: a registry that names itself under another host name in Location
+  // (such as "localhost" for 127.0.0.1) gets no credentials there either.
+  const bool same_origin = request.url.starts_with(base_url_ + "/");
   const std::vector<std::string> headers = request.headers;
   for (int attempt = 0;; ++attempt) {
     request.headers = headers;
-    std::optional<std::string> auth = authorization(scope);
+    std::optional<std::string> auth = same_origin ? authorization(scope) : std::nullopt;
     if (auth) request.headers.push_back("Authorization: " + *auth);
 
-    HttpResponse response = session_.get(request, tls_);
+    HttpResponse response = session_.perform(request, tls_);
     if (!response.transport_error.empty()) {
-      fail(ErrorCode::kUnavailable, "GET {}: {}", request.url, response.transport_error);
+      fail(ErrorCode::kUnavailable, "{} {}: {}", request.method, request.url,
+           response.transport_error);
     }
     if (response.status != 401) return response;
 
-    // A second 401, or a Basic 401 to the credentials just sent, is final.
+    // A second 401, or a Basic 401 to the credentials just sent, is final. A
+    // 401 to a token the token server issued means the access is denied.
     bool sent_basic = auth && challenge_ && challenge_->scheme == "basic";
-    if (attempt > 0 || sent_basic) fail_unauthorized(response);
-    challenge_ = choose_challenge(response.header_values("www-authenticate"));
-    if (!challenge_) fail_unauthorized(response);
-    tokens_.erase(scope);
+    bool sent_token = auth && challenge_ && challenge_->scheme == "bearer";
+    if (attempt > 0 && sent_token) fail_access_denied(response, scope);
+    if (attempt > 0 || sent_basic || !same_origin) fail_unauthorized(response);
+    std::optional<AuthChallenge> next =
+        choose_challenge(response.header_values("www-authenticate"));
+    if (!next && sent_token) fail_access_denied(response, scope);
+    if (!next) fail_unauthorized(response);
+    challenge_ = std::move(next);
+    std::erase_if(tokens_, [&](const auto& entry) { return scope_covers(entry.first, scope); });
   }
 }
 

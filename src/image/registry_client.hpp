@@ -35,17 +35,20 @@ struct FetchedManifest {
   std::string digest;      // "sha256:" of body
 };
 
-// Called with the number of bytes received so far.
+// Called with the number of blob bytes received (or, on upload, sent) so far.
 using BlobProgress = std::function<void(std::int64_t done)>;
 
 // A client of one registry speaking the Docker Registry HTTP API v2 and the
-// OCI distribution spec: pull only. It reuses one connection, pings the
-// registry on first use, responds to Basic and Bearer challenges and caches
-// bearer tokens per repository scope. Every method throws berth::Error:
-// kUnavailable when the registry cannot be reached or fails, kUnauthorized
-// when it rejects the credentials, kNotFound for unknown repositories,
-// manifests and blobs, kDigestMismatch when content does not match its
-// digest. Not thread-safe: use one client per thread.
+// OCI distribution spec, for pull and push. It reuses one connection, pings
+// the registry on first use and responds to Basic and Bearer challenges. It
+// caches bearer tokens per scope ("repository:<name>:pull" to read,
+// "repository:<name>:pull,push" to write), and a cached token serves every
+// scope it covers. Every method throws berth::Error: kUnavailable when the registry
+// cannot be reached or fails, kUnauthorized when it rejects the credentials
+// or denies access, kPermissionDenied for HTTP 403, kNotFound for unknown
+// repositories, manifests and blobs, kInvalidArgument when it rejects pushed
+// content, kDigestMismatch when content does not match its digest. Not
+// thread-safe: use one client per thread.
 class RegistryClient {
  public:
   // registry is "host[:port]" as written in references; "docker.io" is
@@ -57,6 +60,11 @@ class RegistryClient {
   RegistryClient& operator=(const RegistryClient&) = delete;
 
   const std::string& registry() const { return registry_; }
+
+  // Checks the client's username and password against the registry: pings
+  // /v2/ and answers its challenge. Throws Error{kUnauthorized} with the
+  // registry's message when they are rejected.
+  void verify_credentials();
 
   // Fetches a manifest or index by tag or digest. When reference is a
   // digest the body is verified against it. Bodies over 4 MiB are rejected.
@@ -74,12 +82,65 @@ class RegistryClient {
   void get_blob_to_file(const std::string& repository, const Descriptor& blob,
                         const std::string& dest_path, const BlobProgress& progress = {});
 
+  // Returns whether the repository already has the blob (HEAD); never
+  // downloads it. A repository that does not exist has no blobs.
+  bool has_blob(const std::string& repository, const std::string& digest);
+
+  // Asks the registry to mount the blob from another repository of the same
+  // registry. Returns false when the registry rejects the mount and opens an
+  // upload session instead, which is then cancelled.
+  bool mount_blob(const std::string& repository, const std::string& digest,
+                  const std::string& from_repository);
+
+  // Uploads the blob read from fd (blob.size bytes from offset 0, known
+  // digest), monolithically (POST then one PUT) when blob.size <= chunk_size,
+  // else in chunks of chunk_size with PATCH and Content-Range, then PUT
+  // ?digest=. A registry's OCI-Chunk-Min-Length raises chunk_size. The
+  // registry must respond with 201 Created and, when it sends a
+  // Docker-Content-Digest, with the blob's digest. progress gets the bytes
+  // sent so far and may be empty. On failure the upload session is
+  // cancelled. A digest that does not match the bytes throws
+  // Error{kDigestMismatch}.
+  void upload_blob(const std::string& repository, const Descriptor& blob, int fd,
+                   std::int64_t chunk_size = 32 << 20, const BlobProgress& progress = {});
+
+  // Stores a manifest or index under reference (tag or digest) with its media
+  // type as Content-Type. Returns the digest the registry reports (or
+  // computes, when it sends none). Throws Error{kInvalidArgument} with the
+  // registry's reason when it rejects the manifest, such as a blob it does
+  // not have, and Error{kDigestMismatch} when the reported digest is not the
+  // sha256 of body.
+  std::string put_manifest(const std::string& repository, const std::string& reference,
+                           const std::string& body, const std::string& media_type);
+
  private:
+  // A blob upload session opened with POST.
+  struct UploadSession {
+    std::string url;             // absolute URL from the Location header
+    std::int64_t min_chunk = 0;  // OCI-Chunk-Min-Length, or 0
+  };
+
   void connect();
   HttpResponse get(const std::string& repository, const std::string& path, HttpRequest request);
+  // Sends request with authorization for scope. request.url is a path on the
+  // registry ("/v2/...") or an absolute URL; credentials are sent only to the
+  // registry's own scheme, host and port. Responds to one 401 challenge.
+  // Returns any response that is not 401; transport failures throw.
+  HttpResponse send(const std::string& scope, HttpRequest request);
+  std::string resolve_location(const HttpResponse& response, std::string_view subject) const;
+  UploadSession start_upload(const std::string& repository, const std::string& scope,
+                             std::string_view subject);
+  void send_chunks(const std::string& scope, std::string& url, const Descriptor& blob, int fd,
+                   std::int64_t chunk_size, const BlobProgress& progress, std::string_view subject);
+  void finish_upload(const std::string& scope, const std::string& url, const Descriptor& blob,
+                     int fd, bool with_body, const BlobProgress& progress,
+                     std::string_view subject);
+  void cancel_upload(const std::string& scope, const std::string& url);
   std::optional<std::string> authorization(const std::string& scope);
   std::string fetch_token(const std::string& scope);
   [[noreturn]] void fail_unauthorized(const HttpResponse& response) const;
+  [[noreturn]] void fail_access_denied(const HttpResponse& response,
+                                       const std::string& scope) const;
 
   std::string registry_;
   std::string endpoint_;  // host[:port] actually contacted
@@ -88,7 +149,9 @@ class RegistryClient {
   HttpSession session_;
   std::string base_url_;  // "https://host[:port]" after connect(), else ""
   std::optional<AuthChallenge> challenge_;
-  std::map<std::string, std::string> tokens_;  // bearer token per scope; secrets
+  // Bearer token per scope, such as "repository:a:pull,push repository:b:pull";
+  // secrets.
+  std::map<std::string, std::string> tokens_;
 };
 
 }  // namespace berth::image

@@ -4,6 +4,7 @@
 #include "image/registry_client.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -25,7 +26,9 @@ namespace berth::image {
 namespace {
 
 struct FakeRequest {
+  std::string method;
   std::string path;
+  std::string body;
   std::map<std::string, std::string> headers;  // lowercase names
 
   std::string header(const std::string& name) const {
@@ -95,6 +98,15 @@ class FakeRegistry {
       if (static_cast<unsigned char>(data[0]) == 0x16) return;  // a TLS handshake
     }
     FakeRequest request = parse(data);
+    request.body = data.substr(data.find("\r\n\r\n") + 4);
+    std::size_t length = std::strtoul(request.header("content-length").c_str(), nullptr, 10);
+    while (request.body.size() < length) {
+      pollfd poll_fd{fd, POLLIN, 0};
+      if (::poll(&poll_fd, 1, 2000) <= 0) return;
+      ssize_t n = ::recv(fd, buffer, sizeof(buffer), 0);
+      if (n <= 0) return;
+      request.body.append(buffer, static_cast<std::size_t>(n));
+    }
     {
       std::lock_guard lock(mutex_);
       requests_.push_back(request);
@@ -110,6 +122,7 @@ class FakeRegistry {
   static FakeRequest parse(const std::string& data) {
     FakeRequest request;
     std::size_t first_space = data.find(' ');
+    request.method = data.substr(0, first_space);
     request.path = data.substr(first_space + 1, data.find(' ', first_space + 1) - first_space - 1);
     std::size_t pos = data.find("\r\n") + 2;
     while (pos < data.size()) {
@@ -337,6 +350,187 @@ TEST(RegistryClientFake, RefusedConnectionIsUnavailable) {
     EXPECT_EQ(std::string(e.what()),
               "pinging registry " + host + " at https://" + host + "/v2/: connection refused");
   }
+}
+
+// A registry behind a token server, for the push scopes. Tokens are
+// "token-1", "token-2", ... in the order they are issued.
+class BearerRegistry {
+ public:
+  using Handler = std::function<FakeResponse(const FakeRequest&)>;
+
+  explicit BearerRegistry(Handler handler)
+      : registry_([this, handler](const FakeRequest& request) -> FakeResponse {
+          if (request.path.starts_with("/token")) {
+            return {200, {}, R"({"token":"token-)" + std::to_string(++issued_) + "\"}"};
+          }
+          if (request.header("authorization").empty()) {
+            return {401,
+                    {"WWW-Authenticate: Bearer realm=\"http://" + registry_.host() +
+                     "/token\",service=\"fake\""},
+                    ""};
+          }
+          return handler(request);
+        }) {}
+
+  FakeRegistry& fake() { return registry_; }
+
+  std::vector<std::string> token_paths() {
+    std::vector<std::string> paths;
+    for (const FakeRequest& request : registry_.requests()) {
+      if (request.path.starts_with("/token")) paths.push_back(request.path);
+    }
+    return paths;
+  }
+
+ private:
+  std::atomic<int> issued_{0};
+  FakeRegistry registry_;
+};
+
+TEST(RegistryClientFake, MountRequestsBothScopesAndReusesToken) {
+  std::string digest = sha256_digest(kBlob);
+  BearerRegistry registry([&](const FakeRequest& request) -> FakeResponse {
+    if (request.method == "POST") return {201, {"Docker-Content-Digest: " + digest}, ""};
+    return {200, {}, ""};
+  });
+  RegistryClient client(registry.fake().host(), plain_http());
+
+  EXPECT_TRUE(client.mount_blob("app", digest, "lib/base"));
+  EXPECT_TRUE(client.has_blob("app", digest));
+
+  std::vector<std::string> tokens = registry.token_paths();
+  ASSERT_EQ(tokens.size(), 1u);
+  EXPECT_EQ(tokens[0],
+            "/token?service=fake&scope=repository%3Aapp%3Apull%2Cpush&"
+            "scope=repository%3Alib%2Fbase%3Apull");
+  std::vector<FakeRequest> requests = registry.fake().requests();
+  const FakeRequest& mount = requests[requests.size() - 2];
+  EXPECT_EQ(mount.method, "POST");
+  EXPECT_EQ(mount.path,
+            "/v2/app/blobs/uploads/?mount=sha256%3A" + digest.substr(7) + "&from=lib%2Fbase");
+  EXPECT_EQ(mount.header("authorization"), "Bearer token-1");
+  EXPECT_EQ(requests.back().method, "HEAD");
+  EXPECT_EQ(requests.back().header("authorization"), "Bearer token-1");
+}
+
+TEST(RegistryClientFake, PullTokenNotReusedForPush) {
+  BearerRegistry registry([&](const FakeRequest& request) -> FakeResponse {
+    if (request.method == "HEAD") return {404, {}, ""};
+    return {201, {"Docker-Content-Digest: " + sha256_digest(kManifest)}, ""};
+  });
+  RegistryClient client(registry.fake().host(), plain_http());
+
+  EXPECT_FALSE(client.has_blob("app", sha256_digest(kBlob)));
+  EXPECT_EQ(
+      client.put_manifest("app", "v1", kManifest, "application/vnd.oci.image.manifest.v1+json"),
+      sha256_digest(kManifest));
+
+  std::vector<std::string> tokens = registry.token_paths();
+  ASSERT_EQ(tokens.size(), 2u);
+  EXPECT_EQ(tokens[0], "/token?service=fake&scope=repository%3Aapp%3Apull");
+  EXPECT_EQ(tokens[1], "/token?service=fake&scope=repository%3Aapp%3Apull%2Cpush");
+  FakeRequest put = registry.fake().requests().back();
+  EXPECT_EQ(put.method, "PUT");
+  EXPECT_EQ(put.path, "/v2/app/manifests/v1");
+  EXPECT_EQ(put.header("authorization"), "Bearer token-2");
+  EXPECT_EQ(put.header("content-type"), "application/vnd.oci.image.manifest.v1+json");
+  EXPECT_EQ(put.body, kManifest);
+}
+
+TEST(RegistryClientFake, PushDeniedWithValidToken) {
+  std::string challenge;
+  BearerRegistry registry([&](const FakeRequest&) -> FakeResponse {
+    return {
+        401,
+        {challenge},
+        R"({"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]})"};
+  });
+  challenge = "WWW-Authenticate: Bearer realm=\"http://" + registry.fake().host() +
+              "/token\",service=\"fake\",error=\"insufficient_scope\"";
+  RegistryClient client(registry.fake().host(), plain_http());
+  try {
+    client.put_manifest("app", "v1", kManifest, "application/vnd.oci.image.manifest.v1+json");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnauthorized);
+    EXPECT_EQ(std::string(e.what()),
+              "authenticating to registry \"" + registry.fake().host() +
+                  "\" for \"repository:app:pull,push\": requested access to the resource is "
+                  "denied (401 Unauthorized); check that the user may access the repository");
+  }
+  // The token is fetched again once after the first 401, then the error is final.
+  EXPECT_EQ(registry.token_paths().size(), 2u);
+}
+
+TEST(RegistryClientFake, RefusedMountCancelsSession) {
+  FakeRegistry registry([&](const FakeRequest& request) -> FakeResponse {
+    if (request.method == "POST") {
+      return {202, {"Location: /v2/app/blobs/uploads/u1?_state=s1", "Range: 0-0"}, ""};
+    }
+    if (request.method == "DELETE") return {204, {}, ""};
+    return {200, {}, "{}"};
+  });
+  RegistryClient client(registry.host(), plain_http());
+
+  EXPECT_FALSE(client.mount_blob("app", sha256_digest(kBlob), "other"));
+  FakeRequest cancel = registry.requests().back();
+  EXPECT_EQ(cancel.method, "DELETE");
+  EXPECT_EQ(cancel.path, "/v2/app/blobs/uploads/u1?_state=s1");
+}
+
+// Plays the upload side of a registry: it raises the chunk size with
+// OCI-Chunk-Min-Length, responds with relative Locations, and takes only part
+// of the first chunk, which the client must send again.
+TEST(RegistryClientFake, ChunkedUploadFollowsRegistry) {
+  const std::string content = "0123456789abcdefghij";  // 20 bytes
+  std::string stored;
+  int patches = 0;
+  FakeRegistry registry([&](const FakeRequest& request) -> FakeResponse {
+    if (request.method == "POST") {
+      return {202, {"Location: /upload/u?step=0", "OCI-Chunk-Min-Length: 8"}, ""};
+    }
+    if (request.method == "PATCH") {
+      std::string expected_range = std::to_string(stored.size()) + "-" +
+                                   std::to_string(stored.size() + request.body.size() - 1);
+      if (request.header("content-range") != expected_range) return {416, {}, ""};
+      // The first chunk is taken only in part.
+      stored += ++patches == 1 ? request.body.substr(0, 6) : request.body;
+      return {202,
+              {"Location: /upload/u?step=" + std::to_string(patches),
+               "Range: 0-" + std::to_string(stored.size() - 1)},
+              ""};
+    }
+    if (request.method == "PUT") {
+      std::string digest = sha256_digest(stored);
+      if (request.path !=
+          "/upload/u?step=" + std::to_string(patches) + "&digest=sha256%3A" + digest.substr(7)) {
+        return {400, {}, R"({"errors":[{"code":"DIGEST_INVALID","message":"bad digest"}]})"};
+      }
+      return {201, {"Docker-Content-Digest: " + digest}, ""};
+    }
+    return {200, {}, "{}"};
+  });
+  std::string dir = temp_dir("chunked");
+  os::write_file_atomic(dir + "/blob", content);
+  os::Fd fd = os::open_file(dir + "/blob", O_RDONLY);
+  Descriptor blob{"application/octet-stream",
+                  sha256_digest(content),
+                  static_cast<std::int64_t>(content.size()),
+                  std::nullopt,
+                  {}};
+
+  RegistryClient client(registry.host(), plain_http());
+  std::int64_t progress = 0;
+  client.upload_blob("app", blob, fd.get(), 4, [&](std::int64_t done) { progress = done; });
+
+  EXPECT_EQ(stored, content);
+  EXPECT_EQ(progress, blob.size);
+  std::vector<std::string> ranges;
+  for (const FakeRequest& request : registry.requests()) {
+    if (request.method == "PATCH") ranges.push_back(request.header("content-range"));
+  }
+  EXPECT_EQ(ranges, (std::vector<std::string>{"0-7", "6-13", "14-19"}));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -19,6 +19,30 @@ std::string detail(const HttpResponse& response, const RegistryError& error) {
   return fmt::format("{} ({})", error.message, status);
 }
 
+// Codes with which a registry rejects the manifest or blob it was sent.
+bool is_rejection_code(std::string_view code) {
+  for (std::string_view rejected :
+       {"MANIFEST_INVALID", "MANIFEST_BLOB_UNKNOWN", "MANIFEST_UNVERIFIED", "BLOB_UNKNOWN",
+        "BLOB_UPLOAD_INVALID", "SIZE_INVALID", "TAG_INVALID", "NAME_INVALID", "UNSUPPORTED"}) {
+    if (code == rejected) return true;
+  }
+  return false;
+}
+
+// Returns a string detail as is, or the string members of an object detail
+// such as {"Digest": "sha256:...", "Reason": {}} joined with ", ".
+std::string detail_text(const nlohmann::json& detail) {
+  if (detail.is_string()) return detail.get<std::string>();
+  std::string text;
+  if (!detail.is_object()) return text;
+  for (const auto& [name, value] : detail.items()) {
+    if (!value.is_string() || value.get<std::string>().empty()) continue;
+    if (!text.empty()) text += ", ";
+    text += value.get<std::string>();
+  }
+  return text;
+}
+
 }  // namespace
 
 RegistryError parse_registry_error(std::string_view body) {
@@ -34,6 +58,9 @@ RegistryError parse_registry_error(std::string_view body) {
   }
   if (auto message = first.find("message"); message != first.end() && message->is_string()) {
     error.message = message->get<std::string>();
+  }
+  if (auto detail = first.find("detail"); detail != first.end()) {
+    error.detail = detail_text(*detail);
   }
   return error;
 }
@@ -55,6 +82,21 @@ void fail_registry_response(const HttpResponse& response, std::string_view subje
   }
   fail(ErrorCode::kUnavailable, "{}: the registry failed the request: {}", subject,
        detail(response, error));
+}
+
+void fail_push_response(const HttpResponse& response, std::string_view subject) {
+  RegistryError error = parse_registry_error(response.body);
+  bool rejected = is_rejection_code(error.code) || error.code == "DIGEST_INVALID";
+  if (!rejected && response.status != 400) fail_registry_response(response, subject);
+
+  std::string reason = error.message.empty() ? "invalid content" : error.message;
+  // The detail often repeats the digest that subject already names.
+  if (!error.detail.empty() && subject.find(error.detail) == std::string_view::npos) {
+    reason += ": " + error.detail;
+  }
+  ErrorCode code =
+      error.code == "DIGEST_INVALID" ? ErrorCode::kDigestMismatch : ErrorCode::kInvalidArgument;
+  fail(code, "{}: the registry rejected it: {} (HTTP {})", subject, reason, response.status);
 }
 
 }  // namespace berth::image

@@ -12,6 +12,9 @@ namespace berth::image {
 struct RegistryError {
   std::string code;     // "MANIFEST_UNKNOWN", or "" when the body has none
   std::string message;  // "manifest unknown", or ""
+  // The "detail" member: a string as sent, the string members of an object
+  // joined with ", ", else "". Registries put the offending digest here.
+  std::string detail;
 };
 
 RegistryError parse_registry_error(std::string_view body);
@@ -21,5 +24,12 @@ RegistryError parse_registry_error(std::string_view body);
 // codes, kUnauthorized for 401, kPermissionDenied for 403, kUnavailable for
 // 429, 5xx and anything else. The message carries the registry's own text.
 [[noreturn]] void fail_registry_response(const HttpResponse& response, std::string_view subject);
+
+// Throws the Error for a failed response to pushed content (a blob upload or
+// a manifest), with the registry's message and detail. DIGEST_INVALID gives
+// kDigestMismatch. HTTP 400 and the codes that reject content
+// (MANIFEST_INVALID, MANIFEST_BLOB_UNKNOWN, BLOB_UNKNOWN, SIZE_INVALID, ...)
+// give kInvalidArgument. Other responses fail as in fail_registry_response.
+[[noreturn]] void fail_push_response(const HttpResponse& response, std::string_view subject);
 
 }  // namespace berth::image
