@@ -51,6 +51,8 @@ void add_rm(CLI::App& parent, Cli& cli, const std::string& name);
 void add_wait(CLI::App& parent, Cli& cli);
 void add_image_exists(CLI::App& parent, Cli& cli);
 void add_container_cleanup(CLI::App& parent, Cli& cli);
+void add_login(CLI::App& parent, Cli& cli);
+void add_logout(CLI::App& parent, Cli& cli);
 
 // Maps an error to Podman's exit code for engine errors: 125, or 126/127
 // when the container's command cannot run or does not exist.

@@ -146,6 +146,8 @@ constexpr std::pair<std::string_view, Registrar> kCommands[] = {
     {"kill", [](CLI::App& a, Cli& c) { add_kill(a, c); }},
     {"rm", [](CLI::App& a, Cli& c) { add_rm(a, c, "rm"); }},
     {"wait", [](CLI::App& a, Cli& c) { add_wait(a, c); }},
+    {"login", add_login},
+    {"logout", add_logout},
     {"version", add_version},
     {"container", add_container_group},
     {"image", add_image_group},

@@ -85,6 +85,8 @@ void add_registry_flags(CLI::App& app, engine::PullRequest& request, std::string
   app.add_option("--cert-dir", request.cert_dir,
                  "Directory with certificates (*.crt) for the registry");
   app.add_option("--platform", request.platform, "Platform to pick from a multi-arch image");
+  app.add_option("--authfile", request.authfile,
+                 "Path of the auth file to read credentials from");
 }
 
 void apply_registry_flags(engine::PullRequest& request, const std::string& creds,

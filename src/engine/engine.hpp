@@ -34,6 +34,9 @@ struct PullRequest {
   std::optional<std::string> password;
   std::string cert_dir;
   std::string platform;  // "os/arch[/variant]"; "" for the host's
+  // Auth file to read credentials from when username is unset; "" reads
+  // the default files (see config::auth_read_sources).
+  std::string authfile;
 };
 
 struct ImageSummary {

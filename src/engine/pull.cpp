@@ -11,6 +11,7 @@
 #include "common/ids.hpp"
 #include "common/log.hpp"
 #include "common/time.hpp"
+#include "config/auth_file.hpp"
 #include "engine/local_engine.hpp"
 #include "image/manifest.hpp"
 #include "image/reference.hpp"
@@ -100,6 +101,10 @@ std::string LocalEngine::pull(const PullRequest& request, PullProgress& progress
     fail(ErrorCode::kNotFound, "certificate directory \"{}\" given with --cert-dir not found",
          request.cert_dir);
   }
+  if (!request.authfile.empty() && !os::path_exists(request.authfile)) {
+    fail(ErrorCode::kNotFound, "auth file \"{}\" given with --authfile not found",
+         request.authfile);
+  }
   auto parsed = image::parse_reference(request.reference);
   std::vector<image::Reference> candidates;
   if (parsed.qualified) {
@@ -132,6 +137,16 @@ std::string LocalEngine::pull_one(const PullTarget& target, const PullRequest& r
   options.tls_verify = request.tls_verify;
   options.username = request.username;
   options.password = request.password;
+  if (!request.username) {
+    auto env = config::AuthEnvironment::from_process();
+    auto found = config::find_credentials(config::auth_read_sources(request.authfile, env),
+                                          ref.name());
+    if (found) {
+      SPDLOG_DEBUG("using credentials for {} from {}", ref.name(), found->path);
+      options.username = found->credentials.username;
+      options.password = found->credentials.password;
+    }
+  }
   options.cert_dir = request.cert_dir;
   options.registries = &registries();
   image::RegistryClient client(ref.registry, options);
