@@ -7,11 +7,13 @@
 #include <cerrno>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "common/digest.hpp"
 #include "common/error.hpp"
 #include "os/file.hpp"
 #include "storage/layer_writer.hpp"
+#include "storage/tar_layout.hpp"
 
 namespace berth::storage {
 
@@ -37,7 +39,9 @@ std::string archive_message(archive* reader) {
 struct UncompressedStream {
   archive* outer = nullptr;
   Sha256 sha256;
+  TarLayoutRecorder* layout = nullptr;  // when set, records the stream too
   std::string error;  // the outer reader's failure, when it had one
+  std::optional<Error> layout_error;
 };
 
 la_ssize_t read_block(archive* tar, void* client, const void** buffer) {
@@ -54,13 +58,23 @@ la_ssize_t read_block(archive* tar, void* client, const void** buffer) {
     }
     if (size == 0) continue;
     stream->sha256.update(*buffer, size);
+    if (stream->layout) {
+      // An exception must not unwind through libarchive's C frames.
+      try {
+        stream->layout->update(*buffer, size);
+      } catch (const Error& e) {
+        stream->layout_error = e;
+        archive_set_error(tar, EIO, "%s", e.what());
+        return -1;
+      }
+    }
     return static_cast<la_ssize_t>(size);
   }
 }
 
 // Opens outer with the decompressors layers use; open_input attaches the blob.
 std::string extract_with(const std::function<int(archive*)>& open_input,
-                         const std::string& target_dir) {
+                         const std::string& target_dir, TarLayoutRecorder* layout) {
   ArchivePtr outer = new_reader();
   // Only built-in decompressors: filter_all would also run external programs
   // such as lrzip when a blob looks like their format.
@@ -79,6 +93,7 @@ std::string extract_with(const std::function<int(archive*)>& open_input,
 
   UncompressedStream stream;
   stream.outer = outer.get();
+  stream.layout = layout;
   ArchivePtr tar = new_reader();
   archive_read_support_format_tar(tar.get());
   if (archive_read_open(tar.get(), &stream, nullptr, read_block, nullptr) != ARCHIVE_OK) {
@@ -90,10 +105,17 @@ std::string extract_with(const std::function<int(archive*)>& open_input,
     int status = archive_read_next_header(tar.get(), &entry);
     if (status == ARCHIVE_EOF) break;
     if (status < ARCHIVE_WARN) {
+      if (stream.layout_error) throw *stream.layout_error;
       fail(ErrorCode::kInvalidArgument, "reading layer: {}",
            stream.error.empty() ? archive_message(tar.get()) : stream.error);
     }
-    writer.write_entry(tar.get(), entry);
+    try {
+      writer.write_entry(tar.get(), entry);
+    } catch (const Error&) {
+      // A failed layout write shows up as a failed data read.
+      if (stream.layout_error) throw *stream.layout_error;
+      throw;
+    }
   }
   writer.finish();
 
@@ -102,6 +124,7 @@ std::string extract_with(const std::function<int(archive*)>& open_input,
   const void* buffer;
   while (read_block(tar.get(), &stream, &buffer) > 0) {
   }
+  if (stream.layout_error) throw *stream.layout_error;
   if (!stream.error.empty()) fail(ErrorCode::kInvalidArgument, "reading layer: {}", stream.error);
   return "sha256:" + stream.sha256.hex_final();
 }
@@ -111,7 +134,7 @@ std::string extract_with(const std::function<int(archive*)>& open_input,
 std::string extract_layer(int blob_fd, const std::string& target_dir) {
   return extract_with(
       [blob_fd](archive* outer) { return archive_read_open_fd(outer, blob_fd, 1 << 20); },
-      target_dir);
+      target_dir, nullptr);
 }
 
 std::string extract_layer(const std::string& blob_path, const std::string& target_dir) {
@@ -120,10 +143,20 @@ std::string extract_layer(const std::string& blob_path, const std::string& targe
                       [&] { return extract_layer(blob.get(), target_dir); });
 }
 
+std::string extract_layer(const std::string& blob_path, const std::string& target_dir,
+                          TarLayoutRecorder& layout) {
+  os::Fd blob = os::open_file(blob_path, O_RDONLY);
+  return with_context("extracting layer \"" + blob_path + "\"", [&] {
+    return extract_with(
+        [&blob](archive* outer) { return archive_read_open_fd(outer, blob.get(), 1 << 20); },
+        target_dir, &layout);
+  });
+}
+
 std::string extract_layer_from_memory(std::string_view blob, const std::string& target_dir) {
   return extract_with(
       [blob](archive* outer) { return archive_read_open_memory(outer, blob.data(), blob.size()); },
-      target_dir);
+      target_dir, nullptr);
 }
 
 }  // namespace berth::storage

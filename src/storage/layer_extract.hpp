@@ -5,6 +5,8 @@
 
 namespace berth::storage {
 
+class TarLayoutRecorder;
+
 // Extracts one OCI or Docker image layer into target_dir in overlayfs "diff"
 // form and returns its diff ID, "sha256:<hex>" of the uncompressed tar
 // stream, for the caller to compare with the image config's diff_ids.
@@ -29,7 +31,12 @@ namespace berth::storage {
 // that the caller removes.
 std::string extract_layer(const std::string& blob_path, const std::string& target_dir);
 
-// Same as above, reading the blob from blob_fd from its current offset. The
+// Same as above, and feeds the uncompressed stream to layout as well. The
+// caller calls layout.finish() after a successful extraction.
+std::string extract_layer(const std::string& blob_path, const std::string& target_dir,
+                          TarLayoutRecorder& layout);
+
+// Same as the first, reading the blob from blob_fd from its current offset. The
 // fd stays open.
 std::string extract_layer(int blob_fd, const std::string& target_dir);
 

@@ -15,7 +15,9 @@
 #include "common/ids.hpp"
 #include "common/log.hpp"
 #include "os/file.hpp"
+#include "storage/diff_tar.hpp"
 #include "storage/layer_extract.hpp"
+#include "storage/tar_layout.hpp"
 
 namespace berth::storage {
 
@@ -23,6 +25,7 @@ namespace {
 
 constexpr std::string_view kTempPrefix = ".tmp-";
 constexpr std::string_view kLockSuffix = ".lock";
+constexpr std::string_view kTarLayoutName = "tar-layout.zst";
 // Short link names are this many hex digits of the diff ID: with "l/" and a
 // ":" separator, 127 layers (Docker's limit) fit one page of mount options.
 constexpr std::size_t kShortLinkLength = 20;
@@ -160,12 +163,14 @@ void LayerStore::add_from_blob(const std::string& diff_id, const std::string& bl
     std::string diff = temp.path() + "/diff";
     if (::mkdir(diff.c_str(), 0755) != 0) fail_errno(errno, "creating " + in_quotes(diff));
 
-    std::string actual = extract_layer(blob_path, diff);
+    TarLayoutRecorder layout(temp.path() + "/" + std::string(kTarLayoutName));
+    std::string actual = extract_layer(blob_path, diff, layout);
     if (actual != diff_id) {
       fail(ErrorCode::kDigestMismatch,
            "uncompressed content of \"{}\" has digest {}, but the image config lists {}", blob_path,
            actual, diff_id);
     }
+    layout.finish();
     os::write_file_atomic(temp.path() + "/size", std::to_string(os::tree_size(diff)) + "\n");
     make_short_link(overlay_dir(), hex);
     // The layer must be on disk before the rename marks it complete.
@@ -204,6 +209,39 @@ void LayerStore::remove(const std::string& diff_id) {
     }
     os::remove_all(temp.path());
   });
+}
+
+std::string LayerStore::tar_layout_path(const std::string& diff_id) const {
+  return layer_dir(diff_id) + "/" + std::string(kTarLayoutName);
+}
+
+bool LayerStore::has_tar_layout(const std::string& diff_id) const {
+  return has(diff_id) && os::path_exists(tar_layout_path(diff_id));
+}
+
+void LayerStore::write_tar(const std::string& diff_id, int fd) const {
+  if (!has(diff_id)) fail(ErrorCode::kNotFound, "layer {} not found", diff_id);
+  with_context("writing tar of layer " + diff_id, [&] {
+    std::string layout = tar_layout_path(diff_id);
+    if (!os::path_exists(layout)) {
+      fail(ErrorCode::kConflict,
+           "the layer has no tar layout, because an older berth extracted it: pull the image "
+           "again to get the original tar");
+    }
+    std::string written = write_tar_from_layout(layout, diff_path(diff_id), fd);
+    if (written != diff_id) {
+      fail(ErrorCode::kDigestMismatch,
+           "the rebuilt tar has digest {}, so the layer changed on disk: remove the image and "
+           "pull it again",
+           written);
+    }
+  });
+}
+
+std::string LayerStore::write_tar_from_diff(const std::string& diff_id, int fd) const {
+  if (!has(diff_id)) fail(ErrorCode::kNotFound, "layer {} not found", diff_id);
+  return with_context("writing tar of layer " + diff_id + " from its files",
+                      [&] { return write_diff_tar(diff_path(diff_id), fd); });
 }
 
 std::vector<std::string> LayerStore::list() const {

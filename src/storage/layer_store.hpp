@@ -12,6 +12,10 @@ namespace berth::storage {
 //
 //   overlay/<hex>/diff          the layer's files in overlayfs diff form
 //   overlay/<hex>/size          total bytes of its regular files, decimal
+//   overlay/<hex>/tar-layout.zst  the layer tar without its file contents
+//                               (see tar_layout.hpp), so that write_tar can
+//                               give back the exact tar. Layers added before
+//                               berth recorded it have none.
 //   overlay/l/<short>           symlink to ../<hex>/diff, for short mount options
 //   overlay/.tmp-<random>       a layer being extracted or removed
 //   overlay/.tmp-<random>.lock  flock held by the process working on it
@@ -49,6 +53,26 @@ class LayerStore {
   // that no image or mounted container uses it.
   void remove(const std::string& diff_id);
 
+  // Writes the layer's original uncompressed tar stream to fd: exactly the
+  // bytes whose sha256 is diff_id, from the diff directory and the tar
+  // layout. Throws Error{kNotFound} when the layer is absent,
+  // Error{kConflict} when it has no tar layout (see has_tar_layout), and
+  // Error{kDigestMismatch} naming the file when a file in the diff directory
+  // changed since extraction, or when the layout is corrupt or the result's
+  // digest differs. After an error fd has received part of the stream.
+  void write_tar(const std::string& diff_id, int fd) const;
+
+  // Returns whether the layer has a tar layout, which layers added by older
+  // berth versions lack. Returns false when the layer is absent.
+  bool has_tar_layout(const std::string& diff_id) const;
+
+  // Writes a tar of the layer's diff directory to fd, converting overlay
+  // whiteouts (0/0 char devices, trusted.overlay.opaque) back to .wh. files
+  // (see write_diff_tar). Its digest generally differs from diff_id. Returns
+  // that digest, "sha256:<hex>". Throws Error{kNotFound} when the layer is
+  // absent.
+  std::string write_tar_from_diff(const std::string& diff_id, int fd) const;
+
   // Returns the diff IDs of the present layers, sorted.
   std::vector<std::string> list() const;
 
@@ -64,6 +88,7 @@ class LayerStore {
  private:
   std::string overlay_dir() const;
   std::string layer_dir(const std::string& diff_id) const;
+  std::string tar_layout_path(const std::string& diff_id) const;
 
   std::string root_;
 };

@@ -28,17 +28,6 @@ constexpr std::string_view kOverlayXattrPrefix = "trusted.overlay.";
 
 std::string in_quotes(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
-int openat2_beneath(int dirfd, const std::string& path, int flags) {
-  open_how how{};
-  how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC);
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-  long fd;
-  do {
-    fd = ::syscall(SYS_openat2, dirfd, path.c_str(), &how, sizeof how);
-  } while (fd < 0 && errno == EINTR);
-  return static_cast<int>(fd);
-}
-
 // Removes parent/name, a directory with all its contents, without following
 // symlinks. A missing name is not an error.
 void remove_at(int parent, const std::string& name) {
@@ -102,6 +91,17 @@ void for_each_xattr(archive_entry* entry, const std::string& path, SetXattr set)
 }
 
 }  // namespace
+
+int open_beneath(int dirfd, const std::string& path, int flags) {
+  open_how how{};
+  how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC);
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  long fd;
+  do {
+    fd = ::syscall(SYS_openat2, dirfd, path.c_str(), &how, sizeof how);
+  } while (fd < 0 && errno == EINTR);
+  return static_cast<int>(fd);
+}
 
 std::optional<std::string> clean_entry_path(std::string_view name) {
   std::vector<std::string_view> parts;
@@ -198,7 +198,7 @@ int LayerWriter::parent_dir(const std::string& rel, const std::string& entry) {
 
 os::Fd LayerWriter::open_dir(const std::string& rel, const std::string& entry, bool create) {
   if (rel.empty()) return os::Fd(::dup(root_.get()));
-  os::Fd dir(openat2_beneath(root_.get(), rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
+  os::Fd dir(open_beneath(root_.get(), rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
   if (dir) return dir;
   if (errno != ENOENT && errno != ELOOP && errno != ENOTDIR) {
     fail_errno(errno, "layer entry " + in_quotes(entry) + ": opening directory " + in_quotes(rel));
@@ -213,13 +213,13 @@ os::Fd LayerWriter::open_dir(const std::string& rel, const std::string& entry, b
     std::string part(rest.substr(0, slash));
     rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
     walked += walked.empty() ? part : "/" + part;
-    os::Fd next(openat2_beneath(current.get(), part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
+    os::Fd next(open_beneath(current.get(), part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
     if (!next && errno == ENOENT && create) {
       if (::mkdirat(current.get(), part.c_str(), 0755) != 0 && errno != EEXIST) {
         fail_errno(errno,
                    "layer entry " + in_quotes(entry) + ": creating directory " + in_quotes(walked));
       }
-      next.reset(openat2_beneath(current.get(), part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
+      next.reset(open_beneath(current.get(), part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
       // mkdirat applied the umask; parents that the layer leaves out get 0755.
       if (next && ::fchmod(next.get(), 0755) != 0) {
         fail_errno(errno, "layer entry " + in_quotes(entry) + ": chmod " + in_quotes(walked));
@@ -448,7 +448,7 @@ void LayerWriter::finish() {
   for (const auto& item : dir_times_) {
     os::Fd dir;
     if (!item.path.empty()) {
-      dir.reset(openat2_beneath(root_.get(), item.path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
+      dir.reset(open_beneath(root_.get(), item.path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
       // A later entry replaced the directory: it has no times to restore.
       if (!dir) continue;
     }

@@ -20,6 +20,11 @@ namespace berth::storage {
 // the root. The result is lexical: symlinks on disk play no part.
 std::optional<std::string> clean_entry_path(std::string_view name);
 
+// Opens path relative to dirfd with openat2, refusing to leave dirfd or to
+// follow any symlink on the way (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS).
+// O_CLOEXEC is added to flags. Returns the fd, or -1 with errno set.
+int open_beneath(int dirfd, const std::string& path, int flags);
+
 // Writes the entries of one layer tar stream into a directory in overlayfs
 // "diff" form. Every file is created relative to a directory fd opened with
 // openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS), so no entry can write

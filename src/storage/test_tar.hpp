@@ -35,6 +35,10 @@ struct TarEntry {
 
 enum class Compression { kNone, kGzip, kZstd };
 
+// kPax writes ustar headers plus pax records where needed (long names,
+// xattrs); kGnu writes GNU headers with 'L' and 'K' long-name entries.
+enum class TarFormat { kPax, kGnu };
+
 namespace detail {
 
 inline la_ssize_t append_to_string(archive*, void* client, const void* data, size_t size) {
@@ -48,12 +52,17 @@ inline void check(int status, archive* writer) {
 
 }  // namespace detail
 
-// Returns a pax tar of entries, compressed as requested.
-inline std::string make_tar(const std::vector<TarEntry>& entries, Compression compression) {
+// Returns a tar of entries in format, compressed as requested.
+inline std::string make_tar(const std::vector<TarEntry>& entries, Compression compression,
+                            TarFormat format = TarFormat::kPax) {
   std::string out;
 
   archive* writer = archive_write_new();
-  detail::check(archive_write_set_format_pax_restricted(writer), writer);
+  if (format == TarFormat::kGnu) {
+    detail::check(archive_write_set_format_gnutar(writer), writer);
+  } else {
+    detail::check(archive_write_set_format_pax_restricted(writer), writer);
+  }
   if (compression == Compression::kGzip)
     detail::check(archive_write_add_filter_gzip(writer), writer);
   if (compression == Compression::kZstd)

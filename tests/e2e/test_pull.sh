@@ -247,3 +247,20 @@ test_rmi_removes_unreferenced_layers() {
   # The busybox base layer is still used by busybox:latest.
   [ -d "$E2E_ROOT/root/storage/overlay/${base#sha256:}/diff" ] || fail "a shared layer was removed"
 }
+
+test_layers_give_back_their_original_tar() {
+  # Every pulled layer keeps its tar layout, from which berth rebuilds the
+  # exact tar stream (its sha256 is the diff ID) for push and save.
+  local root=/var/tmp/berth-e2e-layout
+  rm -rf "$root"
+  "$BERTH_BIN" --root "$root" --runroot /run/berth-e2e-layout pull -q --tls-verify=false \
+    "$REG/layered:latest" >/dev/null
+  "$BERTH_BIN" --root "$root" --runroot /run/berth-e2e-layout pull -q --tls-verify=false \
+    "$REG/busybox:zstd" >/dev/null
+  capture env BERTH_TEST_LAYER_STORE="$root/storage" "$(dirname "$BERTH_BIN")/berth_storage_test" \
+    --gtest_filter='TarLayoutStoreTest.StoreLayersRoundTrip'
+  assert_rc 0 "$out"
+  assert_contains "$out" "[  PASSED  ] 1 test"
+  assert_not_contains "$out" "SKIPPED"
+  rm -rf "$root" /run/berth-e2e-layout
+}

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/digest.hpp"
+#include "os/file.hpp"
+
+namespace berth::storage {
+
+// Buffered output to a file descriptor that hashes the bytes it writes, for
+// streams whose digest the writer returns. Call flush() before reading the
+// digest; the destructor does not flush.
+class HashingWriter {
+ public:
+  static constexpr std::size_t kBufferSize = 1024 * 1024;
+
+  explicit HashingWriter(int fd) : fd_(fd) { buffer_.reserve(kBufferSize); }
+
+  void write(std::string_view data) {
+    sha256_.update(data);
+    total_ += data.size();
+    if (buffer_.size() + data.size() > kBufferSize) flush();
+    if (data.size() >= kBufferSize) {
+      os::write_all(fd_, data);
+    } else {
+      buffer_.append(data);
+    }
+  }
+
+  void flush() {
+    os::write_all(fd_, buffer_);
+    buffer_.clear();
+  }
+
+  // Bytes written so far.
+  std::uint64_t total() const { return total_; }
+
+  // Returns "sha256:<hex>" of everything written. Call once, at the end.
+  std::string digest() { return "sha256:" + sha256_.hex_final(); }
+
+ private:
+  int fd_;
+  std::string buffer_;
+  Sha256 sha256_;
+  std::uint64_t total_ = 0;
+};
+
+}  // namespace berth::storage
