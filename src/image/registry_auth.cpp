@@ -169,24 +169,25 @@ bool scope_covers(std::string_view granted, std::string_view requested) {
   return true;
 }
 
-std::string token_url(std::string_view realm, std::string_view service, std::string_view scope) {
-  auto encode = [](std::string_view value) {
-    std::string out;
-    for (unsigned char c : value) {
-      if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-        out += static_cast<char>(c);
-      } else {
-        out += fmt::format("%{:02X}", c);
-      }
+std::string query_escape(std::string_view value) {
+  std::string out;
+  for (unsigned char c : value) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
     }
-    return out;
-  };
+  }
+  return out;
+}
+
+std::string token_url(std::string_view realm, std::string_view service, std::string_view scope) {
   std::string url(realm);
   char separator = url.find('?') == std::string::npos ? '?' : '&';
   auto add = [&](std::string_view name, std::string_view value) {
     if (value.empty()) return;
     url += separator;
-    url += std::string(name) + "=" + encode(value);
+    url += std::string(name) + "=" + query_escape(value);
     separator = '&';
   };
   add("service", service);

@@ -39,6 +39,10 @@ std::string basic_authorization(std::string_view username, std::string_view pass
 // several scopes separated by spaces, and each gets its own scope parameter.
 std::string token_url(std::string_view realm, std::string_view service, std::string_view scope);
 
+// Percent-encodes value for a URL query: every byte but letters, digits
+// and "-._~".
+std::string query_escape(std::string_view value);
+
 // Returns whether a token issued for the granted scopes allows every action
 // of the requested ones. Both are space-separated lists of "type:name:actions"
 // with comma-separated actions, so "repository:a:pull,push" covers

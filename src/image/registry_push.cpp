@@ -20,18 +20,6 @@ std::string push_scope(const std::string& repository) {
   return "repository:" + repository + ":pull,push";
 }
 
-std::string query_escape(std::string_view value) {
-  std::string out;
-  for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
-
 // Returns url with name=value added to its query.
 std::string with_query(const std::string& url, std::string_view name, std::string_view value) {
   char separator = url.find('?') == std::string::npos ? '?' : '&';
