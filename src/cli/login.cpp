@@ -52,7 +52,7 @@ LoginTarget login_target(std::string argument, const config::RegistriesConfig& r
     if (registries.unqualified_search_registries.empty()) {
       fail(ErrorCode::kInvalidArgument,
            "no registry given and registries.conf lists no unqualified-search-registries: "
-           "name the registry, as in `berth login quay.io`");
+           "name the registry, as in `berth login quay.io` or `berth logout quay.io`");
     }
     argument = registries.unqualified_search_registries.front();
   }
@@ -159,8 +159,8 @@ std::string read_password_from_stdin() {
     if (n == 0) break;
     text.append(buffer, static_cast<std::size_t>(n));
   }
-  if (text.ends_with('\n')) text.pop_back();
-  if (text.ends_with('\r')) text.pop_back();
+  // Podman drops every trailing line break, not only the last one.
+  while (text.ends_with('\n') || text.ends_with('\r')) text.pop_back();
   return text;
 }
 
@@ -257,6 +257,13 @@ int run_login(const LoginOptions& options) {
 int run_logout(const LogoutOptions& options) {
   auto env = config::AuthEnvironment::from_process();
   std::string path = config::auth_file_path(options.authfile, env);
+  // A file the user named (flag or REGISTRY_AUTH_FILE) must exist, as in
+  // Podman: logging out of a misspelt path must not look like success.
+  bool named = !options.authfile.empty() || !env.registry_auth_file.empty();
+  if (named && !os::path_exists(path)) {
+    fail(ErrorCode::kNotFound, "checking auth file \"{}\": no such file: check the path given "
+         "with --authfile or REGISTRY_AUTH_FILE", path);
+  }
   if (options.all) {
     if (!options.registry.empty()) {
       fail(ErrorCode::kInvalidArgument, "--all takes no registry argument, but \"{}\" was given",

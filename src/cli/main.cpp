@@ -170,7 +170,7 @@ std::string_view command_word(int argc, char** argv) {
         break;
       }
     }
-    if (arg == "-h" || arg == "--help" || arg == "-v" || arg == "--version") return {};
+    if (arg == "-h" || arg == "--help") return {};
   }
   return {};
 }
@@ -202,7 +202,19 @@ int main(int argc, char** argv) {
   app.add_option("--runtime", cli.global.runtime, "OCI runtime to use: runc, crun or a path");
   app.add_option("--log-level", cli.global.log_level,
                  "Log messages at and above this level: debug, info, warn, error");
-  app.set_version_flag("-v,--version", "berth version 0.1.0");
+  // -v and --version count only before the command, as in Podman: CLI11's
+  // version flag would also fire for "berth logout -v" and skip the logout.
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "-v" || arg == "--version") {
+      std::printf("berth version 0.1.0\n");
+      return 0;
+    }
+    if (!arg.starts_with("-")) break;
+    for (auto option : kValueOptions) {
+      if (arg == option) ++i;
+    }
+  }
 
   add_commands(app, cli, argc, argv);
 

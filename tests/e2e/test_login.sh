@@ -175,9 +175,15 @@ test_pull_with_bad_auth_file_fails_clearly() {
 
 test_logout_when_not_logged_in() {
   login_setup
+  echo '{"auths": {}}' >"$REGISTRY_AUTH_FILE"
   capture b logout "$REG_TLS"
   assert_rc 125
   assert_eq "Error: not logged into $REG_TLS" "$err"
+  # A named auth file that does not exist is an error of its own, as in Podman.
+  rm -f "$REGISTRY_AUTH_FILE"
+  capture b logout "$REG_TLS"
+  assert_rc 125
+  assert_contains "$err" "$REGISTRY_AUTH_FILE"
 }
 
 test_logout_docker_credentials_left_alone() {
@@ -270,4 +276,21 @@ test_login_bearer_token_registry() {
   assert_eq "Login Succeeded!" "$out"
   assert_contains "$(cat "$AUTH_DIR/token.log")" "service=fake"
   assert_not_contains "$(cat "$AUTH_DIR/token.log")" "scope=" "login asks for no scope"
+}
+
+test_logout_flags_and_missing_file() {
+  login_setup
+  local file="$AUTH_DIR/flags.json"
+  printf 'tester-pass\n\n' | b login "${CERTS[@]}" -u tester --password-stdin --authfile "$file" \
+    "$REG_TLS" >/dev/null || fail "--password-stdin with two trailing line breaks"
+  # -v after the command is no version flag: logout must not report success.
+  capture b logout -v --authfile "$file" "$REG_TLS"
+  assert_rc 125 "logout -v"
+  assert_contains "$(cat "$file")" "$REG_TLS" "the credentials are kept"
+  capture b logout --authfile "$AUTH_DIR/missing/none.json" -a
+  assert_rc 125 "logout of a missing auth file"
+  assert_contains "$err" "none.json"
+  capture b -v
+  assert_rc 0
+  assert_contains "$out" "berth version"
 }
