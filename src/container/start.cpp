@@ -2,10 +2,14 @@
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <functional>
 
 #include "common/error.hpp"
@@ -196,9 +200,54 @@ runtime::SpecInput spec_input(Context& ctx, const state::ContainerRecord& record
   throw Error(ErrorCode::kInternal, message);
 }
 
+// Binds every published host port, as Podman's conmon does, so that the
+// start fails at once when another program has the port and no program
+// can take it while the container runs. The monitor keeps the sockets.
+std::vector<os::Fd> reserve_host_ports(const ContainerConfig& config) {
+  std::vector<os::Fd> sockets;
+  for (const auto& port : config.ports) {
+    if (port.host_port == 0) continue;
+    bool udp = port.protocol == "udp";
+    bool ipv6 = port.host_ip.find(':') != std::string::npos;
+    std::string shown = (port.host_ip.empty() ? "0.0.0.0" : port.host_ip) + ":" +
+                        std::to_string(port.host_port) + "/" + port.protocol;
+    os::Fd socket(::socket(ipv6 ? AF_INET6 : AF_INET,
+                           (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0));
+    if (!socket) fail_errno(errno, "creating a socket to reserve host port " + shown);
+    int on = 1;
+    ::setsockopt(socket.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    sockaddr_storage address{};
+    socklen_t length = 0;
+    if (ipv6) {
+      auto* in6 = reinterpret_cast<sockaddr_in6*>(&address);
+      in6->sin6_family = AF_INET6;
+      in6->sin6_port = htons(port.host_port);
+      ::inet_pton(AF_INET6, port.host_ip.c_str(), &in6->sin6_addr);
+      length = sizeof *in6;
+    } else {
+      auto* in4 = reinterpret_cast<sockaddr_in*>(&address);
+      in4->sin_family = AF_INET;
+      in4->sin_port = htons(port.host_port);
+      if (!port.host_ip.empty()) ::inet_pton(AF_INET, port.host_ip.c_str(), &in4->sin_addr);
+      length = sizeof *in4;
+    }
+    if (::bind(socket.get(), reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+        (!udp && ::listen(socket.get(), SOMAXCONN) != 0)) {
+      int err = errno;
+      fail(ErrorCode::kConflict, "cannot publish host port {}: {}: choose another host port or "
+           "stop the program that uses it", shown, std::strerror(err));
+    }
+    sockets.push_back(std::move(socket));
+  }
+  return sockets;
+}
+
+// The first fd berth-monitor receives the reserved port sockets on.
+constexpr int kFirstPortFd = 5;
+
 std::vector<std::string> monitor_argv(Context& ctx, const state::ContainerRecord& record,
                                       const ContainerConfig& config, bool attach,
-                                      const std::string& token) {
+                                      const std::string& token, std::size_t port_fds) {
   const auto& paths = ctx.paths();
   const auto& runtime = ctx.runtime();
   std::vector<std::string> argv = {ctx.monitor_binary(),
@@ -214,6 +263,9 @@ std::vector<std::string> monitor_argv(Context& ctx, const state::ContainerRecord
     argv.insert(argv.end(), {"--attach-fd", "4", "--cleanup-marker",
                              paths.start_token_file(record.id)});
   }
+  for (std::size_t i = 0; i < port_fds; ++i) {
+    argv.insert(argv.end(), {"--keep-fd", std::to_string(kFirstPortFd + static_cast<int>(i))});
+  }
   if (config.tty) argv.push_back("--terminal");
   if (config.interactive) argv.push_back("--stdin");
   if (spdlog::get_level() <= spdlog::level::debug) argv.insert(argv.end(), {"--log-level", "debug"});
@@ -226,7 +278,7 @@ std::vector<std::string> monitor_argv(Context& ctx, const state::ContainerRecord
 // Starts berth-monitor and returns the container's pid from its sync line.
 std::int64_t spawn_monitor(Context& ctx, const state::ContainerRecord& record,
                            const ContainerConfig& config, int attach_fd,
-                           const std::string& token) {
+                           const std::string& token, const std::vector<os::Fd>& port_sockets) {
   int sync[2];
   if (::pipe2(sync, O_CLOEXEC) != 0) fail_errno(errno, "creating the monitor sync pipe");
   os::Fd sync_read(sync[0]), sync_write(sync[1]);
@@ -239,8 +291,17 @@ std::int64_t spawn_monitor(Context& ctx, const state::ContainerRecord& record,
   posix_spawn_file_actions_adddup2(&actions, null.get(), 2);
   posix_spawn_file_actions_adddup2(&actions, sync_write.get(), 3);
   if (attach_fd >= 0) posix_spawn_file_actions_adddup2(&actions, attach_fd, 4);
+  // Copies above every target number first, so no dup2 overwrites a source.
+  std::vector<os::Fd> high;
+  for (const auto& socket : port_sockets) {
+    high.emplace_back(::fcntl(socket.get(), F_DUPFD_CLOEXEC, 100));
+    if (!high.back()) fail_errno(errno, "passing a reserved port to berth-monitor");
+  }
+  for (std::size_t i = 0; i < high.size(); ++i) {
+    posix_spawn_file_actions_adddup2(&actions, high[i].get(), kFirstPortFd + static_cast<int>(i));
+  }
 
-  auto argv = monitor_argv(ctx, record, config, attach_fd >= 0, token);
+  auto argv = monitor_argv(ctx, record, config, attach_fd >= 0, token, port_sockets.size());
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
@@ -282,6 +343,7 @@ void start(Context& ctx, state::ContainerRecord& record, const StartOptions& opt
   // A previous start that was killed halfway may have left a namespace,
   // addresses, rules or a mount behind: undo them before starting over.
   release_network(ctx, record, config);
+  std::vector<os::Fd> port_sockets = reserve_host_ports(config);
   storage::unmount(paths.rootfs(record.id));
   Rollback rollback;
   mount_rootfs(ctx, record, config, rollback);
@@ -306,7 +368,7 @@ void start(Context& ctx, state::ContainerRecord& record, const StartOptions& opt
   spdlog::debug("bundle written; starting berth-monitor");
   std::string token = random_id().substr(0, 16);
   os::write_file_atomic(paths.start_token_file(record.id), token, 0600, os::Durability::kVolatile);
-  std::int64_t pid = spawn_monitor(ctx, record, config, options.attach_fd, token);
+  std::int64_t pid = spawn_monitor(ctx, record, config, options.attach_fd, token, port_sockets);
   spdlog::debug("container process {} is running", pid);
 
   record.status = "running";

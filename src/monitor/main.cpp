@@ -15,6 +15,8 @@
 //   the finish time in Unix nanoseconds on a second line), sends the exit
 //   frame with the decimal code, runs the cleanup command after "--" with
 //   BERTH_EXIT_CODE=CODE and exits 0.
+// - Each --keep-fd is a socket bound to a published host port; the monitor
+//   keeps it until the container exits, so no other program takes the port.
 // - The client on --attach-fd is the CLI that started the container. The
 //   monitor waits (up to 10 s) for it to hang up before the cleanup, as it
 //   may clean up in-process; when --cleanup-marker names a file and that
@@ -26,9 +28,11 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <vector>
 
 #include "monitor.hpp"
 
@@ -68,17 +72,16 @@ void detach(int sync_fd) {
   ::setsid();
 }
 
-// Closes every fd above the standard streams except keep_a and keep_b, so
-// that the monitor holds none of the CLI's files (locks, databases) for the
-// life of the container.
-void close_inherited_fds(int keep_a, int keep_b) {
-  int low = keep_a < keep_b ? keep_a : keep_b;
-  int high = keep_a < keep_b ? keep_b : keep_a;
+// Closes every fd above the standard streams except those in keep, so that
+// the monitor holds none of the CLI's files (locks, databases) for the life
+// of the container.
+void close_inherited_fds(std::vector<int> keep) {
+  std::sort(keep.begin(), keep.end());
   unsigned int next = 3;
-  for (int keep : {low, high}) {
-    if (keep < static_cast<int>(next)) continue;
-    if (keep > static_cast<int>(next)) ::close_range(next, static_cast<unsigned>(keep) - 1, 0);
-    next = static_cast<unsigned>(keep) + 1;
+  for (int fd : keep) {
+    if (fd < static_cast<int>(next)) continue;
+    if (fd > static_cast<int>(next)) ::close_range(next, static_cast<unsigned>(fd) - 1, 0);
+    next = static_cast<unsigned>(fd) + 1;
   }
   ::close_range(next, ~0U, 0);
 }
@@ -100,7 +103,12 @@ int main(int argc, char** argv) {
   if (!monitor::parse_options(argc, argv, options, message)) fail_start(options.sync_fd, message);
   options.sync_fd = move_above_stdio(options.sync_fd);
   options.attach_fd = move_above_stdio(options.attach_fd);
-  close_inherited_fds(options.sync_fd, options.attach_fd);
+  std::vector<int> keep = {options.sync_fd, options.attach_fd};
+  for (int& fd : options.keep_fds) {
+    fd = move_above_stdio(fd);
+    keep.push_back(fd);
+  }
+  close_inherited_fds(keep);
 
   detach(options.sync_fd);
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);

@@ -31,6 +31,9 @@ struct Options {
   std::string cleanup_marker;
   int sync_fd = -1;
   int attach_fd = -1;  // an already connected attach client, or -1
+  // Sockets bound to the container's published host ports: kept open for
+  // the container's life so no other program can take those ports.
+  std::vector<int> keep_fds;
   bool terminal = false;
   bool stdin_open = false;
   bool debug = false;

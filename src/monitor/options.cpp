@@ -15,7 +15,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: berth-monitor --id ID --runtime PATH --runtime-root DIR --bundle DIR --log PATH "
     "--exit-file PATH --socket PATH --sync-fd N [--attach-fd N] [--cleanup-marker PATH] "
-    "[--terminal] [--stdin] [--log-level LEVEL] -- CLEANUP_ARGV...";
+    "[--keep-fd N]... [--terminal] [--stdin] [--log-level LEVEL] -- CLEANUP_ARGV...";
 
 bool parse_fd(const char* text, int& fd) {
   char* end = nullptr;
@@ -63,7 +63,8 @@ bool parse_options(int argc, char** argv, Options& options, std::string& message
     for (const auto& option : strings) {
       if (name == option.name) target = option.target;
     }
-    if (!target && name != "--sync-fd" && name != "--attach-fd" && name != "--log-level") {
+    if (!target && name != "--sync-fd" && name != "--attach-fd" && name != "--keep-fd" &&
+        name != "--log-level") {
       message = "unknown option " + name + "; " + kUsage;
       return false;
     }
@@ -79,6 +80,13 @@ bool parse_options(int argc, char** argv, Options& options, std::string& message
 
     if (target) {
       *target = value;
+    } else if (name == "--keep-fd") {
+      int fd = -1;
+      if (!parse_fd(value, fd)) {
+        message = "invalid --keep-fd \"" + std::string(value) + "\": it must be an open file descriptor";
+        return false;
+      }
+      options.keep_fds.push_back(fd);
     } else if (name == "--sync-fd" || name == "--attach-fd") {
       int& fd = name == "--sync-fd" ? options.sync_fd : options.attach_fd;
       if (!parse_fd(value, fd)) {

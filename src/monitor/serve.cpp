@@ -428,6 +428,9 @@ int serve_container(const Options& options, int signal_fd, int listen_fd, int lo
 
   int code = exit_code_of(status);
   debug("container process %d exited with %d", pid, code);
+  // The host ports are free again before anyone learns of the exit, so a
+  // restart right after it can bind them.
+  for (int fd : options.keep_fds) ::close(fd);
   // New attach clients would only wait for output that cannot come.
   close_fd(listen_fd);
   ::unlink(options.socket_path.c_str());

@@ -262,3 +262,36 @@ test_monitor_crash_is_repaired() {
   capture b rm e2e-crash
   assert_rc 0 "a container whose monitor died can be removed"
 }
+
+# Returns 0 when a TCP socket can be bound to 0.0.0.0:port on the host.
+port_is_free() {
+  python3 -c "import socket,sys; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('0.0.0.0', int(sys.argv[1])))" "$1" 2>/dev/null
+}
+
+test_run_reserves_published_host_port() {
+  setup_images
+  b rm -f e2e-port1 e2e-port2 >/dev/null 2>&1 || true
+  port_is_free 18093 || fail "port 18093 is in use before the test"
+  capture b run -d --name e2e-port1 -p 18093:80 "$IMG" sleep 100
+  assert_rc 0
+  ! port_is_free 18093 || fail "a running container's host port can be taken by another program"
+  capture b run -d --name e2e-port2 -p 18093:80 "$IMG" sleep 100
+  assert_rc 125 "a second container on the same host port"
+  assert_contains "$err" "0.0.0.0:18093/tcp"
+  assert_contains "$err" "in use"
+  assert_eq "created" "$(b inspect e2e-port2 --format '{{.State.Status}}')"
+  b stop -t 0 e2e-port1 >/dev/null
+  port_is_free 18093 || fail "the port stays reserved after the container stopped"
+  capture b start e2e-port2
+  assert_rc 0 "the second container starts once the port is free"
+  b rm -f e2e-port1 e2e-port2 >/dev/null
+  port_is_free 18093 || fail "the port stays reserved after rm -f"
+  # A port held by a host program fails the start before anything runs.
+  python3 -c "import socket,time; s=socket.socket(); s.bind(('0.0.0.0', 18093)); s.listen(); time.sleep(5)" &
+  local holder=$!
+  sleep 0.3
+  capture b run --rm -p 18093:80 "$IMG" true
+  assert_rc 125 "a port a host program listens on"
+  kill $holder 2>/dev/null || true
+  wait $holder 2>/dev/null || true
+}
