@@ -36,6 +36,7 @@ class Cli {
 // Registration functions, one per command file. Each adds its subcommand(s)
 // to parent and sets cli.action when chosen.
 void add_pull(CLI::App& parent, Cli& cli);
+void add_push(CLI::App& parent, Cli& cli);
 void add_images(CLI::App& parent, Cli& cli, const std::string& name);
 void add_rmi(CLI::App& parent, Cli& cli, const std::string& name);
 void add_inspect(CLI::App& parent, Cli& cli, const std::string& name, const std::string& kind);
@@ -50,6 +51,8 @@ void add_kill(CLI::App& parent, Cli& cli);
 void add_rm(CLI::App& parent, Cli& cli, const std::string& name);
 void add_wait(CLI::App& parent, Cli& cli);
 void add_image_exists(CLI::App& parent, Cli& cli);
+void add_tag(CLI::App& parent, Cli& cli);
+void add_untag(CLI::App& parent, Cli& cli);
 void add_container_cleanup(CLI::App& parent, Cli& cli);
 void add_login(CLI::App& parent, Cli& cli);
 void add_logout(CLI::App& parent, Cli& cli);

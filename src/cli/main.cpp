@@ -125,7 +125,10 @@ void add_image_group(CLI::App& app, Cli& cli) {
   add_rmi(*image, cli, "rm");
   add_inspect(*image, cli, "inspect", "image");
   add_pull(*image, cli);
+  add_push(*image, cli);
   add_image_exists(*image, cli);
+  add_tag(*image, cli);
+  add_untag(*image, cli);
 }
 
 using Registrar = void (*)(CLI::App&, Cli&);
@@ -133,8 +136,11 @@ using Registrar = void (*)(CLI::App&, Cli&);
 // The top-level commands in the order --help lists them.
 constexpr std::pair<std::string_view, Registrar> kCommands[] = {
     {"pull", [](CLI::App& a, Cli& c) { add_pull(a, c); }},
+    {"push", [](CLI::App& a, Cli& c) { add_push(a, c); }},
     {"images", [](CLI::App& a, Cli& c) { add_images(a, c, "images"); }},
     {"rmi", [](CLI::App& a, Cli& c) { add_rmi(a, c, "rmi"); }},
+    {"tag", add_tag},
+    {"untag", add_untag},
     {"inspect", [](CLI::App& a, Cli& c) { add_inspect(a, c, "inspect", ""); }},
     {"run", [](CLI::App& a, Cli& c) { add_run(a, c); }},
     {"create", [](CLI::App& a, Cli& c) { add_create(a, c); }},

@@ -39,6 +39,25 @@ struct PullRequest {
   std::string authfile;
 };
 
+// How to reach a registry: TLS, certificates and credentials.
+struct RegistryAccess {
+  std::optional<bool> tls_verify;  // nullopt: registries.conf decides
+  std::optional<std::string> username;
+  std::optional<std::string> password;
+  std::string cert_dir;
+  // Auth file to read credentials from when username is unset; "" reads
+  // the default files (see config::auth_read_sources).
+  std::string authfile;
+};
+
+struct PushRequest {
+  std::string image;        // local name or ID
+  std::string destination;  // reference, "docker://" allowed; "" pushes to image's name
+  RegistryAccess access;
+  std::string format;                   // "oci", "v2s2"; "" keeps the pulled manifest type
+  std::string compression_format = "gzip";  // "gzip" or "zstd"
+};
+
 struct ImageSummary {
   std::string id;
   std::vector<std::string> names;
@@ -99,10 +118,22 @@ class Engine {
   // Images.
   // Pulls an image and returns its ID.
   virtual std::string pull(const PullRequest& request, PullProgress& progress) = 0;
+  // Pushes a local image to a registry and returns the pushed manifest's
+  // digest. progress receives the same calls as for a pull, except trying().
+  virtual std::string push(const PushRequest& request, PullProgress& progress) = 0;
   virtual std::vector<ImageSummary> list_images() = 0;
   virtual nlohmann::json inspect_image(const std::string& name_or_id) = 0;
   virtual ImageRemoveReport remove_image(const std::string& name_or_id, bool force) = 0;
   virtual bool image_exists(const std::string& name_or_id) = 0;
+  // Adds names to a local image. Each name is normalized (see
+  // normalize_tag_name); a name another image has moves to this one. Throws
+  // Error{kInvalidArgument} for an invalid name, before any change.
+  virtual void tag_image(const std::string& name_or_id, const std::vector<std::string>& names) = 0;
+  // Removes names from a local image, every name when names is empty, and
+  // returns the names removed. The image stays even without names. Throws
+  // Error{kNotFound} when the image lacks one of the names, before any change.
+  virtual std::vector<std::string> untag_image(const std::string& name_or_id,
+                                               const std::vector<std::string>& names) = 0;
 
   // Containers. name_or_id accepts a full ID, a unique ID prefix or a name.
   virtual std::string create(const CreateRequest& request, PullProgress& progress) = 0;

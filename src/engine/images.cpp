@@ -109,9 +109,7 @@ ImageRemoveReport LocalEngine::remove_image(const std::string& name_or_id, bool 
   auto named = std::find_if(image.names.begin(), image.names.end(),
                             [&](const std::string& n) { return name_matches(n, name_or_id); });
   if (image.names.size() > 1 && named != image.names.end()) {
-    report.untagged.push_back(*named);
-    image.names.erase(named);
-    ctx_.db().put_image(image);
+    report.untagged = remove_image_names(image.id, name_or_id, {*named});
     return report;
   }
   if (named == image.names.end() && image.names.size() > 1 && !force) {

@@ -19,10 +19,14 @@ class LocalEngine : public Engine {
   ~LocalEngine() override;
 
   std::string pull(const PullRequest& request, PullProgress& progress) override;
+  std::string push(const PushRequest& request, PullProgress& progress) override;
   std::vector<ImageSummary> list_images() override;
   nlohmann::json inspect_image(const std::string& name_or_id) override;
   ImageRemoveReport remove_image(const std::string& name_or_id, bool force) override;
   bool image_exists(const std::string& name_or_id) override;
+  void tag_image(const std::string& name_or_id, const std::vector<std::string>& names) override;
+  std::vector<std::string> untag_image(const std::string& name_or_id,
+                                       const std::vector<std::string>& names) override;
 
   std::string create(const CreateRequest& request, PullProgress& progress) override;
   void start(const std::string& name_or_id, const container::StartOptions& options) override;
@@ -50,6 +54,13 @@ class LocalEngine : public Engine {
   std::string pull_one(const struct PullTarget& target, const PullRequest& request,
                        PullProgress& progress);
   void remove_unused_layers();
+  // Uploads the plan's layers, config and manifest; returns the manifest digest.
+  std::string push_to(const struct PushPlan& plan, const RegistryAccess& access,
+                      PullProgress& progress);
+  // Removes names (all when empty) from image id in one transaction and
+  // returns them; name_or_id is what the user typed, for messages.
+  std::vector<std::string> remove_image_names(const std::string& id, const std::string& name_or_id,
+                                              const std::vector<std::string>& names);
 
   container::Context ctx_;
   std::optional<config::RegistriesConfig> registries_;

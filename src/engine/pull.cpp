@@ -11,8 +11,8 @@
 #include "common/ids.hpp"
 #include "common/log.hpp"
 #include "common/time.hpp"
-#include "config/auth_file.hpp"
 #include "engine/local_engine.hpp"
+#include "engine/registry_access.hpp"
 #include "image/manifest.hpp"
 #include "image/reference.hpp"
 #include "image/registry_client.hpp"
@@ -77,6 +77,11 @@ std::int64_t created_from_config(const nlohmann::json& config) {
   }
 }
 
+RegistryAccess registry_access_of(const PullRequest& request) {
+  return RegistryAccess{request.tls_verify, request.username, request.password, request.cert_dir,
+                        request.authfile};
+}
+
 std::vector<std::string> diff_ids_of(const nlohmann::json& config, std::size_t layer_count) {
   std::vector<std::string> diff_ids;
   try {
@@ -97,14 +102,7 @@ std::vector<std::string> diff_ids_of(const nlohmann::json& config, std::size_t l
 
 std::string LocalEngine::pull(const PullRequest& request, PullProgress& progress) {
   if (!request.platform.empty()) image::parse_platform(request.platform);
-  if (!request.cert_dir.empty() && !os::path_exists(request.cert_dir)) {
-    fail(ErrorCode::kNotFound, "certificate directory \"{}\" given with --cert-dir not found",
-         request.cert_dir);
-  }
-  if (!request.authfile.empty() && !os::path_exists(request.authfile)) {
-    fail(ErrorCode::kNotFound, "auth file \"{}\" given with --authfile not found",
-         request.authfile);
-  }
+  check_registry_access(registry_access_of(request));
   auto parsed = image::parse_reference(request.reference);
   std::vector<image::Reference> candidates;
   if (parsed.qualified) {
@@ -133,22 +131,7 @@ std::string LocalEngine::pull(const PullRequest& request, PullProgress& progress
 std::string LocalEngine::pull_one(const PullTarget& target, const PullRequest& request,
                                   PullProgress& progress) {
   const auto& ref = target.ref;
-  image::RegistryOptions options;
-  options.tls_verify = request.tls_verify;
-  options.username = request.username;
-  options.password = request.password;
-  if (!request.username) {
-    auto env = config::AuthEnvironment::from_process();
-    auto found = config::find_credentials(config::auth_read_sources(request.authfile, env),
-                                          ref.name());
-    if (found) {
-      SPDLOG_DEBUG("using credentials for {} from {}", ref.name(), found->path);
-      options.username = found->credentials.username;
-      options.password = found->credentials.password;
-    }
-  }
-  options.cert_dir = request.cert_dir;
-  options.registries = &registries();
+  auto options = registry_options(registry_access_of(request), ref.name(), registries());
   image::RegistryClient client(ref.registry, options);
 
   auto top = client.get_manifest(ref.repository, ref.tag_or_digest());

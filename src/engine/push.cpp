@@ -1,0 +1,307 @@
+// Pushing an image: upload each layer the destination lacks (mounting it
+// from the source repository or compressing the stored tar), then the
+// config, then the manifest in the requested format.
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "common/digest.hpp"
+#include "common/error.hpp"
+#include "common/ids.hpp"
+#include "common/log.hpp"
+#include "engine/blob_compress.hpp"
+#include "engine/local_engine.hpp"
+#include "engine/registry_access.hpp"
+#include "image/manifest.hpp"
+#include "image/reference.hpp"
+#include "image/registry_client.hpp"
+#include "os/file.hpp"
+#include "os/lock.hpp"
+#include "storage/layer_store.hpp"
+
+namespace berth::engine {
+
+// The manifest schema a push writes.
+enum class PushFormat { kOci, kDockerV2S2 };
+
+// The image, destination, manifest format and layer compression of one push.
+struct PushPlan {
+  state::ImageRecord record;
+  image::Reference dest;
+  PushFormat format = PushFormat::kOci;
+  image::Compression compression = image::Compression::kGzip;
+};
+
+namespace {
+
+namespace mt = image::media_type;
+
+PushFormat push_format(const std::string& requested, const std::string& pulled_type) {
+  if (requested == "oci") return PushFormat::kOci;
+  if (requested == "v2s2") return PushFormat::kDockerV2S2;
+  if (!requested.empty()) {
+    fail(ErrorCode::kInvalidArgument, "invalid --format \"{}\": use oci or v2s2", requested);
+  }
+  return pulled_type == mt::kDockerManifest ? PushFormat::kDockerV2S2 : PushFormat::kOci;
+}
+
+image::Compression push_compression(const std::string& requested, PushFormat format) {
+  if (requested.empty() || requested == "gzip") return image::Compression::kGzip;
+  if (requested == "zstd") {
+    if (format == PushFormat::kDockerV2S2) {
+      fail(ErrorCode::kInvalidArgument,
+           "--compression-format zstd needs --format oci: Docker v2s2 manifests have no zstd "
+           "layer type");
+    }
+    return image::Compression::kZstd;
+  }
+  fail(ErrorCode::kInvalidArgument, "invalid --compression-format \"{}\": use gzip or zstd",
+       requested);
+}
+
+std::string layer_media_type(PushFormat format, image::Compression compression) {
+  if (format == PushFormat::kDockerV2S2) return std::string(mt::kDockerLayerGzip);
+  return std::string(compression == image::Compression::kZstd ? mt::kOciLayerZstd
+                                                              : mt::kOciLayerGzip);
+}
+
+// Returns the destination reference. Without a destination the image's own
+// name is used: the request text when it names a registry, else the stored
+// name it matched. An unqualified destination goes to docker.io, as in Podman.
+image::Reference push_destination(const PushRequest& request, const state::ImageRecord& record) {
+  std::string text = request.destination.empty() ? request.image : request.destination;
+  if (text.starts_with("docker://")) text.erase(0, 9);
+  auto parsed = image::parse_reference(text);
+  if (parsed.qualified) return parsed.ref;
+  if (!request.destination.empty()) {
+    return image::parse_reference("docker.io/" + text).ref;
+  }
+  std::string suffix = "/" + parsed.ref.str();
+  for (const auto& name : record.names) {
+    if (name.ends_with(suffix)) return image::parse_reference(name).ref;
+  }
+  if (record.names.size() == 1) return image::parse_reference(record.names.front()).ref;
+  fail(ErrorCode::kInvalidArgument,
+       "image \"{}\" has no registry name to push to: give a destination such as "
+       "REGISTRY/REPOSITORY:TAG",
+       request.image);
+}
+
+// Repositories of the destination registry that the image was pulled from,
+// other than the destination itself: sources for cross-repository mounts.
+std::vector<std::string> mount_sources(const state::ImageRecord& record,
+                                       const image::Reference& dest) {
+  std::vector<std::string> sources;
+  auto consider = [&](const std::string& name) {
+    try {
+      auto parsed = image::parse_reference(name);
+      const auto& ref = parsed.ref;
+      if (!parsed.qualified || ref.registry != dest.registry) return;
+      if (ref.repository == dest.repository) return;
+      if (std::find(sources.begin(), sources.end(), ref.repository) == sources.end()) {
+        sources.push_back(ref.repository);
+      }
+    } catch (const Error&) {
+      // A stored name berth cannot parse is no mount source.
+    }
+  };
+  for (const auto& name : record.repo_digests) consider(name);
+  for (const auto& name : record.names) consider(name);
+  return sources;
+}
+
+// A private directory under the store's tmp directory for the compressed
+// blobs of one push, removed when the push ends.
+class PushTempDir {
+ public:
+  explicit PushTempDir(const std::string& tmp_root)
+      : path_(tmp_root + "/push-" + random_id().substr(0, 16)) {
+    os::make_dirs(path_, 0700);
+  }
+  ~PushTempDir() {
+    try {
+      os::remove_all(path_);
+    } catch (const Error& e) {
+      spdlog::debug("removing push directory: {}", e.what());
+    }
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Uploads bytes held in memory (the config) through an anonymous file.
+void upload_bytes(image::RegistryClient& client, const std::string& repository,
+                  const image::Descriptor& blob, const std::string& bytes) {
+  int raw = ::memfd_create("berth-push-blob", MFD_CLOEXEC);
+  if (raw < 0) fail_errno(errno, "creating a memory file for the config blob");
+  os::Fd fd(raw);
+  os::write_all(fd.get(), bytes);
+  client.upload_blob(repository, blob, fd.get());
+}
+
+std::string build_manifest(PushFormat format, const image::Descriptor& config,
+                           const std::vector<image::Descriptor>& layers) {
+  auto descriptor = [](const image::Descriptor& d) {
+    nlohmann::ordered_json j;
+    j["mediaType"] = d.media_type;
+    j["digest"] = d.digest;
+    j["size"] = d.size;
+    return j;
+  };
+  nlohmann::ordered_json manifest;
+  manifest["schemaVersion"] = 2;
+  manifest["mediaType"] =
+      format == PushFormat::kOci ? std::string(mt::kOciManifest) : std::string(mt::kDockerManifest);
+  manifest["config"] = descriptor(config);
+  manifest["layers"] = nlohmann::ordered_json::array();
+  for (const auto& layer : layers) manifest["layers"].push_back(descriptor(layer));
+  return manifest.dump();
+}
+
+}  // namespace
+
+std::string LocalEngine::push(const PushRequest& request, PullProgress& progress) {
+  check_registry_access(request.access);
+  auto record = require_image(request.image);
+  PushPlan plan;
+  plan.format = push_format(request.format, record.manifest_type);
+  plan.compression = push_compression(request.compression_format, plan.format);
+  plan.dest = push_destination(request, record);
+  if (plan.dest.tag.empty() && plan.dest.digest.empty()) plan.dest.tag = "latest";
+  plan.record = std::move(record);
+  return with_context(fmt::format("pushing image \"{}\"", plan.dest.str()),
+                      [&] { return push_to(plan, request.access, progress); });
+}
+
+std::string LocalEngine::push_to(const PushPlan& plan, const RegistryAccess& access,
+                                 PullProgress& progress) {
+  const auto& record = plan.record;
+  const auto& dest = plan.dest;
+  auto format = plan.format;
+  auto compression = plan.compression;
+  auto options = registry_options(access, dest.name(), registries());
+  image::RegistryClient client(dest.registry, options);
+
+  // The pulled manifest's layer blobs may already be on the destination when
+  // they match the stored layers one to one and have the requested
+  // compression. A HEAD request or a cross-repository mount tells.
+  std::optional<image::Manifest> pulled;
+  if (!record.manifest.empty()) {
+    try {
+      pulled = image::parse_manifest(record.manifest, record.manifest_type);
+      if (pulled->layers.size() != record.layers.size()) pulled.reset();
+    } catch (const Error& e) {
+      SPDLOG_DEBUG("ignoring the stored manifest of image {}: {}", record.id, e.what());
+    }
+  }
+  auto sources = mount_sources(record, dest);
+
+  // Shared against the exclusive lock of layer garbage collection, which
+  // would otherwise delete layers while their tars are read.
+  os::FileLock store_lock(ctx_.paths().root + "/layers.lock", true);
+  auto& layers = ctx_.layers();
+  PushTempDir temp(ctx_.paths().tmp());
+  std::vector<image::Descriptor> pushed_layers;
+  bool all_reused = pulled.has_value();
+  for (std::size_t i = 0; i < record.layers.size(); ++i) {
+    const auto& diff_id = record.layers[i];
+    image::Descriptor layer;
+    layer.media_type = layer_media_type(format, compression);
+    bool reused = false;
+    if (pulled) {
+      const auto& old = pulled->layers[i];
+      bool same_compression = false;
+      try {
+        same_compression = image::layer_compression(old.media_type) == compression;
+      } catch (const Error&) {
+      }
+      if (same_compression) {
+        reused = client.has_blob(dest.repository, old.digest);
+        for (std::size_t s = 0; !reused && s < sources.size(); ++s) {
+          reused = client.mount_blob(dest.repository, old.digest, sources[s]);
+        }
+        if (reused) {
+          layer.digest = old.digest;
+          layer.size = old.size;
+        }
+      }
+    }
+    if (reused) {
+      progress.copying_blob(layer.digest, true);
+      pushed_layers.push_back(layer);
+      continue;
+    }
+    all_reused = false;
+    if (!layers.has_tar_layout(diff_id)) {
+      fail(ErrorCode::kConflict,
+           "layer {} was stored by a berth version that did not record its tar layout, so its "
+           "exact tar cannot be rebuilt: pull the image again, then push",
+           diff_id);
+    }
+    // NOTE: the uncompressed tar goes to a temporary file first because
+    // write_tar writes to a descriptor. Streaming it through a pipe into the
+    // compressor would save that disk space.
+    std::string hex = Digest::parse(diff_id).hex;
+    std::string tar_path = temp.path() + "/" + hex + ".tar";
+    std::string blob_path = temp.path() + "/" + hex + ".blob";
+    {
+      auto tar = os::open_file(tar_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+      with_context(fmt::format("reading layer {}", diff_id),
+                   [&] { layers.write_tar(diff_id, tar.get()); });
+      if (::lseek(tar.get(), 0, SEEK_SET) < 0) fail_errno(errno, "rewinding " + tar_path);
+      auto blob = os::open_file(blob_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+      auto written = compress_stream(tar.get(), blob.get(), compression);
+      ::unlink(tar_path.c_str());
+      layer.digest = written.digest;
+      layer.size = written.size;
+      if (client.has_blob(dest.repository, layer.digest)) {
+        progress.copying_blob(layer.digest, true);
+      } else {
+        with_context(fmt::format("uploading blob {}", layer.digest),
+                     [&] { client.upload_blob(dest.repository, layer, blob.get()); });
+        progress.copying_blob(layer.digest, false);
+      }
+    }
+    ::unlink(blob_path.c_str());
+    pushed_layers.push_back(layer);
+  }
+
+  image::Descriptor config;
+  config.media_type =
+      format == PushFormat::kOci ? std::string(mt::kOciConfig) : std::string(mt::kDockerConfig);
+  config.digest = "sha256:" + record.id;
+  config.size = static_cast<std::int64_t>(record.config.size());
+  if (sha256_digest(record.config) != config.digest) {
+    fail(ErrorCode::kDigestMismatch, "the stored config of image {} does not match its ID",
+         record.id);
+  }
+  if (!client.has_blob(dest.repository, config.digest)) {
+    with_context(fmt::format("uploading config {}", config.digest),
+                 [&] { upload_bytes(client, dest.repository, config, record.config); });
+  }
+  progress.copying_config(config.digest);
+
+  // Pushing the pulled bytes unchanged keeps the image's manifest digest,
+  // as Podman does when no layer had to be recompressed.
+  std::string pulled_type = format == PushFormat::kOci ? std::string(mt::kOciManifest)
+                                                        : std::string(mt::kDockerManifest);
+  std::string body;
+  if (all_reused && record.manifest_type == pulled_type &&
+      pulled->config.digest == config.digest) {
+    body = record.manifest;
+  } else {
+    body = build_manifest(format, config, pushed_layers);
+  }
+  progress.writing_manifest();
+  return client.put_manifest(dest.repository, dest.tag_or_digest(), body, pulled_type);
+}
+
+}  // namespace berth::engine
