@@ -87,8 +87,8 @@ void remove_files(Context& ctx, const std::string& id) {
   } catch (const Error& e) {
     // The run directory holds the lock file. A process waiting for the
     // lock (the monitor's cleanup after a foreground run cleaned up) may
-    // create it again meanwhile; lock_container removes it once that
-    // process sees the container gone.
+    // create it again meanwhile. lock_container removes it once that
+    // process finds the container gone.
     if (e.sys_errno() != ENOTEMPTY) throw;
     spdlog::debug("run directory of {} in use by a waiting process: it removes it", id);
   }
@@ -140,7 +140,7 @@ void cleanup(Context& ctx, const std::string& id, std::optional<int> exit_code,
   }
   ctx.db().update_container(*record);
   // The token file doubles as the monitor's cleanup marker: once it is
-  // gone, the monitor knows this start was cleaned up.
+  // gone, the monitor skips its own cleanup of this start.
   ::unlink(paths.start_token_file(id).c_str());
 }
 

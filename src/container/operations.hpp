@@ -102,8 +102,8 @@ struct LockedContainer {
 };
 
 // Takes the lock of container id and rereads its record. The lock file
-// lives in the container's run directory; when the container turns out to
-// be gone, that directory (recreated for the lock) is removed again so a
+// lives in the container's run directory. When the container turns out to
+// be gone, that directory (recreated for the lock) is removed again, so a
 // cleanup racing a removal leaves nothing behind.
 LockedContainer lock_container(Context& ctx, const std::string& id);
 

@@ -209,11 +209,11 @@ std::vector<os::Fd> reserve_host_ports(const ContainerConfig& config) {
     if (port.host_port == 0) continue;
     bool udp = port.protocol == "udp";
     bool ipv6 = port.host_ip.find(':') != std::string::npos;
-    std::string shown = (port.host_ip.empty() ? "0.0.0.0" : port.host_ip) + ":" +
+    std::string port_text = (port.host_ip.empty() ? "0.0.0.0" : port.host_ip) + ":" +
                         std::to_string(port.host_port) + "/" + port.protocol;
     os::Fd socket(::socket(ipv6 ? AF_INET6 : AF_INET,
                            (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0));
-    if (!socket) fail_errno(errno, "creating a socket to reserve host port " + shown);
+    if (!socket) fail_errno(errno, "creating a socket to reserve host port " + port_text);
     int on = 1;
     ::setsockopt(socket.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
     sockaddr_storage address{};
@@ -235,7 +235,7 @@ std::vector<os::Fd> reserve_host_ports(const ContainerConfig& config) {
         (!udp && ::listen(socket.get(), SOMAXCONN) != 0)) {
       int err = errno;
       fail(ErrorCode::kConflict, "cannot publish host port {}: {}: choose another host port or "
-           "stop the program that uses it", shown, std::strerror(err));
+           "stop the program that uses it", port_text, std::strerror(err));
     }
     sockets.push_back(std::move(socket));
   }

@@ -192,7 +192,7 @@ std::string LocalEngine::push_to(const PushPlan& plan, const RegistryAccess& acc
 
   // The pulled manifest's layer blobs may already be on the destination when
   // they match the stored layers one to one and have the requested
-  // compression. A HEAD request or a cross-repository mount tells.
+  // compression. A HEAD request or a cross-repository mount checks that.
   std::optional<image::Manifest> pulled;
   if (!record.manifest.empty()) {
     try {

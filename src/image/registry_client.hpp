@@ -43,7 +43,9 @@ using BlobProgress = std::function<void(std::int64_t done)>;
 // the registry on first use and responds to Basic and Bearer challenges. It
 // caches bearer tokens per scope ("repository:<name>:pull" to read,
 // "repository:<name>:pull,push" to write), and a cached token serves every
-// scope it covers. Every method throws berth::Error: kUnavailable when the registry
+// scope it covers.
+//
+// Every method throws berth::Error: kUnavailable when the registry
 // cannot be reached or fails, kUnauthorized when it rejects the credentials
 // or denies access, kPermissionDenied for HTTP 403, kNotFound for unknown
 // repositories, manifests and blobs, kInvalidArgument when it rejects pushed
@@ -62,7 +64,7 @@ class RegistryClient {
   const std::string& registry() const { return registry_; }
 
   // Checks the client's username and password against the registry: pings
-  // /v2/ and answers its challenge. Throws Error{kUnauthorized} with the
+  // /v2/ and authenticates to its challenge. Throws Error{kUnauthorized} with the
   // registry's message when they are rejected.
   void verify_credentials();
 

@@ -15,11 +15,11 @@
 //   the finish time in Unix nanoseconds on a second line), sends the exit
 //   frame with the decimal code, runs the cleanup command after "--" with
 //   BERTH_EXIT_CODE=CODE and exits 0.
-// - Each --keep-fd is a socket bound to a published host port; the monitor
+// - Each --keep-fd is a socket bound to a published host port. The monitor
 //   keeps it until the container exits, so no other program takes the port.
 // - The client on --attach-fd is the CLI that started the container. The
-//   monitor waits (up to 10 s) for it to hang up before the cleanup, as it
-//   may clean up in-process; when --cleanup-marker names a file and that
+//   monitor waits (up to 10 s) for it to hang up before the cleanup, because
+//   it may clean up in-process. When --cleanup-marker names a file and that
 //   file is gone by then, that cleanup is done and the command is skipped.
 
 #include <fcntl.h>

@@ -100,7 +100,7 @@ int mount_with_fallback(const std::string& dir, const std::string& target, std::
   };
   int err = attempt();
   if (err == EINVAL && !extra.empty()) {
-    spdlog::debug("overlay refused \"{}\": mounting {} without it", extra.substr(1),
+    spdlog::debug("overlay rejected the \"{}\" option: mounting {} without it", extra.substr(1),
                   in_quotes(target));
     options.resize(options.size() - extra.size());
     err = attempt();
