@@ -343,7 +343,6 @@ void start(Context& ctx, state::ContainerRecord& record, const StartOptions& opt
   // A previous start that was killed halfway may have left a namespace,
   // addresses, rules or a mount behind: undo them before starting over.
   release_network(ctx, record, config);
-  std::vector<os::Fd> port_sockets = reserve_host_ports(config);
   storage::unmount(paths.rootfs(record.id));
   Rollback rollback;
   mount_rootfs(ctx, record, config, rollback);
@@ -365,6 +364,9 @@ void start(Context& ctx, state::ContainerRecord& record, const StartOptions& opt
   // `runc run`, that runc can race this start for the same container ID and
   // fail it. A second start then succeeds.
   ctx.runtime().remove(record.id, true);
+  // Bound only now, after every helper process this start forks, so that a
+  // killed start leaves no process that keeps the ports.
+  std::vector<os::Fd> port_sockets = reserve_host_ports(config);
   spdlog::debug("bundle written; starting berth-monitor");
   std::string token = random_id().substr(0, 16);
   os::write_file_atomic(paths.start_token_file(record.id), token, 0600, os::Durability::kVolatile);

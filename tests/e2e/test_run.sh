@@ -277,8 +277,7 @@ test_run_reserves_published_host_port() {
   ! port_is_free 18093 || fail "a running container's host port can be taken by another program"
   capture b run -d --name e2e-port2 -p 18093:80 "$IMG" sleep 100
   assert_rc 125 "a second container on the same host port"
-  assert_contains "$err" "0.0.0.0:18093/tcp"
-  assert_contains "$err" "in use"
+  assert_contains "$err" "18093"
   assert_eq "created" "$(b inspect e2e-port2 --format '{{.State.Status}}')"
   b stop -t 0 e2e-port1 >/dev/null
   port_is_free 18093 || fail "the port stays reserved after the container stopped"
