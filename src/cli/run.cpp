@@ -158,7 +158,8 @@ int run_attached(engine::Engine& engine, const std::string& id, bool interactive
   if (!code) return engine.wait(id);
   // The monitor sends the code before its own cleanup; doing the cleanup
   // here returns sooner, and the monitor's later run finds nothing to do.
-  engine.cleanup(id, *code, "");
+  // The monitor deletes the directories once this process has exited.
+  engine.cleanup(id, *code, "", true);
   spdlog::debug("cleaned up");
   return *code;
 }

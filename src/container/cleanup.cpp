@@ -78,9 +78,17 @@ void release_network(Context& ctx, const state::ContainerRecord& record,
   ctx.network().teardown_and_remove_netns(record.id, netns, "podman", port_mappings(config));
 }
 
-void remove_files(Context& ctx, const std::string& id) {
+void remove_files(Context& ctx, const std::string& id, const std::string& trash_token) {
   const auto& paths = ctx.paths();
   storage::unmount(paths.rootfs(id));
+  if (!trash_token.empty()) {
+    // The run directory goes too, lock file and all: the lock stays held
+    // through the open descriptor, and the moved start token tells the
+    // monitor that this cleanup is done.
+    os::move_or_remove(paths.container_dir(id), paths.trash_dir(id, trash_token));
+    os::move_or_remove(paths.run_dir(id), paths.run_trash_dir(id, trash_token) + "/run");
+    return;
+  }
   os::remove_all(paths.container_dir(id));
   try {
     os::remove_all(paths.run_dir(id));
@@ -103,7 +111,7 @@ LockedContainer lock_container(Context& ctx, const std::string& id) {
 }
 
 void cleanup(Context& ctx, const std::string& id, std::optional<int> exit_code,
-             const std::string& start_token) {
+             const std::string& start_token, FileRemoval removal) {
   const auto& paths = ctx.paths();
   auto [lock, record] = lock_container(ctx, id);
   if (!record) return;
@@ -116,9 +124,18 @@ void cleanup(Context& ctx, const std::string& id, std::optional<int> exit_code,
     }
   }
   auto config = nlohmann::json::parse(record->config).get<ContainerConfig>();
+  // The monitor deletes only what this start's token names.
+  std::string trash_token;
+  if (removal == FileRemoval::kByMonitor) {
+    trash_token = os::read_file_if_exists(paths.start_token_file(id)).value_or("");
+    if (trash_token.find_first_not_of("0123456789abcdef") != std::string::npos) trash_token.clear();
+  }
 
   auto exit = read_exit_file(paths.exit_file(id));
-  best_effort("deleting runtime state", id, [&] { ctx.runtime().remove(id, true); });
+  best_effort("deleting runtime state", id, [&] {
+    ctx.runtime().remove(id, true,
+                         trash_token.empty() ? "" : paths.run_trash_dir(id, trash_token) + "/runc");
+  });
   best_effort("tearing down the network", id, [&] { release_network(ctx, *record, config); });
   best_effort("unmounting the root file system", id,
               [&] { storage::unmount(paths.rootfs(id)); });
@@ -135,7 +152,7 @@ void cleanup(Context& ctx, const std::string& id, std::optional<int> exit_code,
                             0600, os::Durability::kVolatile);
     });
     ctx.db().remove_container(id);
-    best_effort("removing files", id, [&] { remove_files(ctx, id); });
+    best_effort("removing files", id, [&] { remove_files(ctx, id, trash_token); });
     return;
   }
   ctx.db().update_container(*record);

@@ -261,7 +261,9 @@ std::vector<std::string> monitor_argv(Context& ctx, const state::ContainerRecord
                                    "--sync-fd", "3"};
   if (attach) {
     argv.insert(argv.end(), {"--attach-fd", "4", "--cleanup-marker",
-                             paths.start_token_file(record.id)});
+                             paths.start_token_file(record.id), "--remove-when-done",
+                             paths.trash_dir(record.id, token), "--remove-when-done",
+                             paths.run_trash_dir(record.id, token)});
   }
   for (std::size_t i = 0; i < port_fds; ++i) {
     argv.insert(argv.end(), {"--keep-fd", std::to_string(kFirstPortFd + static_cast<int>(i))});

@@ -91,8 +91,10 @@ std::string LocalEngine::attach_socket(const std::string& name_or_id) {
 }
 
 void LocalEngine::cleanup(const std::string& id, std::optional<int> exit_code,
-                          const std::string& start_token) {
-  container::cleanup(ctx_, id, exit_code, start_token);
+                          const std::string& start_token, bool by_monitor) {
+  container::cleanup(ctx_, id, exit_code, start_token,
+                     by_monitor ? container::FileRemoval::kByMonitor
+                                : container::FileRemoval::kNow);
 }
 
 }  // namespace berth::engine

@@ -156,9 +156,12 @@ class Engine {
   virtual std::string container_id(const std::string& name_or_id) = 0;
   // Returns the attach socket of a running container.
   virtual std::string attach_socket(const std::string& name_or_id) = 0;
-  // The hidden step berth-monitor runs after the container exits.
+  // The hidden step berth-monitor runs after the container exits, also run
+  // by a foreground `run` as soon as it has the exit code. by_monitor
+  // leaves deleting the directories to the start's monitor, after the
+  // caller has exited (see container::FileRemoval).
   virtual void cleanup(const std::string& id, std::optional<int> exit_code,
-                       const std::string& start_token) = 0;
+                       const std::string& start_token, bool by_monitor = false) = 0;
 };
 
 }  // namespace berth::engine

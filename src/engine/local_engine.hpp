@@ -44,7 +44,7 @@ class LocalEngine : public Engine {
   std::string container_id(const std::string& name_or_id) override;
   std::string attach_socket(const std::string& name_or_id) override;
   void cleanup(const std::string& id, std::optional<int> exit_code,
-               const std::string& start_token) override;
+               const std::string& start_token, bool by_monitor = false) override;
 
  private:
   const config::RegistriesConfig& registries();

@@ -34,6 +34,9 @@ struct Options {
   // Sockets bound to the container's published host ports: kept open for
   // the container's life so no other program can take those ports.
   std::vector<int> keep_fds;
+  // Trees to delete when the CLI did the cleanup (the marker is gone): the
+  // directories it moved aside rather than delete itself.
+  std::vector<std::string> remove_when_done;
   bool terminal = false;
   bool stdin_open = false;
   bool debug = false;
@@ -43,6 +46,10 @@ struct Options {
 // Reaps every exited child. Returns true and the wait status of want
 // through status when want was among them; others receives the rest.
 bool reap_children(pid_t want, int& status, std::vector<std::pair<pid_t, int>>& others);
+
+// Deletes a directory tree without following symlinks or crossing mounts;
+// failures are logged, not returned.
+void remove_tree(const std::string& path);
 
 // Parses argv into options. On failure returns false with message set.
 bool parse_options(int argc, char** argv, Options& options, std::string& message);

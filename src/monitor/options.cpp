@@ -15,7 +15,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: berth-monitor --id ID --runtime PATH --runtime-root DIR --bundle DIR --log PATH "
     "--exit-file PATH --socket PATH --sync-fd N [--attach-fd N] [--cleanup-marker PATH] "
-    "[--keep-fd N]... [--terminal] [--stdin] [--log-level LEVEL] -- CLEANUP_ARGV...";
+    "[--keep-fd N]... [--remove-when-done PATH]... [--terminal] [--stdin] [--log-level LEVEL] -- CLEANUP_ARGV...";
 
 bool parse_fd(const char* text, int& fd) {
   char* end = nullptr;
@@ -64,7 +64,7 @@ bool parse_options(int argc, char** argv, Options& options, std::string& message
       if (name == option.name) target = option.target;
     }
     if (!target && name != "--sync-fd" && name != "--attach-fd" && name != "--keep-fd" &&
-        name != "--log-level") {
+        name != "--remove-when-done" && name != "--log-level") {
       message = "unknown option " + name + "; " + kUsage;
       return false;
     }
@@ -80,6 +80,12 @@ bool parse_options(int argc, char** argv, Options& options, std::string& message
 
     if (target) {
       *target = value;
+    } else if (name == "--remove-when-done") {
+      if (value[0] != '/') {
+        message = "invalid --remove-when-done \"" + std::string(value) + "\": it must be an absolute path";
+        return false;
+      }
+      options.remove_when_done.push_back(value);
     } else if (name == "--keep-fd") {
       int fd = -1;
       if (!parse_fd(value, fd)) {

@@ -450,6 +450,7 @@ int serve_container(const Options& options, int signal_fd, int listen_fd, int lo
   if (!options.cleanup_marker.empty() && ::access(options.cleanup_marker.c_str(), F_OK) != 0 &&
       errno == ENOENT) {
     debug("cleanup marker %s is gone: the CLI cleaned up", options.cleanup_marker.c_str());
+    for (const auto& path : options.remove_when_done) remove_tree(path);
     return 0;
   }
   run_cleanup(options, code);

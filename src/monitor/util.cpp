@@ -1,6 +1,7 @@
 // Small helpers shared by the parts of berth-monitor.
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -77,6 +78,22 @@ std::string runtime_error_message(const std::string& stderr_text) {
     if (line.rfind(prefix, 0) == 0) line.erase(0, std::strlen(prefix));
   }
   return line;
+}
+
+namespace {
+int remove_entry(const char* path, const struct stat*, int type, struct FTW*) {
+  int rc = type == FTW_DP ? ::rmdir(path) : ::unlink(path);
+  if (rc != 0 && errno != ENOENT) debug("removing %s: %s", path, std::strerror(errno));
+  return 0;  // keep going: remove what can be removed
+}
+}  // namespace
+
+void remove_tree(const std::string& path) {
+  // FTW_PHYS: never follow symlinks; FTW_MOUNT: stay on this file system.
+  if (::nftw(path.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) != 0 &&
+      errno != ENOENT) {
+    debug("removing %s: %s", path.c_str(), std::strerror(errno));
+  }
 }
 
 int exit_code_of(int wait_status) {

@@ -6,12 +6,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <set>
 #include <utility>
 
 #include "common/error.hpp"
 #include "common/ids.hpp"
+#include "common/log.hpp"
 
 namespace berth::os {
 
@@ -102,6 +104,23 @@ void remove_all(const std::string& path) {
   std::error_code ec;
   std::filesystem::remove_all(path, ec);
   if (ec && ec.value() != ENOENT) fail_errno(ec.value(), "removing \"" + path + "\"");
+}
+
+void move_or_remove(const std::string& path, const std::string& destination) {
+  auto slash = destination.rfind('/');
+  if (slash != std::string::npos && slash > 0) make_dirs(destination.substr(0, slash), 0700);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (::rename(path.c_str(), destination.c_str()) == 0) return;
+    if (errno == ENOENT && !path_exists(path)) return;
+    if (attempt == 0 && (errno == EEXIST || errno == ENOTEMPTY || errno == EISDIR ||
+                         errno == ENOTDIR)) {
+      remove_all(destination);
+      continue;
+    }
+    break;
+  }
+  spdlog::debug("moving \"{}\" aside: {}; removing it now", path, std::strerror(errno));
+  remove_all(path);
 }
 
 bool path_exists(const std::string& path) {

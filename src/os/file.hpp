@@ -33,6 +33,12 @@ void make_dirs(const std::string& path, mode_t mode = 0755);
 // points inside the tree are not crossed (their removal fails with EBUSY).
 void remove_all(const std::string& path);
 
+// Renames path to destination (creating destination's parent, replacing an
+// old destination), so that another process can delete it later, off the
+// caller's critical path. Falls back to removing path when the rename fails
+// (another file system, say). Does nothing when path is absent.
+void move_or_remove(const std::string& path, const std::string& destination);
+
 bool path_exists(const std::string& path);
 
 // Opens with O_CLOEXEC added; throws Error naming the path on failure.

@@ -138,7 +138,8 @@ long long process_start_time(long long pid) {
 
 }  // namespace
 
-bool OciRuntime::remove_stopped_runc_state(const std::string& id) const {
+bool OciRuntime::remove_stopped_runc_state(const std::string& id,
+                                           const std::string& move_state_to) const {
   if (name_ != "runc") return false;
   std::string dir = root_dir_ + "/" + id;
   std::optional<std::string> text;
@@ -166,12 +167,16 @@ bool OciRuntime::remove_stopped_runc_state(const std::string& id) const {
       return false;  // processes are left in it: let runc kill them
     }
   }
-  os::remove_all(dir);
+  if (move_state_to.empty()) {
+    os::remove_all(dir);
+  } else {
+    os::move_or_remove(dir, move_state_to);
+  }
   return true;
 }
 
-void OciRuntime::remove(const std::string& id, bool force) const {
-  if (remove_stopped_runc_state(id)) {
+void OciRuntime::remove(const std::string& id, bool force, const std::string& move_state_to) const {
+  if (remove_stopped_runc_state(id, move_state_to)) {
     spdlog::debug("deleted the state of stopped container {} without starting runc", id);
     return;
   }

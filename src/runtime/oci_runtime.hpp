@@ -57,7 +57,10 @@ class OciRuntime {
 
   // Deletes the container from the runtime ("runtime delete"); force kills
   // a running one first. A container that does not exist is not an error.
-  void remove(const std::string& id, bool force) const;
+  // When the state directory can be deleted without the runtime (see
+  // remove_stopped_runc_state) and move_state_to is set, the directory is
+  // moved there for a later deletion instead.
+  void remove(const std::string& id, bool force, const std::string& move_state_to = "") const;
 
   // Returns the container's state, or nullopt when the runtime does not
   // know it.
@@ -76,7 +79,7 @@ class OciRuntime {
   // without hooks, but without the cost of starting runc (about 15 ms).
   // Returns false, having changed nothing that matters, when the container
   // still runs, has hooks, or its state is not in the known format.
-  bool remove_stopped_runc_state(const std::string& id) const;
+  bool remove_stopped_runc_state(const std::string& id, const std::string& move_state_to) const;
 
   std::string path_;
   std::string name_;

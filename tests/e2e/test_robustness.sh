@@ -237,6 +237,15 @@ test_foreground_runs_leave_no_run_directories() {
   # Every run directory is gone (each holds a lock file while in use).
   assert_eq "$before" "$(ls "$E2E_RUNROOT/containers" 2>/dev/null || true)" \
     "run directories left behind"
+  # A foreground run moves its directories aside and its monitor deletes
+  # them once the CLI has exited.
+  local left
+  for _ in $(seq 50); do
+    left=$(ls "$E2E_ROOT/root/trash" "$E2E_RUNROOT/trash" 2>/dev/null | grep -v ':$' | grep . || true)
+    [ -z "$left" ] && break
+    sleep 0.1
+  done
+  assert_eq "" "$left" "moved-aside directories the monitors did not delete"
 }
 
 test_unknown_name_changes_nothing() {

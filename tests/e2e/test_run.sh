@@ -288,7 +288,11 @@ test_run_reserves_published_host_port() {
   # A port held by a host program fails the start before anything runs.
   python3 -c "import socket,time; s=socket.socket(); s.bind(('0.0.0.0', 18093)); s.listen(); time.sleep(5)" &
   local holder=$!
-  sleep 0.3
+  for _ in $(seq 100); do
+    port_is_free 18093 || break
+    sleep 0.05
+  done
+  ! port_is_free 18093 || fail "the host program did not bind port 18093"
   capture b run --rm -p 18093:80 "$IMG" true
   assert_rc 125 "a port a host program listens on"
   kill $holder 2>/dev/null || true
