@@ -55,6 +55,47 @@ nlohmann::json format_fields(const engine::ContainerSummary& c, std::int64_t now
           {"Pid", c.pid}};
 }
 
+// Unix seconds as Podman's JSON gives them; Go's zero time for unset.
+std::int64_t unix_seconds(std::int64_t ns) { return ns == 0 ? -62135596800 : ns / 1000000000; }
+
+// One container of `ps --format json`, in the shape and order of Podman's.
+nlohmann::ordered_json podman_json(const engine::ContainerSummary& c, std::int64_t now) {
+  nlohmann::ordered_json ports = nullptr;
+  for (const auto& p : c.ports) {
+    if (ports.is_null()) ports = nlohmann::ordered_json::array();
+    ports.push_back({{"host_ip", p.host_ip == "0.0.0.0" ? "" : p.host_ip},
+                     {"container_port", p.container_port},
+                     {"host_port", p.host_port},
+                     {"range", 1},
+                     {"protocol", p.protocol}});
+  }
+  bool exited = c.status == "exited" || c.status == "stopped";
+  return {{"AutoRemove", c.auto_remove},
+          {"Command", c.command},
+          {"CreatedAt", human_duration(now - c.created_ns) + " ago"},
+          {"Exited", exited},
+          {"ExitedAt", unix_seconds(c.finished_ns)},
+          {"ExitCode", c.exit_code},
+          {"Id", c.id},
+          {"Image", c.image},
+          {"ImageID", c.image_id},
+          {"IsInfra", false},
+          {"Labels", c.labels.empty() ? nlohmann::json(nullptr) : c.labels},
+          {"Mounts", c.mounts},
+          {"Names", {c.name}},
+          {"Namespaces", nlohmann::ordered_json::object()},
+          {"Networks", c.networks},
+          {"Pid", c.pid},
+          {"Pod", ""},
+          {"PodName", ""},
+          {"Ports", ports},
+          {"Size", nullptr},
+          {"StartedAt", unix_seconds(c.started_ns)},
+          {"State", c.status},
+          {"Status", status_text(c)},
+          {"Created", c.created_ns / 1000000000}};
+}
+
 }  // namespace
 
 void add_ps(CLI::App& parent, Cli& cli, const std::string& name) {
@@ -84,6 +125,12 @@ void add_ps(CLI::App& parent, Cli& cli, const std::string& name) {
         return 0;
       }
       std::int64_t now = now_ns();
+      if (o->format == "json") {
+        nlohmann::ordered_json items = nlohmann::ordered_json::array();
+        for (const auto& c : containers) items.push_back(podman_json(c, now));
+        std::printf("%s\n", items.dump(2).c_str());
+        return 0;
+      }
       if (!o->format.empty()) {
         nlohmann::json items = nlohmann::json::array();
         for (const auto& c : containers) items.push_back(format_fields(c, now));

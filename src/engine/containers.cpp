@@ -52,6 +52,11 @@ std::vector<ContainerSummary> LocalEngine::list_containers(bool all) {
     s.finished_ns = record.finished_ns;
     s.ports = config.ports;
     s.pid = record.pid;
+    s.image_id = record.image_id;
+    s.auto_remove = config.remove;
+    s.labels = config.labels;
+    for (const auto& volume : config.volumes) s.mounts.push_back(volume.destination);
+    if (config.network_mode == "bridge") s.networks.push_back("podman");
     result.push_back(std::move(s));
   }
   return result;

@@ -109,6 +109,11 @@ struct ContainerSummary {
   std::int64_t finished_ns = 0;
   std::vector<container::PublishedPort> ports;
   std::int64_t pid = 0;
+  std::string image_id;
+  bool auto_remove = false;                  // --rm
+  nlohmann::json labels = nlohmann::json::object();
+  std::vector<std::string> mounts;    // volume destinations
+  std::vector<std::string> networks;  // network names; empty for host and none
 };
 
 class Engine {

@@ -117,6 +117,15 @@ test_published_port_reaches_container() {
   assert_eq "berth-fixture-httpd-ok" "$body" "via the container address"
   capture b ps
   assert_contains "$out" "0.0.0.0:18080->80/tcp"
+  # Podman's JSON shape: arrays for Names and Command, structured ports.
+  capture b ps --format json
+  assert_rc 0
+  assert_eq '["e2e-web"] ["podman"] false running' \
+    "$(jq -c '.[] | select(.Names[0] == "e2e-web") | "\(.Names) \(.Networks) \(.AutoRemove) \(.State)"' -r <<<"$out")"
+  assert_eq '[{"host_ip":"","container_port":80,"host_port":18080,"range":1,"protocol":"tcp"}]' \
+    "$(jq -c '.[] | select(.Names[0] == "e2e-web") | .Ports' <<<"$out")"
+  assert_eq "$(b inspect e2e-web --format '{{.Image}}')" \
+    "$(jq -r '.[] | select(.Names[0] == "e2e-web") | .ImageID' <<<"$out")" "ImageID"
   b rm -f e2e-web >/dev/null
   ! nft list ruleset | grep -q 18080 || fail "a port rule is left after rm"
   ! ip link show | grep -q "veth.*master podman0" || true
