@@ -11,6 +11,7 @@
 #include "image/platform.hpp"
 #include "network/port_mapping.hpp"
 #include "os/file.hpp"
+#include "runtime/oci_runtime.hpp"
 
 namespace berth::engine {
 
@@ -210,6 +211,7 @@ std::string LocalEngine::create(const CreateRequest& request, PullProgress& prog
   config.tty = request.tty;
   config.interactive = request.interactive;
   config.remove = request.remove;
+  config.runtime = ctx_.runtime().name();
   config.network_mode = normalize_network(request.network);
   for (const auto& value : request.publish) {
     auto m = network::parse_port_mapping(value);

@@ -147,6 +147,10 @@ test_detached_lifecycle() {
   assert_eq "started" "$out"
   capture b inspect e2e-life --format '{{.State.Status}} {{.State.Running}} {{.Name}}'
   assert_eq "running true e2e-life" "$out"
+  capture b inspect e2e-life --format '{{.HostConfig.PidsLimit}} {{.HostConfig.ShmSize}} {{.HostConfig.AutoRemove}} {{.OCIRuntime}}'
+  assert_eq "2048 67108864 false runc" "$out"
+  [ "$(cat /sys/fs/cgroup/pids/berth/$id/pids.max 2>/dev/null || cat /sys/fs/cgroup/berth/$id/pids.max)" = 2048 ] ||
+    fail "HostConfig.PidsLimit is not what the container got"
   capture b top e2e-life
   assert_contains "$out" "PID"
   assert_contains "$out" "sleep"
