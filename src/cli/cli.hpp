@@ -56,6 +56,24 @@ void add_untag(CLI::App& parent, Cli& cli);
 void add_container_cleanup(CLI::App& parent, Cli& cli);
 void add_login(CLI::App& parent, Cli& cli);
 void add_logout(CLI::App& parent, Cli& cli);
+// manifest and its subcommands (manifest.cpp).
+void add_manifest_group(CLI::App& app, Cli& cli);
+// image history, diff, tree and prune (image_query.cpp).
+void add_image_history(CLI::App& parent, Cli& cli, const std::string& name);
+void add_image_diff(CLI::App& parent, Cli& cli);
+void add_image_tree(CLI::App& parent, Cli& cli);
+void add_image_prune(CLI::App& parent, Cli& cli);
+// search (search.cpp).
+void add_search(CLI::App& parent, Cli& cli);
+// save and load (save_load.cpp).
+void add_save(CLI::App& parent, Cli& cli);
+void add_load(CLI::App& parent, Cli& cli);
+// commit, export and import (commit.cpp).
+void add_commit(CLI::App& parent, Cli& cli);
+void add_export(CLI::App& parent, Cli& cli);
+void add_import(CLI::App& parent, Cli& cli);
+// image trust show and set (trust.cpp).
+void add_image_trust(CLI::App& parent, Cli& cli);
 
 // Maps an error to Podman's exit code for engine errors: 125, or 126/127
 // when the container's command cannot run or does not exist.

@@ -115,6 +115,9 @@ void add_container_group(CLI::App& app, Cli& cli) {
   add_top(*container, cli);
   add_wait(*container, cli);
   add_container_cleanup(*container, cli);
+  // commit and export.
+  add_commit(*container, cli);
+  add_export(*container, cli);
 }
 
 void add_image_group(CLI::App& app, Cli& cli) {
@@ -129,6 +132,20 @@ void add_image_group(CLI::App& app, Cli& cli) {
   add_image_exists(*image, cli);
   add_tag(*image, cli);
   add_untag(*image, cli);
+  // image trust.
+  add_image_trust(*image, cli);
+  // save and load.
+  add_save(*image, cli);
+  add_load(*image, cli);
+  // image history, diff, tree and prune.
+  add_image_history(*image, cli, "history");
+  add_image_diff(*image, cli);
+  add_image_tree(*image, cli);
+  add_image_prune(*image, cli);
+  // search.
+  add_search(*image, cli);
+  // import.
+  add_import(*image, cli);
 }
 
 using Registrar = void (*)(CLI::App&, Cli&);
@@ -154,6 +171,19 @@ constexpr std::pair<std::string_view, Registrar> kCommands[] = {
     {"wait", [](CLI::App& a, Cli& c) { add_wait(a, c); }},
     {"login", add_login},
     {"logout", add_logout},
+    // image history.
+    {"history", [](CLI::App& a, Cli& c) { add_image_history(a, c, "history"); }},
+    // search.
+    {"search", add_search},
+    // manifest lists.
+    {"manifest", add_manifest_group},
+    // save and load.
+    {"save", add_save},
+    {"load", add_load},
+    // commit, export and import.
+    {"commit", add_commit},
+    {"export", add_export},
+    {"import", add_import},
     {"version", add_version},
     {"container", add_container_group},
     {"image", add_image_group},

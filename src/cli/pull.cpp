@@ -12,40 +12,35 @@
 
 namespace berth::cli {
 
-namespace {
-std::string short_hex(const std::string& digest) {
-  auto colon = digest.find(':');
-  return digest.substr(colon == std::string::npos ? 0 : colon + 1, 12);
-}
-}  // namespace
-
 void StderrPullProgress::trying(const std::string& reference) {
   if (quiet_) return;
-  std::fprintf(stderr, "Trying to pull %s...\n", reference.c_str());
+  print("Trying to pull " + reference + "...");
+}
+
+void StderrPullProgress::resolved_short_name(const std::string& description) {
+  if (quiet_) return;
+  print(description);
 }
 
 void StderrPullProgress::copying_blob(const std::string& digest, bool already_exists) {
   if (quiet_) return;
-  if (!signatures_printed_) {
-    std::fprintf(stderr, "Getting image source signatures\n");
-    signatures_printed_ = true;
+  print_signatures_line();
+  if (bars_ && bars_->has(digest)) {
+    bars_->finish(digest);
+    return;
   }
-  std::fprintf(stderr, "Copying blob %s %s\n", short_hex(digest).c_str(),
-               already_exists ? "skipped: already exists" : "done");
+  print("Copying blob " + short_hex(digest) + (already_exists ? " skipped: already exists" : " done"));
 }
 
 void StderrPullProgress::copying_config(const std::string& digest) {
   if (quiet_) return;
-  if (!signatures_printed_) {
-    std::fprintf(stderr, "Getting image source signatures\n");
-    signatures_printed_ = true;
-  }
-  std::fprintf(stderr, "Copying config %s done\n", short_hex(digest).c_str());
+  print_signatures_line();
+  print("Copying config " + short_hex(digest) + " done");
 }
 
 void StderrPullProgress::writing_manifest() {
   if (quiet_) return;
-  std::fprintf(stderr, "Writing manifest to image destination\n");
+  print("Writing manifest to image destination");
 }
 
 // Asks for a password on the terminal without echo, as Podman does when
@@ -113,21 +108,50 @@ void apply_registry_flags(engine::PullRequest& request, const std::string& creds
   }
 }
 
+void AccessFlags::add_to(CLI::App& cmd, bool with_creds) {
+  cmd.add_option("--tls-verify", tls_verify,
+                 "Require HTTPS and verify certificates (true or false)")
+      ->expected(0, 1)
+      ->default_str("true");
+  cmd.add_option("--authfile", authfile, "Path of the auth file to read credentials from");
+  cmd.add_option("--cert-dir", cert_dir, "Directory with certificates (*.crt) for the registry");
+  if (with_creds) cmd.add_option("--creds", creds, "Registry credentials as USERNAME[:PASSWORD]");
+}
+
+engine::RegistryAccess AccessFlags::access() const {
+  engine::PullRequest parsed;
+  apply_registry_flags(parsed, creds, tls_verify);
+  engine::RegistryAccess result;
+  result.tls_verify = parsed.tls_verify;
+  result.username = parsed.username;
+  result.password = parsed.password;
+  result.cert_dir = cert_dir;
+  result.authfile = authfile;
+  return result;
+}
+
 void add_pull(CLI::App& parent, Cli& cli) {
   struct Options {
     engine::PullRequest request;
     std::string creds;
     std::string tls_verify;
     bool quiet = false;
+    RetryFlags retry;
   };
   auto options = std::make_shared<Options>();
   auto* cmd = parent.add_subcommand("pull", "Pull an image from a registry");
   cmd->add_option("image", options->request.reference, "Image reference")->required();
   cmd->add_flag("-q,--quiet", options->quiet, "Print only the image ID");
   add_registry_flags(*cmd, options->request, options->creds, options->tls_verify);
+  add_retry_flags(*cmd, options->retry);
+  // Trust: Podman keeps this flag hidden; tests use it.
+  cmd->add_option("--signature-policy", options->request.signature_policy,
+                  "Path of the signature policy file (default: policy.json)")
+      ->group("");
   cmd->callback([&cli, options] {
     cli.action = [&cli, options] {
       apply_registry_flags(options->request, options->creds, options->tls_verify);
+      apply_retry_flags(options->retry, options->request.retry, options->request.retry_delay_ms);
       StderrPullProgress progress(options->quiet);
       std::string id = cli.engine().pull(options->request, progress);
       std::printf("%s\n", id.c_str());

@@ -164,6 +164,8 @@ std::string LocalEngine::create(const CreateRequest& request, PullProgress& prog
 
   std::optional<state::ImageRecord> image;
   if (policy != "always") image = find_image(request.image);
+  // A local manifest list stands for its image for the platform.
+  if (image) image = resolve_list_instance(*image, request.image, platform);
   // A local image for another platform does not count (Podman pulls then).
   if (image && platform && !image_matches_platform(*image, *platform)) image.reset();
   if (!image) {

@@ -25,6 +25,34 @@ class PullProgress {
   virtual void copying_blob(const std::string& digest, bool already_exists) = 0;
   virtual void copying_config(const std::string& digest) = 0;
   virtual void writing_manifest() = 0;
+
+  // Short-name resolution with registries.conf.
+  // Receives how a short name was resolved, such as
+  // `Resolved "app" as an alias (/etc/containers/registries.conf)`.
+  virtual void resolved_short_name(const std::string& description) { (void)description; }
+  // Asks the user to pick one of the candidates of an ambiguous short name
+  // and returns its index, or nullopt when there is no terminal to ask on.
+  virtual std::optional<std::size_t> choose_short_name(
+      const std::string& short_name, const std::vector<std::string>& candidates) {
+    (void)short_name;
+    (void)candidates;
+    return std::nullopt;
+  }
+
+  // Transfers: byte progress of a layer download, called from the thread
+  // that downloads it but never from two threads at once. done starts at 0
+  // and goes back to 0 when a retry starts the download over; total is the
+  // blob's size from the manifest. copying_blob reports the end.
+  virtual void blob_progress(const std::string& digest, std::int64_t done, std::int64_t total) {
+    (void)digest;
+    (void)done;
+    (void)total;
+  }
+
+  // Trust: push --sign-by creating its signature, then writing it to the
+  // lookaside store.
+  virtual void signing_manifest() {}
+  virtual void storing_signatures() {}
 };
 
 struct PullRequest {
@@ -37,6 +65,14 @@ struct PullRequest {
   // Auth file to read credentials from when username is unset; "" reads
   // the default files (see config::auth_read_sources).
   std::string authfile;
+  // Transfers: retries of a registry request that failed for a reason that
+  // may pass, and the fixed wait between them. Unset takes containers.conf,
+  // else 3 retries after 1s, 2s and 4s.
+  std::optional<int> retry;
+  std::optional<std::int64_t> retry_delay_ms;
+  // Trust: the policy.json to enforce (--signature-policy); "" uses the
+  // default file (see config::policy_path).
+  std::string signature_policy;
 };
 
 // How to reach a registry: TLS, certificates and credentials.
@@ -48,6 +84,9 @@ struct RegistryAccess {
   // Auth file to read credentials from when username is unset; "" reads
   // the default files (see config::auth_read_sources).
   std::string authfile;
+  // Transfers: as PullRequest::retry and retry_delay_ms.
+  std::optional<int> retry;
+  std::optional<std::int64_t> retry_delay_ms;
 };
 
 struct PushRequest {
@@ -56,6 +95,29 @@ struct PushRequest {
   RegistryAccess access;
   std::string format;                   // "oci", "v2s2"; "" keeps the pulled manifest type
   std::string compression_format = "gzip";  // "gzip" or "zstd"
+  // Trust: the GnuPG key (fingerprint, key ID or user ID) to sign the pushed
+  // manifest with (--sign-by), "" for none; --remove-signatures; and the
+  // policy.json the local image is checked against (--signature-policy).
+  std::string sign_by;
+  bool remove_signatures = false;
+  std::string signature_policy;
+};
+
+// Trust: one row of `image trust show`.
+struct TrustEntry {
+  std::string transport;  // "all" for the default, "repository" for docker scopes, else the transport
+  std::string name;       // "default", a scope, or "" for a transport's default
+  std::string type;       // "accept", "reject", "signed", "sigstoreSigned"
+  std::vector<std::string> gpg_ids;  // e-mail addresses of a signedBy requirement's keys
+  std::string sigstore;   // the lookaside URL registries.d gives the scope, or ""
+};
+
+// Trust: the arguments of `image trust set`.
+struct TrustSetRequest {
+  std::string policy_path;  // "" for the default policy.json
+  std::string scope;        // "default" or REGISTRY[/REPOSITORY]
+  std::string type = "signedBy";  // "accept", "reject" or "signedBy"
+  std::vector<std::string> pubkeys_files;
 };
 
 struct ImageSummary {
@@ -116,6 +178,177 @@ struct ContainerSummary {
   std::vector<std::string> networks;  // network names; empty for host and none
 };
 
+// Image queries and prune: reports of history, diff, tree and prune.
+
+// One entry of an image's history, as `image history` lists it.
+struct ImageHistoryEntry {
+  // The ID of the local image whose top layer this entry made, or
+  // "<missing>"; the newest entry always carries the image's own ID.
+  std::string id;
+  std::int64_t created_ns = 0;  // 0 when the config has no time
+  std::string created_by;
+  std::vector<std::string> tags;  // names of the image given by id
+  std::int64_t size = 0;         // uncompressed tar bytes of its layer, 0 for an empty layer
+  std::string comment;
+};
+
+// One change of an image's top layer against the layers below it.
+struct ImageChange {
+  char kind = 'C';  // 'A' added, 'C' changed, 'D' deleted
+  std::string path;  // absolute, "/etc/hostname"
+};
+
+// A layer in an image tree. id is the layer ID Podman's storage would give
+// it (see storage_layer_ids in image_query.hpp).
+struct ImageTreeLayer {
+  std::string id;
+  std::int64_t size = 0;
+  std::vector<std::string> top_layer_of;  // names of images whose top layer it is
+  std::vector<ImageTreeLayer> children;   // only filled for --whatrequires
+};
+
+struct ImageTreeReport {
+  std::string id;
+  std::vector<std::string> names;
+  std::int64_t size = 0;
+  // The image's layers, base first; with whatrequires, one entry: the image's
+  // top layer with the layers of the images built on it as children.
+  std::vector<ImageTreeLayer> layers;
+};
+
+struct ImagePruneRequest {
+  bool all = false;  // also remove named images no container uses
+  std::vector<std::string> filters;  // "until=...", "label=K[=V]", "label!=K[=V]"
+};
+
+// save and load: image archives and directories.
+
+struct SaveRequest {
+  // Local names or IDs. Without multi_image the first is the image and the
+  // others are extra names for it in a docker-archive, as in Podman.
+  std::vector<std::string> images;
+  std::string format = "docker-archive";  // docker-archive, oci-archive, oci-dir, docker-dir
+  std::string output;  // file or directory; "" writes an archive to the output fd
+  bool multi_image = false;
+  bool compress = false;  // gzip the layers of oci-dir and docker-dir
+};
+
+// search: registry search and tag lists.
+
+// The --filter values of search; unset members do not filter.
+struct SearchFilter {
+  std::optional<std::int64_t> min_stars;  // stars=N keeps results with at least N
+  std::optional<bool> official;           // is-official[=BOOL]
+  std::optional<bool> automated;          // is-automated[=BOOL]
+};
+
+struct SearchRequest {
+  // "[REGISTRY/]TERM": a registry (everything before the first "/") limits
+  // the search to it; otherwise every unqualified-search registry is
+  // searched. With list_tags, a repository name without tag or digest.
+  std::string term;
+  int limit = 0;  // per registry; 0 means 25
+  SearchFilter filter;
+  bool no_trunc = false;  // keep descriptions longer than 44 bytes whole
+  bool list_tags = false;  // list the repository's tags instead of searching
+  RegistryAccess access;
+};
+
+// One search result, or with list_tags one tag.
+struct SearchResult {
+  std::string index;  // the registry searched, "127.0.0.1:5000"
+  std::string name;   // "127.0.0.1:5000/busybox", "docker.io/library/alpine"
+  std::string description;  // newlines replaced by spaces, maybe truncated
+  std::int64_t stars = 0;
+  bool official = false;
+  bool automated = false;
+  std::string tag;  // set only with list_tags
+};
+
+// Manifest lists (manifest.cpp).
+// Receives the progress of `manifest push`: the list's lines, and through
+// the PullProgress calls each instance's blobs.
+class ManifestPushProgress : public PullProgress {
+ public:
+  virtual void copying_instances(std::size_t count) = 0;
+  // index counts from 1.
+  virtual void copying_instance(const std::string& digest, std::size_t index,
+                                std::size_t count) = 0;
+  virtual void writing_list() = 0;
+};
+
+// The platform fields and annotations `manifest add` and `annotate` set on
+// an entry; unset fields keep what the image or list says.
+struct ManifestEntryOptions {
+  std::optional<std::string> arch;
+  std::optional<std::string> os;
+  std::optional<std::string> variant;
+  std::optional<std::string> os_version;
+  std::optional<std::vector<std::string>> os_features;
+  std::optional<std::vector<std::string>> features;
+  std::vector<std::string> annotations;  // KEY=VALUE
+};
+
+struct ManifestCreateRequest {
+  std::string list;                  // name of the new list
+  std::vector<std::string> images;   // images to add, as for manifest add
+  bool all = false;                  // add every instance of an image that is a list
+  bool amend = false;                // reuse an existing list of that name
+  std::vector<std::string> annotations;  // KEY=VALUE, on the index itself
+  RegistryAccess access;
+};
+
+struct ManifestAddRequest {
+  std::string list;
+  // A local image name or ID, or a registry reference; "docker://" forces
+  // the registry and "containers-storage:" local storage.
+  std::vector<std::string> images;
+  bool all = false;
+  ManifestEntryOptions entry;
+  RegistryAccess access;
+};
+
+struct ManifestAnnotateRequest {
+  std::string list;
+  std::string instance;  // an entry's digest, or a local image whose manifest is in the list
+  bool index = false;    // apply the annotations to the index itself
+  ManifestEntryOptions entry;
+};
+
+struct ManifestPushRequest {
+  std::string list;
+  std::string destination;  // reference, "docker://" allowed; "" pushes to the list's name
+  bool all = true;          // push every instance's image before the list
+  std::string format;       // "oci", "v2s2"; "" keeps the list's own type
+  bool remove = false;      // delete the local list after a successful push
+  RegistryAccess access;
+};
+
+// commit, export and import: requests.
+
+// The options of `commit`.
+struct CommitRequest {
+  std::string container;
+  std::string image;  // name of the new image; "" leaves it without a name
+  std::vector<std::string> changes;  // --change instructions (see image::apply_config_change)
+  std::string message;  // history comment, and "comment" of a docker-format config
+  std::string author;
+  std::string format = "oci";  // "oci" or "docker"
+  bool squash = false;  // one layer with the whole file system
+  bool pause = false;   // freeze the container while its files are read
+};
+
+// The options of `import`. The tar itself comes as a file descriptor.
+struct ImportRequest {
+  std::string source;     // what the user gave, for messages
+  std::string reference;  // name of the new image; "" leaves it without a name
+  std::vector<std::string> changes;
+  std::string message;  // history comment; "" gives "imported from tarball"
+  std::string os;       // "" for linux
+  std::string arch;     // "" for the host's
+  std::string variant;
+};
+
 class Engine {
  public:
   virtual ~Engine() = default;
@@ -140,7 +373,110 @@ class Engine {
   virtual std::vector<std::string> untag_image(const std::string& name_or_id,
                                                const std::vector<std::string>& names) = 0;
 
+  // Image queries and prune.
+  // Returns the image's history, newest entry first. Throws Error{kNotFound}
+  // for an unknown image.
+  virtual std::vector<ImageHistoryEntry> image_history(const std::string& name_or_id) = 0;
+  // Returns the changes of the image's top layer against the layers below
+  // it, sorted by path. An image of one layer lists all its files as added.
+  virtual std::vector<ImageChange> image_diff(const std::string& name_or_id) = 0;
+  // Returns the image's layers; with whatrequires, the layers of the images
+  // built on it instead.
+  virtual ImageTreeReport image_tree(const std::string& name_or_id, bool whatrequires) = 0;
+  // Removes the images without a name that no container uses (with
+  // request.all, named ones too) and that match every filter, then the layers
+  // no image uses. Returns the removed image IDs. Throws
+  // Error{kInvalidArgument} for an invalid filter, before any change.
+  virtual std::vector<std::string> prune_images(const ImagePruneRequest& request) = 0;
+
+  // save and load.
+  // Writes the images in request.format to request.output, or to output_fd
+  // when it is "". Files and directories appear complete or not at all.
+  // Throws Error{kInvalidArgument} for a flag combination Podman rejects and
+  // Error{kConflict} for a layer stored without its tar layout, before
+  // anything is written. progress receives copying_blob, copying_config and
+  // writing_manifest.
+  virtual void save(const SaveRequest& request, int output_fd, PullProgress& progress) = 0;
+  // Loads every image of a docker-archive, oci-archive, oci-dir or
+  // docker-dir at input (a file or directory), or of the archive read from
+  // input_fd when input is "". Returns one name per loaded image name, and
+  // "sha256:<id>" for an image without one. Every blob and layer is checked
+  // against its digest; any failure throws Error (kInvalidArgument for
+  // malformed input, kDigestMismatch for a wrong layer) and leaves the
+  // images unchanged.
+  virtual std::vector<std::string> load(const std::string& input, int input_fd,
+                                        PullProgress& progress) = 0;
+
+  // search.
+  // Searches the registries (see SearchRequest::term) and returns the
+  // results of each, in registry order, each registry's cut to the limit
+  // before the filter applies, as Podman does. A registry that fails is
+  // skipped while another returns results; when none returns any, its error
+  // (or every registry's, joined) is thrown. Throws Error{kInvalidArgument}
+  // for a negative limit, a filter with list_tags, or a list_tags term with a
+  // tag or digest.
+  virtual std::vector<SearchResult> search(const SearchRequest& request) = 0;
+
+  // Manifest lists.
+  // Creates a list, adds request.images to it and returns its ID. Throws
+  // Error{kAlreadyExists} when the name is taken, unless amend is set and
+  // the name is a list, which is then reused.
+  virtual std::string manifest_create(const ManifestCreateRequest& request) = 0;
+  // Adds images to a local list and returns the list's ID. Only manifests
+  // and configs are read from a registry, never layers. Throws
+  // Error{kNotFound} for an unknown list or image and
+  // Error{kInvalidArgument} when the list name is an image; the list is
+  // unchanged on any error.
+  virtual std::string manifest_add(const ManifestAddRequest& request) = 0;
+  // Changes one entry's platform and annotations (or the index's
+  // annotations) and returns the list's ID. Throws Error{kNotFound} when
+  // the instance is not in the list.
+  virtual std::string manifest_annotate(const ManifestAnnotateRequest& request) = 0;
+  // Removes the entry with digest and returns the list's ID.
+  virtual std::string manifest_remove(const std::string& list, const std::string& digest) = 0;
+  // Returns a local list, else the list or manifest a registry has under the
+  // reference, as `manifest inspect` prints it.
+  virtual nlohmann::ordered_json manifest_inspect(const std::string& list,
+                                                  const RegistryAccess& access) = 0;
+  virtual bool manifest_exists(const std::string& list) = 0;
+  // Removes a local list; throws Error{kInvalidArgument} for an image
+  // that is not a list.
+  virtual ImageRemoveReport manifest_rm(const std::string& list) = 0;
+  // Pushes a list (with --all first each instance's image, from local
+  // storage or from the registry it was added from) and returns the pushed
+  // list's digest.
+  virtual std::string manifest_push(const ManifestPushRequest& request,
+                                    ManifestPushProgress& progress) = 0;
+
+  // commit, export and import.
+  // Makes an image of the container's file system and settings and returns
+  // its ID. The container's changes become one new layer on top of its
+  // image's layers (with squash, the whole file system becomes the only
+  // layer). Throws Error{kNotFound} for an unknown container and
+  // Error{kInvalidArgument} for an invalid change, format or name, before
+  // anything is stored. progress receives copying_blob, copying_config and
+  // writing_manifest.
+  virtual std::string commit(const CommitRequest& request, PullProgress& progress) = 0;
+  // Writes a tar of the container's whole file system to output_fd,
+  // mounting it for the time of the export when the container is not
+  // running. Symlinks are stored, never followed. After an error output_fd
+  // has received part of the tar.
+  virtual void export_container(const std::string& name_or_id, int output_fd) = 0;
+  // Makes a one-layer image of the tar read from input_fd (plain, gzip, xz,
+  // bzip2 or zstd) and returns its ID. Throws Error{kInvalidArgument} for an
+  // invalid change, platform, name or tar, and the store is unchanged then.
+  virtual std::string import_image(const ImportRequest& request, int input_fd,
+                                   PullProgress& progress) = 0;
+
   // Containers. name_or_id accepts a full ID, a unique ID prefix or a name.
+  // Trust (trust.cpp): the policy file used ("" for the default), its text,
+  // its rows for `image trust show`, and `image trust set`, which rewrites
+  // the file atomically. Missing or invalid files throw as Policy::load.
+  virtual std::string trust_policy_path(const std::string& policy_path) = 0;
+  virtual std::string trust_policy_text(const std::string& policy_path) = 0;
+  virtual std::vector<TrustEntry> show_trust(const std::string& policy_path) = 0;
+  virtual void set_trust(const TrustSetRequest& request) = 0;
+
   virtual std::string create(const CreateRequest& request, PullProgress& progress) = 0;
   // Starts a container. options.attach_fd, when not -1, is a connected
   // socket that receives the container's output frames from its first byte.

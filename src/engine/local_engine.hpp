@@ -7,6 +7,8 @@
 #include "config/registries.hpp"
 #include "container/context.hpp"
 #include "engine/engine.hpp"
+#include "image/platform.hpp"
+#include "image/reference.hpp"
 #include "state/database.hpp"
 
 namespace berth::engine {
@@ -27,6 +29,44 @@ class LocalEngine : public Engine {
   void tag_image(const std::string& name_or_id, const std::vector<std::string>& names) override;
   std::vector<std::string> untag_image(const std::string& name_or_id,
                                        const std::vector<std::string>& names) override;
+
+  // Image queries and prune (image_query.cpp, prune.cpp).
+  std::vector<ImageHistoryEntry> image_history(const std::string& name_or_id) override;
+  std::vector<ImageChange> image_diff(const std::string& name_or_id) override;
+  ImageTreeReport image_tree(const std::string& name_or_id, bool whatrequires) override;
+  std::vector<std::string> prune_images(const ImagePruneRequest& request) override;
+
+  // save and load (save.cpp, load.cpp).
+  void save(const SaveRequest& request, int output_fd, PullProgress& progress) override;
+  std::vector<std::string> load(const std::string& input, int input_fd,
+                                PullProgress& progress) override;
+
+  // search (search.cpp).
+  std::vector<SearchResult> search(const SearchRequest& request) override;
+
+  // Manifest lists (manifest.cpp).
+  std::string manifest_create(const ManifestCreateRequest& request) override;
+  std::string manifest_add(const ManifestAddRequest& request) override;
+  std::string manifest_annotate(const ManifestAnnotateRequest& request) override;
+  std::string manifest_remove(const std::string& list, const std::string& digest) override;
+  nlohmann::ordered_json manifest_inspect(const std::string& list,
+                                          const RegistryAccess& access) override;
+  bool manifest_exists(const std::string& list) override;
+  ImageRemoveReport manifest_rm(const std::string& list) override;
+  std::string manifest_push(const ManifestPushRequest& request,
+                            ManifestPushProgress& progress) override;
+
+  // commit, export and import (commit.cpp, import_export.cpp).
+  std::string commit(const CommitRequest& request, PullProgress& progress) override;
+  void export_container(const std::string& name_or_id, int output_fd) override;
+  std::string import_image(const ImportRequest& request, int input_fd,
+                           PullProgress& progress) override;
+
+  // Trust (trust.cpp).
+  std::string trust_policy_path(const std::string& policy_path) override;
+  std::string trust_policy_text(const std::string& policy_path) override;
+  std::vector<TrustEntry> show_trust(const std::string& policy_path) override;
+  void set_trust(const TrustSetRequest& request) override;
 
   std::string create(const CreateRequest& request, PullProgress& progress) override;
   void start(const std::string& name_or_id, const container::StartOptions& options) override;
@@ -57,6 +97,37 @@ class LocalEngine : public Engine {
   // Uploads the plan's layers, config and manifest; returns the manifest digest.
   std::string push_to(const struct PushPlan& plan, const RegistryAccess& access,
                       PullProgress& progress);
+  // Pushes a local image as an instance of a manifest list: to dest's
+  // repository under its manifest digest, in its pulled manifest type.
+  // Returns that digest, which differs from the stored manifest's when a
+  // layer had to be compressed again.
+  std::string push_instance(const state::ImageRecord& record, const image::Reference& dest,
+                            const RegistryAccess& access, PullProgress& progress);
+  // Manifest lists (manifest.cpp): the local list named list, or
+  // Error{kNotFound} / Error{kInvalidArgument} for a name that is no list.
+  state::ImageRecord require_manifest_list(const std::string& list);
+  // Runs `push` of a manifest list as manifest_push with --all.
+  std::string push_manifest_list(const PushRequest& request, PullProgress& progress);
+  // Returns image itself unless it is a manifest list, else the local image
+  // of its entry for platform (the host's when unset). Throws
+  // Error{kNotFound} when that image is not in local storage.
+  state::ImageRecord resolve_list_instance(const state::ImageRecord& image,
+                                           const std::string& name,
+                                           const std::optional<image::Platform>& platform);
+  // Trust (trust.cpp). Enforces the signature policy (policy_flag, or the
+  // default policy.json) on an image about to be pulled as ref whose
+  // manifest has manifest_digest; throws Error{kPermissionDenied} when the
+  // policy rejects it, before anything is stored.
+  void enforce_pull_policy(const image::Reference& ref, const std::string& manifest_digest,
+                           const std::string& policy_flag);
+  // Checks the policy of the local image being pushed (transport
+  // containers-storage), as Podman does for a push's source image, and with
+  // --sign-by that dest's lookaside staging store is a file:// URL.
+  void check_push_trust(const PushRequest& request, const image::Reference& dest);
+  // Signs the pushed manifest (dest, manifest_digest) with request.sign_by
+  // and writes the signature to dest's lookaside staging store.
+  void sign_pushed_image(const PushRequest& request, const image::Reference& dest,
+                         const std::string& manifest_digest, PullProgress& progress);
   // Removes names (all when empty) from image id in one transaction and
   // returns them; name_or_id is what the user typed, for messages.
   std::vector<std::string> remove_image_names(const std::string& id, const std::string& name_or_id,

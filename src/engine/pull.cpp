@@ -11,8 +11,11 @@
 #include "common/ids.hpp"
 #include "common/log.hpp"
 #include "common/time.hpp"
+#include "engine/image_size.hpp"
 #include "engine/local_engine.hpp"
+#include "engine/pull_transfer.hpp"
 #include "engine/registry_access.hpp"
+#include "engine/registry_endpoints.hpp"
 #include "image/manifest.hpp"
 #include "image/reference.hpp"
 #include "image/registry_client.hpp"
@@ -23,7 +26,12 @@
 namespace berth::engine {
 
 struct PullTarget {
-  image::Reference ref;
+  // The image's name as resolved from the request; the image is stored
+  // under it whatever endpoint served it.
+  image::Reference name;
+  // Where to fetch it from: a mirror, the location registries.conf maps the
+  // name to, or the name itself.
+  PullEndpoint source;
 };
 
 namespace {
@@ -79,7 +87,7 @@ std::int64_t created_from_config(const nlohmann::json& config) {
 
 RegistryAccess registry_access_of(const PullRequest& request) {
   return RegistryAccess{request.tls_verify, request.username, request.password, request.cert_dir,
-                        request.authfile};
+                        request.authfile, request.retry, request.retry_delay_ms};
 }
 
 std::vector<std::string> diff_ids_of(const nlohmann::json& config, std::size_t layer_count) {
@@ -103,38 +111,49 @@ std::vector<std::string> diff_ids_of(const nlohmann::json& config, std::size_t l
 std::string LocalEngine::pull(const PullRequest& request, PullProgress& progress) {
   if (!request.platform.empty()) image::parse_platform(request.platform);
   check_registry_access(registry_access_of(request));
-  auto parsed = image::parse_reference(request.reference);
-  std::vector<image::Reference> candidates;
-  if (parsed.qualified) {
-    candidates.push_back(parsed.ref);
-  } else {
-    candidates = image::short_name_candidates(parsed, registries());
-  }
-  std::optional<Error> last_error;
+  auto chooser = [&](const std::string& short_name, const std::vector<std::string>& names) {
+    return progress.choose_short_name(short_name, names);
+  };
+  auto resolved =
+      resolve_pull_name(image::parse_reference(request.reference), registries(), chooser);
+  if (!resolved.description.empty()) progress.resolved_short_name(resolved.description);
+  const auto& candidates = resolved.candidates;
+  std::vector<std::string> failures;
   for (const auto& candidate : candidates) {
     progress.trying(candidate.str());
     try {
-      return with_context(fmt::format("pulling image \"{}\"", candidate.str()),
-                          [&] { return pull_one(PullTarget{candidate}, request, progress); });
+      return with_context(fmt::format("pulling image \"{}\"", candidate.str()), [&] {
+        auto endpoints = pull_endpoints(candidate, registries());
+        return pull_from_endpoints(endpoints, [&](const PullEndpoint& source) {
+          return pull_one(PullTarget{candidate, source}, request, progress);
+        });
+      });
     } catch (const Error& e) {
       // Try the next search registry only when this one lacks the image or
       // cannot be reached; anything else (a bad digest, bad credentials) is
       // final.
       bool next = e.code() == ErrorCode::kNotFound || e.code() == ErrorCode::kUnavailable;
       if (!next || candidates.size() == 1) throw;
-      last_error = e;
+      failures.push_back(e.what());
+      if (failures.size() == candidates.size()) {
+        throw Error(e.code(), fmt::format("{} errors occurred while pulling:\n * {}",
+                                          failures.size(), fmt::join(failures, "\n * ")));
+      }
     }
   }
-  throw *last_error;
+  fail(ErrorCode::kInternal, "no image name to pull for \"{}\"", request.reference);
 }
 
 std::string LocalEngine::pull_one(const PullTarget& target, const PullRequest& request,
                                   PullProgress& progress) {
-  const auto& ref = target.ref;
-  auto options = registry_options(registry_access_of(request), ref.name(), registries());
+  const auto& ref = target.source.ref;
+  auto options = endpoint_options(registry_access_of(request), target.source, registries());
   image::RegistryClient client(ref.registry, options);
 
   auto top = client.get_manifest(ref.repository, ref.tag_or_digest());
+  // Trust: policy.json decides on the requested name and the manifest
+  // digest before any blob is fetched.
+  enforce_pull_policy(target.name, top.digest, request.signature_policy);
   auto manifest_fetch = top;
   if (image::is_index_media_type(top.media_type)) {
     auto index = image::parse_index(top.body, top.media_type);
@@ -162,22 +181,8 @@ std::string LocalEngine::pull_one(const PullTarget& target, const PullRequest& r
   auto& layers = ctx_.layers();
   layers.remove_leftovers();
   DownloadDir downloads(ctx_.paths().tmp());
-  for (std::size_t i = 0; i < manifest.layers.size(); ++i) {
-    const auto& layer = manifest.layers[i];
-    if (layers.has(diff_ids[i])) {
-      progress.copying_blob(layer.digest, true);
-      continue;
-    }
-    std::string blob_path = downloads.path() + "/" + Digest::parse(layer.digest).hex;
-    with_context(fmt::format("fetching blob {}", layer.digest), [&] {
-      client.get_blob_to_file(ref.repository, layer, blob_path);
-    });
-    with_context(fmt::format("extracting layer {}", layer.digest), [&] {
-      layers.add_from_blob(diff_ids[i], blob_path);
-    });
-    ::unlink(blob_path.c_str());
-    progress.copying_blob(layer.digest, false);
-  }
+  fetch_layers(client, ref.repository, manifest.layers, diff_ids, layers, downloads.path(),
+               pull_parallel_copies(), progress);
   progress.copying_config(manifest.config.digest);
   progress.writing_manifest();
 
@@ -189,8 +194,9 @@ std::string LocalEngine::pull_one(const PullTarget& target, const PullRequest& r
   record.config = config_text;
   record.layers = diff_ids;
   record.created_ns = created_from_config(config);
-  for (const auto& d : diff_ids) record.size += layers.size(d);
-  std::string name = ref.name();
+  record.size = image_size(record, layers);
+  if (manifest_fetch.digest != top.digest) record.size += static_cast<std::int64_t>(top.body.size());
+  std::string name = target.name.name();
   ctx_.db().write([&] {
     if (auto existing = ctx_.db().get_image(record.id)) {
       record.names = existing->names;
@@ -199,7 +205,7 @@ std::string LocalEngine::pull_one(const PullTarget& target, const PullRequest& r
     auto add = [](std::vector<std::string>& list, const std::string& value) {
       if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(value);
     };
-    if (!ref.tag.empty()) add(record.names, name + ":" + ref.tag);
+    if (!target.name.tag.empty()) add(record.names, name + ":" + target.name.tag);
     add(record.repo_digests, name + "@" + top.digest);
     if (manifest_fetch.digest != top.digest) {
       add(record.repo_digests, name + "@" + manifest_fetch.digest);

@@ -18,6 +18,7 @@
 #include "engine/blob_compress.hpp"
 #include "engine/local_engine.hpp"
 #include "engine/registry_access.hpp"
+#include "engine/registry_endpoints.hpp"
 #include "image/manifest.hpp"
 #include "image/reference.hpp"
 #include "image/registry_client.hpp"
@@ -171,14 +172,28 @@ std::string build_manifest(PushFormat format, const image::Descriptor& config,
 std::string LocalEngine::push(const PushRequest& request, PullProgress& progress) {
   check_registry_access(request.access);
   auto record = require_image(request.image);
+  // A manifest list goes with its images, as `manifest push --all` does.
+  if (image::is_index_media_type(record.manifest_type)) {
+    return push_manifest_list(request, progress);
+  }
   PushPlan plan;
   plan.format = push_format(request.format, record.manifest_type);
   plan.compression = push_compression(request.compression_format, plan.format);
   plan.dest = push_destination(request, record);
   if (plan.dest.tag.empty() && plan.dest.digest.empty()) plan.dest.tag = "latest";
+  // Like Podman, a push goes to the destination itself: registries.conf
+  // locations and mirrors apply to pulls only, but blocked applies to both.
+  with_context(fmt::format("pushing image \"{}\"", plan.dest.str()),
+               [&] { check_not_blocked(plan.dest, registries()); });
   plan.record = std::move(record);
-  return with_context(fmt::format("pushing image \"{}\"", plan.dest.str()),
-                      [&] { return push_to(plan, request.access, progress); });
+  // Trust: the policy check before anything is uploaded, the signature
+  // (--sign-by) after the manifest is stored.
+  with_context(fmt::format("pushing image \"{}\"", plan.dest.str()),
+               [&] { check_push_trust(request, plan.dest); });
+  std::string digest = with_context(fmt::format("pushing image \"{}\"", plan.dest.str()),
+                                    [&] { return push_to(plan, request.access, progress); });
+  sign_pushed_image(request, plan.dest, digest, progress);
+  return digest;
 }
 
 std::string LocalEngine::push_to(const PushPlan& plan, const RegistryAccess& access,
@@ -301,7 +316,23 @@ std::string LocalEngine::push_to(const PushPlan& plan, const RegistryAccess& acc
     body = build_manifest(format, config, pushed_layers);
   }
   progress.writing_manifest();
-  return client.put_manifest(dest.repository, dest.tag_or_digest(), body, pulled_type);
+  // A destination without tag or digest (an instance of a manifest list)
+  // is stored under the manifest's own digest.
+  std::string reference = dest.tag_or_digest();
+  if (reference.empty()) reference = sha256_digest(body);
+  return client.put_manifest(dest.repository, reference, body, pulled_type);
+}
+
+std::string LocalEngine::push_instance(const state::ImageRecord& record,
+                                       const image::Reference& dest, const RegistryAccess& access,
+                                       PullProgress& progress) {
+  PushPlan plan;
+  plan.record = record;
+  plan.dest = dest;
+  plan.dest.tag.clear();
+  plan.dest.digest.clear();
+  plan.format = push_format("", record.manifest_type);
+  return push_to(plan, access, progress);
 }
 
 }  // namespace berth::engine

@@ -3,9 +3,18 @@
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "config/auth_file.hpp"
+#include "config/containers_conf.hpp"
+#include "config/go_duration.hpp"
 #include "os/file.hpp"
 
 namespace berth::engine {
+
+namespace {
+
+// Podman's default number of retries for pull and push.
+constexpr int kDefaultRetries = 3;
+
+}  // namespace
 
 void check_registry_access(const RegistryAccess& access) {
   if (!access.cert_dir.empty() && !os::path_exists(access.cert_dir)) {
@@ -37,7 +46,34 @@ image::RegistryOptions registry_options(const RegistryAccess& access,
   }
   options.cert_dir = access.cert_dir;
   options.registries = &registries;
+  options.retry = retry_policy(access);
   return options;
+}
+
+image::RetryPolicy retry_policy(const RegistryAccess& access) {
+  image::RetryPolicy policy;
+  policy.max_retries = kDefaultRetries;
+  std::optional<config::ContainersConf> conf;
+  if (!access.retry || !access.retry_delay_ms) conf = config::ContainersConf::load();
+  if (access.retry) {
+    policy.max_retries = *access.retry;
+  } else if (conf->retry) {
+    policy.max_retries = static_cast<int>(*conf->retry);
+  }
+  if (access.retry_delay_ms) {
+    policy.delay = std::chrono::milliseconds(*access.retry_delay_ms);
+  } else if (conf->retry_delay_ns) {
+    policy.delay = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::nanoseconds(*conf->retry_delay_ns));
+  }
+  // Podman reports a retry as a warning, so it shows at the default log
+  // level even with --quiet, and --log-level=error hides it.
+  policy.on_retry = [](const image::RetryNotice& notice) {
+    spdlog::warn("Failed, retrying in {} ... ({}/{}). Error: {}",
+                 config::format_go_duration(notice.delay.count() * 1'000'000), notice.retry,
+                 notice.max_retries, notice.error);
+  };
+  return policy;
 }
 
 }  // namespace berth::engine

@@ -23,4 +23,10 @@ image::RegistryOptions registry_options(const RegistryAccess& access,
                                         const std::string& image_name,
                                         const config::RegistriesConfig& registries);
 
+// Returns the retry policy of access: its retry and retry_delay_ms, else
+// the [engine] retry and retry_delay of containers.conf, else 3 retries with
+// a doubling delay. Retries are reported as warnings in Podman's wording.
+// Throws Error{kInvalidArgument} for an invalid containers.conf.
+image::RetryPolicy retry_policy(const RegistryAccess& access);
+
 }  // namespace berth::engine

@@ -39,6 +39,9 @@ struct HttpRequest {
   std::int64_t body_length = 0;
   // Called with the number of body bytes handed to libcurl so far. May be empty.
   std::function<void(std::int64_t sent)> on_sent;
+  // Called before the request is sent again after a failed attempt (see
+  // RetryPolicy), so that on_body can drop what it received. May be empty.
+  std::function<void()> on_resend;
 };
 
 struct HttpResponse {

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <memory>
 
 #include "common/digest.hpp"
 #include "common/error.hpp"
@@ -67,7 +68,7 @@ void RegistryClient::get_blob_to_file(const std::string& repository, const Descr
   PartialFile partial(dest_path + ".partial");
   os::Fd fd = os::open_file(partial.path(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
-  Sha256 hash;
+  auto hash = std::make_unique<Sha256>();
   std::int64_t received = 0;
   HttpRequest request;
   request.on_body = [&](std::string_view chunk) {
@@ -77,8 +78,16 @@ void RegistryClient::get_blob_to_file(const std::string& repository, const Descr
            blob.size);
     }
     os::write_all(fd.get(), chunk);
-    hash.update(chunk);
+    hash->update(chunk);
     if (progress) progress(received);
+  };
+  // A retry after a transfer broke off starts the file and the digest over.
+  request.on_resend = [&] {
+    if (::ftruncate(fd.get(), 0) != 0) fail_errno(errno, "truncating " + partial.path());
+    if (::lseek(fd.get(), 0, SEEK_SET) != 0) fail_errno(errno, "seeking in " + partial.path());
+    hash = std::make_unique<Sha256>();
+    received = 0;
+    if (progress) progress(0);
   };
   HttpResponse response =
       get(repository, "/v2/" + repository + "/blobs/" + blob.digest, std::move(request));
@@ -88,7 +97,7 @@ void RegistryClient::get_blob_to_file(const std::string& repository, const Descr
     fail(ErrorCode::kDigestMismatch, "{}: received {} bytes, expected {}", subject, received,
          blob.size);
   }
-  std::string computed = "sha256:" + hash.hex_final();
+  std::string computed = "sha256:" + hash->hex_final();
   if (computed != blob.digest) {
     fail(ErrorCode::kDigestMismatch, "{}: content has digest {}", subject, computed);
   }

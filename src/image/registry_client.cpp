@@ -106,19 +106,49 @@ RegistryClient::RegistryClient(std::string registry, RegistryOptions options)
 
 RegistryClient::~RegistryClient() = default;
 
-// Pings /v2/ to choose the scheme and learn the auth challenge early.
+std::unique_ptr<RegistryClient> RegistryClient::clone() const {
+  auto copy = std::make_unique<RegistryClient>(registry_, options_);
+  copy->endpoint_ = endpoint_;
+  copy->tls_ = tls_;
+  copy->base_url_ = base_url_;
+  copy->challenge_ = challenge_;
+  copy->tokens_ = tokens_;
+  return copy;
+}
+
+HttpResponse RegistryClient::perform_with_retry(const HttpRequest& request) {
+  const RetryPolicy& policy = options_.retry;
+  const int max_retries = request.method == "PATCH" ? 0 : policy.max_retries;
+  for (int retry = 1;; ++retry) {
+    HttpResponse response = session_.perform(request, tls_);
+    if (retry > max_retries || !is_transient_failure(response)) return response;
+    wait_before_retry(policy, retry, request, response);
+    if (request.on_resend) request.on_resend();
+  }
+}
+
+// Pings /v2/ to choose the scheme and learn the auth challenge early. The
+// ping is sent again while it fails with a transient transport error.
 void RegistryClient::connect() {
   if (!base_url_.empty()) return;
   std::string https_url = "https://" + endpoint_ + "/v2/";
-  HttpResponse response = session_.get(request_for(https_url), tls_);
-  std::string base = "https://" + endpoint_;
-  if (!response.transport_error.empty() && !tls_.verify) {
-    SPDLOG_DEBUG("pinging {} failed ({}), trying plain HTTP", https_url, response.transport_error);
-    HttpResponse plain = session_.get(request_for("http://" + endpoint_ + "/v2/"), tls_);
-    if (plain.transport_error.empty()) {
-      response = std::move(plain);
-      base = "http://" + endpoint_;
+  HttpResponse response;
+  std::string base;
+  for (int retry = 1;; ++retry) {
+    response = session_.get(request_for(https_url), tls_);
+    base = "https://" + endpoint_;
+    if (!response.transport_error.empty() && !tls_.verify) {
+      SPDLOG_DEBUG("pinging {} failed ({}), trying plain HTTP", https_url,
+                   response.transport_error);
+      HttpResponse plain = session_.get(request_for("http://" + endpoint_ + "/v2/"), tls_);
+      if (plain.transport_error.empty()) {
+        response = std::move(plain);
+        base = "http://" + endpoint_;
+      }
     }
+    bool transient = !response.transport_error.empty() && is_transient_failure(response);
+    if (!transient || retry > options_.retry.max_retries) break;
+    wait_before_retry(options_.retry, retry, request_for(https_url), response);
   }
   if (!response.transport_error.empty()) {
     std::string hint;
@@ -169,7 +199,7 @@ std::string RegistryClient::fetch_token(const std::string& scope) {
         "Authorization: " +
         basic_authorization(*options_.username, options_.password.value_or("")));
   }
-  HttpResponse response = session_.get(request, tls_);
+  HttpResponse response = perform_with_retry(request);
   if (!response.transport_error.empty()) {
     fail(ErrorCode::kUnavailable, "requesting a token from {}: {}", realm,
          response.transport_error);
@@ -216,7 +246,7 @@ HttpResponse RegistryClient::send(const std::string& scope, HttpRequest request)
     std::optional<std::string> auth = same_origin ? authorization(scope) : std::nullopt;
     if (auth) request.headers.push_back("Authorization: " + *auth);
 
-    HttpResponse response = session_.perform(request, tls_);
+    HttpResponse response = perform_with_retry(request);
     if (!response.transport_error.empty()) {
       fail(ErrorCode::kUnavailable, "{} {}: {}", request.method, request.url,
            response.transport_error);

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -10,6 +11,8 @@
 #include "image/http_session.hpp"
 #include "image/manifest.hpp"
 #include "image/registry_auth.hpp"
+#include "image/retry.hpp"
+#include "image/registry_search.hpp"
 
 namespace berth::image {
 
@@ -27,6 +30,10 @@ struct RegistryOptions {
   // Used for the insecure and blocked flags; may be null. Must outlive the
   // client.
   const config::RegistriesConfig* registries = nullptr;
+  // Retries of requests that fail for a reason that may pass. Every request
+  // retries except a PATCH, which uploads a chunk the registry may have
+  // stored in part.
+  RetryPolicy retry;
 };
 
 struct FetchedManifest {
@@ -62,6 +69,11 @@ class RegistryClient {
   RegistryClient& operator=(const RegistryClient&) = delete;
 
   const std::string& registry() const { return registry_; }
+
+  // Returns a new client of the same registry with the same options and
+  // the scheme, challenge and tokens learned so far, but its own connection,
+  // for use on another thread.
+  std::unique_ptr<RegistryClient> clone() const;
 
   // Checks the client's username and password against the registry: pings
   // /v2/ and authenticates to its challenge. Throws Error{kUnauthorized} with the
@@ -123,6 +135,8 @@ class RegistryClient {
   };
 
   void connect();
+  // Performs request on session_, sending it again as options_.retry allows.
+  HttpResponse perform_with_retry(const HttpRequest& request);
   HttpResponse get(const std::string& repository, const std::string& path, HttpRequest request);
   // Sends request with authorization for scope. request.url is a path on the
   // registry ("/v2/...") or an absolute URL; credentials are sent only to the
@@ -154,6 +168,25 @@ class RegistryClient {
   // Bearer token per scope, such as "repository:a:pull,push repository:b:pull";
   // secrets.
   std::map<std::string, std::string> tokens_;
+
+  // Search and tag lists, for `berth search` (registry_search.cpp).
+ public:
+  // Returns at most limit (0: no limit) repositories matching term, in the
+  // registry's order. Asks the /v1/search endpoint (Docker Hub's) for them;
+  // when the registry has none (HTTP 404 or 405), lists /v2/_catalog,
+  // following its Link pagination, and keeps the names that contain term.
+  std::vector<RegistrySearchResult> search(const std::string& term, int limit);
+
+  // Returns every tag of repository from /v2/<repository>/tags/list,
+  // following its Link pagination. Throws Error{kNotFound} for a repository
+  // the registry does not have.
+  std::vector<std::string> list_tags(const std::string& repository);
+
+ private:
+  // GETs path and each rel="next" page after it, passing every body to
+  // on_page until it returns false. A failed response throws with subject.
+  void get_pages(const std::string& scope, std::string path, std::string_view subject,
+                 const std::function<bool(const std::string& body)>& on_page);
 };
 
 }  // namespace berth::image

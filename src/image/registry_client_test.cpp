@@ -535,3 +535,152 @@ TEST(RegistryClientFake, ChunkedUploadFollowsRegistry) {
 
 }  // namespace
 }  // namespace berth::image
+
+namespace berth::image {
+namespace {
+
+// Transfers: retries of transient failures, with the waits recorded instead
+// of slept.
+struct RecordedRetries {
+  std::vector<RetryNotice> notices;
+  std::vector<std::chrono::milliseconds> waits;
+
+  RegistryOptions options(int max_retries) {
+    RegistryOptions options = plain_http();
+    options.retry.max_retries = max_retries;
+    options.retry.on_retry = [this](const RetryNotice& notice) { notices.push_back(notice); };
+    options.retry.sleep = [this](std::chrono::milliseconds delay) { waits.push_back(delay); };
+    return options;
+  }
+};
+
+Descriptor blob_descriptor() {
+  Descriptor blob;
+  blob.digest = sha256_digest(kBlob);
+  blob.size = static_cast<std::int64_t>(kBlob.size());
+  return blob;
+}
+
+TEST(RegistryClientRetry, BlobRetriedAfter503And429) {
+  std::atomic<int> blob_gets{0};
+  FakeRegistry registry([&](const FakeRequest& request) -> FakeResponse {
+    if (request.path == "/v2/") return {200, {}, "{}"};
+    int attempt = ++blob_gets;
+    if (attempt == 1) return {503, {}, R"({"errors":[{"code":"UNAVAILABLE","message":"busy"}]})"};
+    if (attempt == 2) return {429, {}, ""};
+    return {200, {}, kBlob};
+  });
+  RecordedRetries retries;
+  RegistryClient client(registry.host(), retries.options(3));
+  std::string dest = temp_dir("retry-503") + "/blob";
+
+  client.get_blob_to_file("app", blob_descriptor(), dest);
+
+  EXPECT_EQ(os::read_file(dest), kBlob);
+  EXPECT_EQ(blob_gets.load(), 3);
+  ASSERT_EQ(retries.notices.size(), 2u);
+  EXPECT_EQ(retries.notices[0].retry, 1);
+  EXPECT_EQ(retries.notices[0].error, "GET http://" + registry.host() + "/v2/app/blobs/" +
+                                          blob_descriptor().digest + ": busy (HTTP 503)");
+  EXPECT_EQ(retries.notices[1].retry, 2);
+  EXPECT_EQ(retries.notices[1].error,
+            "GET http://" + registry.host() + "/v2/app/blobs/" + blob_descriptor().digest +
+                ": HTTP 429");
+  EXPECT_EQ(retries.waits, (std::vector<std::chrono::milliseconds>{
+                               std::chrono::milliseconds(1000), std::chrono::milliseconds(2000)}));
+}
+
+TEST(RegistryClientRetry, GivesUpAfterMaxRetries) {
+  std::atomic<int> blob_gets{0};
+  FakeRegistry registry([&](const FakeRequest& request) -> FakeResponse {
+    if (request.path == "/v2/") return {200, {}, "{}"};
+    ++blob_gets;
+    return {502, {}, ""};
+  });
+  RecordedRetries retries;
+  RegistryClient client(registry.host(), retries.options(2));
+  std::string dir = temp_dir("retry-max");
+  try {
+    client.get_blob_to_file("app", blob_descriptor(), dir + "/blob");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnavailable);
+  }
+  EXPECT_EQ(blob_gets.load(), 3);
+  EXPECT_EQ(retries.notices.size(), 2u);
+  EXPECT_TRUE(std::filesystem::is_empty(dir));
+}
+
+TEST(RegistryClientRetry, NotFoundAndUnauthorizedAreNotRetried) {
+  for (int code : {404, 403, 400}) {
+    std::atomic<int> blob_gets{0};
+    FakeRegistry registry([&](const FakeRequest& request) -> FakeResponse {
+      if (request.path == "/v2/") return {200, {}, "{}"};
+      ++blob_gets;
+      return {code, {}, R"({"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown"}]})"};
+    });
+    RecordedRetries retries;
+    RegistryClient client(registry.host(), retries.options(3));
+    EXPECT_THROW(client.get_blob_to_file("app", blob_descriptor(), temp_dir("retry-4xx") + "/b"),
+                 Error);
+    EXPECT_EQ(blob_gets.load(), 1) << code;
+    EXPECT_TRUE(retries.notices.empty()) << code;
+  }
+}
+
+TEST(RegistryClientRetry, DigestMismatchIsNotRetried) {
+  std::atomic<int> blob_gets{0};
+  FakeRegistry registry([&](const FakeRequest& request) -> FakeResponse {
+    if (request.path == "/v2/") return {200, {}, "{}"};
+    ++blob_gets;
+    return {200, {}, "layer contenT"};  // the expected size, other bytes
+  });
+  RecordedRetries retries;
+  RegistryClient client(registry.host(), retries.options(3));
+  try {
+    client.get_blob_to_file("app", blob_descriptor(), temp_dir("retry-digest") + "/b");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kDigestMismatch);
+  }
+  EXPECT_EQ(blob_gets.load(), 1);
+  EXPECT_TRUE(retries.notices.empty());
+}
+
+TEST(RegistryClientRetry, RefusedConnectionRetriedThenUnavailable) {
+  int port = 0;
+  {
+    FakeRegistry closed([](const FakeRequest&) { return FakeResponse{}; });
+    port = closed.port();
+  }
+  RecordedRetries retries;
+  RegistryClient client("127.0.0.1:" + std::to_string(port), retries.options(2));
+  EXPECT_THROW(client.get_manifest("app", "latest"), Error);
+  ASSERT_EQ(retries.notices.size(), 2u);
+  EXPECT_NE(retries.notices[0].error.find("connection refused"), std::string::npos);
+}
+
+TEST(RegistryClientRetry, CloneSharesTokenAndRetryPolicy) {
+  std::string realm;
+  std::atomic<int> token_requests{0};
+  FakeRegistry registry([&](const FakeRequest& request) -> FakeResponse {
+    if (request.path.starts_with("/token")) {
+      ++token_requests;
+      return {200, {}, R"({"token":"t"})"};
+    }
+    if (request.header("authorization") != "Bearer t") {
+      return {401, {"WWW-Authenticate: Bearer realm=\"" + realm + "\""}, ""};
+    }
+    return {200, {}, kBlob};
+  });
+  realm = "http://" + registry.host() + "/token";
+  RecordedRetries retries;
+  RegistryClient client(registry.host(), retries.options(1));
+  client.get_blob_bytes("app", blob_descriptor().digest);
+  auto copy = client.clone();
+  EXPECT_EQ(copy->get_blob_bytes("app", blob_descriptor().digest), kBlob);
+  EXPECT_EQ(token_requests.load(), 1);
+}
+
+}  // namespace
+}  // namespace berth::image

@@ -20,6 +20,9 @@ struct ImageRecord {
   std::string manifest;                   // manifest JSON as pulled
   std::string manifest_type;              // its media type
   std::string config;                     // image config JSON
+  // A manifest list (manifest_type an index type) has no image config.
+  // Its config is JSON of the registry reference each instance was added
+  // from (see engine/manifest.cpp), and its layers are empty.
   std::vector<std::string> layers;        // diff IDs, base layer first
   std::int64_t created_ns = 0;            // from the config's "created"
   std::int64_t size = 0;                  // bytes of all layers, uncompressed

@@ -39,6 +39,7 @@ std::string archive_message(archive* reader) {
 struct UncompressedStream {
   archive* outer = nullptr;
   Sha256 sha256;
+  std::int64_t size = 0;  // uncompressed bytes read so far
   TarLayoutRecorder* layout = nullptr;  // when set, records the stream too
   std::string error;  // the outer reader's failure, when it had one
   std::optional<Error> layout_error;
@@ -58,6 +59,7 @@ la_ssize_t read_block(archive* tar, void* client, const void** buffer) {
     }
     if (size == 0) continue;
     stream->sha256.update(*buffer, size);
+    stream->size += static_cast<std::int64_t>(size);
     if (stream->layout) {
       // An exception must not unwind through libarchive's C frames.
       try {
@@ -73,8 +75,8 @@ la_ssize_t read_block(archive* tar, void* client, const void** buffer) {
 }
 
 // Opens outer with the decompressors layers use; open_input attaches the blob.
-std::string extract_with(const std::function<int(archive*)>& open_input,
-                         const std::string& target_dir, TarLayoutRecorder* layout) {
+ExtractedLayer extract_with(const std::function<int(archive*)>& open_input,
+                            const std::string& target_dir, TarLayoutRecorder* layout) {
   ArchivePtr outer = new_reader();
   // Only built-in decompressors: filter_all would also run external programs
   // such as lrzip when a blob looks like their format.
@@ -126,7 +128,7 @@ std::string extract_with(const std::function<int(archive*)>& open_input,
   }
   if (stream.layout_error) throw *stream.layout_error;
   if (!stream.error.empty()) fail(ErrorCode::kInvalidArgument, "reading layer: {}", stream.error);
-  return "sha256:" + stream.sha256.hex_final();
+  return {"sha256:" + stream.sha256.hex_final(), stream.size};
 }
 
 }  // namespace
@@ -134,7 +136,7 @@ std::string extract_with(const std::function<int(archive*)>& open_input,
 std::string extract_layer(int blob_fd, const std::string& target_dir) {
   return extract_with(
       [blob_fd](archive* outer) { return archive_read_open_fd(outer, blob_fd, 1 << 20); },
-      target_dir, nullptr);
+      target_dir, nullptr).diff_id;
 }
 
 std::string extract_layer(const std::string& blob_path, const std::string& target_dir) {
@@ -143,8 +145,8 @@ std::string extract_layer(const std::string& blob_path, const std::string& targe
                       [&] { return extract_layer(blob.get(), target_dir); });
 }
 
-std::string extract_layer(const std::string& blob_path, const std::string& target_dir,
-                          TarLayoutRecorder& layout) {
+ExtractedLayer extract_layer(const std::string& blob_path, const std::string& target_dir,
+                             TarLayoutRecorder& layout) {
   os::Fd blob = os::open_file(blob_path, O_RDONLY);
   return with_context("extracting layer \"" + blob_path + "\"", [&] {
     return extract_with(
@@ -156,7 +158,7 @@ std::string extract_layer(const std::string& blob_path, const std::string& targe
 std::string extract_layer_from_memory(std::string_view blob, const std::string& target_dir) {
   return extract_with(
       [blob](archive* outer) { return archive_read_open_memory(outer, blob.data(), blob.size()); },
-      target_dir, nullptr);
+      target_dir, nullptr).diff_id;
 }
 
 }  // namespace berth::storage

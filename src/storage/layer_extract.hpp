@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -31,10 +32,16 @@ class TarLayoutRecorder;
 // that the caller removes.
 std::string extract_layer(const std::string& blob_path, const std::string& target_dir);
 
+// The result of an extraction that records the tar layout.
+struct ExtractedLayer {
+  std::string diff_id;       // "sha256:<hex>" of the uncompressed tar stream
+  std::int64_t tar_size = 0;  // bytes of that stream, trailing padding included
+};
+
 // Same as above, and feeds the uncompressed stream to layout as well. The
 // caller calls layout.finish() after a successful extraction.
-std::string extract_layer(const std::string& blob_path, const std::string& target_dir,
-                          TarLayoutRecorder& layout);
+ExtractedLayer extract_layer(const std::string& blob_path, const std::string& target_dir,
+                             TarLayoutRecorder& layout);
 
 // Same as the first, reading the blob from blob_fd from its current offset. The
 // fd stays open.

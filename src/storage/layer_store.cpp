@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include "common/digest.hpp"
@@ -26,6 +27,7 @@ namespace {
 constexpr std::string_view kTempPrefix = ".tmp-";
 constexpr std::string_view kLockSuffix = ".lock";
 constexpr std::string_view kTarLayoutName = "tar-layout.zst";
+constexpr std::string_view kTarSizeName = "tar-size";
 // Short link names are this many hex digits of the diff ID: with "l/" and a
 // ":" separator, 127 layers (Docker's limit) fit one page of mount options.
 constexpr std::size_t kShortLinkLength = 20;
@@ -164,14 +166,16 @@ void LayerStore::add_from_blob(const std::string& diff_id, const std::string& bl
     if (::mkdir(diff.c_str(), 0755) != 0) fail_errno(errno, "creating " + in_quotes(diff));
 
     TarLayoutRecorder layout(temp.path() + "/" + std::string(kTarLayoutName));
-    std::string actual = extract_layer(blob_path, diff, layout);
-    if (actual != diff_id) {
+    ExtractedLayer extracted = extract_layer(blob_path, diff, layout);
+    if (extracted.diff_id != diff_id) {
       fail(ErrorCode::kDigestMismatch,
            "uncompressed content of \"{}\" has digest {}, but the image config lists {}", blob_path,
-           actual, diff_id);
+           extracted.diff_id, diff_id);
     }
     layout.finish();
     os::write_file_atomic(temp.path() + "/size", std::to_string(os::tree_size(diff)) + "\n");
+    os::write_file_atomic(temp.path() + "/" + std::string(kTarSizeName),
+                          std::to_string(extracted.tar_size) + "\n");
     make_short_link(overlay_dir(), hex);
     // The layer must be on disk before the rename marks it complete.
     sync_file_system(temp.path());
@@ -258,17 +262,28 @@ std::vector<std::string> LayerStore::list() const {
   return ids;
 }
 
+namespace {
+
+// Returns the number in a layer's size file, or nullopt when the file is
+// missing or does not hold a number.
+std::optional<std::int64_t> read_size_file(const std::string& path) {
+  auto text = os::read_file_if_exists(path);
+  if (!text) return std::nullopt;
+  try {
+    return std::stoll(*text);
+  } catch (const std::exception&) {
+    spdlog::debug("size file {} contains {}; ignoring it", in_quotes(path), in_quotes(*text));
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
 std::int64_t LayerStore::size(const std::string& diff_id) const {
   if (!has(diff_id)) fail(ErrorCode::kNotFound, "layer {} not found", diff_id);
-  auto text = os::read_file_if_exists(layer_dir(diff_id) + "/size");
-  if (text) {
-    try {
-      return std::stoll(*text);
-    } catch (const std::exception&) {
-      spdlog::debug("layer {}: size file contains {}; counting the files instead", diff_id,
-                    in_quotes(*text));
-    }
-  }
+  std::string dir = layer_dir(diff_id);
+  if (auto tar_size = read_size_file(dir + "/" + std::string(kTarSizeName))) return *tar_size;
+  if (auto file_size = read_size_file(dir + "/size")) return *file_size;
   return os::tree_size(diff_path(diff_id));
 }
 

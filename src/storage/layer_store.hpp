@@ -12,6 +12,9 @@ namespace berth::storage {
 //
 //   overlay/<hex>/diff          the layer's files in overlayfs diff form
 //   overlay/<hex>/size          total bytes of its regular files, decimal
+//   overlay/<hex>/tar-size      bytes of the layer's uncompressed tar stream,
+//                               decimal; layers added by older berth
+//                               versions have none
 //   overlay/<hex>/tar-layout.zst  the layer tar without its file contents
 //                               (see tar_layout.hpp), so that write_tar can
 //                               give back the exact tar. Layers added before
@@ -76,8 +79,11 @@ class LayerStore {
   // Returns the diff IDs of the present layers, sorted.
   std::vector<std::string> list() const;
 
-  // Returns the total bytes of the layer's regular files (hardlinks counted
-  // once). Throws Error{kNotFound} when the layer is absent.
+  // Returns the size of the layer's uncompressed tar stream, which is what
+  // Podman reports as a layer's size. For a layer added before berth
+  // recorded it, returns the total bytes of its regular files instead
+  // (hardlinks counted once). Throws Error{kNotFound} when the layer is
+  // absent.
   std::int64_t size(const std::string& diff_id) const;
 
   // Removes what killed processes left behind: temporary directories whose

@@ -55,8 +55,8 @@ class LayerStoreTest : public ::testing::Test {
 };
 
 TEST_F(LayerStoreTest, AddAndQuery) {
-  std::string id =
-      write_blob({dir("etc"), file("etc/hostname", "box\n"), file("big", "12345")}, "blob");
+  std::vector<TarEntry> entries = {dir("etc"), file("etc/hostname", "box\n"), file("big", "12345")};
+  std::string id = write_blob(entries, "blob");
   EXPECT_FALSE(store_.has(id));
   store_.add_from_blob(id, temp_.path() + "/blob");
   EXPECT_TRUE(store_.has(id));
@@ -64,11 +64,22 @@ TEST_F(LayerStoreTest, AddAndQuery) {
   EXPECT_EQ(store_.diff_path(id), temp_.path() + "/storage/overlay/" + hex + "/diff");
   EXPECT_EQ(os::read_file(store_.diff_path(id) + "/etc/hostname"), "box\n");
   EXPECT_EQ(store_.list(), std::vector<std::string>{id});
-  EXPECT_EQ(store_.size(id), 9);
+  EXPECT_EQ(store_.size(id), static_cast<std::int64_t>(make_tar(entries).size()))
+      << "size is the uncompressed tar's";
   EXPECT_EQ(std::filesystem::canonical(store_.lower_path(id)),
             std::filesystem::canonical(store_.diff_path(id)));
   EXPECT_LT(store_.lower_path(id).size(), store_.diff_path(id).size());
   EXPECT_TRUE(temp_entries().empty());
+}
+
+TEST_F(LayerStoreTest, SizeOfLayerWithoutTarSize) {
+  std::string id = write_blob({file("etc/hostname", "box\n"), file("big", "12345")}, "blob");
+  store_.add_from_blob(id, temp_.path() + "/blob");
+  std::string layer_dir = temp_.path() + "/storage/overlay/" + id.substr(7);
+  ASSERT_EQ(::unlink((layer_dir + "/tar-size").c_str()), 0);
+  EXPECT_EQ(store_.size(id), 9) << "an older layer reports its file bytes";
+  ASSERT_EQ(::unlink((layer_dir + "/size").c_str()), 0);
+  EXPECT_EQ(store_.size(id), 9) << "a layer without size files counts its files";
 }
 
 TEST_F(LayerStoreTest, AddPresentLayerDoesNothing) {

@@ -110,7 +110,7 @@ test_logs_tail_and_format() {
   capture b ps -a --format '{{.Names}} {{.State}}'
   assert_contains "$out" "e2e-logs exited"
   capture b ps -a --format json
-  assert_contains "$out" '"Names": "e2e-logs"'
+  assert_eq "exited" "$(jq -r '.[] | select(.Names == ["e2e-logs"]) | .State' <<<"$out")"
   capture b images --format '{{.Repository}}:{{.Tag}}'
   assert_contains "$out" "$REG/busybox:latest"
   b pull -q --tls-verify=false "$REG/httpd:latest" >/dev/null
