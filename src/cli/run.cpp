@@ -160,6 +160,7 @@ int run_attached(engine::Engine& engine, const std::string& id, bool interactive
   // here returns sooner, and the monitor's later run finds nothing to do.
   // The monitor deletes the directories once this process has exited.
   engine.cleanup(id, *code, "", true);
+  container::hand_over_netfilter_sockets(ours.get());
   spdlog::debug("cleaned up");
   return *code;
 }

@@ -1,5 +1,7 @@
 #include "container/attach.hpp"
 
+#include <fcntl.h>
+#include <linux/netlink.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -10,7 +12,9 @@
 #include <cstring>
 
 #include "common/error.hpp"
+#include "common/log.hpp"
 #include "os/file.hpp"
+#include "os/socket.hpp"
 
 namespace berth::container {
 
@@ -119,6 +123,20 @@ RawTerminal::~RawTerminal() {
   termios original;
   std::memcpy(&original, saved_->data(), sizeof original);
   ::tcsetattr(fd_, TCSANOW, &original);
+}
+
+void hand_over_netfilter_sockets(int socket_fd) {
+  auto sockets = os::netlink_sockets(NETLINK_NETFILTER);
+  if (!os::send_fds(socket_fd, sockets)) {
+    spdlog::debug("handing {} netfilter sockets to the monitor: {}", sockets.size(),
+                  std::strerror(errno));
+    return;
+  }
+  // Drops this process's references now, while the monitor holds its own
+  // until this process hangs up. /dev/null takes the descriptor numbers, so
+  // the nftables library's own close later is harmless.
+  os::Fd null = os::open_file("/dev/null", O_RDWR);
+  for (int fd : sockets) ::dup3(null.get(), fd, O_CLOEXEC);
 }
 
 }  // namespace berth::container

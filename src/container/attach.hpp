@@ -40,4 +40,13 @@ class RawTerminal {
   std::optional<std::string> saved_;  // the original termios, as bytes
 };
 
+// Hands this process's nftables sockets to the monitor at the other end of
+// socket_fd, so that the monitor, not this process, drops the last
+// reference. The kernel waits for its deferred nftables work, an RCU grace
+// period (about 6 ms here), when a netfilter socket is released soon after
+// a commit such as the network teardown's. The sockets are unusable here
+// afterwards. Harmless when the send fails: this process then closes them
+// itself.
+void hand_over_netfilter_sockets(int socket_fd);
+
 }  // namespace berth::container

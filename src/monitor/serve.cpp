@@ -320,10 +320,15 @@ int finish_clients(Session& session, int code) {
 // Waits until the starter closes its end, at most kStarterCleanupMs. A
 // foreground `berth run` cleans up in-process after the exit frame and only
 // then closes; input still in flight is read and dropped.
-void wait_for_hangup(int fd) {
+// Waits until the starting client hangs up and returns the descriptors it
+// sent meanwhile (its nftables sockets, see
+// container::hand_over_netfilter_sockets). The caller closes them last,
+// after the client has exited and the deletions are done.
+std::vector<int> wait_for_hangup(int fd) {
   timespec start{};
   ::clock_gettime(CLOCK_MONOTONIC, &start);
   bool eof = false;
+  std::vector<int> received;
   for (;;) {
     long elapsed = elapsed_ms(start);
     if (elapsed >= kStarterCleanupMs) {
@@ -336,11 +341,28 @@ void wait_for_hangup(int fd) {
     if (ready < 0 && errno == EINTR) continue;
     if (ready <= 0 || (p.revents & (POLLHUP | POLLERR)) != 0) break;
     char buffer[4096];
-    ssize_t n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 8)];
+    iovec io{buffer, sizeof buffer};
+    msghdr message{};
+    message.msg_iov = &io;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    ssize_t n = ::recvmsg(fd, &message, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
     if (n == 0) eof = true;
     if (n < 0 && errno != EINTR && errno != EAGAIN) break;
+    for (cmsghdr* h = CMSG_FIRSTHDR(&message); n > 0 && h != nullptr; h = CMSG_NXTHDR(&message, h)) {
+      if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS) continue;
+      std::size_t count = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (std::size_t i = 0; i < count; ++i) {
+        int passed;
+        std::memcpy(&passed, CMSG_DATA(h) + i * sizeof(int), sizeof passed);
+        received.push_back(passed);
+      }
+    }
   }
   ::close(fd);
+  return received;
 }
 
 
@@ -446,13 +468,16 @@ int serve_container(const Options& options, int signal_fd, int listen_fd, int lo
   // the cleanup marker when done. The cleanup command then runs only when
   // that CLI died first. Cleanup is idempotent, so the two never conflict.
   int starter = finish_clients(session, code);
-  if (starter >= 0) wait_for_hangup(starter);
+  std::vector<int> passed;
+  if (starter >= 0) passed = wait_for_hangup(starter);
   if (!options.cleanup_marker.empty() && ::access(options.cleanup_marker.c_str(), F_OK) != 0 &&
       errno == ENOENT) {
     debug("cleanup marker %s is gone: the CLI cleaned up", options.cleanup_marker.c_str());
     for (const auto& path : options.remove_when_done) remove_tree(path);
+    for (int fd : passed) ::close(fd);
     return 0;
   }
+  for (int fd : passed) ::close(fd);
   run_cleanup(options, code);
   return 0;
 }
