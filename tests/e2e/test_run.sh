@@ -299,7 +299,8 @@ test_run_reserves_published_host_port() {
   b rm -f e2e-port1 e2e-port2 >/dev/null
   port_is_free 18093 || fail "the port stays reserved after rm -f"
   # A port held by a host program fails the start before anything runs.
-  python3 -c "import socket,time; s=socket.socket(); s.bind(('0.0.0.0', 18093)); s.listen(); time.sleep(5)" &
+  # SO_REUSEADDR: the probe below may hold the port for a moment, unlistened.
+  python3 -c "import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('0.0.0.0', 18093)); s.listen(); time.sleep(5)" &
   local holder=$!
   for _ in $(seq 100); do
     port_is_free 18093 || break
