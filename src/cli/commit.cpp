@@ -2,6 +2,7 @@
 // systems as tars.
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -106,7 +107,16 @@ void add_export(CLI::App& parent, Cli& cli) {
                "refusing to export to a terminal: use -o FILE or redirect the output");
         }
         std::fflush(stdout);
+        // A reader that goes away (`| head`) must fail the write, not kill
+        // this process while the container's file system is mounted.
+        ::signal(SIGPIPE, SIG_IGN);
         cli.engine().export_container(options->container, STDOUT_FILENO);
+        return 0;
+      }
+      if (os::is_special_file(options->output)) {
+        // A device or FIFO is written to as it is, never renamed over.
+        os::Fd out = os::open_file(options->output, O_WRONLY);
+        cli.engine().export_container(options->container, out.get());
         return 0;
       }
       AtomicOutputFile file(options->output);

@@ -356,11 +356,19 @@ void LocalEngine::save(const SaveRequest& request, int output_fd, PullProgress& 
 
   os::make_dirs(ctx_.paths().tmp(), 0700);
   ScratchDir scratch(ctx_.paths().tmp(), "save");
-  std::string temporary = request.output.empty() ? "" : temporary_sibling(request.output);
+  // A device or FIFO given with -o is written to as it is: a rename over
+  // it would replace /dev/null with a regular file.
+  bool special = !request.output.empty() && !writes_directory(format) &&
+                 os::is_special_file(request.output);
+  std::string temporary =
+      request.output.empty() || special ? "" : temporary_sibling(request.output);
   OutputGuard guard(temporary);
   std::optional<os::Fd> file;
   std::unique_ptr<SaveSink> sink;
-  if (writes_directory(format)) {
+  if (special) {
+    file = os::open_file(request.output, O_WRONLY);
+    sink = make_tar_sink(file->get());
+  } else if (writes_directory(format)) {
     os::make_dirs(temporary, 0755);
     sink = make_directory_sink(temporary);
   } else if (!temporary.empty()) {
@@ -383,7 +391,9 @@ void LocalEngine::save(const SaveRequest& request, int output_fd, PullProgress& 
       break;
   }
   sink->finish();
-  if (file && ::fsync(file->get()) != 0) fail_errno(errno, "writing \"" + temporary + "\"");
+  if (file && !special && ::fsync(file->get()) != 0) {
+    fail_errno(errno, "writing \"" + temporary + "\"");
+  }
   if (!temporary.empty() && ::rename(temporary.c_str(), request.output.c_str()) != 0) {
     fail_errno(errno, "renaming \"" + temporary + "\" to \"" + request.output + "\"");
   }

@@ -64,6 +64,11 @@ void write_all(int fd, std::string_view data) {
 
 void write_file_atomic(const std::string& path, std::string_view data, mode_t mode,
                        Durability durability) {
+  if (is_special_file(path)) {  // --digestfile /dev/null, say: never replace the device
+    Fd fd = open_file(path, O_WRONLY);
+    write_all(fd.get(), data);
+    return;
+  }
   std::string tmp = path + ".tmp-" + random_id().substr(0, 8);
   {
     Fd fd = open_file(tmp, O_WRONLY | O_CREAT | O_EXCL, mode);
@@ -121,6 +126,11 @@ void move_or_remove(const std::string& path, const std::string& destination) {
   }
   spdlog::debug("moving \"{}\" aside: {}; removing it now", path, std::strerror(errno));
   remove_all(path);
+}
+
+bool is_special_file(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
 }
 
 bool path_exists(const std::string& path) {

@@ -41,6 +41,11 @@ void move_or_remove(const std::string& path, const std::string& destination);
 
 bool path_exists(const std::string& path);
 
+// Returns whether path exists and is neither a regular file nor a directory
+// (a device such as /dev/null, a FIFO or a socket). Output meant for such a
+// path is written to it directly, never renamed over it.
+bool is_special_file(const std::string& path);
+
 // Opens with O_CLOEXEC added; throws Error naming the path on failure.
 Fd open_file(const std::string& path, int flags, mode_t mode = 0644);
 

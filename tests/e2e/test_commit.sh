@@ -280,3 +280,26 @@ test_bad_input_changes_nothing() {
     "no scratch directories are left"
   b rm bad-src >/dev/null
 }
+
+test_export_to_devices_and_closed_pipes() {
+  pull_busybox
+  b rm -f e2e-exp-dev >/dev/null 2>&1 || true
+  b create --name e2e-exp-dev --network none "$IMG" true >/dev/null
+  # A device given with -o is written to, never replaced by a file.
+  capture b export -o /dev/null e2e-exp-dev
+  assert_rc 0 "export -o /dev/null"
+  [ -c /dev/null ] || fail "/dev/null is no longer a character device"
+  capture b export -o /dev/full e2e-exp-dev
+  assert_rc 125 "export -o /dev/full"
+  assert_contains "$err" "No space left on device"
+  [ -c /dev/full ] || fail "/dev/full is no longer a character device"
+  # A reader that stops early fails the export and leaves no mount behind.
+  local rc_export
+  set +o pipefail
+  b export e2e-exp-dev 2>/dev/null | head -c 10 >/dev/null
+  rc_export=${PIPESTATUS[0]}
+  set -o pipefail
+  assert_eq 125 "$rc_export" "export into a closed pipe"
+  ! grep -q "$E2E_ROOT/root/tmp" /proc/mounts || fail "export left a mount under the store's tmp"
+  b rm e2e-exp-dev >/dev/null
+}

@@ -347,3 +347,15 @@ PY
   assert_eq "Loaded image: $REG/layered:latest" "$out"
   assert_eq "$id" "$(b image inspect "$REG/layered:latest" --format '{{.Id}}')"
 }
+
+test_save_to_a_device_keeps_it() {
+  pulled_id busybox:latest >/dev/null
+  capture b save -o /dev/null "$REG/busybox:latest"
+  assert_rc 0 "save -o /dev/null"
+  [ -c /dev/null ] || fail "/dev/null is no longer a character device"
+  capture b save -o /dev/full "$REG/busybox:latest"
+  assert_rc 125 "save -o /dev/full"
+  assert_contains "$err" "No space left on device"
+  [ -c /dev/full ] || fail "/dev/full is no longer a character device"
+  ! ls /dev | grep -q "berth-tmp" || fail "a temporary output was left in /dev"
+}
