@@ -8,15 +8,15 @@
 
 namespace berth::config {
 
-// How a short name without an alias resolves when several search
-// registries are configured (short-name-mode in registries.conf).
+// The resolution policy for a short name without an alias when several
+// search registries are configured (short-name-mode in registries.conf).
 enum class ShortNameMode {
   kEnforcing,   // ask on a terminal, else fail
   kPermissive,  // ask on a terminal, else try every search registry in order
   kDisabled,    // try every search registry in order
 };
 
-// Which pulls use a mirror (pull-from-mirror of a [[registry.mirror]]).
+// The kinds of pull that use a mirror (pull-from-mirror of a [[registry.mirror]]).
 enum class PullFromMirror { kAll, kDigestOnly, kTagOnly };
 
 // The file locations RegistriesConfig::load() reads. default_for_process()
@@ -51,8 +51,8 @@ struct RegistriesConfig {
   // One [[registry]] table.
   struct Registry {
     std::string prefix;  // "example.com", "example.com/team" or "*.example.com"
-    // Where the prefix is served; equals prefix when unset. Empty only for a
-    // wildcard prefix, which then keeps the reference unchanged.
+    // The registry and path that serve the prefix; equals prefix when unset.
+    // Empty only for a wildcard prefix, which keeps the reference unchanged.
     std::string location;
     bool insecure = false;  // allow plain HTTP and unverified TLS
     bool blocked = false;   // pulls and pushes of matching names are rejected

@@ -82,8 +82,8 @@ void remove_files(Context& ctx, const std::string& id, const std::string& trash_
   const auto& paths = ctx.paths();
   storage::unmount(paths.rootfs(id));
   if (!trash_token.empty()) {
-    // The run directory goes too, lock file and all: the lock stays held
-    // through the open descriptor, and the moved start token tells the
+    // The run directory moves too, with its lock file, because the lock stays
+    // held through the open descriptor. The missing start token shows the
     // monitor that this cleanup is done.
     os::move_or_remove(paths.container_dir(id), paths.trash_dir(id, trash_token));
     os::move_or_remove(paths.run_dir(id), paths.run_trash_dir(id, trash_token) + "/run");

@@ -44,8 +44,8 @@ struct Paths {
   // A random token per start, so the cleanup of an earlier start (whose
   // monitor outlived a killed CLI) cannot tear down a later one.
   std::string start_token_file(const std::string& id) const { return run_dir(id) + "/start-token"; }
-  // Where the cleanup after a foreground run moves directories for the
-  // start's monitor to delete once the CLI has exited (FileRemoval::kByMonitor).
+  // Returns the directory that the cleanup after a foreground run moves files
+  // to, for the start's monitor to delete after the CLI exits (FileRemoval::kByMonitor).
   std::string trash_dir(const std::string& id, const std::string& token) const {
     return root + "/trash/" + id + "-" + token;
   }

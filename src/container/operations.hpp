@@ -62,7 +62,7 @@ void start(Context& ctx, state::ContainerRecord& record, const StartOptions& opt
 // `berth container cleanup` command, and by refresh.
 // start_token, when given, must be the token of the current start (see
 // Paths::start_token_file); the cleanup of an older start does nothing.
-// Who deletes the directories a cleanup no longer needs.
+// The process that deletes the directories a cleanup no longer needs.
 enum class FileRemoval {
   kNow,
   // Moved under Paths::trash_dir and run_trash_dir for the start's monitor

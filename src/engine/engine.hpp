@@ -278,7 +278,7 @@ class ManifestPushProgress : public PullProgress {
 };
 
 // The platform fields and annotations `manifest add` and `annotate` set on
-// an entry; unset fields keep what the image or list says.
+// an entry; unset fields keep the values of the image or list.
 struct ManifestEntryOptions {
   std::optional<std::string> arch;
   std::optional<std::string> os;

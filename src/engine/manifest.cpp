@@ -463,10 +463,10 @@ state::ImageRecord LocalEngine::resolve_list_instance(
     const std::optional<image::Platform>& platform) {
   if (!is_list(image)) return image;
   auto index = image::parse_index(image.manifest, image.manifest_type);
-  auto wanted = platform.value_or(image::host_platform());
+  auto requested = platform.value_or(image::host_platform());
   const auto& entry = with_context(fmt::format("manifest list \"{}\"", name),
                                    [&]() -> const image::Descriptor& {
-                                     return image::select_platform(index, wanted);
+                                     return image::select_platform(index, requested);
                                    });
   std::map<std::string, state::ImageRecord> local;
   for (auto& candidate : ctx_.db().list_images()) {
@@ -478,7 +478,7 @@ state::ImageRecord LocalEngine::resolve_list_instance(
   const state::ImageRecord* best = nullptr;
   for (const auto& candidate : index.manifests) {
     if (!candidate.platform) continue;
-    auto rank = image::platform_match_rank(*candidate.platform, wanted);
+    auto rank = image::platform_match_rank(*candidate.platform, requested);
     auto found = local.find(candidate.digest);
     if (!rank || found == local.end()) continue;
     if (!best_rank || *rank < *best_rank) {
@@ -489,7 +489,7 @@ state::ImageRecord LocalEngine::resolve_list_instance(
   if (best != nullptr) return *best;
   fail(ErrorCode::kNotFound,
        "image {} for {} of manifest list \"{}\" is not in local storage: pull it first",
-       entry.digest, wanted.str(), name);
+       entry.digest, requested.str(), name);
 }
 
 namespace {

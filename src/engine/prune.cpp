@@ -73,8 +73,8 @@ std::vector<std::string> LocalEngine::prune_images(const ImagePruneRequest& requ
   ImagePruneFilters filters = parse_image_prune_filters(request.filters);
   std::vector<std::string> removed;
   auto& db = ctx_.db();
-  // One transaction, so that a container created at the same time either
-  // finds its image gone or keeps it in use, never loses it after creation.
+  // One transaction, so the in-use check and the removal read the same
+  // containers.
   db.write([&] {
     std::set<std::string> in_use;
     for (const auto& c : db.list_containers()) in_use.insert(c.image_id);

@@ -29,8 +29,8 @@ struct PullTarget {
   // The image's name as resolved from the request; the image is stored
   // under it whatever endpoint served it.
   image::Reference name;
-  // Where to fetch it from: a mirror, the location registries.conf maps the
-  // name to, or the name itself.
+  // The reference to fetch from: a mirror, the location registries.conf maps
+  // the name to, or the name itself.
   PullEndpoint source;
 };
 

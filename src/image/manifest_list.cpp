@@ -33,7 +33,7 @@ std::vector<std::string> string_array_field(const json& object, const char* key)
   std::vector<std::string> values;
   for (const auto& item : *it) {
     if (!item.is_string()) {
-      fail(ErrorCode::kInvalidArgument, "invalid {}: \"{}\" holds a non-string", kKind, key);
+      fail(ErrorCode::kInvalidArgument, "invalid {}: \"{}\" contains a value that is not a string", kKind, key);
     }
     values.push_back(item.get<std::string>());
   }

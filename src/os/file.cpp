@@ -64,7 +64,8 @@ void write_all(int fd, std::string_view data) {
 
 void write_file_atomic(const std::string& path, std::string_view data, mode_t mode,
                        Durability durability) {
-  if (is_special_file(path)) {  // --digestfile /dev/null, say: never replace the device
+  // A device such as --digestfile /dev/null is written to, never replaced.
+  if (is_special_file(path)) {
     Fd fd = open_file(path, O_WRONLY);
     write_all(fd.get(), data);
     return;
