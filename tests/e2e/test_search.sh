@@ -27,11 +27,11 @@ use_search_registries() {
 }
 
 test_search_catalog_substring() {
-  capture b search --tls-verify=false "$REG/busybox"
+  capture b search --tls-verify=false --limit 1000 "$REG/busybox"
   assert_rc 0
   assert_eq "NAME DESCRIPTION" "$(head -1 <<<"$out" | xargs)" "header"
   grep -qx "$REG/busybox" <<<"$out" || fail "$REG/busybox missing from [$out]"
-  capture b search --tls-verify=false --format '{{.Name}}' "$REG/busy"
+  capture b search --tls-verify=false --limit 1000 --format '{{.Name}}' "$REG/busy"
   assert_rc 0
   local line
   while read -r line; do
