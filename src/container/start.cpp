@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <functional>
+#include <optional>
 
 #include "common/error.hpp"
 #include "common/ids.hpp"
@@ -76,26 +77,76 @@ void mount_rootfs(Context& ctx, const state::ContainerRecord& record,
   rollback.add([target = paths.rootfs(record.id)] { storage::unmount(target); });
 }
 
-NetworkState setup_network(Context& ctx, const state::ContainerRecord& record,
-                           const ContainerConfig& config, Rollback& rollback) {
+// Creates the namespace and reserves the address of a bridge container.
+// connect_network adds the links and firewall rules later, while the
+// runtime starts the container.
+NetworkState prepare_network(Context& ctx, const state::ContainerRecord& record,
+                             const ContainerConfig& config, Rollback& rollback) {
   NetworkState state;
   if (config.network_mode != "bridge") return state;
   auto& manager = ctx.network();
   state.netns = manager.create_netns(record.id);
   rollback.add([&manager, netns = state.netns] { manager.remove_netns(netns); });
   state.network = "podman";
-  auto ports = port_mappings(config);
-  auto attachment = manager.setup(record.id, state.netns, state.network, ports);
-  rollback.add([&manager, id = record.id, netns = state.netns, ports] {
+  auto attachment = manager.allocate(record.id, state.network);
+  rollback.add([&manager, id = record.id, netns = state.netns, ports = port_mappings(config)] {
     manager.teardown(id, netns, "podman", ports);
   });
   state.interface = attachment.interface;
   state.ip = attachment.ip;
   state.prefix_len = attachment.prefix_len;
   state.gateway = attachment.gateway;
-  state.mac = attachment.mac;
   return state;
 }
+
+void connect_network(Context& ctx, const state::ContainerRecord& record,
+                     const ContainerConfig& config, NetworkState& state) {
+  network::Attachment attachment;
+  attachment.network = state.network;
+  attachment.interface = state.interface;
+  attachment.ip = state.ip;
+  attachment.prefix_len = state.prefix_len;
+  attachment.gateway = state.gateway;
+  ctx.network().connect(record.id, state.netns, port_mappings(config), attachment);
+  state.mac = attachment.mac;
+}
+
+// The FIFO on which the CLI signals the container's createRuntime hook
+// (berth-monitor --wait-for-network) that the network is ready. runc
+// creates the container while the CLI attaches the network, and the
+// process starts only after both. The CLI keeps its end open until the
+// runtime is past the hook, because a FIFO that nobody has open loses its
+// content.
+class NetworkGate {
+ public:
+  explicit NetworkGate(std::string path) : path_(std::move(path)) {
+    ::unlink(path_.c_str());
+    if (::mkfifo(path_.c_str(), 0600) != 0) fail_errno(errno, "creating \"" + path_ + "\"");
+    // Read and write, so the open does not wait for a reader.
+    fd_ = os::Fd(::open(path_.c_str(), O_RDWR | O_CLOEXEC));
+    if (!fd_) {
+      int err = errno;
+      ::unlink(path_.c_str());
+      fail_errno(err, "opening \"" + path_ + "\"");
+    }
+  }
+  NetworkGate(const NetworkGate&) = delete;
+  NetworkGate& operator=(const NetworkGate&) = delete;
+  ~NetworkGate() { ::unlink(path_.c_str()); }
+
+  const std::string& path() const { return path_; }
+
+  // Lets the hook go on (ready) or fail the start (not ready).
+  void open(bool ready) {
+    char answer = ready ? '1' : '0';
+    while (::write(fd_.get(), &answer, 1) < 0 && errno == EINTR) {
+    }
+  }
+
+ private:
+  std::string path_;
+  os::Fd fd_;
+};
 
 void check_volume_source(const VolumeMount& volume) {
   struct stat st;
@@ -277,10 +328,16 @@ std::vector<std::string> monitor_argv(Context& ctx, const state::ContainerRecord
   return argv;
 }
 
-// Starts berth-monitor and returns the container's pid from its sync line.
-std::int64_t spawn_monitor(Context& ctx, const state::ContainerRecord& record,
-                           const ContainerConfig& config, int attach_fd,
-                           const std::string& token, const std::vector<os::Fd>& port_sockets) {
+// A berth-monitor that was started and has not reported the container's pid yet.
+struct MonitorLaunch {
+  pid_t pid = 0;
+  os::Fd sync_read;  // its "pid N" or "error ..." line arrives here
+};
+
+// Starts berth-monitor. await_monitor reads its report.
+MonitorLaunch spawn_monitor(Context& ctx, const state::ContainerRecord& record,
+                            const ContainerConfig& config, int attach_fd,
+                            const std::string& token, const std::vector<os::Fd>& port_sockets) {
   int sync[2];
   if (::pipe2(sync, O_CLOEXEC) != 0) fail_errno(errno, "creating the monitor sync pipe");
   os::Fd sync_read(sync[0]), sync_write(sync[1]);
@@ -311,18 +368,21 @@ std::int64_t spawn_monitor(Context& ctx, const state::ContainerRecord& record,
   int rc = ::posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) fail_errno(rc, "starting \"" + argv[0] + "\"");
-  sync_write.reset();
+  return {pid, std::move(sync_read)};
+}
 
+// Waits for the monitor's report and returns the container's pid.
+std::int64_t await_monitor(const state::ContainerRecord& record, MonitorLaunch& launch) {
   std::string reply;
   char buffer[4096];
   for (;;) {
-    ssize_t n = ::read(sync_read.get(), buffer, sizeof buffer);
+    ssize_t n = ::read(launch.sync_read.get(), buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     reply.append(buffer, static_cast<std::size_t>(n));
   }
   int status;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  while (::waitpid(launch.pid, &status, 0) < 0 && errno == EINTR) {
   }
   while (!reply.empty() && (reply.back() == '\n' || reply.back() == '\r')) reply.pop_back();
   if (reply.starts_with("pid ")) return std::stoll(reply.substr(4));
@@ -349,11 +409,16 @@ void start(Context& ctx, state::ContainerRecord& record, const StartOptions& opt
   Rollback rollback;
   mount_rootfs(ctx, record, config, rollback);
   spdlog::debug("mounted the root file system");
-  NetworkState network = setup_network(ctx, record, config, rollback);
-  spdlog::debug("network ready");
+  NetworkState network = prepare_network(ctx, record, config, rollback);
   std::string hostname = container_hostname(record, config);
   write_etc_files(paths.bundle_dir(record.id), hostname, record.name, config, network);
   auto input = spec_input(ctx, record, config, network);
+  std::optional<NetworkGate> gate;
+  if (!network.netns.empty()) {
+    gate.emplace(paths.bundle_dir(record.id) + "/network-gate");
+    input.create_runtime_hooks.push_back(
+        {ctx.monitor_binary(), {"berth-monitor", "--wait-for-network", gate->path()}, 60});
+  }
   input.console_rows = options.terminal_rows;
   input.console_columns = options.terminal_columns;
   auto spec = runtime::build_spec(input);
@@ -372,7 +437,29 @@ void start(Context& ctx, state::ContainerRecord& record, const StartOptions& opt
   spdlog::debug("bundle written; starting berth-monitor");
   std::string token = random_id().substr(0, 16);
   os::write_file_atomic(paths.start_token_file(record.id), token, 0600, os::Durability::kVolatile);
-  std::int64_t pid = spawn_monitor(ctx, record, config, options.attach_fd, token, port_sockets);
+  MonitorLaunch launch =
+      spawn_monitor(ctx, record, config, options.attach_fd, token, port_sockets);
+  // The links and rules are added while the runtime creates the container,
+  // and its hook keeps the process waiting until the gate opens.
+  std::exception_ptr network_failure;
+  if (gate) {
+    try {
+      connect_network(ctx, record, config, network);
+      spdlog::debug("network ready");
+    } catch (const Error&) {
+      network_failure = std::current_exception();
+    }
+    gate->open(!network_failure);
+  }
+  std::int64_t pid = 0;
+  try {
+    pid = await_monitor(record, launch);
+  } catch (const Error&) {
+    // The network's own error is clearer than the runtime's hook failure.
+    if (network_failure) std::rethrow_exception(network_failure);
+    throw;
+  }
+  if (network_failure) std::rethrow_exception(network_failure);
   spdlog::debug("container process {} is running", pid);
 
   record.status = "running";

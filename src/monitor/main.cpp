@@ -17,6 +17,9 @@
 //   BERTH_EXIT_CODE=CODE and exits 0.
 // - Each --keep-fd is a socket bound to a published host port. The monitor
 //   keeps it until the container exits, so no other program takes the port.
+// - `berth-monitor --wait-for-network FIFO` is not a monitor but the OCI
+//   createRuntime hook of a container on a bridge network (see
+//   wait_for_network below).
 // - The client on --attach-fd is the CLI that started the container. The
 //   monitor waits (up to 10 s) for it to hang up before the cleanup, because
 //   it may clean up in-process. When --cleanup-marker names a file and that
@@ -95,9 +98,39 @@ void redirect_stdio() {
   if (null_fd > 2) ::close(null_fd);
 }
 
+// The runtime runs this as a createRuntime hook, after it has made the
+// container's namespaces and before the container's process starts, while
+// the CLI attaches the network in parallel. The CLI keeps FIFO open for
+// writing and writes "1" when the network is ready or "0" when attaching it
+// failed. A CLI that dies closes its end, and the read sees end of file.
+// Exits 0 only on "1", so the runtime starts no container without its
+// network.
+int wait_for_network(const char* fifo) {
+  // O_NONBLOCK, so that a FIFO without a writer (the CLI died before the
+  // runtime got here) does not block the open. The read below then returns
+  // end of file.
+  int fd = ::open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    std::fprintf(stderr, "opening %s: %s\n", fifo, std::strerror(errno));
+    return 1;
+  }
+  ::fcntl(fd, F_SETFL, 0);
+  char answer = 0;
+  ssize_t n;
+  while ((n = ::read(fd, &answer, 1)) < 0 && errno == EINTR) {
+  }
+  if (n == 1 && answer == '1') return 0;
+  std::fprintf(stderr, "%s\n", n == 1 ? "setting up the network failed"
+                                    : "berth stopped before the network was ready");
+  return 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 3 && std::strcmp(argv[1], "--wait-for-network") == 0) {
+    return wait_for_network(argv[2]);
+  }
   monitor::Options options;
   std::string message;
   if (!monitor::parse_options(argc, argv, options, message)) fail_start(options.sync_fd, message);

@@ -52,34 +52,63 @@ Network NetworkManager::network(const std::string& network_name) const {
   return *found;
 }
 
+namespace {
+
+// The network and its first IPv4 subnet, checked for what berth supports.
+struct BridgeNetwork {
+  Network net;
+  Subnet subnet;
+  Ipv4Subnet cidr;
+};
+
+BridgeNetwork bridge_network(Network net) {
+  if (net.driver != "bridge") {
+    fail(ErrorCode::kInvalidArgument, "driver \"{}\" is not supported, only bridge", net.driver);
+  }
+  if (net.network_interface.empty()) {
+    fail(ErrorCode::kInvalidArgument, "the network has no network_interface (bridge name)");
+  }
+  Subnet subnet = *first_ipv4_subnet(net);
+  Ipv4Subnet cidr = Ipv4Subnet::parse(subnet.subnet);
+  return {std::move(net), std::move(subnet), cidr};
+}
+
+}  // namespace
+
 Attachment NetworkManager::setup(const std::string& container_id, const std::string& netns_path,
                                  const std::string& network_name,
                                  const std::vector<PortMapping>& ports,
                                  const std::string& static_ip) {
-  return with_context("setting up network \"" + network_name + "\"", [&] {
-    Network net = network(network_name);
-    if (net.driver != "bridge") {
-      fail(ErrorCode::kInvalidArgument, "driver \"{}\" is not supported, only bridge",
-           net.driver);
-    }
-    if (net.network_interface.empty()) {
-      fail(ErrorCode::kInvalidArgument, "the network has no network_interface (bridge name)");
-    }
-    const Subnet* subnet = first_ipv4_subnet(net);
-    Ipv4Subnet cidr = Ipv4Subnet::parse(subnet->subnet);
+  Attachment attachment = allocate(container_id, network_name, static_ip);
+  connect(container_id, netns_path, ports, attachment);
+  return attachment;
+}
 
-    Network ipam_view = net;
-    ipam_view.subnets = {*subnet};
+Attachment NetworkManager::allocate(const std::string& container_id,
+                                    const std::string& network_name,
+                                    const std::string& static_ip) {
+  return with_context("setting up network \"" + network_name + "\"", [&] {
+    BridgeNetwork bridge = bridge_network(network(network_name));
+    Network ipam_view = bridge.net;
+    ipam_view.subnets = {bridge.subnet};
     Ipam ipam(run_dir_, ipam_view);
     Attachment attachment;
-    attachment.network = net.name;
+    attachment.network = bridge.net.name;
     attachment.interface = kContainerInterface;
-    attachment.prefix_len = cidr.prefix_len;
-    attachment.gateway = subnet->gateway;
+    attachment.prefix_len = bridge.cidr.prefix_len;
+    attachment.gateway = bridge.subnet.gateway;
     attachment.ip = ipam.allocate(container_id, static_ip);
+    return attachment;
+  });
+}
 
+void NetworkManager::connect(const std::string& container_id, const std::string& netns_path,
+                             const std::vector<PortMapping>& ports, Attachment& attachment) {
+  with_context("setting up network \"" + attachment.network + "\"", [&] {
     try {
-      ensure_bridge(net.network_interface, subnet->gateway, cidr.prefix_len);
+      BridgeNetwork bridge = bridge_network(network(attachment.network));
+      const Network& net = bridge.net;
+      ensure_bridge(net.network_interface, bridge.subnet.gateway, bridge.cidr.prefix_len);
 
       VethRequest veth;
       veth.host_name = veth_name(net.name, container_id);
@@ -87,16 +116,16 @@ Attachment NetworkManager::setup(const std::string& container_id, const std::str
       veth.netns_path = netns_path;
       veth.container_name = kContainerInterface;
       veth.address = attachment.ip;
-      veth.prefix_len = cidr.prefix_len;
+      veth.prefix_len = bridge.cidr.prefix_len;
       // An internal network gets no default route, so its containers reach
       // only their own subnet.
-      if (!net.internal) veth.gateway = subnet->gateway;
+      if (!net.internal) veth.gateway = bridge.subnet.gateway;
       attachment.mac = create_veth(veth);
 
       ContainerRules rules;
       rules.table = nft_table_;
       rules.container_id = container_id;
-      rules.subnet = cidr.str();
+      rules.subnet = bridge.cidr.str();
       rules.masquerade = !net.internal;
       rules.container_ip = attachment.ip;
       // Ports are not published from internal networks, because nothing is
@@ -105,15 +134,14 @@ Attachment NetworkManager::setup(const std::string& container_id, const std::str
       add_container_rules(rules);
     } catch (const Error&) {
       try {
-        teardown(container_id, netns_path, network_name, ports);
+        teardown(container_id, netns_path, attachment.network, ports);
       } catch (const Error& cleanup) {
         spdlog::debug("undoing a failed network setup of {}: {}", container_id, cleanup.what());
       }
       throw;
     }
-    spdlog::debug("container {} on network {}: {}/{} via {}", container_id, net.name,
+    spdlog::debug("container {} on network {}: {}/{} via {}", container_id, attachment.network,
                   attachment.ip, attachment.prefix_len, attachment.gateway);
-    return attachment;
   });
 }
 

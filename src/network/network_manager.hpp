@@ -45,6 +45,16 @@ class NetworkManager {
                    const std::string& network_name, const std::vector<PortMapping>& ports,
                    const std::string& static_ip = "");
 
+  // The two halves of setup, for a caller that needs the address before the
+  // links exist (to write /etc/hosts while the runtime is still starting).
+  // allocate reserves the address and fills in everything but mac. connect
+  // does the rest of setup and sets mac. On failure connect undoes
+  // everything, the address included, and rethrows.
+  Attachment allocate(const std::string& container_id, const std::string& network_name,
+                      const std::string& static_ip = "");
+  void connect(const std::string& container_id, const std::string& netns_path,
+               const std::vector<PortMapping>& ports, Attachment& attachment);
+
   // Removes what setup added: the firewall rules, the veth pair and the
   // address. Idempotent: a second call, or a call after a setup that
   // crashed halfway, finishes without error. Each step runs even when an

@@ -279,6 +279,20 @@ void apply_cgroups(const SpecInput& input, json& spec) {
   if (input.pids_limit > 0) spec["linux"]["resources"]["pids"] = {{"limit", input.pids_limit}};
 }
 
+void apply_hooks(const SpecInput& input, json& spec) {
+  if (input.create_runtime_hooks.empty()) return;
+  json hooks = json::array();
+  for (const Hook& hook : input.create_runtime_hooks) {
+    if (hook.path.empty() || hook.path[0] != '/') {
+      fail(ErrorCode::kInvalidArgument, "hook path \"{}\" must be absolute", hook.path);
+    }
+    json entry = {{"path", hook.path}, {"args", hook.args}};
+    if (hook.timeout_seconds > 0) entry["timeout"] = hook.timeout_seconds;
+    hooks.push_back(std::move(entry));
+  }
+  spec["hooks"]["createRuntime"] = std::move(hooks);
+}
+
 void apply_annotations(const SpecInput& input, json& spec) {
   spec["annotations"] = {{"io.container.manager", "berth"}};
 }
@@ -298,7 +312,7 @@ constexpr std::array<SpecStep, 14> kSteps = {{
     {"rlimits", apply_rlimits},
     {"seccomp", apply_seccomp},
     {"cgroups", apply_cgroups},
-    {"hooks", [](const SpecInput&, json&) {}},  // berth runs no OCI hooks
+    {"hooks", apply_hooks},
     {"annotations", apply_annotations},
 }};
 

@@ -26,6 +26,14 @@ struct Mount {
   std::vector<std::string> options;  // e.g. {"rbind", "ro"}
 };
 
+// One OCI hook: a program the runtime runs at a point of the container's
+// start, with the container's state on stdin.
+struct Hook {
+  std::string path;               // absolute
+  std::vector<std::string> args;  // argv, including argv[0]
+  int timeout_seconds = 0;        // 0: none
+};
+
 // Hard limits of the calling process that the container's rlimits must not
 // exceed, because raising a hard limit can fail with EPERM.
 struct HostLimits {
@@ -72,6 +80,9 @@ struct SpecInput {
   std::vector<std::string> drop_caps;
   std::int64_t pids_limit = 2048;  // 0 or less: no limit (Podman's default is 2048)
   std::optional<HostLimits> host_limits;  // unset: read_host_limits()
+  // Run by the runtime after it made the namespaces, before the process
+  // starts ("createRuntime").
+  std::vector<Hook> create_runtime_hooks;
 };
 
 // Builds config.json for input. Throws Error{kInvalidArgument} for an

@@ -58,6 +58,35 @@ TEST(Spec, RequiredFields) {
   EXPECT_EQ(spec["annotations"]["io.container.manager"], "berth");
 }
 
+TEST(Spec, NoHooksByDefault) {
+  EXPECT_FALSE(build_spec(basic_input()).contains("hooks"));
+}
+
+TEST(Spec, CreateRuntimeHooks) {
+  SpecInput input = basic_input();
+  input.create_runtime_hooks = {{"/usr/bin/berth-monitor",
+                                 {"berth-monitor", "--wait-for-network", "/run/x/gate"}, 60}};
+  json hooks = build_spec(input)["hooks"];
+  ASSERT_EQ(hooks["createRuntime"].size(), 1u);
+  EXPECT_EQ(hooks["createRuntime"][0]["path"], "/usr/bin/berth-monitor");
+  EXPECT_EQ(hooks["createRuntime"][0]["args"][1], "--wait-for-network");
+  EXPECT_EQ(hooks["createRuntime"][0]["timeout"], 60);
+  EXPECT_FALSE(hooks.contains("prestart"));
+}
+
+TEST(Spec, RelativeHookPathRejected) {
+  SpecInput input = basic_input();
+  input.create_runtime_hooks = {{"berth-monitor", {"berth-monitor"}, 0}};
+  try {
+    build_spec(input);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("\"berth-monitor\" must be absolute"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Spec, EnvDefaults) {
   SpecInput input = basic_input();
   input.home = "/home/app";

@@ -104,6 +104,35 @@ test_network_modes() {
   assert_contains "$err" "nosuchnet"
 }
 
+# The CLI attaches the network while runc creates the container, and a
+# createRuntime hook keeps the process waiting until that is done. When the
+# attach fails (here: in a private network namespace whose podman0 is no
+# bridge) the process must never run and nothing may be left behind.
+test_failed_network_attach_never_runs_the_process() {
+  setup_images
+  local dir=$E2E_ROOT/gate-volume
+  rm -rf "$dir" && mkdir -p "$dir"
+  b rm -f e2e-gate >/dev/null 2>&1 || true
+  capture unshare -n bash -c '
+    ip link add podman0 type veth peer name e2epeer0 || exit 99
+    "$@"' _ "$BERTH_BIN" --root "$E2E_ROOT/root" --runroot "$E2E_RUNROOT" \
+    run -d --name e2e-gate -v "$dir:/out" "$IMG" touch /out/ran
+  assert_rc 125
+  assert_contains "$err" 'link podman0 exists and is not a bridge'
+  [ ! -e "$dir/ran" ] || fail "the container's process ran without its network"
+  capture b inspect e2e-gate --format '{{.State.Status}}'
+  assert_eq created "$out" "the container stays created, as in Podman"
+  local id; id=$(b inspect e2e-gate --format '{{.Id}}')
+  [ ! -e "/run/berth/network/netns/$id" ] || fail "network namespace left behind"
+  assert_not_contains "$(cat /run/berth/network/networks/podman-ipam.json)" "$id" "address left reserved"
+  assert_not_contains "$(runc --root "$E2E_RUNROOT/runc" list -q)" "$id" "runc state left behind"
+  # The same container starts once the network is usable.
+  b start e2e-gate >/dev/null
+  b wait e2e-gate >/dev/null
+  [ -e "$dir/ran" ] || fail "the container did not run after a good start"
+  b rm -f e2e-gate >/dev/null
+}
+
 test_published_port_reaches_container() {
   setup_images
   b rm -f e2e-web >/dev/null 2>&1 || true
