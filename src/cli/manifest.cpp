@@ -7,7 +7,7 @@
 #include "cli/cli.hpp"
 #include "cli/progress.hpp"
 #include "common/error.hpp"
-#include "os/file.hpp"
+#include "engine/digest_file.hpp"
 
 namespace berth::cli {
 
@@ -15,7 +15,7 @@ namespace {
 
 
 // The entry flags of add and annotate. Each optional is set only when its
-// flag was given, so an empty value can clear a field.
+// flag was given, so a flag left out keeps the entry's field as it is.
 struct EntryFlags {
   std::string arch;
   std::string os;
@@ -272,11 +272,11 @@ void add_manifest_push(CLI::App& parent, Cli& cli) {
   cmd->callback([&cli, options] {
     cli.action = [&cli, options] {
       options->request.access = options->registry.access();
+      const auto& digestfile = options->digestfile;
+      if (!digestfile.empty()) engine::check_digest_file(digestfile);
       StderrManifestPushProgress progress(options->quiet);
       std::string digest = cli.engine().manifest_push(options->request, progress);
-      if (!options->digestfile.empty()) {
-        os::write_file_atomic(options->digestfile, digest, 0644);
-      }
+      if (!digestfile.empty()) engine::write_digest_file(digestfile, digest);
       return 0;
     };
   });

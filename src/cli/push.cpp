@@ -3,7 +3,7 @@
 #include "cli/cli.hpp"
 #include "cli/progress.hpp"
 #include "common/error.hpp"
-#include "os/file.hpp"
+#include "engine/digest_file.hpp"
 
 namespace berth::cli {
 
@@ -44,11 +44,11 @@ void add_push(CLI::App& parent, Cli& cli) {
       auto& access = options->request.access;
       access = options->registry.access();
       apply_retry_flags(options->retry, access.retry, access.retry_delay_ms);
+      const auto& digestfile = options->digestfile;
+      if (!digestfile.empty()) engine::check_digest_file(digestfile);
       StderrPullProgress progress(options->quiet);
       std::string digest = cli.engine().push(options->request, progress);
-      if (!options->digestfile.empty()) {
-        os::write_file_atomic(options->digestfile, digest, 0644);
-      }
+      if (!digestfile.empty()) engine::write_digest_file(digestfile, digest);
       return 0;
     };
   });

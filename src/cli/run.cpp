@@ -31,6 +31,7 @@ struct CreateOptions {
   int stop_timeout = -1;
   bool detach = false;
   bool quiet = false;
+  RetryFlags retry;  // for the pull of a missing image
 };
 
 void add_create_flags(CLI::App& cmd, CreateOptions& o) {
@@ -62,6 +63,7 @@ void add_create_flags(CLI::App& cmd, CreateOptions& o) {
       ->allow_extra_args(false);
   cmd.add_flag("-q,--quiet", o.quiet, "Suppress pull progress");
   add_registry_flags(cmd, r.pull, o.creds, o.tls_verify);
+  add_retry_flags(cmd, o.retry);
   // Everything from the image name on belongs to the container's command.
   cmd.prefix_command();
   cmd.allow_extras();
@@ -85,6 +87,7 @@ void finish_request(CreateOptions& o, const std::vector<std::string>& rest, cons
   if (!o.stop_signal.empty()) r.stop_signal = o.stop_signal;
   if (o.stop_timeout >= 0) r.stop_timeout = o.stop_timeout;
   apply_registry_flags(r.pull, o.creds, o.tls_verify);
+  apply_retry_flags(o.retry, r.pull.retry, r.pull.retry_delay_ms);
 }
 
 // Forwards the signals a user sends to a foreground run to the container,

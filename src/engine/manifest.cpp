@@ -20,6 +20,7 @@
 #include "common/log.hpp"
 #include "common/time.hpp"
 #include "engine/local_engine.hpp"
+#include "engine/manifest_entry_check.hpp"
 #include "engine/registry_access.hpp"
 #include "engine/registry_endpoints.hpp"
 #include "engine/tag.hpp"
@@ -83,6 +84,7 @@ struct NewEntry {
 };
 
 image::EntryOverrides overrides_of(const ManifestEntryOptions& options) {
+  check_entry_platform(options);
   image::EntryOverrides overrides;
   overrides.architecture = options.arch;
   overrides.os = options.os;

@@ -12,6 +12,7 @@
 #include "config/policy.hpp"
 #include "config/registries_d.hpp"
 #include "engine/local_engine.hpp"
+#include "engine/trust_scope.hpp"
 #include "image/lookaside.hpp"
 #include "image/policy.hpp"
 #include "image/signature.hpp"
@@ -187,6 +188,7 @@ std::vector<TrustEntry> LocalEngine::show_trust(const std::string& policy_path) 
 }
 
 void LocalEngine::set_trust(const TrustSetRequest& request) {
+  check_trust_scope(request.scope);
   std::string path = trust_policy_path(request.policy_path);
   nlohmann::ordered_json document = nlohmann::ordered_json::object();
   if (auto text = os::read_file_if_exists(path)) {
