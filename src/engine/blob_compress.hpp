@@ -3,7 +3,9 @@
 // Compression of layer tars into registry blobs.
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 
 #include "image/manifest.hpp"
 
@@ -15,10 +17,32 @@ struct WrittenBlob {
   std::int64_t size = 0;
 };
 
+// A compressor that takes the uncompressed stream in pieces and writes the
+// compressed blob to output_fd, hashing the written bytes. gzip uses
+// Intel's ISA-L (level 2) when libisal.so.2 loads, else zlib's default
+// level. zstd uses its default level, and kNone copies. Errors throw
+// Error{kInternal} for the compressor and Error naming errno for writes.
+class BlobCompressor {
+ public:
+  BlobCompressor(int output_fd, image::Compression compression);
+  ~BlobCompressor();
+  BlobCompressor(const BlobCompressor&) = delete;
+  BlobCompressor& operator=(const BlobCompressor&) = delete;
+
+  void write(std::string_view data);
+
+  // Ends the stream, flushes it to output_fd and returns the blob's digest
+  // and size. Call once; write must not follow.
+  WrittenBlob finish();
+
+  class Codec;
+
+ private:
+  std::unique_ptr<Codec> codec_;
+};
+
 // Reads input_fd to its end and writes it to output_fd compressed with
-// compression (kGzip or kZstd; kNone copies), hashing the written bytes.
-// Throws Error{kInternal} when the compressor fails and Error naming errno
-// when reading or writing fails.
+// compression through a BlobCompressor.
 WrittenBlob compress_stream(int input_fd, int output_fd, image::Compression compression);
 
 }  // namespace berth::engine

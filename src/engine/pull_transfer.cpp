@@ -17,6 +17,7 @@
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "config/containers_conf.hpp"
+#include "engine/registry_jobs.hpp"
 
 namespace berth::engine {
 
@@ -40,33 +41,14 @@ class Transfer {
         jobs_(std::move(jobs)),
         progress_(progress) {}
 
-  // Takes jobs until none is left or one has failed.
-  void work(image::RegistryClient& client) {
-    try {
-      for (;;) {
-        std::size_t index = next_.fetch_add(1);
-        if (index >= jobs_.size() || failed_) return;
-        run(client, jobs_[index]);
-      }
-    } catch (...) {
-      record_failure(std::current_exception());
-    }
-  }
+  // Fetches and extracts the job at index.
+  void run(image::RegistryClient& client, std::size_t index) { run_job(client, jobs_[index]); }
 
-  // Rethrows the first failure of any worker.
-  void rethrow_failure() {
-    std::lock_guard lock(mutex_);
-    if (failure_) std::rethrow_exception(failure_);
-  }
-
-  void record_failure(std::exception_ptr failure) {
-    std::lock_guard lock(mutex_);
-    if (!failure_) failure_ = std::move(failure);
-    failed_ = true;
-  }
+  std::size_t job_count() const { return jobs_.size(); }
+  std::atomic<bool>& failed() { return failed_; }
 
  private:
-  void run(image::RegistryClient& client, const LayerJob& job) {
+  void run_job(image::RegistryClient& client, const LayerJob& job) {
     const image::Descriptor& blob = *job.blob;
     std::string blob_path = download_dir_ + "/" + Digest::parse(blob.digest).hex;
     with_context(fmt::format("fetching blob {}", blob.digest), [&] {
@@ -95,10 +77,8 @@ class Transfer {
   const std::vector<LayerJob> jobs_;
   PullProgress& progress_;  // guarded by mutex_
 
-  std::atomic<std::size_t> next_{0};
   std::atomic<bool> failed_{false};
   std::mutex mutex_;
-  std::exception_ptr failure_;  // guarded by mutex_
 };
 
 // Returns the blobs to fetch in manifest order, once each, and reports the
@@ -131,26 +111,12 @@ void fetch_layers(image::RegistryClient& client, const std::string& repository,
                   const std::string& download_dir, unsigned parallel, PullProgress& progress) {
   std::vector<LayerJob> jobs = plan_jobs(layers, diff_ids, store, progress);
   if (jobs.empty()) return;
-  std::size_t thread_count = std::clamp<std::size_t>(parallel, 1, jobs.size());
-  SPDLOG_DEBUG("fetching {} layers on {} threads", jobs.size(), thread_count);
+  SPDLOG_DEBUG("fetching {} layers on up to {} threads", jobs.size(), parallel);
   Transfer transfer(repository, store, download_dir, std::move(jobs), progress);
-
-  // Each extra thread gets its own client, made here so that a failure to
-  // make one is thrown before any thread starts.
-  std::vector<std::unique_ptr<image::RegistryClient>> clients;
-  for (std::size_t i = 1; i < thread_count; ++i) clients.push_back(client.clone());
-  std::vector<std::thread> threads;
-  try {
-    for (auto& extra : clients) {
-      threads.emplace_back([&transfer, &extra] { transfer.work(*extra); });
-    }
-  } catch (const std::system_error& e) {
-    // Fewer threads than asked for still finish the work.
-    spdlog::debug("starting a download thread: {}", e.what());
-  }
-  transfer.work(client);
-  for (std::thread& thread : threads) thread.join();
-  transfer.rethrow_failure();
+  run_registry_jobs(
+      client, transfer.job_count(), parallel,
+      [&transfer](image::RegistryClient& own, std::size_t index) { transfer.run(own, index); },
+      transfer.failed());
 }
 
 unsigned pull_parallel_copies() {

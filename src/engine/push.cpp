@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -17,8 +19,10 @@
 #include "common/log.hpp"
 #include "engine/blob_compress.hpp"
 #include "engine/local_engine.hpp"
+#include "engine/pull_transfer.hpp"
 #include "engine/registry_access.hpp"
 #include "engine/registry_endpoints.hpp"
+#include "engine/registry_jobs.hpp"
 #include "image/manifest.hpp"
 #include "image/reference.hpp"
 #include "image/registry_client.hpp"
@@ -138,6 +142,25 @@ class PushTempDir {
   std::string path_;
 };
 
+// Layers whose tar is at most this big are compressed into memory files,
+// bigger ones into files under the push's directory. Memory files save the
+// disk writes, and on a file system mounted with -o discard also the
+// synchronous discard of every deleted file.
+constexpr std::int64_t kInMemoryLayerLimit = std::int64_t{256} << 20;
+
+// Opens a scratch file for one layer: a memory file when in_memory, else
+// path, which is unlinked at once, so the file goes away with its fd.
+os::Fd open_scratch_file(bool in_memory, const std::string& path) {
+  if (in_memory) {
+    os::Fd fd(::memfd_create("berth-push-layer", MFD_CLOEXEC));
+    if (!fd) fail_errno(errno, "creating a memory file for a layer");
+    return fd;
+  }
+  os::Fd fd = os::open_file(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  ::unlink(path.c_str());
+  return fd;
+}
+
 // Uploads bytes held in memory (the config) through an anonymous file.
 void upload_bytes(image::RegistryClient& client, const std::string& repository,
                   const image::Descriptor& blob, const std::string& bytes) {
@@ -224,13 +247,20 @@ std::string LocalEngine::push_to(const PushPlan& plan, const RegistryAccess& acc
   os::FileLock store_lock(ctx_.paths().root + "/layers.lock", true);
   auto& layers = ctx_.layers();
   PushTempDir temp(ctx_.paths().tmp());
-  std::vector<image::Descriptor> pushed_layers;
-  bool all_reused = pulled.has_value();
-  for (std::size_t i = 0; i < record.layers.size(); ++i) {
+  std::vector<image::Descriptor> pushed_layers(record.layers.size());
+  std::atomic<bool> any_recompressed{false};
+  std::mutex progress_mutex;
+  auto report = [&](const std::string& digest, bool reused) {
+    std::lock_guard lock(progress_mutex);
+    progress.copying_blob(digest, reused);
+  };
+
+  // Pushes layer i: reuses the pulled blob when the destination has it or
+  // can mount it, else rebuilds the tar, compresses and uploads it.
+  auto push_layer = [&](image::RegistryClient& client, std::size_t i) {
     const auto& diff_id = record.layers[i];
     image::Descriptor layer;
     layer.media_type = layer_media_type(format, compression);
-    bool reused = false;
     if (pulled) {
       const auto& old = pulled->layers[i];
       bool same_compression = false;
@@ -239,55 +269,55 @@ std::string LocalEngine::push_to(const PushPlan& plan, const RegistryAccess& acc
       } catch (const Error&) {
       }
       if (same_compression) {
-        reused = client.has_blob(dest.repository, old.digest);
+        bool reused = client.has_blob(dest.repository, old.digest);
         for (std::size_t s = 0; !reused && s < sources.size(); ++s) {
           reused = client.mount_blob(dest.repository, old.digest, sources[s]);
         }
         if (reused) {
           layer.digest = old.digest;
           layer.size = old.size;
+          report(layer.digest, true);
+          pushed_layers[i] = layer;
+          return;
         }
       }
     }
-    if (reused) {
-      progress.copying_blob(layer.digest, true);
-      pushed_layers.push_back(layer);
-      continue;
-    }
-    all_reused = false;
+    any_recompressed = true;
     if (!layers.has_tar_layout(diff_id)) {
       fail(ErrorCode::kConflict,
            "layer {} was stored by a berth version that did not record its tar layout, so its "
            "exact tar cannot be rebuilt: pull the image again, then push",
            diff_id);
     }
-    // NOTE: the uncompressed tar goes to a temporary file first because
-    // write_tar writes to a descriptor. Streaming it through a pipe into the
-    // compressor would save that disk space.
-    std::string hex = Digest::parse(diff_id).hex;
-    std::string tar_path = temp.path() + "/" + hex + ".tar";
-    std::string blob_path = temp.path() + "/" + hex + ".blob";
+    // The tar goes straight into the compressor. Only the compressed blob
+    // needs a scratch file, because the upload needs its digest first.
+    bool in_memory = layers.size(diff_id) <= kInMemoryLayerLimit;
+    // The index keeps apart the files of a layer that the image lists twice.
+    std::string name = temp.path() + "/" + std::to_string(i) + "-" + Digest::parse(diff_id).hex;
+    os::Fd blob = open_scratch_file(in_memory, name + ".blob");
     {
-      auto tar = os::open_file(tar_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-      with_context(fmt::format("reading layer {}", diff_id),
-                   [&] { layers.write_tar(diff_id, tar.get()); });
-      if (::lseek(tar.get(), 0, SEEK_SET) < 0) fail_errno(errno, "rewinding " + tar_path);
-      auto blob = os::open_file(blob_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-      auto written = compress_stream(tar.get(), blob.get(), compression);
-      ::unlink(tar_path.c_str());
+      BlobCompressor compressor(blob.get(), compression);
+      with_context(fmt::format("reading layer {}", diff_id), [&] {
+        layers.write_tar(diff_id, [&](std::string_view data) { compressor.write(data); });
+      });
+      auto written = compressor.finish();
       layer.digest = written.digest;
       layer.size = written.size;
-      if (client.has_blob(dest.repository, layer.digest)) {
-        progress.copying_blob(layer.digest, true);
-      } else {
-        with_context(fmt::format("uploading blob {}", layer.digest),
-                     [&] { client.upload_blob(dest.repository, layer, blob.get()); });
-        progress.copying_blob(layer.digest, false);
-      }
     }
-    ::unlink(blob_path.c_str());
-    pushed_layers.push_back(layer);
-  }
+    if (client.has_blob(dest.repository, layer.digest)) {
+      report(layer.digest, true);
+    } else {
+      with_context(fmt::format("uploading blob {}", layer.digest),
+                   [&] { client.upload_blob(dest.repository, layer, blob.get()); });
+      report(layer.digest, false);
+    }
+    pushed_layers[i] = layer;
+  };
+  // Layers go up in parallel, as many at once as a pull fetches: one
+  // upload at a time leaves the registry's and this host's cores idle.
+  std::atomic<bool> failed{false};
+  run_registry_jobs(client, record.layers.size(), pull_parallel_copies(), push_layer, failed);
+  bool all_reused = pulled.has_value() && !any_recompressed;
 
   image::Descriptor config;
   config.media_type =

@@ -86,27 +86,27 @@ LayerBlob prepare_layer(const storage::LayerStore& layers, const std::string& di
                         const std::string& dir, bool compress) {
   std::string hex = Digest::parse(diff_id).hex;
   LayerBlob blob;
-  blob.path = dir + "/" + hex + ".tar";
-  {
+  if (!compress) {
+    blob.path = dir + "/" + hex + ".tar";
     auto tar = os::open_file(blob.path, O_RDWR | O_CREAT | O_TRUNC, 0600);
     with_context(fmt::format("reading layer {}", diff_id),
                  [&] { layers.write_tar(diff_id, tar.get()); });
-    if (!compress) {
-      struct stat st;
-      if (::fstat(tar.get(), &st) != 0) fail_errno(errno, "reading \"" + blob.path + "\"");
-      blob.digest = diff_id;
-      blob.size = st.st_size;
-      return blob;
-    }
-    if (::lseek(tar.get(), 0, SEEK_SET) < 0) fail_errno(errno, "rewinding " + blob.path);
-    std::string gzip_path = dir + "/" + hex + ".gz";
-    auto gzip = os::open_file(gzip_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    auto written = compress_stream(tar.get(), gzip.get(), image::Compression::kGzip);
-    blob.digest = written.digest;
-    blob.size = written.size;
-    ::unlink(blob.path.c_str());
-    blob.path = gzip_path;
+    struct stat st;
+    if (::fstat(tar.get(), &st) != 0) fail_errno(errno, "reading \"" + blob.path + "\"");
+    blob.digest = diff_id;
+    blob.size = st.st_size;
+    return blob;
   }
+  // The tar goes straight into the compressor, without a scratch copy.
+  blob.path = dir + "/" + hex + ".gz";
+  auto gzip = os::open_file(blob.path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  BlobCompressor compressor(gzip.get(), image::Compression::kGzip);
+  with_context(fmt::format("reading layer {}", diff_id), [&] {
+    layers.write_tar(diff_id, [&](std::string_view data) { compressor.write(data); });
+  });
+  auto written = compressor.finish();
+  blob.digest = written.digest;
+  blob.size = written.size;
   return blob;
 }
 

@@ -224,6 +224,10 @@ bool LayerStore::has_tar_layout(const std::string& diff_id) const {
 }
 
 void LayerStore::write_tar(const std::string& diff_id, int fd) const {
+  write_tar(diff_id, [fd](std::string_view data) { os::write_all(fd, data); });
+}
+
+void LayerStore::write_tar(const std::string& diff_id, const HashingWriter::Sink& sink) const {
   if (!has(diff_id)) fail(ErrorCode::kNotFound, "layer {} not found", diff_id);
   with_context("writing tar of layer " + diff_id, [&] {
     std::string layout = tar_layout_path(diff_id);
@@ -232,7 +236,7 @@ void LayerStore::write_tar(const std::string& diff_id, int fd) const {
            "the layer has no tar layout, because an older berth extracted it: pull the image "
            "again to get the original tar");
     }
-    std::string written = write_tar_from_layout(layout, diff_path(diff_id), fd);
+    std::string written = write_tar_from_layout(layout, diff_path(diff_id), sink);
     if (written != diff_id) {
       fail(ErrorCode::kDigestMismatch,
            "the rebuilt tar has digest {}, so the layer changed on disk: remove the image and "

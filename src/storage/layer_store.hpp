@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "storage/hashing_writer.hpp"
+
 namespace berth::storage {
 
 // Extracted image layers on disk, keyed by diff ID. An overlayfs diff
@@ -64,6 +66,9 @@ class LayerStore {
   // changed since extraction, or when the layout is corrupt or the result's
   // digest differs. After an error fd has received part of the stream.
   void write_tar(const std::string& diff_id, int fd) const;
+  // Does the same, but hands the stream to sink, so a caller can compress it
+  // without a scratch file.
+  void write_tar(const std::string& diff_id, const HashingWriter::Sink& sink) const;
 
   // Returns whether the layer has a tar layout, which layers added by older
   // berth versions lack. Returns false when the layer is absent.

@@ -5,6 +5,8 @@
 #include <memory>
 #include <string>
 
+#include "storage/hashing_writer.hpp"
+
 namespace berth::storage {
 
 // A tar layout is everything in a layer's uncompressed tar stream except the
@@ -70,5 +72,9 @@ class TarLayoutRecorder {
 // the stream. Files are opened beneath diff_dir without following symlinks.
 std::string write_tar_from_layout(const std::string& layout_path, const std::string& diff_dir,
                                   int fd);
+
+// Does what the fd form does, but hands the stream to sink.
+std::string write_tar_from_layout(const std::string& layout_path, const std::string& diff_dir,
+                                  const HashingWriter::Sink& sink);
 
 }  // namespace berth::storage

@@ -176,9 +176,15 @@ void copy_file(int diff, const std::string& path, std::uint64_t size, std::uint3
 
 std::string write_tar_from_layout(const std::string& layout_path, const std::string& diff_dir,
                                   int fd) {
+  return write_tar_from_layout(layout_path, diff_dir,
+                               [fd](std::string_view data) { os::write_all(fd, data); });
+}
+
+std::string write_tar_from_layout(const std::string& layout_path, const std::string& diff_dir,
+                                  const HashingWriter::Sink& sink) {
   LayoutInput input(layout_path);
   os::Fd diff = os::open_file(diff_dir, O_RDONLY | O_DIRECTORY);
-  HashingWriter out(fd);
+  HashingWriter out(sink);
   std::string buffer(kBufferSize, '\0');
 
   std::string magic(tar_layout::kMagic.size(), '\0');
