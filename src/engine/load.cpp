@@ -17,6 +17,7 @@
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "common/time.hpp"
+#include "engine/image_size.hpp"
 #include "engine/local_engine.hpp"
 #include "engine/scratch_dir.hpp"
 #include "engine/tag.hpp"
@@ -303,7 +304,7 @@ std::vector<std::string> add_loaded_images(container::Context& ctx,
         record.config = image.config;
         record.layers = image.diff_ids;
         record.created_ns = created_time(nlohmann::json::parse(image.config));
-        for (const auto& diff_id : image.diff_ids) record.size += layers.size(diff_id);
+        record.size = image_size(record, layers);
       }
       for (const auto& name : image.names) {
         if (std::find(record.names.begin(), record.names.end(), name) == record.names.end()) {

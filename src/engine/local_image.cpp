@@ -12,6 +12,7 @@
 #include "common/log.hpp"
 #include "common/time.hpp"
 #include "container/operations.hpp"
+#include "engine/image_size.hpp"
 #include "os/file.hpp"
 #include "storage/diff_tar.hpp"
 #include "storage/layer_store.hpp"
@@ -201,7 +202,7 @@ std::string record_local_image(container::Context& ctx, LocalImage& image, std::
   } catch (const Error&) {
     record.created_ns = now_ns();
   }
-  for (const auto& diff_id : image.diff_ids) record.size += ctx.layers().size(diff_id);
+  record.size = image_size(record, ctx.layers());
   progress.writing_manifest();
   ctx.db().write([&] {
     if (auto existing = ctx.db().get_image(record.id)) {
