@@ -53,6 +53,12 @@ class StderrPullProgress : public engine::PullProgress {
   explicit StderrPullProgress(bool quiet);
   void trying(const std::string& reference) override;
   void resolved_short_name(const std::string& description) override;
+  // Lists the candidates on stdout, reads the number of one from stdin and
+  // returns its index (defined in short_name_prompt.cpp). Returns nullopt
+  // unless stdin and stdout are both terminals. Throws
+  // Error{kInvalidArgument} when the input ends or Ctrl-C interrupts it.
+  std::optional<std::size_t> choose_short_name(const std::string& short_name,
+                                               const std::vector<std::string>& candidates) override;
   void copying_blob(const std::string& digest, bool already_exists) override;
   void copying_config(const std::string& digest) override;
   void writing_manifest() override;

@@ -339,7 +339,10 @@ RegistriesPaths RegistriesPaths::default_for_process() {
   }
   if (!user_dir.empty()) paths.drop_in_dirs.push_back(user_dir);
 
-  if (::geteuid() == 0) {
+  const char* env_cache = std::getenv("BERTH_SHORT_NAME_ALIAS_CACHE");
+  if (env_cache != nullptr && *env_cache != '\0') {
+    paths.alias_cache = env_cache;
+  } else if (::geteuid() == 0) {
     paths.alias_cache = kRootAliasCache;
   } else if (!home.empty()) {
     paths.alias_cache = home + kUserAliasCache;
@@ -433,6 +436,7 @@ RegistriesConfig RegistriesConfig::load(const RegistriesPaths& paths) {
     for (const std::string& file : drop_in_files(dir)) merge_file(config, file);
   }
   merge_alias_cache(config, paths.alias_cache);
+  config.alias_cache_path = paths.alias_cache;
   return config;
 }
 

@@ -30,8 +30,12 @@ struct RegistriesPaths {
   // (/etc/containers/registries.conf.d) is left out when the user's own
   // registries.conf is the main file.
   std::vector<std::string> drop_in_dirs;
-  // Aliases recorded by an earlier interactive short-name choice; they
-  // override the aliases of every registries.conf file.
+  // The short-name alias cache: aliases recorded by an earlier interactive
+  // short-name choice, which override the aliases of every registries.conf
+  // file. It is $BERTH_SHORT_NAME_ALIAS_CACHE when set (Podman has no such
+  // variable), else /var/cache/containers/short-name-aliases.conf for root
+  // and $HOME/.cache/containers/short-name-aliases.conf for other users,
+  // and "" when there is none.
   std::string alias_cache;
 
   static RegistriesPaths default_for_process();
@@ -79,6 +83,9 @@ struct RegistriesConfig {
   std::map<std::string, std::string> aliases;
   // The file each alias came from, for messages.
   std::map<std::string, std::string> alias_sources;
+  // RegistriesPaths::alias_cache of the load() that made this config (the
+  // file may not exist yet), where a new interactive choice is recorded.
+  std::string alias_cache_path;
 
   // Loads the files of RegistriesPaths::default_for_process().
   static RegistriesConfig load();

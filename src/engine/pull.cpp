@@ -122,12 +122,14 @@ std::string LocalEngine::pull(const PullRequest& request, PullProgress& progress
   for (const auto& candidate : candidates) {
     progress.trying(candidate.str());
     try {
-      return with_context(fmt::format("pulling image \"{}\"", candidate.str()), [&] {
+      std::string id = with_context(fmt::format("pulling image \"{}\"", candidate.str()), [&] {
         auto endpoints = pull_endpoints(candidate, registries());
         return pull_from_endpoints(endpoints, [&](const PullEndpoint& source) {
           return pull_one(PullTarget{candidate, source}, request, progress);
         });
       });
+      record_chosen_alias(resolved, registries());
+      return id;
     } catch (const Error& e) {
       // Try the next search registry only when this one lacks the image or
       // cannot be reached; anything else (a bad digest, bad credentials) is

@@ -4,6 +4,7 @@
 
 #include "common/error.hpp"
 #include "common/log.hpp"
+#include "config/short_name_alias_cache.hpp"
 #include "engine/registry_access.hpp"
 
 namespace berth::engine {
@@ -31,10 +32,9 @@ ResolvedName resolve_by_search(const image::ParsedReference& parsed,
   std::optional<std::size_t> chosen;
   if (choose) chosen = choose(short_name, names);
   if (chosen && *chosen < resolved.candidates.size()) {
-    // NOTE: Podman also records the choice as an alias in its short-name
-    // alias cache; berth reads that cache but does not write it yet.
     ResolvedName picked;
     picked.candidates = {resolved.candidates[*chosen]};
+    picked.chosen_alias.emplace(parsed.ref.repository, picked.candidates[0].name());
     return picked;
   }
   if (mode == config::ShortNameMode::kEnforcing) {
@@ -52,7 +52,7 @@ ResolvedName resolve_by_search(const image::ParsedReference& parsed,
 ResolvedName resolve_pull_name(const image::ParsedReference& parsed,
                                const config::RegistriesConfig& registries,
                                const ShortNameChooser& choose) {
-  if (parsed.qualified) return ResolvedName{{parsed.ref}, ""};
+  if (parsed.qualified) return ResolvedName{{parsed.ref}, "", std::nullopt};
   if (registries.find_alias(parsed.ref.repository)) {
     ResolvedName resolved;
     resolved.candidates = image::short_name_candidates(parsed, registries);
@@ -63,6 +63,17 @@ ResolvedName resolve_pull_name(const image::ParsedReference& parsed,
     return resolved;
   }
   return resolve_by_search(parsed, registries, choose);
+}
+
+void record_chosen_alias(const ResolvedName& resolved,
+                         const config::RegistriesConfig& registries) {
+  if (!resolved.chosen_alias || registries.alias_cache_path.empty()) return;
+  const auto& [short_name, target] = *resolved.chosen_alias;
+  try {
+    config::record_short_name_alias(registries.alias_cache_path, short_name, target);
+  } catch (const Error& e) {
+    spdlog::warn("{}", e.what());
+  }
 }
 
 void check_not_blocked(const image::Reference& ref, const config::RegistriesConfig& registries) {

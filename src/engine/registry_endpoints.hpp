@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/registries.hpp"
@@ -23,6 +24,11 @@ struct ResolvedName {
   // `Resolved "app" as an alias (/etc/containers/registries.conf)`. It is
   // empty for a qualified name.
   std::string description;
+  // Set when the user chose the candidate at the short-name prompt: the
+  // alias to record in the short-name alias cache once the pull succeeds,
+  // from the short name without tag or digest to the candidate's
+  // registry/repository.
+  std::optional<std::pair<std::string, std::string>> chosen_alias;
 };
 
 // Asks the user to pick one of several candidates for a short name and
@@ -35,12 +41,21 @@ using ShortNameChooser = std::function<std::optional<std::size_t>(
 // Any other short name gives one candidate per unqualified-search registry;
 // when there are several, short-name-mode decides. disabled tries them all
 // in order. permissive and enforcing call choose (which may be empty) and
-// use the chosen one. Without a choice, permissive tries them all and
-// enforcing throws Error{kInvalidArgument}. Also throws kInvalidArgument
-// for a short name without alias and search registries.
+// use the chosen one, setting chosen_alias. Without a choice, permissive
+// tries them all and enforcing throws Error{kInvalidArgument}. Also throws
+// kInvalidArgument for a short name without alias and search registries.
+// An Error that choose throws (the user aborted the prompt) passes through.
 ResolvedName resolve_pull_name(const image::ParsedReference& parsed,
                                const config::RegistriesConfig& registries,
                                const ShortNameChooser& choose);
+
+// Records resolved.chosen_alias, when set, in the alias cache of
+// registries (RegistriesConfig::alias_cache_path), so that the next pull of
+// the short name resolves without a prompt. The image is already stored
+// when this runs, so a failure to write the cache is logged as a warning
+// and not thrown.
+void record_chosen_alias(const ResolvedName& resolved,
+                         const config::RegistriesConfig& registries);
 
 // Throws Error{kPermissionDenied} naming the prefix when the [[registry]]
 // entry matching ref is blocked.

@@ -1,6 +1,11 @@
 #include "engine/registry_endpoints.hpp"
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "common/error.hpp"
 
@@ -57,6 +62,68 @@ TEST(ResolvePullName, EnforcingUsesChoice) {
   auto resolved = resolve_pull_name(image::parse_reference("tool"),
                                     two_search_registries("enforcing"), choose_index(1));
   EXPECT_EQ(names_of(resolved), std::vector<std::string>{"b.test/tool:latest"});
+}
+
+// Short-name alias cache: what a choice at the prompt records.
+TEST(ResolvePullName, ChoiceGivesAliasWithoutTag) {
+  auto resolved = resolve_pull_name(image::parse_reference("team/tool:2"),
+                                    two_search_registries("permissive"), choose_index(0));
+  EXPECT_EQ(names_of(resolved), std::vector<std::string>{"a.test/team/tool:2"});
+  ASSERT_TRUE(resolved.chosen_alias.has_value());
+  EXPECT_EQ(resolved.chosen_alias->first, "team/tool");
+  EXPECT_EQ(resolved.chosen_alias->second, "a.test/team/tool");
+}
+
+TEST(ResolvePullName, DockerHubChoiceKeepsLibrary) {
+  auto registries = config::RegistriesConfig::parse(
+      "unqualified-search-registries = [\"a.test\", \"docker.io\"]\n", "t.conf");
+  auto resolved = resolve_pull_name(image::parse_reference("tool@sha256:" + std::string(64, 'a')),
+                                    registries, choose_index(1));
+  ASSERT_TRUE(resolved.chosen_alias.has_value());
+  EXPECT_EQ(resolved.chosen_alias->first, "tool");
+  EXPECT_EQ(resolved.chosen_alias->second, "docker.io/library/tool");
+}
+
+TEST(ResolvePullName, NoAliasToRecordWithoutChoice) {
+  auto permissive = resolve_pull_name(image::parse_reference("tool"),
+                                      two_search_registries("permissive"), {});
+  EXPECT_FALSE(permissive.chosen_alias.has_value());
+  auto alias = resolve_pull_name(image::parse_reference("app"), two_search_registries("enforcing"),
+                                 choose_index(0));
+  EXPECT_FALSE(alias.chosen_alias.has_value()) << "an alias needs no prompt";
+}
+
+TEST(ResolvePullName, ChooserErrorPassesThrough) {
+  ShortNameChooser aborting = [](const std::string&, const std::vector<std::string>&)
+      -> std::optional<std::size_t> { fail(ErrorCode::kInvalidArgument, "aborted"); };
+  EXPECT_THROW(resolve_pull_name(image::parse_reference("tool"),
+                                 two_search_registries("enforcing"), aborting),
+               Error);
+}
+
+TEST(RecordChosenAlias, WritesCacheFile) {
+  std::string dir = ::testing::TempDir() + "berth-record-alias-" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  auto registries = two_search_registries("enforcing");
+  registries.alias_cache_path = dir + "/containers/short-name-aliases.conf";
+  auto resolved = resolve_pull_name(image::parse_reference("tool:2"), registries, choose_index(1));
+  record_chosen_alias(resolved, registries);
+
+  config::RegistriesPaths paths;
+  paths.alias_cache = registries.alias_cache_path;
+  auto reloaded = config::RegistriesConfig::load(paths);
+  EXPECT_EQ(reloaded.find_alias("tool"), "b.test/tool");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(RecordChosenAlias, WriteFailureNotThrown) {
+  std::string file = ::testing::TempDir() + "berth-record-alias-file-" + std::to_string(::getpid());
+  { std::ofstream(file) << "a file, not a directory"; }
+  auto registries = two_search_registries("enforcing");
+  registries.alias_cache_path = file + "/short-name-aliases.conf";
+  auto resolved = resolve_pull_name(image::parse_reference("tool"), registries, choose_index(0));
+  EXPECT_NO_THROW(record_chosen_alias(resolved, registries));
+  std::filesystem::remove(file);
 }
 
 TEST(ResolvePullName, PermissiveTriesAllInOrder) {

@@ -9,6 +9,9 @@ E2E_RUNROOT=${E2E_RUNROOT:-/run/berth-e2e}
 FIXTURES_DIR=${BERTH_FIXTURES_DIR:-/var/tmp/berth-fixtures}
 REG=127.0.0.1:5000
 REG_TLS=127.0.0.1:5443
+# Short-name choices made in tests go to a cache of their own, never to
+# /var/cache/containers.
+export BERTH_SHORT_NAME_ALIAS_CACHE=${BERTH_SHORT_NAME_ALIAS_CACHE:-$E2E_ROOT/short-name-aliases.conf}
 
 # berth with the test storage roots.
 b() { "$BERTH_BIN" --root "$E2E_ROOT/root" --runroot "$E2E_RUNROOT" "$@"; }
