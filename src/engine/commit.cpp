@@ -13,6 +13,7 @@
 #include "container/operations.hpp"
 #include "engine/local_engine.hpp"
 #include "engine/local_image.hpp"
+#include "engine/scratch_dir.hpp"
 #include "engine/tag.hpp"
 #include "image/config_change.hpp"
 #include "image/manifest.hpp"
@@ -180,7 +181,7 @@ std::string LocalEngine::commit(const CommitRequest& request, PullProgress& prog
   // Shared against the exclusive lock of layer garbage collection, which
   // would otherwise delete the new layer before the image records it.
   os::FileLock store_lock(ctx_.paths().root + "/layers.lock", true);
-  ScratchDirectory scratch(ctx_.paths().tmp(), "commit");
+  ScratchDir scratch(ctx_.paths().tmp(), "commit");
   std::string tar_path = scratch.path() + "/layer.tar";
   LayerTar tar;
   {

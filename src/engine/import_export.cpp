@@ -11,6 +11,7 @@
 #include "container/operations.hpp"
 #include "engine/local_engine.hpp"
 #include "engine/local_image.hpp"
+#include "engine/scratch_dir.hpp"
 #include "engine/tag.hpp"
 #include "image/config_change.hpp"
 #include "image/platform.hpp"
@@ -121,7 +122,7 @@ std::string LocalEngine::import_image(const ImportRequest& request, int input_fd
   std::string comment = request.message.empty() ? "imported from tarball" : request.message;
 
   os::FileLock store_lock(ctx_.paths().root + "/layers.lock", true);
-  ScratchDirectory scratch(ctx_.paths().tmp(), "import");
+  ScratchDir scratch(ctx_.paths().tmp(), "import");
   std::string tar_path = scratch.path() + "/layer.tar";
   LayerTar tar = decompress_to_file(input_fd, tar_path, request.source);
   with_context(fmt::format("importing \"{}\"", request.source),

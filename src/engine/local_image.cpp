@@ -76,23 +76,6 @@ std::string repository_of(const std::string& name) {
 
 }  // namespace
 
-ScratchDirectory::ScratchDirectory(const std::string& tmp_root, const std::string& prefix)
-    : path_(tmp_root + "/" + prefix + "-" + random_id().substr(0, 16)) {
-  os::make_dirs(tmp_root, 0700);
-  lock_ = os::try_lock(path_ + ".lock");
-  if (!lock_) fail(ErrorCode::kConflict, "scratch directory \"{}\" is in use: retry", path_);
-  os::make_dirs(path_, 0700);
-}
-
-ScratchDirectory::~ScratchDirectory() {
-  try {
-    os::remove_all(path_);
-    ::unlink((path_ + ".lock").c_str());
-  } catch (const Error& e) {
-    spdlog::warn("removing scratch directory \"{}\": {}", path_, e.what());
-  }
-}
-
 ContainerFileSystem::ContainerFileSystem(container::Context& ctx, const std::string& container_id,
                                          bool merged) {
   auto locked = container::lock_container(ctx, container_id);

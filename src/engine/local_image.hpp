@@ -18,23 +18,6 @@
 
 namespace berth::engine {
 
-// A private directory under the store's tmp directory, removed with
-// everything in it when the object goes away. Its flock on "<path>.lock"
-// marks it in use: a pull removes such directories whose lock is free,
-// which is how the leftovers of a killed commit or import go away.
-class ScratchDirectory {
- public:
-  ScratchDirectory(const std::string& tmp_root, const std::string& prefix);
-  ~ScratchDirectory();
-  ScratchDirectory(const ScratchDirectory&) = delete;
-  ScratchDirectory& operator=(const ScratchDirectory&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-  std::optional<os::FileLock> lock_;
-};
-
 // A container's file system, readable at path() for the life of this
 // object. With merged, path() is the whole file system, the overlay of its
 // changes on its image's layers. For a running container that is its

@@ -16,6 +16,7 @@
 #include "engine/pull_transfer.hpp"
 #include "engine/registry_access.hpp"
 #include "engine/registry_endpoints.hpp"
+#include "engine/scratch_dir.hpp"
 #include "image/manifest.hpp"
 #include "image/reference.hpp"
 #include "image/registry_client.hpp"
@@ -35,46 +36,6 @@ struct PullTarget {
 };
 
 namespace {
-
-// A private download directory, locked while this pull runs, so a later
-// pull can tell the leftovers of a killed one from a pull in progress.
-class DownloadDir {
- public:
-  explicit DownloadDir(const std::string& tmp_root) {
-    os::make_dirs(tmp_root, 0700);
-    remove_stale(tmp_root);
-    path_ = tmp_root + "/pull-" + random_id().substr(0, 16);
-    lock_ = os::try_lock(path_ + ".lock");
-    os::make_dirs(path_, 0700);
-  }
-  ~DownloadDir() {
-    try {
-      os::remove_all(path_);
-      ::unlink((path_ + ".lock").c_str());
-    } catch (const Error& e) {
-      spdlog::debug("removing download directory: {}", e.what());
-    }
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  static void remove_stale(const std::string& tmp_root) {
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(tmp_root, ec)) {
-      std::string path = entry.path().string();
-      if (!path.ends_with(".lock")) continue;
-      auto lock = os::try_lock(path);
-      if (!lock) continue;  // a pull in progress
-      std::string dir = path.substr(0, path.size() - 5);
-      spdlog::debug("removing leftovers of an interrupted pull: {}", dir);
-      os::remove_all(dir);
-      ::unlink(path.c_str());
-    }
-  }
-
-  std::string path_;
-  std::optional<os::FileLock> lock_;
-};
 
 std::int64_t created_from_config(const nlohmann::json& config) {
   if (!config.contains("created") || !config["created"].is_string()) return 0;
@@ -182,7 +143,8 @@ std::string LocalEngine::pull_one(const PullTarget& target, const PullRequest& r
   os::FileLock store_lock(ctx_.paths().root + "/layers.lock", true);
   auto& layers = ctx_.layers();
   layers.remove_leftovers();
-  DownloadDir downloads(ctx_.paths().tmp());
+  ScratchDir::remove_stale(ctx_.paths().tmp());
+  ScratchDir downloads(ctx_.paths().tmp(), "pull");
   fetch_layers(client, ref.repository, manifest.layers, diff_ids, layers, downloads.path(),
                pull_parallel_copies(), progress);
   progress.copying_config(manifest.config.digest);

@@ -23,6 +23,7 @@
 #include "engine/registry_access.hpp"
 #include "engine/registry_endpoints.hpp"
 #include "engine/registry_jobs.hpp"
+#include "engine/scratch_dir.hpp"
 #include "image/manifest.hpp"
 #include "image/reference.hpp"
 #include "image/registry_client.hpp"
@@ -120,27 +121,6 @@ std::vector<std::string> mount_sources(const state::ImageRecord& record,
   for (const auto& name : record.names) consider(name);
   return sources;
 }
-
-// A private directory under the store's tmp directory for the compressed
-// blobs of one push, removed when the push ends.
-class PushTempDir {
- public:
-  explicit PushTempDir(const std::string& tmp_root)
-      : path_(tmp_root + "/push-" + random_id().substr(0, 16)) {
-    os::make_dirs(path_, 0700);
-  }
-  ~PushTempDir() {
-    try {
-      os::remove_all(path_);
-    } catch (const Error& e) {
-      spdlog::debug("removing push directory: {}", e.what());
-    }
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // Layers whose tar is at most this big are compressed into memory files,
 // bigger ones into files under the push's directory. Memory files save the
@@ -246,7 +226,7 @@ std::string LocalEngine::push_to(const PushPlan& plan, const RegistryAccess& acc
   // would otherwise delete layers while their tars are read.
   os::FileLock store_lock(ctx_.paths().root + "/layers.lock", true);
   auto& layers = ctx_.layers();
-  PushTempDir temp(ctx_.paths().tmp());
+  ScratchDir temp(ctx_.paths().tmp(), "push");
   std::vector<image::Descriptor> pushed_layers(record.layers.size());
   std::atomic<bool> any_recompressed{false};
   std::mutex progress_mutex;

@@ -17,6 +17,7 @@
 #include "common/digest.hpp"
 #include "common/error.hpp"
 #include "common/ids.hpp"
+#include "common/log.hpp"
 #include "engine/blob_compress.hpp"
 #include "engine/local_engine.hpp"
 #include "engine/save_sink.hpp"

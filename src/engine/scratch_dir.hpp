@@ -1,38 +1,32 @@
 #pragma once
 
+#include <optional>
 #include <string>
 
-#include "common/error.hpp"
-#include "common/ids.hpp"
-#include "common/log.hpp"
-#include "os/file.hpp"
+#include "os/lock.hpp"
 
 namespace berth::engine {
 
-// A private directory "<parent>/<prefix>-<random>", created 0700 and
-// removed with its contents when the object goes out of scope.
-// NOTE: unlike a pull's download directory it has no lock file, so the
-// directory of a killed save or load stays until someone removes it.
+// A private directory "<tmp_root>/<prefix>-<random>", created 0700 and
+// removed with its contents when the object goes away. Its flock on
+// "<path>.lock" marks it in use, so remove_stale can tell the leftovers of a
+// killed pull, push, save, load, commit or import from work in progress.
 class ScratchDir {
  public:
-  ScratchDir(const std::string& parent, const std::string& prefix)
-      : path_(parent + "/" + prefix + "-" + random_id().substr(0, 16)) {
-    os::make_dirs(path_, 0700);
-  }
-  ~ScratchDir() {
-    try {
-      os::remove_all(path_);
-    } catch (const Error& e) {
-      spdlog::debug("removing scratch directory: {}", e.what());
-    }
-  }
+  ScratchDir(const std::string& tmp_root, const std::string& prefix);
+  ~ScratchDir();
   ScratchDir(const ScratchDir&) = delete;
   ScratchDir& operator=(const ScratchDir&) = delete;
 
   const std::string& path() const { return path_; }
 
+  // Removes every scratch directory under tmp_root whose lock no process
+  // holds. Pulls call it, so leftovers go away with the next pull.
+  static void remove_stale(const std::string& tmp_root);
+
  private:
   std::string path_;
+  std::optional<os::FileLock> lock_;
 };
 
 }  // namespace berth::engine

@@ -234,6 +234,28 @@ test_killed_pull_leaves_nothing() {
   assert_eq "5" "$(echo $out)"
 }
 
+# Every command with a scratch directory (pull, push, save, load, commit,
+# import) locks it, so the next pull can remove the ones of killed commands.
+test_killed_push_scratch_removed_by_next_pull() {
+  pull -q "$REG/big:latest" >/dev/null
+  local dest
+  dest="$REG/berth-test-killed-push-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  "$BERTH_BIN" --root "$E2E_ROOT/root" --runroot "$E2E_RUNROOT" \
+    push -q --tls-verify=false "$REG/big:latest" "$dest:1" >/dev/null 2>&1 &
+  local pid=$! seen=""
+  for _ in $(seq 200); do
+    seen=$(find "$E2E_ROOT/root/tmp" -maxdepth 1 -name 'push-*' 2>/dev/null)
+    [ -n "$seen" ] && break
+    sleep 0.01
+  done
+  kill -9 $pid; wait $pid 2>/dev/null || true
+  [ -n "$seen" ] || fail "the push never made a scratch directory"
+  [ -n "$(leftovers)" ] || fail "the killed push left nothing to clean up; the test proves nothing"
+  capture pull "$REG/busybox:latest"
+  assert_rc 0
+  assert_eq "" "$(leftovers)" "the next pull removed the killed push's scratch directory"
+}
+
 test_rmi_removes_unreferenced_layers() {
   pull -q "$REG/busybox:latest" >/dev/null
   pull -q "$REG/big:latest" >/dev/null
