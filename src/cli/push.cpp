@@ -27,6 +27,8 @@ void add_push(CLI::App& parent, Cli& cli) {
   cmd->add_option("--compression-format", request.compression_format,
                   "Compression of recompressed layers: gzip or zstd")
       ->default_str("gzip");
+  cmd->add_option("--compression-level", request.compression_level,
+                  "Compression level of recompressed layers: gzip 1-9, zstd 1-20");
   cmd->add_option("--digestfile", options->digestfile,
                   "File to write the pushed manifest's digest to");
   cmd->add_flag("-q,--quiet", options->quiet, "Print no progress");

@@ -59,9 +59,9 @@ class PlainCodec : public BlobCompressor::Codec {
 
 class ZlibCodec : public BlobCompressor::Codec {
  public:
-  explicit ZlibCodec(int output_fd) : Codec(output_fd), buffer_(kChunkSize) {
+  ZlibCodec(int output_fd, int level) : Codec(output_fd), buffer_(kChunkSize) {
     // windowBits 15 + 16 selects the gzip wrapper instead of zlib's.
-    if (deflateInit2(&stream_, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+    if (deflateInit2(&stream_, level, Z_DEFLATED, 15 + 16, 8,
                      Z_DEFAULT_STRATEGY) != Z_OK) {
       fail(ErrorCode::kInternal, "initializing gzip compression failed");
     }
@@ -164,10 +164,14 @@ class IsalCodec : public BlobCompressor::Codec {
 
 class ZstdCodec : public BlobCompressor::Codec {
  public:
-  explicit ZstdCodec(int output_fd)
+  ZstdCodec(int output_fd, std::optional<int> level)
       : Codec(output_fd), context_(ZSTD_createCCtx(), ZSTD_freeCCtx),
         buffer_(ZSTD_CStreamOutSize()) {
     if (!context_) fail(ErrorCode::kInternal, "initializing zstd compression failed");
+    if (level && ZSTD_isError(ZSTD_CCtx_setParameter(context_.get(), ZSTD_c_compressionLevel,
+                                                     *level))) {
+      fail(ErrorCode::kInvalidArgument, "invalid zstd compression level {}", *level);
+    }
   }
 
   void write(std::string_view data) override {
@@ -198,25 +202,34 @@ class ZstdCodec : public BlobCompressor::Codec {
   std::vector<char> buffer_;
 };
 
-std::unique_ptr<BlobCompressor::Codec> make_codec(int output_fd, image::Compression compression) {
+std::unique_ptr<BlobCompressor::Codec> make_codec(int output_fd, image::Compression compression,
+                                                  std::optional<int> level) {
   switch (compression) {
     case image::Compression::kNone:
       return std::make_unique<PlainCodec>(output_fd);
     case image::Compression::kGzip:
+      if (level) {
+        if (*level < 1 || *level > 9) {
+          fail(ErrorCode::kInvalidArgument, "invalid gzip compression level {}: use 1 to 9",
+               *level);
+        }
+        return std::make_unique<ZlibCodec>(output_fd, *level);
+      }
 #ifdef BERTH_HAVE_ISAL
       if (const LibIsal* isal = libisal()) return std::make_unique<IsalCodec>(output_fd, *isal);
 #endif
-      return std::make_unique<ZlibCodec>(output_fd);
+      return std::make_unique<ZlibCodec>(output_fd, Z_DEFAULT_COMPRESSION);
     case image::Compression::kZstd:
-      return std::make_unique<ZstdCodec>(output_fd);
+      return std::make_unique<ZstdCodec>(output_fd, level);
   }
   fail(ErrorCode::kInternal, "unknown compression");
 }
 
 }  // namespace
 
-BlobCompressor::BlobCompressor(int output_fd, image::Compression compression)
-    : codec_(make_codec(output_fd, compression)) {}
+BlobCompressor::BlobCompressor(int output_fd, image::Compression compression,
+                               std::optional<int> level)
+    : codec_(make_codec(output_fd, compression, level)) {}
 
 BlobCompressor::~BlobCompressor() = default;
 

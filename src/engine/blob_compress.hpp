@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,13 +19,15 @@ struct WrittenBlob {
 };
 
 // A compressor that takes the uncompressed stream in pieces and writes the
-// compressed blob to output_fd, hashing the written bytes. gzip uses
-// Intel's ISA-L (level 2) when libisal.so.2 loads, else zlib's default
-// level. zstd uses its default level, and kNone copies. Errors throw
+// compressed blob to output_fd, hashing the written bytes. Without a level,
+// gzip uses Intel's ISA-L (level 2) when libisal.so.2 loads, else zlib's
+// default level, and zstd uses its default level. With a level, gzip uses
+// zlib at that level (1-9) and zstd that level. kNone copies. Errors throw
 // Error{kInternal} for the compressor and Error naming errno for writes.
 class BlobCompressor {
  public:
-  BlobCompressor(int output_fd, image::Compression compression);
+  BlobCompressor(int output_fd, image::Compression compression,
+                 std::optional<int> level = std::nullopt);
   ~BlobCompressor();
   BlobCompressor(const BlobCompressor&) = delete;
   BlobCompressor& operator=(const BlobCompressor&) = delete;

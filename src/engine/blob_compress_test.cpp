@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "common/digest.hpp"
+#include "common/error.hpp"
 #include "os/fd.hpp"
 #include "os/file.hpp"
 
@@ -102,6 +103,46 @@ TEST(CompressStream, NoneCopiesBytes) {
   auto blob = compress("plain bytes", image::Compression::kNone, output);
   EXPECT_EQ("plain bytes", output);
   EXPECT_EQ(sha256_digest("plain bytes"), blob.digest);
+}
+
+// Compresses input in pieces of uneven size through a BlobCompressor.
+std::string compress_in_pieces(const std::string& input, image::Compression compression,
+                               std::optional<int> level, WrittenBlob& blob) {
+  auto out = memory_file();
+  BlobCompressor compressor(out.get(), compression, level);
+  for (std::size_t at = 0, piece = 1; at < input.size(); at += piece, piece = piece * 3 + 7) {
+    compressor.write(std::string_view(input).substr(at, piece));
+  }
+  blob = compressor.finish();
+  return read_all(out.get());
+}
+
+TEST(BlobCompressor, GzipLevelsRoundTrip) {
+  std::string input = sample_input();
+  WrittenBlob fast, best;
+  std::string fast_output = compress_in_pieces(input, image::Compression::kGzip, 1, fast);
+  std::string best_output = compress_in_pieces(input, image::Compression::kGzip, 9, best);
+  EXPECT_EQ(input, gunzip(fast_output));
+  EXPECT_EQ(input, gunzip(best_output));
+  EXPECT_EQ(sha256_digest(best_output), best.digest);
+  EXPECT_LT(best.size, fast.size);
+}
+
+TEST(BlobCompressor, ZstdLevelRoundTrip) {
+  std::string input = sample_input();
+  WrittenBlob blob;
+  std::string output = compress_in_pieces(input, image::Compression::kZstd, 19, blob);
+  std::string decompressed(input.size(), '\0');
+  std::size_t n = ZSTD_decompress(decompressed.data(), decompressed.size(), output.data(),
+                                  output.size());
+  ASSERT_FALSE(ZSTD_isError(n)) << ZSTD_getErrorName(n);
+  EXPECT_EQ(input, decompressed.substr(0, n));
+}
+
+TEST(BlobCompressor, GzipLevelOutOfRangeRejected) {
+  auto out = memory_file();
+  EXPECT_THROW(BlobCompressor(out.get(), image::Compression::kGzip, 10), Error);
+  EXPECT_THROW(BlobCompressor(out.get(), image::Compression::kGzip, 0), Error);
 }
 
 }  // namespace

@@ -95,6 +95,9 @@ struct PushRequest {
   RegistryAccess access;
   std::string format;                   // "oci", "v2s2"; "" keeps the pulled manifest type
   std::string compression_format = "gzip";  // "gzip" or "zstd"
+  // --compression-level: gzip 1-9 (zlib's levels), zstd 1-20; unset: the
+  // compressor's default (see BlobCompressor).
+  std::optional<int> compression_level;
   // Trust: the GnuPG key (fingerprint, key ID or user ID) to sign the pushed
   // manifest with (--sign-by), "" for none; --remove-signatures; and the
   // policy.json the local image is checked against (--signature-policy).

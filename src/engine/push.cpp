@@ -42,6 +42,7 @@ struct PushPlan {
   image::Reference dest;
   PushFormat format = PushFormat::kOci;
   image::Compression compression = image::Compression::kGzip;
+  std::optional<int> level;  // --compression-level
 };
 
 namespace {
@@ -69,6 +70,17 @@ image::Compression push_compression(const std::string& requested, PushFormat for
   }
   fail(ErrorCode::kInvalidArgument, "invalid --compression-format \"{}\": use gzip or zstd",
        requested);
+}
+
+// Rejects a --compression-level outside the range of the compression.
+void check_compression_level(image::Compression compression, std::optional<int> level) {
+  if (!level) return;
+  bool zstd = compression == image::Compression::kZstd;
+  int highest = zstd ? 20 : 9;
+  if (*level < 1 || *level > highest) {
+    fail(ErrorCode::kInvalidArgument, "invalid --compression-level {} for {}: use 1 to {}",
+         *level, zstd ? "zstd" : "gzip", highest);
+  }
 }
 
 std::string layer_media_type(PushFormat format, image::Compression compression) {
@@ -182,6 +194,8 @@ std::string LocalEngine::push(const PushRequest& request, PullProgress& progress
   PushPlan plan;
   plan.format = push_format(request.format, record.manifest_type);
   plan.compression = push_compression(request.compression_format, plan.format);
+  plan.level = request.compression_level;
+  check_compression_level(plan.compression, plan.level);
   plan.dest = push_destination(request, record);
   if (plan.dest.tag.empty() && plan.dest.digest.empty()) plan.dest.tag = "latest";
   // Like Podman, a push goes to the destination itself: registries.conf
@@ -205,6 +219,7 @@ std::string LocalEngine::push_to(const PushPlan& plan, const RegistryAccess& acc
   const auto& dest = plan.dest;
   auto format = plan.format;
   auto compression = plan.compression;
+  auto level = plan.level;
   auto options = registry_options(access, dest.name(), registries());
   image::RegistryClient client(dest.registry, options);
 
@@ -276,7 +291,7 @@ std::string LocalEngine::push_to(const PushPlan& plan, const RegistryAccess& acc
     std::string name = temp.path() + "/" + std::to_string(i) + "-" + Digest::parse(diff_id).hex;
     os::Fd blob = open_scratch_file(in_memory, name + ".blob");
     {
-      BlobCompressor compressor(blob.get(), compression);
+      BlobCompressor compressor(blob.get(), compression, level);
       with_context(fmt::format("reading layer {}", diff_id), [&] {
         layers.write_tar(diff_id, [&](std::string_view data) { compressor.write(data); });
       });

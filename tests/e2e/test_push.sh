@@ -117,6 +117,53 @@ test_push_formats_set_media_type() {
   rm -rf "$E2E_ROOT/root-push2"
 }
 
+# Without a level, gzip comes from ISA-L when it is installed; with one it
+# comes from zlib at that level. Both must give blobs that pull and run.
+# The pushes go to the TLS registry, where no blob of the image can be
+# reused or mounted, so every layer is compressed again.
+test_push_compression_levels() {
+  source "$FIXTURES_DIR/env"
+  b pull -q --tls-verify=false "$REG/busybox:latest" >/dev/null
+  local repo auth=(--creds "$BERTH_REGISTRY_USER:$BERTH_REGISTRY_PASSWORD"
+                   --cert-dir "$BERTH_REGISTRY_CERT_DIR")
+  repo=berth-test-push-levels-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')/busybox
+  tls_manifest() { # tag
+    curl -sf --cacert "$BERTH_REGISTRY_CA" -u "$BERTH_REGISTRY_USER:$BERTH_REGISTRY_PASSWORD" \
+      -H "$(accept_manifests)" "https://$REG_TLS/v2/$repo/manifests/$1"
+  }
+  layer_size() { tls_manifest "$1" | python3 -c 'import json, sys; print(json.load(sys.stdin)["layers"][0]["size"])'; }
+  capture b push "${auth[@]}" --format oci "$REG/busybox:latest" "$REG_TLS/$repo:fast"
+  assert_rc 0 "push with the default compressor"
+  capture b push "${auth[@]}" --format oci --compression-level 1 "$REG/busybox:latest" \
+    "$REG_TLS/$repo:zlib1"
+  assert_rc 0 "push with zlib level 1"
+  capture b push "${auth[@]}" --format oci --compression-level 9 "$REG/busybox:latest" \
+    "$REG_TLS/$repo:zlib9"
+  assert_rc 0 "push with zlib level 9"
+  capture b push "${auth[@]}" --format oci --compression-format zstd --compression-level 19 \
+    "$REG/busybox:latest" "$REG_TLS/$repo:zstd19"
+  assert_rc 0 "push with zstd level 19"
+  [ "$(layer_size zlib9)" -lt "$(layer_size zlib1)" ] ||
+    fail "zlib level 9 ($(layer_size zlib9) bytes) is not smaller than level 1 ($(layer_size zlib1))"
+  assert_contains "$(tls_manifest zstd19)" "application/vnd.oci.image.layer.v1.tar+zstd"
+  for tag in fast zlib9 zstd19; do
+    rm -rf "$E2E_ROOT/root-push2"
+    capture b2 run --rm "${auth[@]}" "$REG_TLS/$repo:$tag" echo "$tag-ok"
+    assert_rc 0 "run the $tag image"
+    assert_eq "$tag-ok" "$out"
+  done
+  rm -rf "$E2E_ROOT/root-push2"
+  capture push --compression-level 10 "$REG/busybox:latest" "$(push_repo)/busybox:bad"
+  assert_rc 125
+  assert_contains "$err" 'invalid --compression-level 10 for gzip: use 1 to 9'
+  capture push --compression-format zstd --format oci --compression-level 0 \
+    "$REG/busybox:latest" "$REG/berth-test-push-levels-bad/busybox:bad"
+  assert_rc 125
+  assert_contains "$err" 'invalid --compression-level 0 for zstd: use 1 to 20'
+  assert_eq "404" "$(curl -s -o /dev/null -w '%{http_code}' -H "$(accept_manifests)" \
+    "http://$REG/v2/berth-test-push-levels-bad/busybox/manifests/bad")" "nothing pushed"
+}
+
 test_push_tls_registry_with_creds() {
   source "$FIXTURES_DIR/env"
   b pull -q --tls-verify=false "$REG/busybox:latest" >/dev/null
