@@ -4,7 +4,10 @@
 #include <sys/wait.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +20,7 @@
 #include "common/ids.hpp"
 #include "common/log.hpp"
 #include "common/time.hpp"
+#include "container/attach.hpp"
 #include "container/etc_files.hpp"
 #include "container/operations.hpp"
 #include "network/network_manager.hpp"
@@ -391,10 +395,50 @@ std::int64_t await_monitor(const state::ContainerRecord& record, MonitorLaunch& 
        reply.empty() ? "" : ": " + reply);
 }
 
+// How long a start waits for the monitor of an earlier, killed start. One
+// whose hook failed exits within about 100 ms here; one still alive after
+// this started the container before its CLI died and would never exit.
+constexpr int kStrayMonitorWaitMs = 1000;
+
+// Waits until the berth-monitor of an earlier start of this container has
+// exited, killing it after kStrayMonitorWaitMs. Such a monitor belongs to a
+// start whose CLI was killed, and until it exits it holds the published
+// host ports. The monitor is found through its attach socket, whose peer
+// credentials name its pid. The container of a killed monitor is removed
+// with the runtime state further on.
+void wait_for_stray_monitor(const std::string& socket_path) {
+  os::Fd socket;
+  try {
+    socket = os::Fd(connect_attach_socket(socket_path));
+  } catch (const Error&) {
+    return;  // no monitor listens there
+  }
+  ucred peer{};
+  socklen_t length = sizeof peer;
+  if (::getsockopt(socket.get(), SOL_SOCKET, SO_PEERCRED, &peer, &length) != 0 || peer.pid <= 0) {
+    return;
+  }
+  socket.reset();
+  std::string comm = os::read_file_if_exists("/proc/" + std::to_string(peer.pid) + "/comm")
+                         .value_or("");
+  if (!comm.starts_with("berth-monitor")) return;
+  os::Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, peer.pid, 0)));
+  if (!pidfd) return;  // already gone
+  spdlog::debug("waiting for berth-monitor {} of an interrupted start", peer.pid);
+  pollfd exited{pidfd.get(), POLLIN, 0};
+  if (::poll(&exited, 1, kStrayMonitorWaitMs) == 1) return;
+  spdlog::debug("berth-monitor {} is still running: killing it", peer.pid);
+  ::syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+  ::poll(&exited, 1, kStrayMonitorWaitMs);
+}
+
 }  // namespace
 
 void start(Context& ctx, state::ContainerRecord& record, const StartOptions& options) {
   const auto& paths = ctx.paths();
+  // Before the lock: a monitor that is still finishing its cleanup needs
+  // the lock to finish.
+  if (record.status != "running") wait_for_stray_monitor(paths.attach_socket(record.id));
   auto [lock, fresh] = lock_container(ctx, record.id);
   if (!fresh) fail(ErrorCode::kNotFound, "no container with name or ID \"{}\" found", record.name);
   record = *fresh;

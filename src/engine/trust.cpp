@@ -139,6 +139,8 @@ void LocalEngine::check_push_trust(const PushRequest& request, const image::Refe
          "file:// lookaside-staging",
          dest.str(), urls.write.empty() ? "no lookaside store" : "\"" + urls.write + "\"");
   }
+  // And before uploading anything when there is no key to sign with.
+  image::check_signing_key(request.sign_by);
 }
 
 void LocalEngine::sign_pushed_image(const PushRequest& request, const image::Reference& dest,

@@ -14,6 +14,11 @@ namespace {
 
 constexpr std::string_view kFileScheme = "file://";
 
+// The most signatures read for one image. A store that answers every index
+// (a web server that returns a page for any path) would otherwise keep a
+// pull reading forever.
+constexpr int kMaxSignatures = 128;
+
 std::string file_path_of(const std::string& url) { return url.substr(kFileScheme.size()); }
 
 }  // namespace
@@ -25,6 +30,12 @@ LookasideReader::~LookasideReader() = default;
 
 std::optional<std::string> LookasideReader::read(int index) {
   std::string url = config::signature_url(base_, repository_, digest_, index);
+  if (index > kMaxSignatures) {
+    fail(ErrorCode::kUnavailable,
+         "the signature store {} has more than {} signatures for {}@{}: check that it is a "
+         "signature store and not a server that answers every path",
+         base_, kMaxSignatures, repository_, digest_);
+  }
   if (url.starts_with(kFileScheme)) return os::read_file_if_exists(file_path_of(url));
   if (!url.starts_with("http://") && !url.starts_with("https://")) {
     fail(ErrorCode::kInvalidArgument,

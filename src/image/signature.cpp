@@ -153,18 +153,34 @@ SignaturePayload parse_signature_payload(std::string_view json) {
   });
 }
 
-std::string gpg_sign(const std::string& payload, const std::string& key_id) {
-  const auto& api = libgpgme();
-  auto context = new_context("");
-  api.set_armor(context.get(), 0);
+namespace {
+
+// Returns the secret key key_id from the user's keyring. Throws
+// Error{kNotFound} when there is none.
+Key secret_key(const LibGpgme& api, gpgme_ctx_t context, const std::string& key_id) {
   gpgme_key_t raw_key = nullptr;
-  gpgme_error_t error = api.get_key(context.get(), key_id.c_str(), &raw_key, 1);
+  gpgme_error_t error = api.get_key(context, key_id.c_str(), &raw_key, 1);
   if (error != 0 || raw_key == nullptr) {
     fail(ErrorCode::kNotFound,
          "signing key \"{}\" not found in the GnuPG keyring: {}: check `gpg --list-secret-keys`",
          key_id, gpgme_message(error));
   }
-  Key key(raw_key);
+  return Key(raw_key);
+}
+
+}  // namespace
+
+void check_signing_key(const std::string& key_id) {
+  auto context = new_context("");
+  secret_key(libgpgme(), context.get(), key_id);
+}
+
+std::string gpg_sign(const std::string& payload, const std::string& key_id) {
+  const auto& api = libgpgme();
+  auto context = new_context("");
+  api.set_armor(context.get(), 0);
+  Key key = secret_key(api, context.get(), key_id);
+  gpgme_error_t error = 0;
   api.signers_clear(context.get());
   check(api.signers_add(context.get(), key.get()), "selecting the signing key");
   auto plain = data_from(payload);

@@ -34,6 +34,10 @@ SignaturePayload parse_signature_payload(std::string_view json);
 // in the keyring and Error{kInternal} when signing fails.
 std::string gpg_sign(const std::string& payload, const std::string& key_id);
 
+// Throws Error{kNotFound} when the user's keyring has no secret key key_id,
+// so that a push fails before it uploads anything.
+void check_signing_key(const std::string& key_id);
+
 // A signature that passed the cryptographic check.
 struct VerifiedSignature {
   std::string key_fingerprint;  // the primary key's fingerprint

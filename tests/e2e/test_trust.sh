@@ -174,10 +174,53 @@ test_trust_missing_and_invalid_policy() {
 test_trust_sign_by_unknown_key() {
   trust_setup
   b pull -q --tls-verify=false "$REG/busybox:latest" >/dev/null
+  local repo
+  repo=berth-test-trust/nokey-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')
   capture b push --tls-verify=false --signature-policy "$TRUST_DIR/accept.json" \
-    --sign-by nobody@berth.test "$REG/busybox:latest" "$REG/berth-test-trust/nokey:latest"
+    --sign-by nobody@berth.test "$REG/busybox:latest" "$REG/$repo:latest"
   assert_rc 125
   assert_contains "$err" "signing key \"nobody@berth.test\" not found"
+  assert_eq "404" "$(curl -s -o /dev/null -w '%{http_code}' \
+    -H 'Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' \
+    "http://$REG/v2/$repo/manifests/latest")" "nothing pushed without a key"
+}
+
+# A lookaside URL that points at a server answering every path (here with
+# the same junk) must not keep a pull reading signatures forever.
+test_trust_endless_signature_store_stops() {
+  trust_setup
+  local regd=$TRUST_DIR/registries-junk.d
+  push_busybox berth-test-trust/signed --sign-by "$TRUSTED" >/dev/null 2>&1
+  mkdir -p "$regd"
+  printf 'docker:\n  %s/berth-test-trust:\n    lookaside: http://127.0.0.1:%s\n' \
+    "$REG" "$TRUST_HTTP_PORT" >"$regd/junk.yaml"
+  python3 -c '
+import http.server, sys
+class Junk(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "4")
+        self.end_headers()
+        self.wfile.write(b"junk")
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Junk).serve_forever()
+' "$TRUST_HTTP_PORT" &
+  TRUST_HTTP_PID=$!
+  trap 'kill "$TRUST_HTTP_PID" 2>/dev/null' EXIT
+  for _ in $(seq 50); do
+    curl -sf "http://127.0.0.1:$TRUST_HTTP_PORT/x" >/dev/null && break
+    sleep 0.1
+  done
+  forget berth-test-trust/signed
+  BERTH_REGISTRIES_D=$regd capture timeout 60 "$BERTH_BIN" --root "$E2E_ROOT/root" \
+    --runroot "$E2E_RUNROOT" pull --tls-verify=false \
+    --signature-policy "$TRUST_DIR/signed.json" "$REG/berth-test-trust/signed:latest"
+  assert_rc 125 "the pull ends with an error instead of reading on"
+  assert_contains "$err" "has more than 128 signatures"
+  capture b image exists "$REG/berth-test-trust/signed:latest"
+  assert_rc 1 "nothing stored"
+  rm -rf "$regd"
 }
 
 test_trust_http_lookaside() {
