@@ -329,6 +329,7 @@ RegistriesPaths RegistriesPaths::default_for_process() {
   const char* env_file = std::getenv("CONTAINERS_REGISTRIES_CONF");
   if (env_file != nullptr && *env_file != '\0') {
     paths.main_file = env_file;
+    paths.main_file_required = true;
     paths.drop_in_dirs = {kSystemDropInDir};
   } else if (!user_file.empty() && os::path_exists(user_file)) {
     // The user's file replaces the system file and its drop-ins.
@@ -431,6 +432,12 @@ RegistriesConfig RegistriesConfig::load() { return load(RegistriesPaths::default
 
 RegistriesConfig RegistriesConfig::load(const RegistriesPaths& paths) {
   RegistriesConfig config;
+  if (paths.main_file_required && !os::path_exists(paths.main_file)) {
+    fail(ErrorCode::kNotFound,
+         "loading registries configuration \"{}\" (CONTAINERS_REGISTRIES_CONF): the file does "
+         "not exist: fix the path or unset the variable",
+         paths.main_file);
+  }
   merge_file(config, paths.main_file);
   for (const std::string& dir : paths.drop_in_dirs) {
     for (const std::string& file : drop_in_files(dir)) merge_file(config, file);

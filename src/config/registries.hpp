@@ -26,6 +26,9 @@ struct RegistriesPaths {
   // $HOME/.config/containers/registries.conf when it exists, else
   // /etc/containers/registries.conf.
   std::string main_file;
+  // Whether main_file must exist: true when the user named it in
+  // $CONTAINERS_REGISTRIES_CONF, so that a typo in that path is an error.
+  bool main_file_required = false;
   // Drop-in directories, read in this order. The system one
   // (/etc/containers/registries.conf.d) is left out when the user's own
   // registries.conf is the main file.

@@ -115,7 +115,8 @@ ImageRemoveReport LocalEngine::remove_image(const std::string& name_or_id, bool 
   if (named == image.names.end() && image.names.size() > 1 && !force) {
     std::string names;
     for (const auto& n : image.names) names += (names.empty() ? "" : ", ") + n;
-    fail(ErrorCode::kConflict,
+    // Exit code 125 like Podman: 2 is for an image that containers use.
+    fail(ErrorCode::kInvalidArgument,
          "unable to delete image {} by ID with more than one tag ({}): remove it by name, or "
          "use --force to remove every tag",
          image.id.substr(0, 12), names);

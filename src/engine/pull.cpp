@@ -143,7 +143,6 @@ std::string LocalEngine::pull_one(const PullTarget& target, const PullRequest& r
   os::FileLock store_lock(ctx_.paths().root + "/layers.lock", true);
   auto& layers = ctx_.layers();
   layers.remove_leftovers();
-  ScratchDir::remove_stale(ctx_.paths().tmp());
   ScratchDir downloads(ctx_.paths().tmp(), "pull");
   fetch_layers(client, ref.repository, manifest.layers, diff_ids, layers, downloads.path(),
                pull_parallel_copies(), progress);

@@ -14,6 +14,7 @@ namespace berth::engine {
 ScratchDir::ScratchDir(const std::string& tmp_root, const std::string& prefix)
     : path_(tmp_root + "/" + prefix + "-" + random_id().substr(0, 16)) {
   os::make_dirs(tmp_root, 0700);
+  remove_stale(tmp_root);
   lock_ = os::try_lock(path_ + ".lock");
   if (!lock_) fail(ErrorCode::kConflict, "scratch directory \"{}\" is in use: retry", path_);
   os::make_dirs(path_, 0700);

@@ -11,6 +11,7 @@ namespace berth::engine {
 // removed with its contents when the object goes away. Its flock on
 // "<path>.lock" marks it in use, so remove_stale can tell the leftovers of a
 // killed pull, push, save, load, commit or import from work in progress.
+// Each new ScratchDir first removes such leftovers.
 class ScratchDir {
  public:
   ScratchDir(const std::string& tmp_root, const std::string& prefix);
@@ -21,7 +22,7 @@ class ScratchDir {
   const std::string& path() const { return path_; }
 
   // Removes every scratch directory under tmp_root whose lock no process
-  // holds. Pulls call it, so leftovers go away with the next pull.
+  // holds.
   static void remove_stale(const std::string& tmp_root);
 
  private:

@@ -235,7 +235,8 @@ test_killed_pull_leaves_nothing() {
 }
 
 # Every command with a scratch directory (pull, push, save, load, commit,
-# import) locks it, so the next pull can remove the ones of killed commands.
+# import) locks it, so the next such command can remove the ones of killed
+# commands.
 test_killed_push_scratch_removed_by_next_pull() {
   pull -q "$REG/big:latest" >/dev/null
   local dest

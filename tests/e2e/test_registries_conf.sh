@@ -294,6 +294,14 @@ EOF
     "a drop-in replaces the search list"
 }
 
+test_missing_registries_conf_from_env_fails() {
+  local before; before=$(store_snapshot)
+  CONTAINERS_REGISTRIES_CONF=/nonexistent/registries.conf capture b pull "$REG/busybox:latest"
+  assert_rc 125
+  assert_contains "$err" '"/nonexistent/registries.conf" (CONTAINERS_REGISTRIES_CONF): the file does not exist'
+  assert_eq "$before" "$(store_snapshot)" "store unchanged"
+}
+
 test_invalid_registries_conf_names_file() {
   setup_conf_dir
   use_conf <<EOF
