@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "common/error.hpp"
@@ -89,6 +90,22 @@ class FrozenContainer {
 // Returns the image's "config" object with the container's settings, which
 // Podman keeps in a commit: environment, command, entrypoint, working
 // directory, user, exposed ports, stop signal and labels.
+// The paths (relative to the root) that the runtime mounts over in this
+// container: when the image lacks them, it creates empty stubs for them,
+// which belong to no commit.
+std::set<std::string> runtime_mount_points(const container::ContainerConfig& settings) {
+  std::set<std::string> points = {"dev",       "proc",          "sys",
+                                  "etc/hosts", "etc/hostname",  "etc/resolv.conf",
+                                  "run/.containerenv"};
+  for (const auto& volume : settings.volumes) {
+    std::string path = volume.destination;
+    while (path.starts_with("/")) path.erase(0, 1);
+    while (path.ends_with("/")) path.pop_back();
+    if (!path.empty()) points.insert(path);
+  }
+  return points;
+}
+
 json container_settings(const json& base_config, const container::ContainerConfig& settings) {
   json config = base_config.is_object() ? base_config : json::object();
   auto set_or_erase = [&](const char* key, bool set, const json& value) {
@@ -189,7 +206,10 @@ std::string LocalEngine::commit(const CommitRequest& request, PullProgress& prog
     std::optional<FrozenContainer> frozen;
     if (request.pause && files.running()) frozen.emplace(container.id);
     tar = with_context(fmt::format("reading the files of container {}", container.name),
-                       [&] { return write_layer_tar(files.path(), tar_path); });
+                       [&] {
+                         return write_layer_tar(files.path(), tar_path,
+                                                runtime_mount_points(settings));
+                       });
   }
   ctx_.layers().add_from_blob(tar.diff_id, tar_path);
 

@@ -139,10 +139,11 @@ void check_stop_signal(const nlohmann::json& image_config) {
                [&] { container::parse_signal(image_config["StopSignal"].get<std::string>()); });
 }
 
-LayerTar write_layer_tar(const std::string& dir, const std::string& path) {
+LayerTar write_layer_tar(const std::string& dir, const std::string& path,
+                         const std::set<std::string>& mount_points) {
   auto fd = os::open_file(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
   LayerTar tar;
-  tar.diff_id = storage::write_diff_tar(dir, fd.get());
+  tar.diff_id = storage::write_diff_tar(dir, fd.get(), mount_points);
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) fail_errno(errno, "reading the size of " + path);
   tar.size = st.st_size;

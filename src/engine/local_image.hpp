@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -55,8 +56,9 @@ struct LayerTar {
 };
 
 // Writes a layer tar of the directory dir (see storage::write_diff_tar) to
-// the new file path.
-LayerTar write_layer_tar(const std::string& dir, const std::string& path);
+// the new file path, without the runtime's stubs for mount_points.
+LayerTar write_layer_tar(const std::string& dir, const std::string& path,
+                         const std::set<std::string>& mount_points = {});
 
 // An image made on this host, ready to be recorded.
 struct LocalImage {

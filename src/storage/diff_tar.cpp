@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <map>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "common/error.hpp"
@@ -91,13 +92,19 @@ std::vector<std::string> list_xattrs(const std::string& proc_path) {
 
 class DiffTarWriter {
  public:
-  explicit DiffTarWriter(int fd)
-      : output_(fd), tar_([this](std::string_view data) { output_.write(data); }) {}
+  DiffTarWriter(int fd, const std::set<std::string>& mount_points)
+      : output_(fd),
+        tar_([this](std::string_view data) { output_.write(data); }),
+        mount_points_(mount_points) {}
 
   // Adds the entries of the directory dir, whose path in the layer is rel.
   void add_directory_contents(int dir, const std::string& rel) {
     for (const auto& name : sorted_names(dir, rel.empty() ? "/" : rel)) {
       std::string path = rel.empty() ? name : rel + "/" + name;
+      if (only_mount_stubs(dir, name, path)) {
+        spdlog::debug("layer tar: leaving out mount point {}", in_quotes(path));
+        continue;
+      }
       os::Fd child =
           with_context("layer path " + in_quotes(path), [&] { return add(dir, name, path); });
       if (child) add_directory_contents(child.get(), path);
@@ -111,6 +118,28 @@ class DiffTarWriter {
   }
 
  private:
+  // Returns whether parent/name is a mount point stub or a directory that
+  // holds nothing but such stubs (see write_diff_tar).
+  bool only_mount_stubs(int parent, const std::string& name, const std::string& path) {
+    if (mount_points_.empty()) return false;
+    bool is_mount_point = mount_points_.count(path) != 0;
+    auto below = mount_points_.lower_bound(path + "/");
+    bool is_parent = below != mount_points_.end() && below->starts_with(path + "/");
+    if (!is_mount_point && !is_parent) return false;
+    struct stat st;
+    if (::fstatat(parent, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return false;
+    if (S_ISREG(st.st_mode)) return is_mount_point && st.st_size == 0;
+    if (!S_ISDIR(st.st_mode)) return false;
+    std::string proc_path = "/proc/self/fd/" + std::to_string(parent) + "/" + name;
+    if (get_xattr(proc_path, kOpaqueXattr.data()) == "y") return false;
+    os::Fd dir(::openat(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!dir) return false;
+    for (const auto& child : sorted_names(dir.get(), path)) {
+      if (!only_mount_stubs(dir.get(), child, path + "/" + child)) return false;
+    }
+    return true;
+  }
+
   // Adds parent/name and returns it opened when it is a directory whose
   // contents come next.
   os::Fd add(int parent, const std::string& name, const std::string& path) {
@@ -232,13 +261,19 @@ class DiffTarWriter {
   TarWriter tar_;
   std::string buffer_ = std::string(kCopyBufferSize, '\0');
   std::map<std::pair<dev_t, ino_t>, std::string> links_;  // first path of each hardlinked file
+  const std::set<std::string>& mount_points_;
 };
 
 }  // namespace
 
 std::string write_diff_tar(const std::string& diff_dir, int fd) {
+  return write_diff_tar(diff_dir, fd, {});
+}
+
+std::string write_diff_tar(const std::string& diff_dir, int fd,
+                           const std::set<std::string>& mount_points) {
   os::Fd root = os::open_file(diff_dir, O_RDONLY | O_DIRECTORY);
-  DiffTarWriter writer(fd);
+  DiffTarWriter writer(fd, mount_points);
   writer.add_directory_contents(root.get(), "");
   return writer.finish();
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <set>
 #include <string>
 
 namespace berth::storage {
@@ -15,5 +16,13 @@ namespace berth::storage {
 // no entry. Throws Error naming the path when reading the directory or
 // writing fd fails; fd has then received part of the tar.
 std::string write_diff_tar(const std::string& diff_dir, int fd);
+
+// Does the same, but leaves out the mount point stubs a runtime created:
+// an entry whose path (relative, such as "etc/hosts") is in mount_points and
+// that is an empty directory or an empty regular file, and a directory
+// that is a parent of such a path and contains nothing else, because the
+// runtime only copied it up to create the stub.
+std::string write_diff_tar(const std::string& diff_dir, int fd,
+                           const std::set<std::string>& mount_points);
 
 }  // namespace berth::storage

@@ -55,6 +55,32 @@ test_commit_keeps_file_changes() {
   cleanup_images commit-test-files
 }
 
+# runc creates empty stubs for /dev, /proc, /sys, /etc/hosts and the like,
+# and for volume destinations, when the image lacks them. They are no change
+# of the container's and stay out of the committed layer, as in Podman.
+test_commit_leaves_out_mount_stubs() {
+  pull_busybox
+  b rm -f e2e-stubs >/dev/null 2>&1 || true
+  local dir=$E2E_ROOT/stub-volume
+  mkdir -p "$dir"
+  b run --name e2e-stubs -v "$dir:/mnt/hostdata" "$IMG" \
+    sh -c 'echo changed >/etc/motd; rm /bin/ls; mkdir /newdir' >/dev/null
+  capture b commit -q e2e-stubs localhost/e2e-stubs:1
+  assert_rc 0
+  capture b image diff localhost/e2e-stubs:1
+  assert_rc 0
+  assert_eq "C /bin
+D /bin/ls
+C /etc
+A /etc/motd
+A /newdir" "$out" "only the container's own changes"
+  capture b run --rm localhost/e2e-stubs:1 sh -c 'cat /etc/motd; ls /bin/ls 2>&1; ls -d /newdir'
+  assert_contains "$out" "changed"
+  assert_contains "$out" "/newdir"
+  b rm -f e2e-stubs >/dev/null
+  cleanup_images localhost/e2e-stubs:1
+}
+
 test_commit_keeps_container_settings() {
   pull_busybox
   b run --network none --name commit-settings -e FOO=bar -w /tmp "$IMG" \
