@@ -72,11 +72,30 @@ std::vector<std::string> diff_ids_of(const nlohmann::json& config, std::size_t l
 std::string LocalEngine::pull(const PullRequest& request, PullProgress& progress) {
   if (!request.platform.empty()) image::parse_platform(request.platform);
   check_registry_access(registry_access_of(request));
-  auto chooser = [&](const std::string& short_name, const std::vector<std::string>& names) {
+  // A short name that one of the candidates' local images already has
+  // resolves to that image's name without asking, as in Podman.
+  bool stored_match = false;
+  auto chooser = [&](const std::string& short_name,
+                     const std::vector<std::string>& names) -> std::optional<std::size_t> {
+    std::optional<std::size_t> stored;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (!ctx_.db().image_by_name(names[i])) continue;
+      if (stored) {
+        stored.reset();
+        break;
+      }
+      stored = i;
+    }
+    if (stored) {
+      stored_match = true;
+      return stored;
+    }
     return progress.choose_short_name(short_name, names);
   };
   auto resolved =
       resolve_pull_name(image::parse_reference(request.reference), registries(), chooser);
+  // Only a choice made by the user goes into the alias cache.
+  if (stored_match) resolved.chosen_alias.reset();
   if (!resolved.description.empty()) progress.resolved_short_name(resolved.description);
   const auto& candidates = resolved.candidates;
   std::vector<std::string> failures;

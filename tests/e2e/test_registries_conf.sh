@@ -213,10 +213,30 @@ short-name-mode = "enforcing"
 location = "$REG"
 insecure = true
 EOF
+  b rmi -f "$REG/layered:latest" >/dev/null 2>&1 || true
   capture b pull layered </dev/null
   assert_rc 125
   assert_contains "$err" "Error: short-name resolution enforced but cannot prompt without a TTY"
   assert_not_contains "$err" "Trying to pull" "nothing is tried"
+}
+
+# A candidate that names a stored image is the answer, without a prompt.
+test_enforcing_short_name_of_stored_image_pulls() {
+  setup_conf_dir
+  use_conf <<EOF
+unqualified-search-registries = ["$DOWN", "$REG"]
+short-name-mode = "enforcing"
+[[registry]]
+location = "$REG"
+insecure = true
+EOF
+  b pull -q "$REG/layered:latest" >/dev/null
+  capture b pull layered </dev/null
+  assert_rc 0 "the stored image's name resolves the short name"
+  assert_contains "$err" "Trying to pull $REG/layered:latest..."
+  assert_not_contains "$err" "$DOWN" "the other candidate is not tried"
+  [ ! -e "$BERTH_SHORT_NAME_ALIAS_CACHE" ] ||
+    assert_not_contains "$(cat "$BERTH_SHORT_NAME_ALIAS_CACHE")" '"layered"' "no alias recorded"
 }
 
 test_enforcing_single_search_registry_pulls() {
@@ -246,6 +266,8 @@ insecure = true
 location = "$DOWN"
 insecure = true
 EOF
+    # A stored layered:latest would resolve the short name by itself.
+    b rmi -f "$REG/layered:latest" >/dev/null 2>&1 || true
     capture b pull layered </dev/null
     assert_rc 0 "mode [$mode]"
     assert_order "$err" "Trying to pull $DOWN/layered:latest..." \
