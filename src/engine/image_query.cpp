@@ -78,7 +78,8 @@ std::string string_field(const nlohmann::json& entry, const char* key) {
 }  // namespace
 
 std::vector<ImageHistoryEntry> LocalEngine::image_history(const std::string& name_or_id) {
-  auto image = require_image(name_or_id);
+  // A manifest list is resolved to its image for this host's platform.
+  auto image = resolve_list_instance(require_image(name_or_id), name_or_id, std::nullopt);
   auto config = parse_config(image);
   auto history = config.find("history");
   std::vector<ImageHistoryEntry> entries;
@@ -161,7 +162,8 @@ bool exists_in_layers(const std::vector<os::Fd>& layer_fds, const std::string& p
 }  // namespace
 
 std::vector<ImageChange> LocalEngine::image_diff(const std::string& name_or_id) {
-  auto image = require_image(name_or_id);
+  // A manifest list is resolved to its image for this host's platform.
+  auto image = resolve_list_instance(require_image(name_or_id), name_or_id, std::nullopt);
   std::vector<ImageChange> changes;
   if (image.layers.empty()) return changes;
 
@@ -245,7 +247,8 @@ ImageTreeLayer tree_node(const std::vector<const state::ImageRecord*>& group, st
 }  // namespace
 
 ImageTreeReport LocalEngine::image_tree(const std::string& name_or_id, bool whatrequires) {
-  auto image = require_image(name_or_id);
+  // A manifest list is resolved to its image for this host's platform.
+  auto image = resolve_list_instance(require_image(name_or_id), name_or_id, std::nullopt);
   ImageTreeReport report;
   report.id = image.id;
   report.names = image.names;

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <map>
+#include <memory>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -20,6 +22,7 @@
 #include "common/log.hpp"
 #include "common/time.hpp"
 #include "engine/local_engine.hpp"
+#include "engine/manifest_convert.hpp"
 #include "engine/manifest_entry_check.hpp"
 #include "engine/registry_access.hpp"
 #include "engine/registry_endpoints.hpp"
@@ -254,19 +257,47 @@ class TempBlob {
   std::string path_;
 };
 
-// Copies the image manifest digest, with its config and layers, from the
-// repository it was added from to dest's repository. Blobs dest has are
-// skipped, blobs of the same registry are mounted, and the rest go
-// through a temporary file.
-void copy_instance(const std::string& source_text, const std::string& digest,
-                   image::RegistryClient& to, const image::Reference& dest,
-                   const RegistryAccess& access, const config::RegistriesConfig& registries,
-                   const std::string& tmp_root, PullProgress& progress) {
-  auto source = image::parse_reference(source_text).ref;
-  image::RegistryClient from(source.registry,
-                             registry_options(source_access(access), source.name(), registries));
-  auto fetched = from.get_manifest(source.repository, digest);
-  auto manifest = image::parse_manifest(fetched.body, fetched.media_type);
+// A list instance that is not in local storage, to be copied from the
+// registry repository it was added from.
+struct RemoteInstance {
+  image::Reference source;
+  std::unique_ptr<image::RegistryClient> client;
+  image::FetchedManifest fetched;
+  std::string body;  // the manifest to store, converted to the --format type
+  std::string media_type;
+};
+
+// Fetches the manifest digest from source_text and converts it to
+// instance_type unless that is empty. Throws before anything is uploaded
+// when the manifest cannot be converted.
+RemoteInstance read_remote_instance(const std::string& source_text, const std::string& digest,
+                                    const std::string& instance_type,
+                                    const RegistryAccess& access,
+                                    const config::RegistriesConfig& registries) {
+  RemoteInstance remote;
+  remote.source = image::parse_reference(source_text).ref;
+  remote.client = std::make_unique<image::RegistryClient>(
+      remote.source.registry,
+      registry_options(source_access(access), remote.source.name(), registries));
+  remote.fetched = remote.client->get_manifest(remote.source.repository, digest);
+  remote.body = remote.fetched.body;
+  remote.media_type = remote.fetched.media_type;
+  if (!instance_type.empty() && remote.media_type != instance_type) {
+    remote.body = convert_manifest(remote.fetched.body, remote.fetched.media_type, instance_type);
+    remote.media_type = instance_type;
+  }
+  return remote;
+}
+
+// Copies a remote instance's config and layers to dest's repository and
+// stores its manifest there under the manifest's digest, which it returns.
+// Blobs dest has are skipped, blobs of the same registry are mounted, and
+// the rest go through a temporary file.
+std::string copy_instance(RemoteInstance& remote, image::RegistryClient& to,
+                          const image::Reference& dest, const std::string& tmp_root,
+                          PullProgress& progress) {
+  const auto& source = remote.source;
+  auto manifest = image::parse_manifest(remote.fetched.body, remote.fetched.media_type);
   auto copy_blob = [&](const image::Descriptor& blob) {
     if (to.has_blob(dest.repository, blob.digest)) return true;
     if (source.registry == dest.registry &&
@@ -275,7 +306,7 @@ void copy_instance(const std::string& source_text, const std::string& digest,
     }
     TempBlob temp(tmp_root);
     with_context(fmt::format("fetching blob {}", blob.digest),
-                 [&] { from.get_blob_to_file(source.repository, blob, temp.path()); });
+                 [&] { remote.client->get_blob_to_file(source.repository, blob, temp.path()); });
     auto fd = os::open_file(temp.path(), O_RDONLY | O_CLOEXEC);
     with_context(fmt::format("uploading blob {}", blob.digest),
                  [&] { to.upload_blob(dest.repository, blob, fd.get()); });
@@ -285,7 +316,44 @@ void copy_instance(const std::string& source_text, const std::string& digest,
   copy_blob(manifest.config);
   progress.copying_config(manifest.config.digest);
   progress.writing_manifest();
-  to.put_manifest(dest.repository, digest, fetched.body, fetched.media_type);
+  return to.put_manifest(dest.repository, sha256_digest(remote.body), remote.body,
+                         remote.media_type);
+}
+
+// Returns a copy of a local instance whose stored manifest is in
+// instance_type's format, so the image push writes that format and keeps
+// the pulled blobs where it can. When a layer's compression has no
+// equivalent in that format (zstd for Docker schema 2), the stored
+// manifest is dropped and the push compresses every layer again.
+state::ImageRecord local_instance_as(const state::ImageRecord& record,
+                                     const std::string& instance_type) {
+  if (instance_type.empty() || record.manifest_type == instance_type) return record;
+  state::ImageRecord converted = record;
+  converted.manifest_type = instance_type;
+  auto manifest = image::parse_manifest(record.manifest, record.manifest_type);
+  if (layers_convertible(manifest, instance_type)) {
+    converted.manifest = convert_manifest(record.manifest, record.manifest_type, instance_type);
+  } else {
+    converted.manifest.clear();
+  }
+  return converted;
+}
+
+// An instance as manifest push sends it: a local image to push, or a
+// remote instance to copy from the registry it was added from.
+struct PlannedInstance {
+  std::optional<state::ImageRecord> local;
+  std::optional<RemoteInstance> remote;
+};
+
+// Returns the local images (no lists) by the digest of their stored
+// manifest.
+std::map<std::string, state::ImageRecord> local_images_by_digest(state::Database& db) {
+  std::map<std::string, state::ImageRecord> local;
+  for (auto& image : db.list_images()) {
+    if (!is_list(image)) local.emplace(sha256_digest(image.manifest), std::move(image));
+  }
+  return local;
 }
 
 }  // namespace
@@ -464,34 +532,54 @@ state::ImageRecord LocalEngine::resolve_list_instance(
     const state::ImageRecord& image, const std::string& name,
     const std::optional<image::Platform>& platform) {
   if (!is_list(image)) return image;
+  auto state = load_list(image);
   auto index = image::parse_index(image.manifest, image.manifest_type);
   auto requested = platform.value_or(image::host_platform());
-  const auto& entry = with_context(fmt::format("manifest list \"{}\"", name),
-                                   [&]() -> const image::Descriptor& {
-                                     return image::select_platform(index, requested);
-                                   });
-  std::map<std::string, state::ImageRecord> local;
-  for (auto& candidate : ctx_.db().list_images()) {
-    if (!is_list(candidate)) local.emplace(sha256_digest(candidate.manifest), std::move(candidate));
-  }
+  auto local = local_images_by_digest(ctx_.db());
   // Of the entries for the platform, the best-ranked one in local storage
   // is used, so a list with two amd64 images runs whichever is local.
   std::optional<int> best_rank;
   const state::ImageRecord* best = nullptr;
+  bool any_match = false;
+  std::vector<std::string> available;
   for (const auto& candidate : index.manifests) {
     if (!candidate.platform) continue;
+    // Attestation entries carry the platform unknown/unknown.
+    if (candidate.platform->os == "unknown" && candidate.platform->architecture == "unknown") {
+      continue;
+    }
+    available.push_back(candidate.platform->str());
     auto rank = image::platform_match_rank(*candidate.platform, requested);
+    if (!rank) continue;
+    any_match = true;
     auto found = local.find(candidate.digest);
-    if (!rank || found == local.end()) continue;
+    if (found == local.end()) continue;
     if (!best_rank || *rank < *best_rank) {
       best_rank = rank;
       best = &found->second;
     }
   }
   if (best != nullptr) return *best;
+  if (!any_match) {
+    std::string listed = available.empty() ? "none" : fmt::format("{}", fmt::join(available, ", "));
+    fail(ErrorCode::kNotFound,
+         "manifest list \"{}\" has no image for platform {} (available: {}): add one with "
+         "`berth manifest add`",
+         name, requested.str(), listed);
+  }
+  // select_platform ranks ties the way a pull does, so the message names
+  // the image a pull would fetch.
+  const auto& chosen = image::select_platform(index, requested);
+  auto source = state.sources.find(chosen.digest);
+  if (source != state.sources.end()) {
+    fail(ErrorCode::kNotFound,
+         "image {} for {} of manifest list \"{}\" is not in local storage: pull it with "
+         "`berth pull {}`",
+         chosen.digest, requested.str(), name, source->second);
+  }
   fail(ErrorCode::kNotFound,
-       "image {} for {} of manifest list \"{}\" is not in local storage: pull it first",
-       entry.digest, requested.str(), name);
+       "image {} for {} of manifest list \"{}\" is not in local storage: pull or load it first",
+       chosen.digest, requested.str(), name);
 }
 
 namespace {
@@ -565,38 +653,58 @@ std::string LocalEngine::manifest_push(const ManifestPushRequest& request,
                              registry_options(request.access, dest.name(), registries()));
     auto& entries = state.list.manifests;
     if (request.all) {
-      // Local images by the digest of their stored manifest.
-      std::map<std::string, state::ImageRecord> local;
-      for (auto& image : ctx_.db().list_images()) {
-        if (!is_list(image)) local.emplace(sha256_digest(image.manifest), std::move(image));
-      }
-      progress.copying_instances(entries.size());
-      for (std::size_t i = 0; i < entries.size(); ++i) {
-        auto& entry = entries[i];
-        progress.copying_instance(entry.digest, i + 1, entries.size());
+      // --format converts each instance too, as Podman does, so the list
+      // and its images share one format.
+      std::string instance_type =
+          request.format.empty() ? "" : std::string(instance_media_type(media_type));
+      // Every instance is found, and converted where needed, before
+      // anything is uploaded.
+      auto local = local_images_by_digest(ctx_.db());
+      std::vector<PlannedInstance> plans;
+      for (const auto& entry : entries) {
+        PlannedInstance plan;
         auto image = local.find(entry.digest);
         auto source = state.sources.find(entry.digest);
         if (image != local.end()) {
-          std::string pushed = push_instance(image->second, dest, request.access, progress);
-          if (pushed != entry.digest) {
-            // A layer was compressed again, so the instance has a new
-            // digest; the pushed list names it, as Podman's does.
-            auto fetched = to.get_manifest(dest.repository, pushed);
-            entry.digest = pushed;
-            entry.size = static_cast<std::int64_t>(fetched.body.size());
-            entry.media_type = fetched.media_type;
-          }
+          plan.local = with_context(fmt::format("converting image {}", entry.digest), [&] {
+            return local_instance_as(image->second, instance_type);
+          });
         } else if (source != state.sources.end()) {
-          with_context(fmt::format("copying image {} from \"{}\"", entry.digest, source->second),
-                       [&] {
-                         copy_instance(source->second, entry.digest, to, dest, request.access,
-                                       registries(), ctx_.paths().tmp(), progress);
-                       });
+          plan.remote = with_context(
+              fmt::format("reading image {} from \"{}\"", entry.digest, source->second), [&] {
+                return read_remote_instance(source->second, entry.digest, instance_type,
+                                            request.access, registries());
+              });
         } else {
           fail(ErrorCode::kNotFound,
                "image {} of the list is not in local storage and was not added from a "
                "registry: pull it, or remove it from the list",
                entry.digest);
+        }
+        plans.push_back(std::move(plan));
+      }
+
+      progress.copying_instances(entries.size());
+      for (std::size_t i = 0; i < entries.size(); ++i) {
+        auto& entry = entries[i];
+        auto& plan = plans[i];
+        progress.copying_instance(entry.digest, i + 1, entries.size());
+        std::string pushed;
+        if (plan.local) {
+          pushed = push_instance(*plan.local, dest, request.access, progress);
+        } else {
+          pushed = with_context(
+              fmt::format("copying image {} from \"{}\"", entry.digest, plan.remote->source.str()),
+              [&] { return copy_instance(*plan.remote, to, dest, ctx_.paths().tmp(), progress); });
+        }
+        if (pushed != entry.digest) {
+          // --format converted the manifest or a layer was compressed
+          // again, so the instance has a new digest. The pushed list names
+          // it, as Podman's does.
+          auto fetched = to.get_manifest(dest.repository, pushed);
+          entry.digest = pushed;
+          entry.size = static_cast<std::int64_t>(fetched.body.size());
+          entry.media_type = fetched.media_type;
         }
       }
     }

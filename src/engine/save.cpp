@@ -309,19 +309,19 @@ void LocalEngine::save(const SaveRequest& request, int output_fd, PullProgress& 
   auto format = parse_save_format(request.format);
   check_save_request(request, format);
 
+  // A manifest list is saved as its image for this host's platform, under
+  // the list's name, as Podman does in every format.
   std::vector<SavedImage> images;
-  if (request.multi_image) {
-    for (const auto& text : request.images) {
-      auto record = require_image(text);
-      std::string name = matched_name(text, record);
-      images.push_back({std::move(record), {}});
-      if (!name.empty()) images.back().names.push_back(name);
-    }
-  } else {
-    auto record = require_image(request.images.front());
-    std::string name = matched_name(request.images.front(), record);
-    images.push_back({std::move(record), {}});
+  auto add_image = [&](const std::string& text) {
+    auto record = require_image(text);
+    std::string name = matched_name(text, record);
+    images.push_back({resolve_list_instance(record, text, std::nullopt), {}});
     if (!name.empty()) images.back().names.push_back(name);
+  };
+  if (request.multi_image) {
+    for (const auto& text : request.images) add_image(text);
+  } else {
+    add_image(request.images.front());
     for (std::size_t i = 1; i < request.images.size(); ++i) {
       auto tag = normalize_tag_name(request.images[i]);
       auto& names = images.back().names;
