@@ -308,8 +308,8 @@ std::string copy_instance(RemoteInstance& remote, image::RegistryClient& to,
     with_context(fmt::format("fetching blob {}", blob.digest),
                  [&] { remote.client->get_blob_to_file(source.repository, blob, temp.path()); });
     auto fd = os::open_file(temp.path(), O_RDONLY | O_CLOEXEC);
-    with_context(fmt::format("uploading blob {}", blob.digest),
-                 [&] { to.upload_blob(dest.repository, blob, fd.get()); });
+    // upload_blob's errors name the blob and the registry themselves.
+    to.upload_blob(dest.repository, blob, fd.get());
     return false;
   };
   for (const auto& layer : manifest.layers) progress.copying_blob(layer.digest, copy_blob(layer));

@@ -302,8 +302,8 @@ std::string LocalEngine::push_to(const PushPlan& plan, const RegistryAccess& acc
     if (client.has_blob(dest.repository, layer.digest)) {
       report(layer.digest, true);
     } else {
-      with_context(fmt::format("uploading blob {}", layer.digest),
-                   [&] { client.upload_blob(dest.repository, layer, blob.get()); });
+      // upload_blob's errors name the blob and the registry themselves.
+      client.upload_blob(dest.repository, layer, blob.get());
       report(layer.digest, false);
     }
     pushed_layers[i] = layer;

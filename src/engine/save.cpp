@@ -312,11 +312,22 @@ void LocalEngine::save(const SaveRequest& request, int output_fd, PullProgress& 
   // A manifest list is saved as its image for this host's platform, under
   // the list's name, as Podman does in every format.
   std::vector<SavedImage> images;
+  // An image named twice (by two of its tags, say) is saved once with both
+  // names, as Podman does.
   auto add_image = [&](const std::string& text) {
     auto record = require_image(text);
     std::string name = matched_name(text, record);
-    images.push_back({resolve_list_instance(record, text, std::nullopt), {}});
-    if (!name.empty()) images.back().names.push_back(name);
+    auto resolved = resolve_list_instance(record, text, std::nullopt);
+    auto same = std::find_if(images.begin(), images.end(),
+                             [&](const SavedImage& saved) { return saved.record.id == resolved.id; });
+    if (same == images.end()) {
+      images.push_back({std::move(resolved), {}});
+      same = images.end() - 1;
+    }
+    auto& names = same->names;
+    if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end()) {
+      names.push_back(name);
+    }
   };
   if (request.multi_image) {
     for (const auto& text : request.images) add_image(text);

@@ -115,7 +115,12 @@ class DirectorySink : public SaveSink {
 
   void take_file(const std::string& path, const std::string& source) override {
     std::string target = root_ + "/" + path;
-    if (::rename(source.c_str(), target.c_str()) == 0) return;
+    if (::rename(source.c_str(), target.c_str()) == 0) {
+      // The scratch file is private (0600); the saved copy is as readable
+      // as the rest of the directory, as Podman writes it.
+      if (::chmod(target.c_str(), 0644) != 0) fail_errno(errno, "setting the mode of " + target);
+      return;
+    }
     if (errno != EXDEV) fail_errno(errno, "moving \"" + source + "\" to \"" + target + "\"");
     // The store and the output are on different file systems: copy.
     {

@@ -141,6 +141,7 @@ print(manifest["layers"][0]["mediaType"])
   blob=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["layers"][0]["digest"][7:])' \
     "$WORK/docker-gz/manifest.json")
   assert_contains "$(file "$WORK/docker-gz/$blob")" "gzip compressed"
+  assert_eq "644" "$(stat -c %a "$WORK/docker-gz/$blob")" "layer files are 0644, as Podman writes them"
   b rmi "$REG/busybox:latest" >/dev/null
   capture b load -i "$WORK/docker-gz"
   assert_rc 0
@@ -169,6 +170,14 @@ test_save_multi_image_archive() {
   assert_eq "$layered" "$(b image inspect "$REG/layered:latest" --format '{{.Id}}')"
   capture b run --rm --network none "$REG/layered:latest" cat /etc/fixture/layer3.txt
   assert_eq "layer3" "$out"
+  # The same image named twice is one entry with both names.
+  b tag "$REG/busybox:latest" localhost/e2e-save-dup:1
+  capture b save -m -o "$WORK/dup.tar" "$REG/busybox:latest" localhost/e2e-save-dup:1 \
+    "$REG/busybox:latest"
+  assert_rc 0
+  assert_eq "[[\"$REG/busybox:latest\",\"localhost/e2e-save-dup:1\"]]" \
+    "$(tar -xOf "$WORK/dup.tar" manifest.json | jq -c '[.[].RepoTags]')"
+  b rmi localhost/e2e-save-dup:1 >/dev/null
   capture b save -m --format oci-archive -o "$WORK/bad.tar" "$REG/busybox:latest" "$REG/layered:latest"
   assert_rc 125 "-m with oci-archive"
   assert_contains "$err" "only docker-archive"
