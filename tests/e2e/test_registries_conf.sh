@@ -204,7 +204,9 @@ EOF
   assert_contains "$out" "$REG/layered:oci"
 }
 
-test_enforcing_ambiguous_short_name_fails() {
+# Writes a registries.conf in enforcing mode whose search registries are a
+# registry that is down and the plain fixture registry.
+use_enforcing_conf_with_down_registry() {
   setup_conf_dir
   use_conf <<EOF
 unqualified-search-registries = ["$DOWN", "$REG"]
@@ -213,6 +215,10 @@ short-name-mode = "enforcing"
 location = "$REG"
 insecure = true
 EOF
+}
+
+test_enforcing_ambiguous_short_name_fails() {
+  use_enforcing_conf_with_down_registry
   b rmi -f "$REG/layered:latest" >/dev/null 2>&1 || true
   capture b pull layered </dev/null
   assert_rc 125
@@ -222,14 +228,7 @@ EOF
 
 # A candidate that names a stored image is the answer, without a prompt.
 test_enforcing_short_name_of_stored_image_pulls() {
-  setup_conf_dir
-  use_conf <<EOF
-unqualified-search-registries = ["$DOWN", "$REG"]
-short-name-mode = "enforcing"
-[[registry]]
-location = "$REG"
-insecure = true
-EOF
+  use_enforcing_conf_with_down_registry
   b pull -q "$REG/layered:latest" >/dev/null
   capture b pull layered </dev/null
   assert_rc 0 "the stored image's name resolves the short name"

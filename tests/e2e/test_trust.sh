@@ -50,6 +50,17 @@ push_busybox() {
 # Removes a pulled test image, so that the next pull starts from nothing.
 forget() { b rmi -f "$REG/$1:latest" >/dev/null 2>&1 || true; }
 
+# Stops the HTTP server PID when the test ends and waits until it answers
+# on $TRUST_HTTP_PORT.
+watch_http_server() {
+  TRUST_HTTP_PID=$1
+  trap 'kill "$TRUST_HTTP_PID" 2>/dev/null' EXIT
+  for _ in $(seq 50); do
+    curl -s -o /dev/null "http://127.0.0.1:$TRUST_HTTP_PORT/" && break
+    sleep 0.1
+  done
+}
+
 sig_dir() { echo "$TRUST_DIR/sigs/$1@sha256=${2#sha256:}"; }
 
 test_trust_push_sign_by_writes_signature() {
@@ -206,12 +217,7 @@ class Junk(http.server.BaseHTTPRequestHandler):
         pass
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Junk).serve_forever()
 ' "$TRUST_HTTP_PORT" &
-  TRUST_HTTP_PID=$!
-  trap 'kill "$TRUST_HTTP_PID" 2>/dev/null' EXIT
-  for _ in $(seq 50); do
-    curl -sf "http://127.0.0.1:$TRUST_HTTP_PORT/x" >/dev/null && break
-    sleep 0.1
-  done
+  watch_http_server $!
   forget berth-test-trust/signed
   BERTH_REGISTRIES_D=$regd capture timeout 60 "$BERTH_BIN" --root "$E2E_ROOT/root" \
     --runroot "$E2E_RUNROOT" pull --tls-verify=false \
@@ -232,12 +238,7 @@ test_trust_http_lookaside() {
     "$REG" "$TRUST_HTTP_PORT" >"$regd/http.yaml"
   python3 -m http.server --bind 127.0.0.1 --directory "$TRUST_DIR/sigs" "$TRUST_HTTP_PORT" \
     >/dev/null 2>&1 &
-  TRUST_HTTP_PID=$!
-  trap 'kill "$TRUST_HTTP_PID" 2>/dev/null' EXIT
-  for _ in $(seq 50); do
-    curl -sf "http://127.0.0.1:$TRUST_HTTP_PORT/" >/dev/null && break
-    sleep 0.1
-  done
+  watch_http_server $!
   forget berth-test-trust/signed
   BERTH_REGISTRIES_D=$regd capture b pull --tls-verify=false \
     --signature-policy "$TRUST_DIR/signed.json" "$REG/berth-test-trust/signed:latest"
