@@ -72,8 +72,8 @@ std::vector<std::string> diff_ids_of(const nlohmann::json& config, std::size_t l
 std::string LocalEngine::pull(const PullRequest& request, PullProgress& progress) {
   if (!request.platform.empty()) image::parse_platform(request.platform);
   check_registry_access(registry_access_of(request));
-  // A short name that one of the candidates' local images already has
-  // resolves to that image's name without asking, as in Podman.
+  // When exactly one candidate names an image in the store, the short name
+  // resolves to it without a prompt, as in Podman.
   bool stored_match = false;
   auto chooser = [&](const std::string& short_name,
                      const std::vector<std::string>& names) -> std::optional<std::size_t> {
