@@ -151,12 +151,16 @@ void add_image_history(CLI::App& parent, Cli& cli, const std::string& name) {
 void add_image_diff(CLI::App& parent, Cli& cli) {
   struct Options {
     std::string image;
+    std::string base;
     std::string format;
   };
   auto options = std::make_shared<Options>();
   auto* cmd = parent.add_subcommand(
-      "diff", "Inspect changes of an image's top layer against the layers below it");
+      "diff",
+      "Inspect changes of an image's top layer against the layers below it, or of its file "
+      "system against a second image's");
   cmd->add_option("image", options->image, "Image name or ID")->required();
+  cmd->add_option("base", options->base, "Image to compare with (default: the layers below)");
   cmd->add_option("--format", options->format, "Change the output format: json");
   cmd->callback([&cli, options] {
     cli.action = [&cli, options] {
@@ -164,7 +168,9 @@ void add_image_diff(CLI::App& parent, Cli& cli) {
         fail(ErrorCode::kInvalidArgument, "invalid --format \"{}\": only json is supported",
              options->format);
       }
-      auto changes = cli.engine().image_diff(options->image);
+      auto changes = options->base.empty()
+                         ? cli.engine().image_diff(options->image)
+                         : cli.engine().image_diff(options->image, options->base);
       if (options->format.empty()) {
         for (const auto& c : changes) std::printf("%c %s\n", c.kind, c.path.c_str());
         return 0;

@@ -205,6 +205,123 @@ std::vector<ImageChange> LocalEngine::image_diff(const std::string& name_or_id) 
 
 namespace {
 
+// The metadata of one path that image_diff compares between two images.
+struct FileMeta {
+  mode_t mode = 0;  // type and permissions
+  uid_t uid = 0;
+  gid_t gid = 0;
+  off_t size = 0;
+  std::int64_t mtime_ns = 0;
+  std::string link_target;
+
+  bool operator==(const FileMeta& other) const {
+    // A directory's size is no measure of its contents.
+    bool same_size = S_ISDIR(mode) || size == other.size;
+    return mode == other.mode && uid == other.uid && gid == other.gid && same_size &&
+           mtime_ns == other.mtime_ns && link_target == other.link_target;
+  }
+};
+
+// Removes path's descendants from files.
+void erase_below(std::map<std::string, FileMeta>& files, const std::string& path) {
+  files.erase(files.lower_bound(path + "/"), files.lower_bound(path + "0"));  // '0' follows '/'
+}
+
+// Returns the merged file system of an image, path (with a leading "/") to
+// metadata, by applying its layer directories bottom up. A whiteout removes
+// a path and what lies below it, and an opaque directory hides the lower
+// layers' contents of that directory.
+std::map<std::string, FileMeta> merged_files(const state::ImageRecord& image,
+                                             storage::LayerStore& layers) {
+  std::map<std::string, FileMeta> files;
+  for (const auto& diff_id : image.layers) {
+    std::string top = layers.diff_path(diff_id);
+    os::Fd layer_fd(::open(top.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!layer_fd) fail_errno(errno, fmt::format("opening layer directory \"{}\"", top));
+    std::error_code ec;
+    std::filesystem::recursive_directory_iterator walk(top, ec), end;
+    if (ec) fail_errno(ec.value(), fmt::format("reading layer directory \"{}\"", top));
+    for (; walk != end; walk.increment(ec)) {
+      if (ec) fail_errno(ec.value(), fmt::format("reading layer directory \"{}\"", top));
+      std::string path = "/" + walk->path().lexically_relative(top).string();
+      struct stat st;
+      if (::lstat(walk->path().c_str(), &st) != 0) {
+        fail_errno(errno, fmt::format("reading \"{}\"", walk->path().string()));
+      }
+      if (is_whiteout(st)) {
+        files.erase(path);
+        erase_below(files, path);
+        continue;
+      }
+      FileMeta meta;
+      meta.mode = st.st_mode;
+      meta.uid = st.st_uid;
+      meta.gid = st.st_gid;
+      meta.size = st.st_size;
+      meta.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
+                      st.st_mtim.tv_nsec;
+      if (S_ISLNK(st.st_mode)) {
+        std::error_code link_error;
+        meta.link_target = std::filesystem::read_symlink(walk->path(), link_error).string();
+      }
+      auto existing = files.find(path);
+      bool was_dir = existing != files.end() && S_ISDIR(existing->second.mode);
+      // A directory that replaces a non-directory, or an opaque one, hides
+      // what the lower layers had below that path.
+      if (!S_ISDIR(st.st_mode) || !was_dir || is_opaque_dir(layer_fd.get(), path.substr(1))) {
+        erase_below(files, path);
+      }
+      files[path] = meta;
+    }
+  }
+  return files;
+}
+
+}  // namespace
+
+std::vector<ImageChange> LocalEngine::image_diff(const std::string& name_or_id,
+                                                 const std::string& base) {
+  auto image = resolve_list_instance(require_image(name_or_id), name_or_id, std::nullopt);
+  auto base_image = resolve_list_instance(require_image(base), base, std::nullopt);
+  auto files = merged_files(image, ctx_.layers());
+  auto base_files = merged_files(base_image, ctx_.layers());
+  std::vector<ImageChange> changes;
+  for (const auto& [path, meta] : files) {
+    auto old = base_files.find(path);
+    if (old == base_files.end()) {
+      changes.push_back({'A', path});
+    } else if (!(old->second == meta)) {
+      changes.push_back({'C', path});
+    }
+  }
+  for (const auto& [path, meta] : base_files) {
+    if (files.count(path)) continue;
+    // A deleted directory stands for everything below it.
+    std::string parent = path.substr(0, path.rfind('/'));
+    if (!parent.empty() && !files.count(parent) && base_files.count(parent)) continue;
+    changes.push_back({'D', path});
+  }
+  // A directory of both images with changes inside counts as changed too,
+  // as Podman (and Docker) report it.
+  std::set<std::string> listed;
+  for (const auto& change : changes) listed.insert(change.path);
+  std::vector<ImageChange> parents;
+  for (const auto& change : changes) {
+    for (auto slash = change.path.rfind('/'); slash != std::string::npos && slash > 0;
+         slash = change.path.rfind('/', slash - 1)) {
+      std::string parent = change.path.substr(0, slash);
+      if (!files.count(parent) || !base_files.count(parent)) continue;
+      if (listed.insert(parent).second) parents.push_back({'C', parent});
+    }
+  }
+  changes.insert(changes.end(), parents.begin(), parents.end());
+  std::sort(changes.begin(), changes.end(),
+            [](const ImageChange& a, const ImageChange& b) { return a.path < b.path; });
+  return changes;
+}
+
+namespace {
+
 // Returns when the layer was added: the mtime of its directory, which the
 // files written after extraction set (the diff directory keeps the tar's
 // time). Returns 0 when the layer is absent.

@@ -33,6 +33,8 @@ class LocalEngine : public Engine {
   // Image queries and prune (image_query.cpp, prune.cpp).
   std::vector<ImageHistoryEntry> image_history(const std::string& name_or_id) override;
   std::vector<ImageChange> image_diff(const std::string& name_or_id) override;
+  std::vector<ImageChange> image_diff(const std::string& name_or_id,
+                                      const std::string& base) override;
   ImageTreeReport image_tree(const std::string& name_or_id, bool whatrequires) override;
   std::vector<std::string> prune_images(const ImagePruneRequest& request) override;
 

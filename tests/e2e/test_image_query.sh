@@ -105,6 +105,26 @@ test_image_diff_single_layer_all_added() {
   assert_not_contains "$out" "C /"
 }
 
+# Two images: the first one's whole file system against the second's. The
+# expected lines are what Podman 4.3 prints for the same fixture images.
+test_image_diff_two_images() {
+  pull_fixtures
+  capture bq image diff "$REG/layered:latest" "$REG/busybox:latest"
+  assert_rc 0
+  assert_eq "C /etc|A /etc/fixture|A /etc/fixture/hardlink|A /etc/fixture/layer3.txt|A /etc/fixture/owned|A /etc/fixture/symlink|A /etc/fixture/target.txt|A /etc/fixture/xattr.txt|A /opt|A /opt/data|A /opt/data/new.txt|C /usr|A /usr/local|A /usr/local/bin|A /usr/local/bin/suid-tool|C /var|A /var/empty-dir|" \
+    "$(tr '\n' '|' <<<"$out")"
+  capture bq image diff "$REG/busybox:latest" "$REG/layered:latest"
+  assert_rc 0
+  assert_eq "C /etc|D /etc/fixture|D /opt|C /usr|D /usr/local|C /var|D /var/empty-dir|" \
+    "$(tr '\n' '|' <<<"$out")" "a deleted directory stands for its contents"
+  capture bq image diff "$REG/layered:latest" "$REG/layered:latest"
+  assert_rc 0
+  assert_eq "" "$out" "an image against itself"
+  capture bq image diff "$REG/busybox:latest" localhost/no-such-image:1
+  assert_rc 125
+  assert_contains "$err" "localhost/no-such-image:1"
+}
+
 test_image_tree() {
   pull_fixtures
   capture bq image tree "$REG/layered:latest"
