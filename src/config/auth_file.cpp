@@ -9,6 +9,7 @@
 #include "common/base64.hpp"
 #include "common/error.hpp"
 #include "os/file.hpp"
+#include "os/process.hpp"
 
 namespace berth::config {
 
@@ -193,6 +194,17 @@ std::optional<Credentials> AuthFile::find(std::string_view key) const {
   return std::nullopt;
 }
 
+std::optional<std::string> AuthFile::credential_helper(std::string_view registry) const {
+  if (legacy_format_ || !document_.is_object()) return std::nullopt;
+  auto helpers = document_.find("credHelpers");
+  if (helpers == document_.end() || !helpers->is_object()) return std::nullopt;
+  auto helper = helpers->find(std::string(registry));
+  if (helper == helpers->end() || !helper->is_string() || helper->get<std::string>().empty()) {
+    return std::nullopt;
+  }
+  return helper->get<std::string>();
+}
+
 void AuthFile::set(const std::string& key, const Credentials& credentials) {
   nlohmann::json& all = legacy_format_ ? document_ : document_["auths"];
   all[key] = {{"auth", base64_encode(credentials.username + ":" + credentials.password)}};
@@ -237,10 +249,58 @@ void AuthFile::save() const {
                [&] { os::write_file_atomic(path_, text, 0600); });
 }
 
+namespace {
+
+// Asks docker-credential-HELPER for the credentials of registry. Returns
+// nullopt when the helper has none.
+std::optional<Credentials> helper_credentials(const std::string& helper,
+                                              const std::string& registry,
+                                              const std::string& auth_path) {
+  std::string program = "docker-credential-" + helper;
+  if (!os::find_in_path(program)) {
+    fail(ErrorCode::kNotFound,
+         "credential helper \"{}\" for {} (credHelpers in {}) is not installed: install it or "
+         "remove the entry",
+         program, registry, auth_path);
+  }
+  os::ProcessResult result = os::run_process({program, "get"}, registry);
+  if (result.exit_code != 0) {
+    std::string message = result.out + result.err;
+    if (message.find("credentials not found") != std::string::npos) return std::nullopt;
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
+      message.pop_back();
+    }
+    fail(ErrorCode::kUnauthorized, "credential helper \"{}\" failed for {} (exit code {}): {}",
+         program, registry, result.exit_code, message);
+  }
+  nlohmann::json reply;
+  try {
+    reply = nlohmann::json::parse(result.out);
+  } catch (const nlohmann::json::exception&) {
+    fail(ErrorCode::kUnauthorized, "credential helper \"{}\" printed no JSON for {}", program,
+         registry);
+  }
+  if (!reply.is_object() || !reply.value("Secret", nlohmann::json()).is_string() ||
+      !reply.value("Username", nlohmann::json()).is_string()) {
+    fail(ErrorCode::kUnauthorized,
+         "credential helper \"{}\" printed no Username and Secret strings for {}", program,
+         registry);
+  }
+  return Credentials{reply["Username"].get<std::string>(), reply["Secret"].get<std::string>()};
+}
+
+}  // namespace
+
 std::optional<FoundCredentials> find_credentials(const std::vector<AuthSource>& sources,
                                                  std::string_view key) {
+  std::string registry(key.substr(0, key.find('/')));
   for (const AuthSource& source : sources) {
     AuthFile file = AuthFile::load(source.path, source.legacy_format);
+    if (auto helper = file.credential_helper(registry)) {
+      if (auto credentials = helper_credentials(*helper, registry, source.path)) {
+        return FoundCredentials{*credentials, source.path};
+      }
+    }
     if (auto credentials = file.find(key)) return FoundCredentials{*credentials, source.path};
   }
   return std::nullopt;

@@ -85,6 +85,10 @@ class AuthFile {
   // entry's "auth" is not base64 of "user:password".
   std::optional<Credentials> find(std::string_view key) const;
 
+  // Returns the credential helper that the file's "credHelpers" names for
+  // registry (such as "pass" for docker-credential-pass), or nullopt.
+  std::optional<std::string> credential_helper(std::string_view registry) const;
+
   // Stores credentials under key exactly as given, replacing that entry.
   void set(const std::string& key, const Credentials& credentials);
 
@@ -120,10 +124,13 @@ struct FoundCredentials {
   std::string path;
 };
 
-// Looks key up in each source in order and returns the first match (see
-// AuthFile::find). Missing files are skipped, and malformed ones throw.
-// NOTE: credential helpers ("credHelpers", "credsStore") and identity
-// tokens are not consulted, so entries that rely on them are not found.
+// Looks key up in each source in order and returns the first match. In each
+// file a credential helper that "credHelpers" names for key's registry
+// comes first, as in Podman: docker-credential-NAME get, run with the
+// registry on stdin. Then AuthFile::find. Missing files are skipped, and
+// malformed ones throw. A helper that is not installed or fails throws
+// Error{kNotFound} or Error{kUnauthorized} naming it.
+// NOTE: "credsStore" and identity tokens are not consulted.
 std::optional<FoundCredentials> find_credentials(const std::vector<AuthSource>& sources,
                                                  std::string_view key);
 

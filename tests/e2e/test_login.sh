@@ -146,6 +146,39 @@ test_pull_uses_stored_credentials() {
   assert_contains "$err" "authentication required"
 }
 
+# A credential helper named in "credHelpers" supplies the credentials: a
+# script of the test's own that speaks the docker-credential protocol.
+test_pull_uses_credential_helper() {
+  login_setup
+  local bin=$AUTH_DIR/bin
+  mkdir -p "$bin"
+  cat >"$bin/docker-credential-e2e" <<EOF
+#!/bin/sh
+[ "\$1" = get ] || exit 2
+read -r server || true
+if [ "\$server" = "$REG_TLS" ]; then
+  printf '{"ServerURL":"%s","Username":"%s","Secret":"%s"}' "\$server" \
+    "$BERTH_REGISTRY_USER" "$BERTH_REGISTRY_PASSWORD"
+else
+  echo "credentials not found in native keychain"
+  exit 1
+fi
+EOF
+  chmod +x "$bin/docker-credential-e2e"
+  echo "{\"credHelpers\": {\"$REG_TLS\": \"e2e\"}}" >"$REGISTRY_AUTH_FILE"
+  b rmi -f "$REG_TLS/busybox:latest" >/dev/null 2>&1 || true
+  PATH=$bin:$PATH capture b pull -q "${CERTS[@]}" "$REG_TLS/busybox:latest"
+  assert_rc 0 "pull with the helper's credentials"
+  [[ $out =~ ^[0-9a-f]{64}$ ]] || fail "stdout is not an image ID: $out"
+  b rmi -f "$REG_TLS/busybox:latest" >/dev/null
+
+  echo "{\"credHelpers\": {\"$REG_TLS\": \"e2e-not-installed\"}}" >"$REGISTRY_AUTH_FILE"
+  capture b pull -q "${CERTS[@]}" "$REG_TLS/busybox:latest"
+  assert_rc 125
+  assert_contains "$err" "credential helper \"docker-credential-e2e-not-installed\" for $REG_TLS"
+  assert_contains "$err" "is not installed"
+}
+
 test_pull_authfile_flag() {
   login_setup
   local file=$AUTH_DIR/pull.json
