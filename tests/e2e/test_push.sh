@@ -126,7 +126,7 @@ test_push_compression_levels() {
   b pull -q --tls-verify=false "$REG/busybox:latest" >/dev/null
   local repo auth=(--creds "$BERTH_REGISTRY_USER:$BERTH_REGISTRY_PASSWORD"
                    --cert-dir "$BERTH_REGISTRY_CERT_DIR")
-  repo=berth-test-push-levels-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')/busybox
+  repo=berth-test-push-levels-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')/img
   tls_manifest() { # tag
     curl -sf --cacert "$BERTH_REGISTRY_CA" -u "$BERTH_REGISTRY_USER:$BERTH_REGISTRY_PASSWORD" \
       -H "$(accept_manifests)" "https://$REG_TLS/v2/$repo/manifests/$1"
