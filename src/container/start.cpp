@@ -119,8 +119,8 @@ void connect_network(Context& ctx, const state::ContainerRecord& record,
 // (berth-monitor --wait-for-network) that the network is ready. runc
 // creates the container while the CLI attaches the network, and the
 // process starts only after both. The CLI keeps its end open until the
-// runtime is past the hook, because a FIFO that nobody has open loses its
-// content.
+// runtime is past the hook, because a FIFO that no process has open loses
+// its content.
 class NetworkGate {
  public:
   explicit NetworkGate(std::string path) : path_(std::move(path)) {
@@ -396,14 +396,15 @@ std::int64_t await_monitor(const state::ContainerRecord& record, MonitorLaunch& 
 }
 
 // How long a start waits for the monitor of an earlier, killed start. One
-// whose hook failed exits within about 100 ms here; one still alive after
-// this started the container before its CLI died and would never exit.
+// whose hook failed exits within about 100 ms here (measured). One still
+// alive after this started the container before its CLI died, so it would
+// never exit.
 constexpr int kStrayMonitorWaitMs = 1000;
 
 // Waits until the berth-monitor of an earlier start of this container has
 // exited, killing it after kStrayMonitorWaitMs. Such a monitor belongs to a
-// start whose CLI was killed, and until it exits it holds the published
-// host ports. The monitor is found through its attach socket, whose peer
+// start whose CLI was killed, and until it exits it keeps the published
+// host ports bound. The monitor is found through its attach socket, whose peer
 // credentials name its pid. The container of a killed monitor is removed
 // with the runtime state further on.
 void wait_for_stray_monitor(const std::string& socket_path) {

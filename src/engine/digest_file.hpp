@@ -8,8 +8,8 @@
 namespace berth::engine {
 
 // Checks that write_digest_file(path, ...) can succeed, so that a push fails
-// before it uploads anything: a device, FIFO or symbolic link must be
-// writable, and any other path must be in an existing directory that this
+// before it uploads anything. A device, FIFO or symbolic link must be
+// writable. Any other path must be in an existing directory that this
 // process can create files in. Throws Error{kNotFound} for a missing
 // directory, Error{kInvalidArgument} for a path that is a directory or lies
 // under a non-directory, and Error{kPermissionDenied} or another errno-based

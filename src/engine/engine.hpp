@@ -384,9 +384,9 @@ class Engine {
   // it, sorted by path. An image of one layer lists all its files as added.
   virtual std::vector<ImageChange> image_diff(const std::string& name_or_id) = 0;
   // Returns the changes of the whole file system of image name_or_id
-  // against that of image base, sorted by path: A for a path only in the
-  // first, D for one only in base, C for one whose type, mode, owner, size,
-  // modification time or link target differ.
+  // against that of image base, sorted by path. A marks a path only in the
+  // first image and D one only in base. C marks one whose type, mode,
+  // owner, size, modification time or link target differ.
   virtual std::vector<ImageChange> image_diff(const std::string& name_or_id,
                                               const std::string& base) = 0;
   // Returns the image's layers; with whatrequires, the layers of the images

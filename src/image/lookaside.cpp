@@ -14,7 +14,7 @@ namespace {
 
 constexpr std::string_view kFileScheme = "file://";
 
-// The maximum number of signatures read for one image. A store that answers every index
+// The maximum number of signatures read for one image. A store that returns 200 for every index
 // (a web server that returns a page for any path) would otherwise keep a
 // pull reading forever.
 constexpr int kMaxSignatures = 128;

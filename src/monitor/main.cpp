@@ -102,7 +102,7 @@ void redirect_stdio() {
 // container's namespaces and before the container's process starts, while
 // the CLI attaches the network in parallel. The CLI keeps FIFO open for
 // writing and writes "1" when the network is ready or "0" when attaching it
-// failed. A CLI that dies closes its end, and the read sees end of file.
+// failed. A CLI that dies closes its end, and the read then returns end of file.
 // Exits 0 only on "1", so the runtime starts no container without its
 // network.
 int wait_for_network(const char* fifo) {

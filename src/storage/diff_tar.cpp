@@ -119,7 +119,7 @@ class DiffTarWriter {
 
  private:
   // Returns whether parent/name is a mount point stub or a directory that
-  // holds nothing but such stubs (see write_diff_tar).
+  // contains nothing but such stubs (see write_diff_tar).
   bool only_mount_stubs(int parent, const std::string& name, const std::string& path) {
     if (mount_points_.empty()) return false;
     bool is_mount_point = mount_points_.count(path) != 0;

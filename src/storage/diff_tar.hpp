@@ -17,11 +17,11 @@ namespace berth::storage {
 // writing fd fails; fd has then received part of the tar.
 std::string write_diff_tar(const std::string& diff_dir, int fd);
 
-// Does the same, but leaves out the mount point stubs a runtime created:
-// an entry whose path (relative, such as "etc/hosts") is in mount_points and
-// that is an empty directory or an empty regular file, and a directory
-// that is a parent of such a path and contains nothing else, because the
-// runtime only copied it up to create the stub.
+// Does the same, but leaves out the mount point stubs a runtime created. A
+// stub is an entry whose path (relative, such as "etc/hosts") is in
+// mount_points and that is an empty directory or an empty regular file.
+// A parent directory of such a path that contains nothing else is left out
+// too, because the runtime only copied it up to create the stub.
 std::string write_diff_tar(const std::string& diff_dir, int fd,
                            const std::set<std::string>& mount_points);
 

@@ -50,8 +50,8 @@ push_busybox() {
 # Removes a pulled test image, so that the next pull starts from nothing.
 forget() { b rmi -f "$REG/$1:latest" >/dev/null 2>&1 || true; }
 
-# Stops the HTTP server PID when the test ends and waits until it answers
-# on $TRUST_HTTP_PORT.
+# Stops the HTTP server PID when the test ends, and waits until it accepts
+# requests on $TRUST_HTTP_PORT.
 watch_http_server() {
   TRUST_HTTP_PID=$1
   trap 'kill "$TRUST_HTTP_PID" 2>/dev/null' EXIT
@@ -196,8 +196,8 @@ test_trust_sign_by_unknown_key() {
     "http://$REG/v2/$repo/manifests/latest")" "nothing pushed without a key"
 }
 
-# A lookaside URL that points at a server answering every path (here with
-# the same junk) must not keep a pull reading signatures forever.
+# A lookaside URL that points at a server returning 200 for every path
+# (here with the same junk) must not keep a pull reading signatures forever.
 test_trust_endless_signature_store_stops() {
   trust_setup
   local regd=$TRUST_DIR/registries-junk.d
