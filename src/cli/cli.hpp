@@ -43,6 +43,9 @@ void add_inspect(CLI::App& parent, Cli& cli, const std::string& name, const std:
 void add_run(CLI::App& parent, Cli& cli);
 void add_create(CLI::App& parent, Cli& cli);
 void add_start(CLI::App& parent, Cli& cli);
+void add_exec(CLI::App& parent, Cli& cli);
+void add_attach(CLI::App& parent, Cli& cli);
+void add_healthcheck_group(CLI::App& app, Cli& cli);
 void add_ps(CLI::App& parent, Cli& cli, const std::string& name);
 void add_logs(CLI::App& parent, Cli& cli);
 void add_top(CLI::App& parent, Cli& cli);
@@ -71,9 +74,22 @@ void add_load(CLI::App& parent, Cli& cli);
 // commit, export and import (commit.cpp).
 void add_commit(CLI::App& parent, Cli& cli);
 void add_export(CLI::App& parent, Cli& cli);
+// cp (cp.cpp).
+void add_cp(CLI::App& parent, Cli& cli);
+// diff of a container or image (container_diff.cpp).
+void add_container_diff(CLI::App& parent, Cli& cli);
 void add_import(CLI::App& parent, Cli& cli);
 // image trust show and set (trust.cpp).
 void add_image_trust(CLI::App& parent, Cli& cli);
+// container exists and prune (ps.cpp).
+void add_container_exists(CLI::App& parent, Cli& cli);
+void add_container_prune(CLI::App& parent, Cli& cli);
+// Rewrites the short flags "-q=true", "-a=false" and "-n=3" that pflag
+// accepts into forms CLI11 parses (short_flags.cpp).
+std::vector<std::string> expand_short_flags(const CLI::App& app, int argc, char** argv);
+
+// volume and its subcommands (volume.cpp).
+void add_volume_group(CLI::App& app, Cli& cli);
 
 // Maps an error to Podman's exit code for engine errors: 125, or 126/127
 // when the container's command cannot run or does not exist.

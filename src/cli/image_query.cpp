@@ -75,6 +75,9 @@ void print_history_json(const std::vector<engine::ImageHistoryEntry>& entries) {
   std::printf("%s\n", items.dump(4).c_str());
 }
 
+// The template name and type that history's template errors show.
+const format::RenderOptions kHistoryTemplate = {"history", "history", false};
+
 // Prints items with a --format template. "table TEMPLATE" prints a header
 // row first, with Podman's column titles for the history fields.
 void print_history_template(const std::string& format, const nlohmann::json& items) {
@@ -87,9 +90,11 @@ void print_history_template(const std::string& format, const nlohmann::json& ite
                              {"CreatedAt", "CREATED AT"}, {"CreatedBy", "CREATED BY"},
                              {"Size", "SIZE"},       {"Comment", "COMMENT"},
                              {"Tags", "TAGS"}};
-    std::printf("%s\n", format::render_template(text, titles).c_str());
+    std::printf("%s\n", format::render_template(text, titles, kHistoryTemplate).c_str());
   }
-  for (const auto& item : items) std::printf("%s\n", format::render_template(text, item).c_str());
+  for (const auto& item : items) {
+    std::printf("%s\n", format::render_template(text, item, kHistoryTemplate).c_str());
+  }
 }
 
 }  // namespace

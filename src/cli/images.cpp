@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <set>
 
 #include "cli/cli.hpp"
@@ -9,6 +10,7 @@
 #include "common/error.hpp"
 #include "common/time.hpp"
 #include "format/table.hpp"
+#include "cli/format_fields.hpp"
 
 namespace berth::cli {
 
@@ -53,6 +55,58 @@ std::string created_ago(std::int64_t created_ns) {
   return human_duration(now_ns() - created_ns) + " ago";
 }
 
+// The fields of one `images --format` item, with Podman's names.
+nlohmann::json image_fields(const engine::ImageSummary& image, const std::string& repository,
+                            const std::string& tag, std::int64_t containers, std::int64_t now) {
+  return {{"ID", image.id.substr(0, 12)},
+          {"Id", image.id},
+          {"Repository", repository},
+          {"Tag", tag},
+          {"Digest", image.digest},
+          {"Digests", image.repo_digests},
+          {"Names", image.names},
+          {"RepoTags", image.names},
+          {"RepoDigests", image.repo_digests},
+          {"Created", image.created_ns == 0 ? "N/A" : human_duration(now - image.created_ns) + " ago"},
+          {"CreatedSince", created_ago(image.created_ns)},
+          {"CreatedAt", go_time_string(image.created_ns)},
+          {"CreatedTime", go_time_string(image.created_ns)},
+          {"Size", format::human_size(static_cast<double>(image.size))},
+          {"VirtualSize", image.size},
+          {"SharedSize", 0},
+          {"Containers", containers},
+          {"Dangling", image.names.empty()},
+          {"ReadOnly", false},
+          {"IsReadOnly", false},
+          {"History", image.names}};
+}
+
+// Prints images with a --format template or json, one item per name as
+// Podman lists them.
+void print_images_formatted(Cli& cli, const std::string& format,
+                            const std::vector<engine::ImageSummary>& images) {
+  std::map<std::string, std::int64_t> containers;
+  for (const auto& c : cli.engine().list_containers(true)) ++containers[c.image_id];
+  nlohmann::json items = nlohmann::json::array();
+  std::int64_t now = now_ns();
+  for (const auto& image : images) {
+    std::int64_t count = containers.contains(image.id) ? containers[image.id] : 0;
+    if (image.names.empty()) items.push_back(image_fields(image, "<none>", "<none>", count, now));
+    for (const auto& n : image.names) {
+      auto [repository, tag] = split_name(n);
+      items.push_back(image_fields(image, repository, tag, count, now));
+    }
+  }
+  format::FormatOptions options;
+  options.name = "images";
+  options.type_name = "image";
+  options.headers = {{"ID", "IMAGE ID"},         {"Id", "IMAGE ID"},
+                     {"Created", "CREATED"},     {"CreatedSince", "CREATED"},
+                     {"CreatedAt", "CREATED AT"}, {"VirtualSize", "SIZE"}};
+  options.default_table = "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}";
+  format::print_formatted(format, items, options);
+}
+
 }  // namespace
 
 void add_images(CLI::App& parent, Cli& cli, const std::string& name) {
@@ -77,29 +131,7 @@ void add_images(CLI::App& parent, Cli& cli, const std::string& name) {
       auto images = cli.engine().list_images();
       if (!options->reference.empty()) filter_images(images, options->reference);
       if (!options->format.empty() && !options->quiet) {
-        nlohmann::json items = nlohmann::json::array();
-        std::int64_t now = now_ns();
-        for (const auto& image : images) {
-          auto add = [&](const std::string& repository, const std::string& tag) {
-            items.push_back({{"ID", image.id.substr(0, 12)},
-                             {"Id", image.id},
-                             {"Repository", repository},
-                             {"Tag", tag},
-                             {"Digest", image.digest},
-                             {"Names", image.names},
-                             {"Created", image.created_ns / 1'000'000'000},
-                             {"CreatedAt", format_rfc3339_nano(image.created_ns)},
-                             {"CreatedSince", human_duration(now - image.created_ns) + " ago"},
-                             {"Size", format::human_size(static_cast<double>(image.size))},
-                             {"VirtualSize", image.size}});
-          };
-          if (image.names.empty()) add("<none>", "<none>");
-          for (const auto& n : image.names) {
-            auto [repository, tag] = split_name(n);
-            add(repository, tag);
-          }
-        }
-        format::print_formatted(options->format, items);
+        print_images_formatted(cli, options->format, images);
         return 0;
       }
       if (options->quiet) {
@@ -243,11 +275,17 @@ void add_inspect(CLI::App& parent, Cli& cli, const std::string& name, const std:
           exit_code = 125;
         }
       }
-      if (options->format.empty() || options->format == "json") {
+      if (options->format.empty() || format::is_json_format(options->format)) {
         std::printf("%s\n", results.dump(4).c_str());
-      } else {
-        for (const auto& r : results) std::printf("%s\n", format::render_template(options->format, r).c_str());
+        return exit_code;
       }
+      format::RenderOptions render{"inspect", type == "image" ? "image" : "container", false};
+      std::string out;
+      for (const auto& r : results) {
+        std::string text = format::render_template(options->format, r, render);
+        out += text.ends_with('\n') ? text : text + '\n';
+      }
+      std::fputs(out.c_str(), stdout);
       return exit_code;
     };
   });

@@ -143,8 +143,11 @@ void add_rm(CLI::App& parent, Cli& cli, const std::string& name) {
   cmd->add_flag("-f,--force", *force, "Stop and remove running containers");
   cmd->add_option("-t,--time", *timeout,
                   "With --force: seconds to wait for the stop signal before killing");
-  cmd->callback([&cli, t, force, timeout] {
-    cli.action = [&cli, t, force, timeout] {
+  // Volumes: rm -v.
+  auto volumes = std::make_shared<bool>(false);
+  cmd->add_flag("-v,--volumes", *volumes, "Remove the container's anonymous volumes too");
+  cmd->callback([&cli, t, force, timeout, volumes] {
+    cli.action = [&cli, t, force, timeout, volumes] {
       auto& engine = cli.engine();
       auto names = resolve_targets(engine, *t, false);
       if (names.empty() && !t->all) fail(ErrorCode::kInvalidArgument, "no containers to remove given");
@@ -153,7 +156,9 @@ void add_rm(CLI::App& parent, Cli& cli, const std::string& name) {
       // 4.2 and later), which keeps `set -e` clean-up scripts simple.
       if (auto code = check_names(engine, names, 1, *force)) return *code;
       return for_each_target(names, 1, 2, [&](const std::string& target) {
+        std::vector<std::string> anonymous;
         try {
+          if (*volumes) anonymous = engine.anonymous_volumes(target);
           if (*force && *timeout >= 0) engine.stop(target, *timeout);
           engine.remove(target, *force);
         } catch (const Error& e) {
@@ -161,6 +166,14 @@ void add_rm(CLI::App& parent, Cli& cli, const std::string& name) {
           return;
         }
         std::printf("%s\n", target.c_str());
+        for (const auto& name : anonymous) {
+          try {
+            engine.volume_remove(name, false, std::nullopt);
+          } catch (const Error& e) {
+            // Another container (--volumes-from) still uses it, or it is gone.
+            if (e.code() != ErrorCode::kConflict && e.code() != ErrorCode::kNotFound) throw;
+          }
+        }
       });
     };
   });

@@ -12,6 +12,7 @@
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "engine/local_engine.hpp"
+#include "format/template.hpp"
 
 namespace berth::cli {
 
@@ -82,17 +83,36 @@ std::string usage_error(const CLI::App& app, const CLI::ParseError& error) {
 
 void add_version(CLI::App& app, Cli& cli) {
   auto* cmd = app.add_subcommand("version", "Display the berth version information");
-  cmd->callback([&cli] {
-    cli.action = [] {
-      std::printf("Version:      %s\nOS/Arch:      linux/%s\n", "0.1.0",
+  // --format: a Go template over {"Client": {...}} as Podman's, or json.
+  auto format = std::make_shared<std::string>();
+  cmd->add_option("-f,--format", *format, "Print with a Go template, or json");
+  cmd->callback([&cli, format] {
+    cli.action = [format] {
 #if defined(__x86_64__)
-                  "amd64"
+      const char* arch = "amd64";
 #elif defined(__aarch64__)
-                  "arm64"
+      const char* arch = "arm64";
 #else
-                  "unknown"
+      const char* arch = "unknown";
 #endif
-      );
+      if (format->empty()) {
+        std::printf("Version:      %s\nOS/Arch:      linux/%s\n", "0.1.0", arch);
+        return 0;
+      }
+      nlohmann::json client = {{"APIVersion", "0.1.0"},
+                               {"Version", "0.1.0"},
+                               {"GitCommit", ""},
+                               {"Built", 0},
+                               {"BuiltTime", ""},
+                               {"OsArch", std::string("linux/") + arch},
+                               {"Os", "linux"}};
+      nlohmann::json version = {{"Client", client}};
+      if (format::is_json_format(*format)) {
+        std::printf("%s\n", version.dump(4).c_str());
+        return 0;
+      }
+      std::string text = format::render_template(*format, version, {"version", "version", false});
+      std::printf("%s%s", text.c_str(), text.ends_with('\n') ? "" : "\n");
       return 0;
     };
   });
@@ -118,6 +138,15 @@ void add_container_group(CLI::App& app, Cli& cli) {
   // commit and export.
   add_commit(*container, cli);
   add_export(*container, cli);
+  // cp.
+  add_cp(*container, cli);
+  add_container_diff(*container, cli);
+  // container exists and prune.
+  add_container_exists(*container, cli);
+  add_container_prune(*container, cli);
+  // exec and attach.
+  add_exec(*container, cli);
+  add_attach(*container, cli);
 }
 
 void add_image_group(CLI::App& app, Cli& cli) {
@@ -162,6 +191,9 @@ constexpr std::pair<std::string_view, Registrar> kCommands[] = {
     {"run", [](CLI::App& a, Cli& c) { add_run(a, c); }},
     {"create", [](CLI::App& a, Cli& c) { add_create(a, c); }},
     {"start", [](CLI::App& a, Cli& c) { add_start(a, c); }},
+    {"exec", [](CLI::App& a, Cli& c) { add_exec(a, c); }},
+    {"attach", [](CLI::App& a, Cli& c) { add_attach(a, c); }},
+    {"healthcheck", [](CLI::App& a, Cli& c) { add_healthcheck_group(a, c); }},
     {"ps", [](CLI::App& a, Cli& c) { add_ps(a, c, "ps"); }},
     {"logs", [](CLI::App& a, Cli& c) { add_logs(a, c); }},
     {"top", [](CLI::App& a, Cli& c) { add_top(a, c); }},
@@ -184,6 +216,11 @@ constexpr std::pair<std::string_view, Registrar> kCommands[] = {
     {"commit", add_commit},
     {"export", add_export},
     {"import", add_import},
+    // cp.
+    {"cp", add_cp},
+    {"diff", add_container_diff},
+    // volumes.
+    {"volume", add_volume_group},
     {"version", add_version},
     {"container", add_container_group},
     {"image", add_image_group},
@@ -254,8 +291,12 @@ int main(int argc, char** argv) {
 
   add_commands(app, cli, argc, argv);
 
+  // Short flags written "-q=true" or "-n=3" (short_flags.cpp).
+  std::vector<std::string> args = expand_short_flags(app, argc, argv);
+  std::vector<char*> arg_pointers;
+  for (auto& arg : args) arg_pointers.push_back(arg.data());
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(arg_pointers.size()), arg_pointers.data());
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

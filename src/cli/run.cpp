@@ -8,7 +8,10 @@
 
 #include <cstdio>
 
+#include "cli/attached.hpp"
 #include "cli/cli.hpp"
+#include "cli/host_flags.hpp"
+#include "cli/mount_flags.hpp"
 #include "cli/progress.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
@@ -51,17 +54,36 @@ void add_create_flags(CLI::App& cmd, CreateOptions& o) {
   cmd.add_option("--entrypoint", o.entrypoint, "Override the image's entrypoint");
   cmd.add_option("-p,--publish", r.publish, "Publish a port: [IP:][HOST-PORT:]CONTAINER-PORT[/PROTO]")
       ->allow_extra_args(false);
-  cmd.add_option("-v,--volume", r.volumes, "Bind mount: HOST-DIR:CONTAINER-DIR[:ro]")
+  cmd.add_option("-v,--volume", r.volumes,
+                 "Mount a host path or volume: [HOST-DIR|VOLUME:]CONTAINER-DIR[:OPTIONS]")
       ->allow_extra_args(false);
+  // Volumes: --mount, --tmpfs, --volumes-from, --read-only (mount_flags.cpp).
+  add_mount_flags(cmd, r.mount_flags);
   cmd.add_option("--network,--net", r.network, "Network mode: bridge, host or none");
   cmd.add_option("-h,--hostname", r.hostname, "Container host name");
   cmd.add_option("--pull", r.pull_policy, "Pull policy: missing, always, never or newer");
   cmd.add_option("--stop-signal", o.stop_signal, "Signal that stops the container");
   cmd.add_option("--stop-timeout", o.stop_timeout, "Seconds to wait before killing it on stop");
   cmd.add_option("--security-opt", r.security_opts,
-                 "Security option: seccomp=unconfined or label=disable")
+                 "Security option: seccomp=unconfined|FILE, no-new-privileges, label=..., "
+                 "mask=PATHS, unmask=PATHS|ALL")
       ->allow_extra_args(false);
+  // Security, resources, /etc files, labels, environment (host_flags.cpp).
+  add_host_flags(cmd, r.host);
   cmd.add_flag("-q,--quiet", o.quiet, "Suppress pull progress");
+  cmd.add_option("--restart", r.restart,
+                 "Restart policy: no, always, on-failure[:MAX-RETRIES] or unless-stopped");
+  // Health check.
+  auto& h = r.health;
+  cmd.add_option("--health-cmd", h.cmd, "Health check command, run with sh -c, or a JSON array");
+  cmd.add_option("--health-interval", h.interval, "Time between health checks, or \"disable\"");
+  cmd.add_option("--health-retries", h.retries, "Failed checks in a row that make it unhealthy");
+  cmd.add_option("--health-start-period", h.start_period,
+                 "Time after the start during which failed checks do not count");
+  cmd.add_option("--health-timeout", h.timeout, "Time a health check may take");
+  cmd.add_option("--health-on-failure", h.on_failure,
+                 "Action when it turns unhealthy: none, kill, restart or stop");
+  cmd.add_flag("--no-healthcheck", h.disabled, "Disable the image's health check");
   add_registry_flags(cmd, r.pull, o.creds, o.tls_verify);
   add_retry_flags(cmd, o.retry);
   // Everything from the image name on belongs to the container's command.
@@ -90,44 +112,12 @@ void finish_request(CreateOptions& o, const std::vector<std::string>& rest, cons
   apply_retry_flags(o.retry, r.pull.retry, r.pull.retry_delay_ms);
 }
 
-// Forwards the signals a user sends to a foreground run to the container,
-// as Podman's --sig-proxy does by default: the handler only writes the
-// signal number to a pipe that the attach loop reads.
-class SignalProxy {
- public:
-  SignalProxy() {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) fail_errno(errno, "creating a signal pipe");
-    read_end_.reset(fds[0]);
-    write_end_.reset(fds[1]);
-    write_fd_ = write_end_.get();
-    struct sigaction action {};
-    action.sa_handler = [](int sig) {
-      unsigned char byte = static_cast<unsigned char>(sig);
-      [[maybe_unused]] ssize_t n = ::write(write_fd_, &byte, 1);
-    };
-    ::sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
-    for (int sig : kSignals) ::sigaction(sig, &action, nullptr);
-  }
-  ~SignalProxy() {
-    for (int sig : kSignals) ::signal(sig, SIG_DFL);
-    write_fd_ = -1;
-  }
-  SignalProxy(const SignalProxy&) = delete;
-  SignalProxy& operator=(const SignalProxy&) = delete;
-  int fd() const { return read_end_.get(); }
-
- private:
-  static constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-  static inline int write_fd_ = -1;
-  os::Fd read_end_;
-  os::Fd write_end_;
-};
-
 // Runs a container in the foreground: the monitor gets one end of a
-// socketpair before the container starts, so no output is lost.
-int run_attached(engine::Engine& engine, const std::string& id, bool interactive, bool tty) {
+// socketpair before the container starts, so no output is lost. Returns
+// the container's exit code, or 0 when the user detached.
+int run_attached(engine::Engine& engine, const std::string& id, const AttachSettings& settings) {
+  // Bad detach keys fail before the container starts.
+  container::parse_detach_keys(settings.detach_keys);
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
     fail_errno(errno, "creating the attach socket pair");
@@ -136,27 +126,18 @@ int run_attached(engine::Engine& engine, const std::string& id, bool interactive
   container::StartOptions options;
   options.attach_fd = theirs.get();
   winsize size{};
-  if (tty && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0) {
+  if (settings.tty && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0) {
     options.terminal_rows = size.ws_row;
     options.terminal_columns = size.ws_col;
   }
   engine.start(id, options);
   theirs.reset();
-  // The container's terminal does the line discipline; the local one must
-  // pass bytes through untouched, or "\n" would become "\r\r\n".
-  std::optional<container::RawTerminal> raw;
-  if (tty) raw.emplace(STDIN_FILENO);
-  SignalProxy proxy;
-  auto forward = [&engine, &id](int sig) {
-    try {
-      engine.kill(id, std::to_string(sig));
-    } catch (const Error& e) {
-      spdlog::debug("forwarding signal {} to {}: {}", sig, id, e.what());
-    }
-  };
-  auto code = container::attach_stream(ours.get(), interactive ? STDIN_FILENO : -1,
-                                       STDOUT_FILENO, STDERR_FILENO, proxy.fd(), forward);
-  raw.reset();
+  auto result = attach_foreground(engine, id, ours.get(), settings);
+  if (result.detached) {
+    spdlog::debug("detached from {}", id);
+    return 0;
+  }
+  auto code = result.exit_code;
   spdlog::debug("container exited with {}", code.value_or(-1));
   if (!code) return engine.wait(id);
   // The monitor sends the code before its own cleanup; doing the cleanup
@@ -172,18 +153,25 @@ int run_attached(engine::Engine& engine, const std::string& id, bool interactive
 
 void add_run(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<CreateOptions>();
+  auto attach = std::make_shared<AttachSettings>();
   auto* cmd = parent.add_subcommand("run", "Run a command in a new container");
   add_create_flags(*cmd, *o);
   cmd->add_flag("-d,--detach", o->detach, "Run in the background and print the container ID");
+  add_detach_keys_flag(*cmd, *attach);
+  cmd->add_flag("--sig-proxy", attach->sig_proxy,
+                  "Forward received signals to the container (default true)");
   auto* entrypoint = cmd->get_option("--entrypoint");
-  cmd->callback([&cli, o, cmd, entrypoint] {
+  cmd->callback([&cli, o, attach, cmd, entrypoint] {
     o->entrypoint_set = entrypoint->count() > 0;
     auto rest = cmd->remaining();
-    cli.action = [&cli, o, rest] {
+    cli.action = [&cli, o, attach, rest] {
       finish_request(*o, rest, "run");
+      if (!o->detach) container::parse_detach_keys(attach->detach_keys);
       StderrPullProgress progress(o->quiet);
       auto& engine = cli.engine();
+      prepare_create(engine, o->request);  // --cidfile, --replace
       std::string id = engine.create(o->request, progress);
+      finish_create(o->request, id);
       if (o->detach) {
         try {
           engine.start(id, {});
@@ -195,7 +183,9 @@ void add_run(CLI::App& parent, Cli& cli) {
         return 0;
       }
       try {
-        return run_attached(engine, id, o->request.interactive, o->request.tty);
+        attach->interactive = o->request.interactive;
+        attach->tty = o->request.tty;
+        return run_attached(engine, id, *attach);
       } catch (...) {
         if (o->request.remove) {
           try {
@@ -220,7 +210,10 @@ void add_create(CLI::App& parent, Cli& cli) {
     cli.action = [&cli, o, rest] {
       finish_request(*o, rest, "create");
       StderrPullProgress progress(o->quiet);
-      std::printf("%s\n", cli.engine().create(o->request, progress).c_str());
+      prepare_create(cli.engine(), o->request);  // --cidfile, --replace
+      std::string id = cli.engine().create(o->request, progress);
+      finish_create(o->request, id);
+      std::printf("%s\n", id.c_str());
       return 0;
     };
   });
@@ -232,6 +225,7 @@ void add_start(CLI::App& parent, Cli& cli) {
     bool attach = false;
     bool interactive = false;
     bool latest = false;
+    AttachSettings settings;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = parent.add_subcommand("start", "Start one or more containers");
@@ -239,6 +233,9 @@ void add_start(CLI::App& parent, Cli& cli) {
   cmd->add_flag("-a,--attach", o->attach, "Attach to the container's output");
   cmd->add_flag("-i,--interactive", o->interactive, "Keep stdin open when attached");
   cmd->add_flag("-l,--latest", o->latest, "Act on the latest container");
+  add_detach_keys_flag(*cmd, o->settings);
+  cmd->add_flag("--sig-proxy", o->settings.sig_proxy,
+                  "Forward received signals to the container when attached (default true)");
   cmd->callback([&cli, o] {
     cli.action = [&cli, o] {
       auto& engine = cli.engine();
@@ -250,8 +247,9 @@ void add_start(CLI::App& parent, Cli& cli) {
           fail(ErrorCode::kInvalidArgument, "you cannot start and attach multiple containers at once");
         }
         auto summary = engine.inspect_container(names.front());
-        return run_attached(engine, engine.container_id(names.front()), o->interactive,
-                            summary["Config"]["Tty"].get<bool>());
+        o->settings.interactive = o->interactive;
+        o->settings.tty = summary["Config"]["Tty"].get<bool>();
+        return run_attached(engine, engine.container_id(names.front()), o->settings);
       }
       // As Podman: every name is looked up before any container starts.
       for (const auto& name : names) engine.container_id(name);

@@ -72,10 +72,11 @@ void print_template(std::string format, const std::vector<engine::SearchResult>&
     format = format.substr(5);
     format.erase(0, format.find_first_not_of(" \t"));
     format = std::regex_replace(format, std::regex(R"(\}\}[ ]+\{\{)"), "}}\t{{");
-    add_rows(format::render_template(format, header_fields()), rows);
+    add_rows(format::render_template(format, header_fields(), {"search", "search", false}), rows);
   }
   for (const auto& result : results) {
-    add_rows(format::render_template(format, result_fields(result)), rows);
+    add_rows(format::render_template(format, result_fields(result), {"search", "search", false}),
+             rows);
   }
   std::fputs(format::render_table(rows).c_str(), stdout);
 }

@@ -88,6 +88,20 @@ ContainersConf ContainersConf::parse(std::string_view toml_text, std::string_vie
     fail(ErrorCode::kInvalidArgument, "parsing {}: {}", source_name, e.description());
   }
   ContainersConf conf;
+  // [containers] default_ulimits, read before the [engine] table.
+  if (const toml::table* containers = root["containers"].as_table()) {
+    if (const toml::node* node = containers->get("default_ulimits")) {
+      const toml::array* list = node->as_array();
+      if (list == nullptr || (!list->empty() && !list->is_homogeneous(toml::node_type::string))) {
+        fail(ErrorCode::kInvalidArgument,
+             "parsing {}: field \"containers.default_ulimits\" must be a list of strings",
+             source_name);
+      }
+      std::vector<std::string> values;
+      for (const toml::node& item : *list) values.push_back(*item.value<std::string>());
+      conf.default_ulimits = std::move(values);
+    }
+  }
   const toml::node* engine_node = root.get("engine");
   if (engine_node == nullptr) return conf;
   const toml::table* engine = engine_node->as_table();
@@ -113,6 +127,7 @@ void ContainersConf::merge(const ContainersConf& later) {
   if (later.image_parallel_copies) image_parallel_copies = later.image_parallel_copies;
   if (later.retry) retry = later.retry;
   if (later.retry_delay_ns) retry_delay_ns = later.retry_delay_ns;
+  if (later.default_ulimits) default_ulimits = later.default_ulimits;
 }
 
 ContainersConf ContainersConf::load() {

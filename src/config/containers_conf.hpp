@@ -20,6 +20,11 @@ struct ContainersConf {
   // from one second.
   std::optional<std::int64_t> retry_delay_ns;
 
+  // [containers] default_ulimits: "NAME=SOFT:HARD" entries every container
+  // gets unless --ulimit sets that name. A later file's list replaces an
+  // earlier one.
+  std::optional<std::vector<std::string>> default_ulimits;
+
   // Loads the files in Podman's order, later ones overriding earlier keys.
   // With $CONTAINERS_CONF set, only that file. Otherwise
   // /usr/share/containers/containers.conf, /etc/containers/containers.conf,

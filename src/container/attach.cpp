@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <linux/netlink.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <termios.h>
@@ -13,6 +15,8 @@
 
 #include "common/error.hpp"
 #include "common/log.hpp"
+#include "common/time.hpp"
+#include "os/fd.hpp"
 #include "os/file.hpp"
 #include "os/socket.hpp"
 
@@ -49,11 +53,25 @@ int connect_attach_socket(const std::string& path) {
   if (fd < 0) fail_errno(errno, "creating a unix socket");
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
-  if (path.size() >= sizeof address.sun_path) {
+  // A path longer than sun_path (an exec session's, under a long run root)
+  // is reached through its directory's fd, as the monitor binds it.
+  std::string target = path;
+  os::Fd directory;
+  if (target.size() >= sizeof address.sun_path) {
+    auto slash = path.rfind('/');
+    directory = os::Fd(::open(path.substr(0, slash).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!directory) {
+      int err = errno;
+      ::close(fd);
+      fail_errno(err, "opening the directory of attach socket \"" + path + "\"");
+    }
+    target = "/proc/self/fd/" + std::to_string(directory.get()) + path.substr(slash);
+  }
+  if (target.size() >= sizeof address.sun_path) {
     ::close(fd);
     fail(ErrorCode::kInvalidArgument, "attach socket path \"{}\" is too long", path);
   }
-  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  std::memcpy(address.sun_path, target.c_str(), target.size() + 1);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
     int err = errno;
     ::close(fd);
@@ -62,34 +80,213 @@ int connect_attach_socket(const std::string& path) {
   return fd;
 }
 
-std::optional<int> attach_stream(int socket_fd, int stdin_fd, int stdout_fd, int stderr_fd,
-                                 int signal_fd, const std::function<void(int)>& on_signal) {
+namespace {
+
+// The write end of the SIGWINCH pipe of the WinchWatcher alive, or -1.
+int winch_write_fd = -1;
+
+// Turns SIGWINCH into a readable byte on a pipe for as long as it lives.
+class WinchWatcher {
+ public:
+  WinchWatcher() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) fail_errno(errno, "creating a signal pipe");
+    read_end_.reset(fds[0]);
+    write_end_.reset(fds[1]);
+    winch_write_fd = write_end_.get();
+    struct sigaction action {};
+    action.sa_handler = [](int) {
+      char byte = 1;
+      [[maybe_unused]] ssize_t n = ::write(winch_write_fd, &byte, 1);
+    };
+    ::sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    ::sigaction(SIGWINCH, &action, &previous_);
+  }
+  ~WinchWatcher() {
+    ::sigaction(SIGWINCH, &previous_, nullptr);
+    winch_write_fd = -1;
+  }
+  WinchWatcher(const WinchWatcher&) = delete;
+  WinchWatcher& operator=(const WinchWatcher&) = delete;
+  int fd() const { return read_end_.get(); }
+  void drain() const {
+    char bytes[64];
+    while (::read(read_end_.get(), bytes, sizeof bytes) > 0) {
+    }
+  }
+
+ private:
+  os::Fd read_end_;
+  os::Fd write_end_;
+  struct sigaction previous_ {};
+};
+
+void send_frame(int socket_fd, unsigned char type, std::string_view payload) {
+  std::string frame(5, '\0');
+  frame[0] = static_cast<char>(type);
+  auto size = static_cast<std::uint32_t>(payload.size());
+  for (int i = 0; i < 4; ++i) frame[1 + i] = static_cast<char>((size >> (24 - 8 * i)) & 0xff);
+  frame += payload;
+  os::write_all(socket_fd, frame);
+}
+
+// Sends the size of the terminal on fd, when it is one.
+void send_terminal_size(int socket_fd, int fd) {
+  winsize size{};
+  if (::ioctl(fd, TIOCGWINSZ, &size) != 0 || size.ws_row == 0) return;
+  const char payload[4] = {static_cast<char>(size.ws_row >> 8), static_cast<char>(size.ws_row & 0xff),
+                           static_cast<char>(size.ws_col >> 8), static_cast<char>(size.ws_col & 0xff)};
+  send_frame(socket_fd, kInputResize, std::string_view(payload, sizeof payload));
+}
+
+// Finds the detach keys in the input stream: bytes that may begin the
+// sequence are held back until the next bytes decide.
+class DetachMatcher {
+ public:
+  explicit DetachMatcher(std::string keys) : keys_(std::move(keys)) {}
+
+  // Appends to out the input bytes to send on. Returns true when the keys
+  // were typed; the bytes before them are in out.
+  bool feed(std::string_view input, std::string& out) {
+    for (char byte : input) {
+      if (keys_.empty()) {
+        out += byte;
+        continue;
+      }
+      held_ += byte;
+      if (held_.size() <= keys_.size() && keys_.compare(0, held_.size(), held_) == 0) {
+        if (held_.size() == keys_.size()) return true;
+        continue;
+      }
+      // Not the sequence: send the first held byte on and look again from
+      // the next one.
+      while (!held_.empty() && keys_.compare(0, held_.size(), held_) != 0) {
+        out += held_.front();
+        held_.erase(0, 1);
+      }
+    }
+    return false;
+  }
+
+ private:
+  std::string keys_;
+  std::string held_;
+};
+
+}  // namespace
+
+std::optional<int> collect_output(int socket_fd, std::string& output, int timeout_ms,
+                                  std::size_t max_output) {
   FrameReader reader;
   std::optional<int> exit_code;
-  bool stdin_open = stdin_fd >= 0;
-  char buffer[65536];
+  std::int64_t deadline = now_ns() + std::int64_t{timeout_ms} * 1'000'000;
+  char buffer[16384];
   while (!exit_code) {
-    pollfd fds[3] = {{socket_fd, POLLIN, 0}, {signal_fd, POLLIN, 0}, {stdin_fd, POLLIN, 0}};
-    nfds_t count = stdin_open ? 3 : 2;
-    if (::poll(fds, count, -1) < 0) {
+    std::int64_t left_ms = (deadline - now_ns()) / 1'000'000;
+    if (left_ms <= 0) return std::nullopt;
+    pollfd ready{socket_fd, POLLIN, 0};
+    int n_ready = ::poll(&ready, 1, static_cast<int>(left_ms));
+    if (n_ready < 0 && errno == EINTR) continue;
+    if (n_ready < 0) fail_errno(errno, "waiting for exec output");
+    if (n_ready == 0) return std::nullopt;
+    ssize_t n = ::read(socket_fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    reader.feed(buffer, static_cast<std::size_t>(n), [&](unsigned char stream, std::string_view payload) {
+      if (stream == kStreamExit) {
+        exit_code = std::atoi(std::string(payload).c_str());
+      } else if (output.size() < max_output) {
+        output += payload.substr(0, max_output - output.size());
+      }
+    });
+  }
+  return exit_code;
+}
+
+std::string parse_detach_keys(std::string_view keys) {
+  std::string bytes;
+  if (keys.empty()) return bytes;
+  auto bad = [&] {
+    fail(ErrorCode::kInvalidArgument,
+         "invalid detach keys \"{}\": give a comma-separated list of single characters and "
+         "ctrl-KEY (KEY a-z, @, [, \\, ], ^ or _), such as \"ctrl-p,ctrl-q\"",
+         keys);
+  };
+  std::size_t start = 0;
+  while (start <= keys.size()) {
+    std::size_t comma = keys.find(',', start);
+    if (comma == std::string_view::npos) comma = keys.size();
+    std::string_view key = keys.substr(start, comma - start);
+    if (key.size() == 1) {
+      bytes += key[0];
+    } else if (key.size() == 6 && key.starts_with("ctrl-")) {
+      char c = key[5];
+      if (c >= 'a' && c <= 'z') {
+        bytes += static_cast<char>(c - 'a' + 1);
+      } else if (c == '@') {
+        bytes += '\0';
+      } else if (c >= '[' && c <= '_') {
+        bytes += static_cast<char>(c - '[' + 27);
+      } else {
+        bad();
+      }
+    } else {
+      bad();
+    }
+    start = comma + 1;
+  }
+  return bytes;
+}
+
+AttachResult attach_stream(int socket_fd, const AttachIo& io) {
+  FrameReader reader;
+  AttachResult result;
+  bool stdin_open = io.stdin_fd >= 0;
+  DetachMatcher detach(io.detach_keys);
+  std::optional<WinchWatcher> winch;
+  if (io.resize && ::isatty(io.stdout_fd) == 1) {
+    winch.emplace();
+    send_terminal_size(socket_fd, io.stdout_fd);
+  }
+  char buffer[65536];
+  while (!result.exit_code) {
+    pollfd fds[4] = {{socket_fd, POLLIN, 0},
+                     {io.signal_fd, POLLIN, 0},
+                     {winch ? winch->fd() : -1, POLLIN, 0},
+                     {stdin_open ? io.stdin_fd : -1, POLLIN, 0}};
+    if (::poll(fds, 4, -1) < 0) {
       if (errno == EINTR) continue;
       fail_errno(errno, "waiting for container output");
     }
-    if (signal_fd >= 0 && (fds[1].revents & POLLIN) != 0) {
+    if ((fds[1].revents & POLLIN) != 0) {
       unsigned char sig = 0;
-      if (::read(signal_fd, &sig, 1) == 1 && on_signal) on_signal(sig);
+      if (::read(io.signal_fd, &sig, 1) == 1 && io.on_signal) io.on_signal(sig);
     }
-    if (stdin_open && fds[2].revents != 0) {
-      ssize_t n = ::read(stdin_fd, buffer, sizeof buffer);
+    if (fds[2].revents != 0) {
+      winch->drain();
+      send_terminal_size(socket_fd, io.stdout_fd);
+    }
+    if (fds[3].revents != 0) {
+      ssize_t n = ::read(io.stdin_fd, buffer, sizeof buffer);
       if (n > 0) {
+        std::string input;
+        bool detached = detach.feed(std::string_view(buffer, static_cast<std::size_t>(n)), input);
         try {
-          os::write_all(socket_fd, std::string_view(buffer, static_cast<std::size_t>(n)));
+          if (!input.empty()) send_frame(socket_fd, kInputData, input);
         } catch (const Error&) {
           stdin_open = false;
         }
+        if (detached) {
+          result.detached = true;
+          return result;
+        }
       } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
         stdin_open = false;
-        ::shutdown(socket_fd, SHUT_WR);
+        try {
+          send_frame(socket_fd, kInputClose, {});
+        } catch (const Error&) {
+        }
       }
     }
     if (fds[0].revents == 0) continue;
@@ -98,15 +295,15 @@ std::optional<int> attach_stream(int socket_fd, int stdin_fd, int stdout_fd, int
     if (n <= 0) break;
     reader.feed(buffer, static_cast<std::size_t>(n), [&](unsigned char stream, std::string_view payload) {
       if (stream == kStreamStdout) {
-        os::write_all(stdout_fd, payload);
+        os::write_all(io.stdout_fd, payload);
       } else if (stream == kStreamStderr) {
-        os::write_all(stderr_fd, payload);
+        os::write_all(io.stderr_fd, payload);
       } else if (stream == kStreamExit) {
-        exit_code = std::atoi(std::string(payload).c_str());
+        result.exit_code = std::atoi(std::string(payload).c_str());
       }
     });
   }
-  return exit_code;
+  return result;
 }
 
 RawTerminal::RawTerminal(int fd) : fd_(fd) {

@@ -3,6 +3,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace berth::container {
 
@@ -12,16 +13,53 @@ inline constexpr unsigned char kStreamStdout = 1;
 inline constexpr unsigned char kStreamStderr = 2;
 inline constexpr unsigned char kStreamExit = 3;  // payload: decimal exit code
 
-// Copies the frames read from socket_fd to stdout_fd and stderr_fd, and
-// bytes read from stdin_fd (when not -1) to the socket; EOF on stdin
-// half-closes the socket, which closes the container's stdin. Returns the
-// exit code from the exit frame, or nullopt when the monitor went away
-// without one.
-// When signal_fd is not -1, each byte read from it is a signal number that
-// on_signal receives (the CLI forwards its own signals to the container).
-std::optional<int> attach_stream(int socket_fd, int stdin_fd, int stdout_fd, int stderr_fd,
-                                 int signal_fd = -1,
-                                 const std::function<void(int)>& on_signal = {});
+// Types of the frames attach clients send to berth-monitor, framed the same
+// way. A client that hangs up without kInputClose leaves stdin open.
+inline constexpr unsigned char kInputData = 0;
+inline constexpr unsigned char kInputResize = 1;  // rows, columns: 2 bytes each, big-endian
+inline constexpr unsigned char kInputClose = 2;
+
+// The detach keys when neither the user nor containers.conf names any.
+inline constexpr std::string_view kDefaultDetachKeys = "ctrl-p,ctrl-q";
+
+// Parses a --detach-keys value ("ctrl-p,ctrl-q", "a,ctrl-[", "" for none)
+// into the byte sequence it stands for. Throws Error{kInvalidArgument}
+// naming the value.
+std::string parse_detach_keys(std::string_view keys);
+
+// What attach_stream copies where.
+struct AttachIo {
+  int stdin_fd = -1;  // -1: send no input
+  int stdout_fd = 1;
+  int stderr_fd = 2;
+  // Sends the size of the terminal on stdout_fd at once and after every
+  // SIGWINCH, for a container with a TTY.
+  bool resize = false;
+  // Bytes that, typed in this order on stdin, detach the client.
+  std::string detach_keys;
+  // When not -1, each byte read from it is a signal number that on_signal
+  // receives (the CLI forwards its own signals to the container).
+  int signal_fd = -1;
+  std::function<void(int)> on_signal;
+};
+
+struct AttachResult {
+  std::optional<int> exit_code;  // nullopt: the monitor left without one
+  bool detached = false;         // the user typed the detach keys
+};
+
+// Copies the frames read from socket_fd to stdout and stderr, and input
+// from stdin to the socket; EOF on stdin closes the container's stdin.
+// Returns when the exit frame arrives, the monitor hangs up, or the user
+// detaches.
+AttachResult attach_stream(int socket_fd, const AttachIo& io);
+
+// Reads the frames on socket_fd, appending stdout and stderr payloads to
+// output (at most max_output bytes are kept), until the exit frame arrives
+// or timeout_ms passes. Returns the exit code, or nullopt on timeout or
+// when the monitor went away without one.
+std::optional<int> collect_output(int socket_fd, std::string& output, int timeout_ms,
+                                  std::size_t max_output);
 
 // Connects to a monitor's attach socket. Throws Error naming the path.
 int connect_attach_socket(const std::string& path);

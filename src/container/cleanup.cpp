@@ -6,7 +6,9 @@
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "common/time.hpp"
+#include "container/mounts.hpp"
 #include "container/operations.hpp"
+#include "container/restart.hpp"
 #include "network/network_manager.hpp"
 #include "os/file.hpp"
 #include "os/lock.hpp"
@@ -110,17 +112,21 @@ LockedContainer lock_container(Context& ctx, const std::string& id) {
   return locked;
 }
 
-void cleanup(Context& ctx, const std::string& id, std::optional<int> exit_code,
-             const std::string& start_token, FileRemoval removal) {
+namespace {
+
+// The cleanup under the container's lock. Returns whether the restart
+// policy wants the container started again.
+bool cleanup_locked(Context& ctx, const std::string& id, std::optional<int> exit_code,
+                    const std::string& start_token, FileRemoval removal) {
   const auto& paths = ctx.paths();
   auto [lock, record] = lock_container(ctx, id);
-  if (!record) return;
-  if (record->status != "running") return;
+  if (!record) return false;
+  if (record->status != "running") return false;
   if (!start_token.empty()) {
     auto current = os::read_file_if_exists(paths.start_token_file(id)).value_or("");
     if (current != start_token) {
       spdlog::debug("cleanup of {} belongs to an earlier start: nothing to do", id);
-      return;
+      return false;
     }
   }
   auto config = nlohmann::json::parse(record->config).get<ContainerConfig>();
@@ -153,12 +159,32 @@ void cleanup(Context& ctx, const std::string& id, std::optional<int> exit_code,
     });
     ctx.db().remove_container(id);
     best_effort("removing files", id, [&] { remove_files(ctx, id, trash_token); });
-    return;
+    // Volumes: --rm removes the container's anonymous volumes too.
+    remove_anonymous_volumes(ctx, id, config);
+    return false;
   }
+  bool restart = restart_wanted(config, *record);
+  if (restart) ++record->restart_count;
   ctx.db().update_container(*record);
   // The token file doubles as the monitor's cleanup marker: once it is
   // gone, the monitor skips its own cleanup of this start.
   ::unlink(paths.start_token_file(id).c_str());
+  return restart;
+}
+
+}  // namespace
+
+void cleanup(Context& ctx, const std::string& id, std::optional<int> exit_code,
+             const std::string& start_token, FileRemoval removal) {
+  if (!cleanup_locked(ctx, id, exit_code, start_token, removal)) return;
+  // Started again outside the lock, which start takes itself. A user's
+  // stop or removal in between wins.
+  auto record = ctx.db().get_container(id);
+  if (!record || record->status != "exited" || record->stopped_by_user) return;
+  spdlog::debug("restarting {} by its restart policy ({} restarts)", id, record->restart_count);
+  StartOptions options;
+  options.by_restart_policy = true;
+  start(ctx, *record, options);
 }
 
 }  // namespace berth::container

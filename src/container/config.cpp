@@ -22,16 +22,6 @@ void from_json(const nlohmann::json& j, PublishedPort& p) {
   p.protocol = j.value("protocol", "tcp");
 }
 
-void to_json(nlohmann::json& j, const VolumeMount& v) {
-  j = {{"source", v.source}, {"destination", v.destination}, {"read_only", v.read_only}};
-}
-
-void from_json(const nlohmann::json& j, VolumeMount& v) {
-  v.source = j.value("source", "");
-  v.destination = j.value("destination", "");
-  v.read_only = j.value("read_only", false);
-}
-
 void to_json(nlohmann::json& j, const ContainerConfig& c) {
   j = {{"entrypoint", c.entrypoint},
        {"cmd", c.cmd},
@@ -53,6 +43,14 @@ void to_json(nlohmann::json& j, const ContainerConfig& c) {
        {"seccomp", c.seccomp},
        {"labels", c.labels},
        {"annotations", c.annotations}};
+  j["host_config"] = c.host_config;
+  // Volumes.
+  j["read_only_rootfs"] = c.read_only_rootfs;
+  j["read_only_tmpfs"] = c.read_only_tmpfs;
+  // Restart policy.
+  j["restart_policy"] = c.restart_policy;
+  j["restart_retries"] = c.restart_retries;
+  j["healthcheck"] = c.healthcheck;
 }
 
 void from_json(const nlohmann::json& j, ContainerConfig& c) {
@@ -76,6 +74,33 @@ void from_json(const nlohmann::json& j, ContainerConfig& c) {
   c.seccomp = j.value("seccomp", true);
   c.labels = j.value("labels", nlohmann::json::object());
   c.annotations = j.value("annotations", nlohmann::json::object());
+  c.host_config = j.value("host_config", HostConfig{});
+  // Volumes.
+  c.read_only_rootfs = j.value("read_only_rootfs", false);
+  c.read_only_tmpfs = j.value("read_only_tmpfs", true);
+  // Restart policy.
+  c.restart_policy = j.value("restart_policy", "no");
+  c.restart_retries = j.value("restart_retries", 0);
+  c.healthcheck = j.value("healthcheck", HealthCheck{});
+}
+
+void to_json(nlohmann::json& j, const HealthCheck& h) {
+  j = {{"test", h.test},
+       {"interval_ns", h.interval_ns},
+       {"timeout_ns", h.timeout_ns},
+       {"start_period_ns", h.start_period_ns},
+       {"retries", h.retries},
+       {"on_failure", h.on_failure}};
+}
+
+void from_json(const nlohmann::json& j, HealthCheck& h) {
+  HealthCheck defaults;
+  h.test = j.value("test", std::vector<std::string>{});
+  h.interval_ns = j.value("interval_ns", defaults.interval_ns);
+  h.timeout_ns = j.value("timeout_ns", defaults.timeout_ns);
+  h.start_period_ns = j.value("start_period_ns", defaults.start_period_ns);
+  h.retries = j.value("retries", defaults.retries);
+  h.on_failure = j.value("on_failure", defaults.on_failure);
 }
 
 void to_json(nlohmann::json& j, const NetworkState& n) {

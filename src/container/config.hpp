@@ -6,6 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "container/host_config.hpp"
+#include "volume/mount_spec.hpp"
+
 namespace berth::container {
 
 // A published port, as `-p [ip:][hostPort:]containerPort[/proto]` gives it.
@@ -16,12 +19,23 @@ struct PublishedPort {
   std::string protocol = "tcp";
 };
 
-// A bind mount from `-v host:ctr[:ro]`.
-struct VolumeMount {
-  std::string source;
-  std::string destination;
-  bool read_only = false;
+// Volumes: one mount from -v, --mount, --tmpfs, --volumes-from or an
+// image's VOLUME (see volume/mount_spec.hpp).
+using VolumeMount = volume::MountSpec;
+
+// A health check, from the image's Healthcheck or --health-* flags.
+struct HealthCheck {
+  // {"CMD-SHELL", "command"} or {"CMD", argv...}; empty: no health check.
+  std::vector<std::string> test;
+  std::int64_t interval_ns = 30'000'000'000;  // 0: only `healthcheck run`
+  std::int64_t timeout_ns = 30'000'000'000;
+  std::int64_t start_period_ns = 0;
+  int retries = 3;
+  std::string on_failure = "none";  // none, kill, restart or stop
 };
+
+void to_json(nlohmann::json& j, const HealthCheck& h);
+void from_json(const nlohmann::json& j, HealthCheck& h);
 
 // Everything a container was created with: the image's config merged with
 // the command-line overrides. Stored as JSON in the state database.
@@ -41,6 +55,10 @@ struct ContainerConfig {
   std::string network_mode = "bridge";  // bridge, host or none
   std::vector<PublishedPort> ports;
   std::vector<VolumeMount> volumes;
+  // Volumes: --read-only, and --read-only-tmpfs (tmpfs on /tmp, /var/tmp
+  // and /run when the root file system is read-only).
+  bool read_only_rootfs = false;
+  bool read_only_tmpfs = true;
   std::vector<std::string> exposed_ports;  // "80/tcp", from the image
   std::string stop_signal = "SIGTERM";
   int stop_timeout = 10;  // seconds
@@ -48,6 +66,13 @@ struct ContainerConfig {
   bool seccomp = true;    // false with --security-opt seccomp=unconfined
   nlohmann::json labels = nlohmann::json::object();
   nlohmann::json annotations = nlohmann::json::object();
+  // Security, resource and /etc/hosts and resolv.conf settings.
+  HostConfig host_config;
+  // Restart policy: "no", "always", "on-failure" or "unless-stopped", and
+  // the most restarts on-failure:N makes (0: no limit).
+  std::string restart_policy = "no";
+  int restart_retries = 0;
+  HealthCheck healthcheck;
 
   // The process argv: entrypoint followed by cmd.
   std::vector<std::string> args() const;
@@ -55,8 +80,6 @@ struct ContainerConfig {
 
 void to_json(nlohmann::json& j, const PublishedPort& p);
 void from_json(const nlohmann::json& j, PublishedPort& p);
-void to_json(nlohmann::json& j, const VolumeMount& v);
-void from_json(const nlohmann::json& j, VolumeMount& v);
 void to_json(nlohmann::json& j, const ContainerConfig& c);
 void from_json(const nlohmann::json& j, ContainerConfig& c);
 

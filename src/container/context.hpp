@@ -52,6 +52,12 @@ struct Paths {
   std::string run_trash_dir(const std::string& id, const std::string& token) const {
     return run_root + "/trash/" + id + "-" + token;
   }
+  // An exec session's directory: its process.json, attach socket and exit
+  // file. Gone with the run directory when the container stops.
+  std::string exec_dir(const std::string& id) const { return run_dir(id) + "/exec"; }
+  std::string exec_session_dir(const std::string& id, const std::string& session) const {
+    return exec_dir(id) + "/" + session;
+  }
   // The exit code of a --rm container, kept after its removal for `wait`.
   std::string removed_exit_file(const std::string& id) const {
     return run_root + "/exits/" + id;

@@ -1,5 +1,9 @@
 #include "container/etc_files.hpp"
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+
 #include <sstream>
 
 #include "os/file.hpp"
@@ -22,12 +26,48 @@ bool has_entry(const std::string& hosts, const std::string& address, const std::
   return false;
 }
 
-// The container's /etc/hosts as Podman writes it: the host's entries, the
-// localhost lines when the host lacks them, the gateway as
-// host.containers.internal, then the container's own name.
+// The first IPv4 address of a host interface other than loopback, or "".
+std::string host_address() {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return "";
+  std::string address;
+  for (ifaddrs* entry = list; entry != nullptr && address.empty(); entry = entry->ifa_next) {
+    if (entry->ifa_addr == nullptr || entry->ifa_addr->sa_family != AF_INET) continue;
+    auto* in4 = reinterpret_cast<sockaddr_in*>(entry->ifa_addr);
+    if ((ntohl(in4->sin_addr.s_addr) >> 24) == 127) continue;
+    char text[INET_ADDRSTRLEN] = {};
+    if (::inet_ntop(AF_INET, &in4->sin_addr, text, sizeof text) != nullptr) address = text;
+  }
+  ::freeifaddrs(list);
+  return address;
+}
+
+// The --add-host lines: "NAME[;NAME...]:IP", where host-gateway is
+// the bridge's gateway, or the host's first address off a bridge network.
+std::string added_hosts(const NameResolution& names, const NetworkState& network) {
+  std::string out;
+  for (const auto& entry : names.add_hosts) {
+    auto colon = entry.find(':');
+    std::string address = entry.substr(colon + 1);
+    if (address == "host-gateway") {
+      address = network.gateway.empty() ? host_address() : network.gateway;
+    }
+    std::string hosts = entry.substr(0, colon);
+    for (auto& c : hosts) {
+      if (c == ';') c = ' ';
+    }
+    out += address + "\t" + hosts + "\n";
+  }
+  return out;
+}
+
+// The container's /etc/hosts as Podman writes it: the --add-host entries,
+// the host's entries, the localhost lines when the host lacks them, the
+// gateway as host.containers.internal, then the container's own name.
 std::string hosts_file(const std::string& hostname, const std::string& name,
-                       const NetworkState& network) {
-  std::string out = os::read_file_if_exists("/etc/hosts").value_or("");
+                       const ContainerConfig& config, const NetworkState& network) {
+  std::string out = added_hosts(config.host_config.names, network);
+  out += os::read_file_if_exists("/etc/hosts").value_or("");
   if (!out.empty() && out.back() != '\n') out += '\n';
   if (!has_entry(out, "127.0.0.1", "localhost")) {
     out += "127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n";
@@ -42,12 +82,47 @@ std::string hosts_file(const std::string& hostname, const std::string& name,
   return out;
 }
 
-// Copies the host's resolv.conf. On a bridge network, loopback name servers
-// (systemd-resolved's 127.0.0.53, a local dnsmasq) are unreachable from the
-// container, so they are dropped, and public ones are used when none is left.
+// Returns the words of values joined by spaces after keyword, as one
+// resolv.conf line.
+std::string resolv_line(const char* keyword, const std::vector<std::string>& values) {
+  std::string line = keyword;
+  for (const auto& value : values) line += " " + value;
+  return line + "\n";
+}
+
+// Replaces the name servers, search domains and options of a resolv.conf
+// text with --dns, --dns-search and --dns-option values where given
+// ("--dns-search ." removes the search list).
+std::string with_dns_flags(const std::string& text, const NameResolution& names) {
+  if (names.dns_servers.empty() && names.dns_search.empty() && names.dns_options.empty()) {
+    return text;
+  }
+  std::istringstream in(text);
+  std::string out;
+  for (std::string line; std::getline(in, line);) {
+    if (!names.dns_servers.empty() && line.starts_with("nameserver")) continue;
+    if (!names.dns_search.empty() && (line.starts_with("search") || line.starts_with("domain"))) {
+      continue;
+    }
+    if (!names.dns_options.empty() && line.starts_with("options")) continue;
+    out += line + "\n";
+  }
+  bool clear_search = names.dns_search.size() == 1 && names.dns_search.front() == ".";
+  if (!names.dns_search.empty() && !clear_search) out += resolv_line("search", names.dns_search);
+  for (const auto& server : names.dns_servers) out += "nameserver " + server + "\n";
+  if (!names.dns_options.empty()) out += resolv_line("options", names.dns_options);
+  return out;
+}
+
+// Copies the host's resolv.conf with the --dns flags applied. On a bridge
+// network without --dns, loopback name servers (systemd-resolved's
+// 127.0.0.53, a local dnsmasq) are unreachable from the container, so they
+// are dropped, and public ones are used when none is left.
 std::string resolv_conf(const ContainerConfig& config) {
   std::string host = os::read_file_if_exists("/etc/resolv.conf").value_or("");
-  if (config.network_mode == "host") return host;
+  const NameResolution& names = config.host_config.names;
+  host = with_dns_flags(host, names);
+  if (config.network_mode == "host" || !names.dns_servers.empty()) return host;
   std::istringstream in(host);
   std::string line, out;
   bool has_server = false;
@@ -73,7 +148,8 @@ void write_etc_files(const std::string& dir, const std::string& hostname,
                      const NetworkState& network) {
   // Rewritten on every start: no fsync needed.
   constexpr auto kVolatile = os::Durability::kVolatile;
-  os::write_file_atomic(dir + "/hosts", hosts_file(hostname, name, network), 0644, kVolatile);
+  os::write_file_atomic(dir + "/hosts", hosts_file(hostname, name, config, network), 0644,
+                        kVolatile);
   os::write_file_atomic(dir + "/hostname", hostname + "\n", 0644, kVolatile);
   os::write_file_atomic(dir + "/resolv.conf", resolv_conf(config), 0644, kVolatile);
 }

@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <deque>
+#include <limits>
 
 #include "common/error.hpp"
 #include "common/time.hpp"
@@ -15,12 +17,16 @@ namespace berth::container {
 
 namespace {
 
+// Bytes read from the log file at a time, and output buffered per stream.
+constexpr std::size_t kReadBlock = 1 << 20;
+constexpr std::size_t kWriteBuffer = 1 << 20;
+
+// One record of the log, pointing into the read buffer.
 struct LogLine {
-  std::string timestamp;
-  std::int64_t time_ns = 0;
+  std::string_view timestamp;
   bool is_stderr = false;
   bool partial = false;
-  std::string text;
+  std::string_view text;
 };
 
 std::optional<LogLine> parse_line(std::string_view line) {
@@ -30,39 +36,69 @@ std::optional<LogLine> parse_line(std::string_view line) {
   if (second == std::string_view::npos) return std::nullopt;
   auto third = line.find(' ', second + 1);
   LogLine out;
-  out.timestamp = std::string(line.substr(0, first));
-  try {
-    out.time_ns = parse_rfc3339(out.timestamp);
-  } catch (const Error&) {
-    return std::nullopt;
-  }
+  out.timestamp = line.substr(0, first);
   out.is_stderr = line.substr(first + 1, second - first - 1) == "stderr";
   std::string_view tag = line.substr(second + 1, third == std::string_view::npos
                                                       ? std::string_view::npos
                                                       : third - second - 1);
   out.partial = tag == "P";
-  if (third != std::string_view::npos) out.text = std::string(line.substr(third + 1));
+  if (third != std::string_view::npos) out.text = line.substr(third + 1);
   return out;
 }
 
+// Writes log lines to the two streams through buffers. The buffer of one
+// stream is flushed before the other's is written, so that output sent to
+// one place keeps the log's order.
 class LogPrinter {
  public:
   LogPrinter(const LogOptions& options, int out, int err)
       : options_(options), out_(out), err_(err) {}
+  ~LogPrinter() {
+    try {
+      flush();
+    } catch (const Error&) {
+      // The reader went away (a closed pipe); nothing is left to tell.
+    }
+  }
+  LogPrinter(const LogPrinter&) = delete;
+  LogPrinter& operator=(const LogPrinter&) = delete;
 
+  // Whether the line passes --since and --until. The timestamp is parsed
+  // only when one of them is set. A line whose time does not parse is
+  // skipped then.
   bool wanted(const LogLine& line) const {
-    if (options_.since_ns && line.time_ns < *options_.since_ns) return false;
-    if (options_.until_ns && line.time_ns > *options_.until_ns) return false;
+    if (!options_.since_ns && !options_.until_ns) return true;
+    std::int64_t time_ns = 0;
+    try {
+      time_ns = parse_rfc3339(line.timestamp);
+    } catch (const Error&) {
+      return false;
+    }
+    if (options_.since_ns && time_ns < *options_.since_ns) return false;
+    if (options_.until_ns && time_ns > *options_.until_ns) return false;
     return true;
   }
 
   void print(const LogLine& line) {
-    std::string text;
-    if (options_.timestamps && !in_partial_) text = line.timestamp + " ";
-    text += line.text;
-    if (!line.partial) text += "\n";
+    if (line.is_stderr != buffer_is_stderr_) {
+      flush();
+      buffer_is_stderr_ = line.is_stderr;
+    }
+    if (options_.timestamps && !in_partial_) {
+      buffer_ += line.timestamp;
+      buffer_ += ' ';
+    }
+    buffer_ += line.text;
+    if (!line.partial) buffer_ += '\n';
     in_partial_ = line.partial;
-    os::write_all(line.is_stderr ? err_ : out_, text);
+    if (buffer_.size() >= kWriteBuffer) flush();
+  }
+
+  void flush() {
+    if (buffer_.empty()) return;
+    std::string data = std::move(buffer_);
+    buffer_.clear();
+    os::write_all(buffer_is_stderr_ ? err_ : out_, data);
   }
 
  private:
@@ -70,19 +106,64 @@ class LogPrinter {
   int out_;
   int err_;
   bool in_partial_ = false;
+  bool buffer_is_stderr_ = false;
+  std::string buffer_;
 };
 
-// Splits data into complete lines; a trailing incomplete line stays in rest.
+// Reads fd from offset in blocks and calls on_line(line, start) for every
+// complete line, start being the line's offset in the file. Returns the
+// offset after the last complete line; a trailing incomplete line is left
+// for the next call.
 template <typename OnLine>
-void split_lines(std::string& rest, OnLine&& on_line) {
-  std::size_t start = 0;
+off_t for_each_line(int fd, off_t offset, OnLine&& on_line) {
+  std::string block;
+  off_t block_start = offset;
   for (;;) {
-    auto end = rest.find('\n', start);
-    if (end == std::string::npos) break;
-    on_line(std::string_view(rest).substr(start, end - start));
-    start = end + 1;
+    std::size_t kept = block.size();
+    block.resize(kept + kReadBlock);
+    ssize_t n = ::pread(fd, block.data() + kept, kReadBlock, block_start + static_cast<off_t>(kept));
+    if (n < 0 && errno == EINTR) {
+      block.resize(kept);
+      continue;
+    }
+    if (n < 0) fail_errno(errno, "reading the container log");
+    block.resize(kept + static_cast<std::size_t>(n));
+    std::size_t start = 0;
+    for (;;) {
+      const void* newline = std::memchr(block.data() + start, '\n', block.size() - start);
+      if (newline == nullptr) break;
+      std::size_t end = static_cast<std::size_t>(static_cast<const char*>(newline) - block.data());
+      on_line(std::string_view(block).substr(start, end - start),
+              block_start + static_cast<off_t>(start));
+      start = end + 1;
+    }
+    block.erase(0, start);
+    block_start += static_cast<off_t>(start);
+    if (n == 0) return block_start;
   }
-  rest.erase(0, start);
+}
+
+// Returns the offset of the first line that --tail prints: the start of the
+// tail-th last group of wanted lines (a partial line belongs to the full
+// line that ends it; a trailing partial line counts as one).
+off_t tail_offset(int fd, const LogPrinter& printer, std::size_t tail) {
+  std::deque<off_t> starts;  // the last `tail` group starts
+  std::optional<off_t> group_start;
+  for_each_line(fd, 0, [&](std::string_view raw, off_t start) {
+    auto line = parse_line(raw);
+    if (!line || !printer.wanted(*line)) return;
+    if (!group_start) group_start = start;
+    if (line->partial) return;
+    starts.push_back(*group_start);
+    group_start.reset();
+    if (starts.size() > tail) starts.pop_front();
+  });
+  if (group_start) {
+    starts.push_back(*group_start);
+    if (starts.size() > tail) starts.pop_front();
+  }
+  if (tail == 0) return std::numeric_limits<off_t>::max();
+  return starts.empty() ? 0 : starts.front();
 }
 
 }  // namespace
@@ -91,35 +172,20 @@ void write_logs(Context& ctx, const state::ContainerRecord& record, const LogOpt
                 int stdout_fd, int stderr_fd) {
   std::string path = ctx.paths().log_file(record.id);
   LogPrinter printer(options, stdout_fd, stderr_fd);
-  std::string pending = os::read_file_if_exists(path).value_or("");
-  off_t offset = static_cast<off_t>(pending.size());
-
-  // The first pass honours --tail, counting full lines (a partial chunk
-  // belongs to the full line that ends it).
-  std::deque<std::vector<LogLine>> groups;
-  std::vector<LogLine> current;
-  split_lines(pending, [&](std::string_view raw) {
-    auto line = parse_line(raw);
-    if (!line || !printer.wanted(*line)) return;
-    current.push_back(std::move(*line));
-    if (!current.back().partial) {
-      groups.push_back(std::move(current));
-      current.clear();
-      if (options.tail && groups.size() > *options.tail) groups.pop_front();
-    }
-  });
-  if (!current.empty()) {
-    // A trailing partial line counts as the last line for --tail.
-    groups.push_back(std::move(current));
-    if (options.tail && groups.size() > *options.tail) groups.pop_front();
+  os::Fd fd;
+  if (os::path_exists(path)) fd = os::open_file(path, O_RDONLY);
+  off_t offset = 0;
+  if (fd) {
+    off_t first = options.tail ? tail_offset(fd.get(), printer, *options.tail) : 0;
+    offset = for_each_line(fd.get(), 0, [&](std::string_view raw, off_t start) {
+      if (start < first) return;
+      auto line = parse_line(raw);
+      if (line && printer.wanted(*line)) printer.print(*line);
+    });
   }
-  for (const auto& group : groups) {
-    for (const auto& line : group) printer.print(line);
-  }
+  printer.flush();
   if (!options.follow) return;
 
-  os::Fd fd;
-  char buffer[65536];
   for (;;) {
     bool running = false;
     if (auto fresh = ctx.db().get_container(record.id)) {
@@ -127,21 +193,16 @@ void write_logs(Context& ctx, const state::ContainerRecord& record, const LogOpt
       running = fresh->status == "running";
     }
     if (!fd && os::path_exists(path)) fd = os::open_file(path, O_RDONLY);
-    std::size_t got = 0;
-    while (fd) {
-      ssize_t n = ::pread(fd.get(), buffer, sizeof buffer, offset);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      pending.append(buffer, static_cast<std::size_t>(n));
-      offset += n;
-      got += static_cast<std::size_t>(n);
+    off_t before = offset;
+    if (fd) {
+      offset = for_each_line(fd.get(), offset, [&](std::string_view raw, off_t) {
+        auto line = parse_line(raw);
+        if (line && printer.wanted(*line)) printer.print(*line);
+      });
     }
-    split_lines(pending, [&](std::string_view raw) {
-      auto line = parse_line(raw);
-      if (line && printer.wanted(*line)) printer.print(*line);
-    });
-    if (!running && got == 0) return;
-    if (got == 0) ::usleep(100'000);
+    printer.flush();
+    if (!running && offset == before) return;
+    if (offset == before) ::usleep(100'000);
   }
 }
 

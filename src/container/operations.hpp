@@ -45,6 +45,9 @@ state::ContainerRecord create(Context& ctx, const std::string& name, const std::
 // to a container with a TTY.
 struct StartOptions {
   int attach_fd = -1;
+  // A start by the restart policy keeps the record's stopped_by_user; a
+  // user's start clears it.
+  bool by_restart_policy = false;
   std::uint16_t terminal_rows = 0;
   std::uint16_t terminal_columns = 0;
 };

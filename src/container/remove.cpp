@@ -20,6 +20,7 @@ void remove(Context& ctx, state::ContainerRecord& record, bool force) {
              "cannot remove container {} as it is running: stop it first or use --force",
              record.id);
       }
+      ctx.db().set_stopped_by_user(record.id, true);
       try {
         ctx.runtime().kill(record.id, SIGKILL, true);
       } catch (const Error& e) {

@@ -22,6 +22,10 @@
 #include "common/time.hpp"
 #include "container/attach.hpp"
 #include "container/etc_files.hpp"
+#include "container/health.hpp"
+#include "container/host_spec.hpp"
+#include "container/monitor_launch.hpp"
+#include "container/mounts.hpp"
 #include "container/operations.hpp"
 #include "network/network_manager.hpp"
 #include "os/fd.hpp"
@@ -152,13 +156,6 @@ class NetworkGate {
   os::Fd fd_;
 };
 
-void check_volume_source(const VolumeMount& volume) {
-  struct stat st;
-  if (::stat(volume.source.c_str(), &st) != 0) {
-    fail_errno(errno, "volume source \"" + volume.source + "\"");
-  }
-}
-
 // The host name: the --hostname value, else the host's own with --network
 // host (as Podman does), else the short container ID.
 std::string container_hostname(const state::ContainerRecord& record,
@@ -225,34 +222,18 @@ runtime::SpecInput spec_input(Context& ctx, const state::ContainerRecord& record
   in.mounts.push_back({"/etc/hosts", bundle + "/hosts", "bind", {"rbind", "rprivate"}});
   in.mounts.push_back({"/etc/hostname", bundle + "/hostname", "bind", {"rbind", "rprivate"}});
   in.mounts.push_back({"/etc/resolv.conf", bundle + "/resolv.conf", "bind", {"rbind", "rprivate"}});
-  for (const auto& volume : config.volumes) {
-    check_volume_source(volume);
-    std::vector<std::string> options = {"rbind", "rprivate"};
-    if (volume.read_only) options.push_back("ro");
-    in.mounts.push_back({volume.destination, volume.source, "bind", options});
-  }
+  // Volumes: binds, volumes, tmpfs and image mounts (mounts.cpp).
+  auto volume_mounts = prepare_mounts(ctx, record, config, user.uid, user.gid);
+  in.mounts.insert(in.mounts.end(), volume_mounts.begin(), volume_mounts.end());
+  // A volume on /etc must not hide the /etc/hosts mount above.
+  sort_mounts(in.mounts);
+  in.read_only = config.read_only_rootfs;
+  in.read_only_tmpfs = config.read_only_tmpfs;
   auto mode = runtime::detect_cgroup_mode();
   in.cgroup_v2 = mode == runtime::CgroupMode::kUnified;
   in.cgroups_path = "/berth/" + record.id;
+  apply_host_config(config, in);  // security, devices, limits (host_spec.cpp)
   return in;
-}
-
-// Turns berth-monitor's "error ..." line (the runtime's message) into an
-// Error. Podman reports a command that is missing with exit code 127 and one
-// that cannot be executed with 126; runc and crun report it only in text.
-// Only messages about the exec of the command itself count: runc starts
-// them with `exec: "<command>": `.
-[[noreturn]] void fail_start(const std::string& message) {
-  auto has = [&](const char* text) { return message.find(text) != std::string::npos; };
-  bool about_exec = message.starts_with("exec: ") || has("exec: \"");
-  if (about_exec && (has("executable file not found") || has("no such file or directory"))) {
-    throw Error(ErrorCode::kCommandNotFound, message);
-  }
-  if (about_exec &&
-      (has("permission denied") || has("exec format error") || has("is a directory"))) {
-    throw Error(ErrorCode::kCommandNotExecutable, message);
-  }
-  throw Error(ErrorCode::kInternal, message);
 }
 
 // Binds every published host port, as Podman's conmon does, so that the
@@ -297,8 +278,6 @@ std::vector<os::Fd> reserve_host_ports(const ContainerConfig& config) {
   return sockets;
 }
 
-// The first fd berth-monitor receives the reserved port sockets on.
-constexpr int kFirstPortFd = 5;
 
 std::vector<std::string> monitor_argv(Context& ctx, const state::ContainerRecord& record,
                                       const ContainerConfig& config, bool attach,
@@ -313,86 +292,34 @@ std::vector<std::string> monitor_argv(Context& ctx, const state::ContainerRecord
                                    "--log", paths.log_file(record.id),
                                    "--exit-file", paths.exit_file(record.id),
                                    "--socket", paths.attach_socket(record.id),
-                                   "--sync-fd", "3"};
+                                   "--sync-fd", std::to_string(kMonitorSyncFd)};
   if (attach) {
-    argv.insert(argv.end(), {"--attach-fd", "4", "--cleanup-marker",
+    argv.insert(argv.end(), {"--attach-fd", std::to_string(kMonitorAttachFd), "--cleanup-marker",
                              paths.start_token_file(record.id), "--remove-when-done",
                              paths.trash_dir(record.id, token), "--remove-when-done",
                              paths.run_trash_dir(record.id, token)});
   }
   for (std::size_t i = 0; i < port_fds; ++i) {
-    argv.insert(argv.end(), {"--keep-fd", std::to_string(kFirstPortFd + static_cast<int>(i))});
+    argv.insert(argv.end(), {"--keep-fd", std::to_string(kMonitorExtraFd + static_cast<int>(i))});
   }
   if (config.tty) argv.push_back("--terminal");
   if (config.interactive) argv.push_back("--stdin");
+  // Health check: the monitor runs `berth healthcheck run` every interval.
+  if (!config.healthcheck.test.empty() && config.healthcheck.interval_ns > 0) {
+    argv.insert(argv.end(),
+                {"--timer-interval-ms", std::to_string(config.healthcheck.interval_ns / 1'000'000)});
+    for (const std::string& arg :
+         {ctx.berth_binary(), std::string("--root"), paths.root, std::string("--runroot"),
+          paths.run_root, std::string("--runtime"), runtime.path(), std::string("healthcheck"),
+          std::string("run"), record.id}) {
+      argv.insert(argv.end(), {"--timer-arg", arg});
+    }
+  }
   if (spdlog::get_level() <= spdlog::level::debug) argv.insert(argv.end(), {"--log-level", "debug"});
   argv.insert(argv.end(), {"--", ctx.berth_binary(), "--root", paths.root, "--runroot",
                            paths.run_root, "--runtime", runtime.path(), "container", "cleanup",
                            "--start-token", token, record.id});
   return argv;
-}
-
-// A berth-monitor that was started and has not reported the container's pid yet.
-struct MonitorLaunch {
-  pid_t pid = 0;
-  os::Fd sync_read;  // its "pid N" or "error ..." line arrives here
-};
-
-// Starts berth-monitor. await_monitor reads its report.
-MonitorLaunch spawn_monitor(Context& ctx, const state::ContainerRecord& record,
-                            const ContainerConfig& config, int attach_fd,
-                            const std::string& token, const std::vector<os::Fd>& port_sockets) {
-  int sync[2];
-  if (::pipe2(sync, O_CLOEXEC) != 0) fail_errno(errno, "creating the monitor sync pipe");
-  os::Fd sync_read(sync[0]), sync_write(sync[1]);
-  os::Fd null = os::open_file("/dev/null", O_RDWR);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, null.get(), 0);
-  posix_spawn_file_actions_adddup2(&actions, null.get(), 1);
-  posix_spawn_file_actions_adddup2(&actions, null.get(), 2);
-  posix_spawn_file_actions_adddup2(&actions, sync_write.get(), 3);
-  if (attach_fd >= 0) posix_spawn_file_actions_adddup2(&actions, attach_fd, 4);
-  // Copies above every target number first, so no dup2 overwrites a source.
-  std::vector<os::Fd> high;
-  for (const auto& socket : port_sockets) {
-    high.emplace_back(::fcntl(socket.get(), F_DUPFD_CLOEXEC, 100));
-    if (!high.back()) fail_errno(errno, "passing a reserved port to berth-monitor");
-  }
-  for (std::size_t i = 0; i < high.size(); ++i) {
-    posix_spawn_file_actions_adddup2(&actions, high[i].get(), kFirstPortFd + static_cast<int>(i));
-  }
-
-  auto argv = monitor_argv(ctx, record, config, attach_fd >= 0, token, port_sockets.size());
-  std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  pid_t pid;
-  int rc = ::posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) fail_errno(rc, "starting \"" + argv[0] + "\"");
-  return {pid, std::move(sync_read)};
-}
-
-// Waits for the monitor's report and returns the container's pid.
-std::int64_t await_monitor(const state::ContainerRecord& record, MonitorLaunch& launch) {
-  std::string reply;
-  char buffer[4096];
-  for (;;) {
-    ssize_t n = ::read(launch.sync_read.get(), buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    reply.append(buffer, static_cast<std::size_t>(n));
-  }
-  int status;
-  while (::waitpid(launch.pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  while (!reply.empty() && (reply.back() == '\n' || reply.back() == '\r')) reply.pop_back();
-  if (reply.starts_with("pid ")) return std::stoll(reply.substr(4));
-  if (reply.starts_with("error ")) fail_start(reply.substr(6));
-  fail(ErrorCode::kInternal, "berth-monitor for {} exited without reporting a pid{}", record.name,
-       reply.empty() ? "" : ": " + reply);
 }
 
 // How long a start waits for the monitor of an earlier, killed start. One
@@ -482,8 +409,11 @@ void start(Context& ctx, state::ContainerRecord& record, const StartOptions& opt
   spdlog::debug("bundle written; starting berth-monitor");
   std::string token = random_id().substr(0, 16);
   os::write_file_atomic(paths.start_token_file(record.id), token, 0600, os::Durability::kVolatile);
-  MonitorLaunch launch =
-      spawn_monitor(ctx, record, config, options.attach_fd, token, port_sockets);
+  std::vector<int> port_fds;
+  for (const auto& socket : port_sockets) port_fds.push_back(socket.get());
+  MonitorLaunch launch = spawn_monitor(
+      monitor_argv(ctx, record, config, options.attach_fd >= 0, token, port_sockets.size()),
+      options.attach_fd, port_fds);
   // The links and rules are added while the runtime creates the container,
   // and its hook keeps the process waiting until the gate opens.
   std::exception_ptr network_failure;
@@ -498,7 +428,7 @@ void start(Context& ctx, state::ContainerRecord& record, const StartOptions& opt
   }
   std::int64_t pid = 0;
   try {
-    pid = await_monitor(record, launch);
+    pid = await_monitor(record.name, launch);
   } catch (const Error&) {
     // The network's own error is clearer than the runtime's hook failure.
     if (network_failure) std::rethrow_exception(network_failure);
@@ -508,6 +438,8 @@ void start(Context& ctx, state::ContainerRecord& record, const StartOptions& opt
   spdlog::debug("container process {} is running", pid);
 
   record.status = "running";
+  if (!options.by_restart_policy) record.stopped_by_user = false;
+  reset_health(ctx, record.id);
   record.pid = pid;
   record.exit_code = 0;
   record.started_ns = now_ns();
@@ -515,6 +447,7 @@ void start(Context& ctx, state::ContainerRecord& record, const StartOptions& opt
   record.network = config.network_mode == "bridge" ? nlohmann::json(network).dump() : "";
   ctx.db().update_container(record);
   rollback.release();
+  write_monitor_pidfile(paths.attach_socket(record.id), config.host_config.conmon_pidfile);
 }
 
 }  // namespace berth::container

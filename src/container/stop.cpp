@@ -34,6 +34,8 @@ void kill(Context& ctx, const state::ContainerRecord& record, int sig) {
 
 void stop(Context& ctx, state::ContainerRecord& record, std::optional<int> timeout) {
   if (record.status != "running") return;
+  // The restart policy leaves a container that a user stopped alone.
+  ctx.db().set_stopped_by_user(record.id, true);
   auto config = nlohmann::json::parse(record.config).get<ContainerConfig>();
   int seconds = timeout.value_or(config.stop_timeout);
   int sig = parse_signal(config.stop_signal);

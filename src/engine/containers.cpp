@@ -2,6 +2,7 @@
 // container domain's lifecycle functions.
 
 #include "common/error.hpp"
+#include "container/health.hpp"
 #include "container/operations.hpp"
 #include "container/top.hpp"
 #include "engine/inspect.hpp"
@@ -56,7 +57,15 @@ std::vector<ContainerSummary> LocalEngine::list_containers(bool all) {
     s.auto_remove = config.remove;
     s.labels = config.labels;
     for (const auto& volume : config.volumes) s.mounts.push_back(volume.destination);
+    // ps queries: the named volumes, for --filter volume=NAME.
+    for (const auto& volume : config.volumes) {
+      if (volume.type == volume::MountType::kVolume) s.volume_names.push_back(volume.source);
+    }
     if (config.network_mode == "bridge") s.networks.push_back("podman");
+    // Health check: the status while it runs.
+    if (auto health = container::health_state(ctx_, record, config); health.is_object()) {
+      s.health = health.value("Status", "");
+    }
     result.push_back(std::move(s));
   }
   return result;

@@ -7,106 +7,20 @@
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "container/operations.hpp"
+#include "container/health.hpp"
+#include "container/restart.hpp"
+#include "engine/env.hpp"
+#include "engine/create_resources.hpp"
 #include "engine/local_engine.hpp"
 #include "image/platform.hpp"
 #include "network/port_mapping.hpp"
 #include "os/file.hpp"
 #include "runtime/oci_runtime.hpp"
+#include "volume/volume_store.hpp"
 
 namespace berth::engine {
 
 namespace {
-
-// Sets KEY=VALUE in env, replacing an earlier value of KEY.
-void set_env(std::vector<std::string>& env, const std::string& entry) {
-  auto key = entry.substr(0, entry.find('='));
-  for (auto& existing : env) {
-    if (existing.substr(0, existing.find('=')) == key) {
-      existing = entry;
-      return;
-    }
-  }
-  env.push_back(entry);
-}
-
-// Applies one -e value: KEY=VALUE, or KEY alone to copy the caller's value
-// (skipped when the caller has none), as Podman does.
-void apply_env_value(std::vector<std::string>& env, const std::string& value) {
-  if (value.empty() || value.front() == '=') {
-    fail(ErrorCode::kInvalidArgument, "invalid environment variable \"{}\": expected KEY=VALUE",
-         value);
-  }
-  if (value.find('=') != std::string::npos) {
-    set_env(env, value);
-    return;
-  }
-  if (const char* host = std::getenv(value.c_str())) set_env(env, value + "=" + host);
-}
-
-void apply_env_file(std::vector<std::string>& env, const std::string& path) {
-  auto text = os::read_file_if_exists(path);
-  if (!text) fail(ErrorCode::kNotFound, "env file \"{}\" not found", path);
-  std::size_t start = 0;
-  while (start < text->size()) {
-    auto end = text->find('\n', start);
-    if (end == std::string::npos) end = text->size();
-    std::string line = text->substr(start, end - start);
-    start = end + 1;
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-    line.erase(0, line.find_first_not_of(" \t"));
-    if (line.empty() || line.front() == '#') continue;
-    apply_env_value(env, line);
-  }
-}
-
-container::VolumeMount parse_volume(const std::string& value) {
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  for (;;) {
-    auto colon = value.find(':', start);
-    parts.push_back(value.substr(start, colon - start));
-    if (colon == std::string::npos) break;
-    start = colon + 1;
-  }
-  if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() || parts[1].empty()) {
-    fail(ErrorCode::kInvalidArgument,
-         "invalid volume \"{}\": expected HOST-DIR:CONTAINER-DIR[:OPTIONS]", value);
-  }
-  container::VolumeMount volume;
-  volume.source = parts[0];
-  volume.destination = parts[1];
-  if (volume.source.front() != '/') {
-    fail(ErrorCode::kInvalidArgument,
-         "invalid volume \"{}\": named volumes are not supported yet; give an absolute host path",
-         value);
-  }
-  if (volume.destination.front() != '/') {
-    fail(ErrorCode::kInvalidArgument,
-         "invalid volume \"{}\": the container path must be absolute", value);
-  }
-  if (volume.destination.find_first_not_of('/') == std::string::npos) {
-    fail(ErrorCode::kInvalidArgument,
-         "invalid volume \"{}\": mounting over the container's root \"/\" is not allowed",
-         value);
-  }
-  if (parts.size() == 3) {
-    std::size_t pos = 0;
-    std::string options = parts[2];
-    while (pos <= options.size()) {
-      auto comma = options.find(',', pos);
-      std::string option = options.substr(pos, comma - pos);
-      if (option == "ro") {
-        volume.read_only = true;
-      } else if (option != "rw" && option != "z" && option != "Z" && !option.empty()) {
-        fail(ErrorCode::kInvalidArgument,
-             "invalid volume option \"{}\" in \"{}\": use ro or rw", option, value);
-      }
-      if (comma == std::string::npos) break;
-      pos = comma + 1;
-    }
-  }
-  return volume;
-}
 
 std::vector<std::string> string_list(const nlohmann::json& config, const char* key) {
   if (!config.contains(key) || !config[key].is_array()) return {};
@@ -198,8 +112,10 @@ std::string LocalEngine::create(const CreateRequest& request, PullProgress& prog
   for (const auto& e : config.env) has_term = has_term || e.starts_with("TERM=");
   if (!has_term) set_env(config.env, "TERM=xterm");
   set_env(config.env, "container=podman");
+  apply_env_defaults(request.host, config.env);  // --unsetenv-all, --env-host
   for (const auto& file : request.env_files) apply_env_file(config.env, file);
   for (const auto& value : request.env) apply_env_value(config.env, value);
+  apply_env_overrides(request.host, config.env);  // --env-merge, --unsetenv
 
   config.working_dir = request.working_dir.value_or(string_value(image_config, "WorkingDir"));
   config.create_working_dir = !request.working_dir.has_value();
@@ -213,6 +129,17 @@ std::string LocalEngine::create(const CreateRequest& request, PullProgress& prog
   config.tty = request.tty;
   config.interactive = request.interactive;
   config.remove = request.remove;
+  // Restart policy.
+  auto restart = container::parse_restart_policy(request.restart);
+  if (restart.name != "no" && request.remove) {
+    fail(ErrorCode::kInvalidArgument,
+         "the --rm option conflicts with --restart \"{}\": use one of them", request.restart);
+  }
+  config.restart_policy = restart.name;
+  config.restart_retries = restart.retries;
+  // Health check.
+  config.healthcheck = container::resolve_healthcheck(
+      image_config.value("Healthcheck", nlohmann::json()), request.health);
   config.runtime = ctx_.runtime().name();
   config.network_mode = normalize_network(request.network);
   for (const auto& value : request.publish) {
@@ -223,7 +150,10 @@ std::string LocalEngine::create(const CreateRequest& request, PullProgress& prog
     spdlog::warn("port mappings are ignored with --network {}", config.network_mode);
     config.ports.clear();
   }
-  for (const auto& value : request.volumes) config.volumes.push_back(parse_volume(value));
+  // Security, resources and /etc settings, checked before any volume is made.
+  apply_host_flags(request, config);
+  // Volumes: -v, --mount, --tmpfs, --volumes-from and the image's VOLUME.
+  auto created_volumes = resolve_mounts(request, image_config, config);
   if (image_config.contains("ExposedPorts") && image_config["ExposedPorts"].is_object()) {
     for (const auto& [port, _] : image_config["ExposedPorts"].items()) {
       // Some tools write "80" where the image spec says "80/tcp".
@@ -234,21 +164,10 @@ std::string LocalEngine::create(const CreateRequest& request, PullProgress& prog
   if (config.stop_signal.empty()) config.stop_signal = "SIGTERM";
   container::parse_signal(config.stop_signal);
   if (request.stop_timeout) config.stop_timeout = *request.stop_timeout;
-  for (const auto& option : request.security_opts) {
-    if (option == "seccomp=unconfined" || option == "seccomp:unconfined") {
-      config.seccomp = false;
-    } else if (option == "label=disable" || option == "label:disable") {
-      // berth does not set SELinux labels, so there is nothing to disable.
-    } else {
-      fail(ErrorCode::kInvalidArgument,
-           "unsupported --security-opt \"{}\": berth supports seccomp=unconfined and "
-           "label=disable so far",
-           option);
-    }
-  }
   if (image_config.contains("Labels") && image_config["Labels"].is_object()) {
     config.labels = image_config["Labels"];
   }
+  apply_label_flags(request.host, config);  // --label, --label-file, --annotation
 
   // Show the name the user gave when the image has several.
   std::string image_name = image->names.empty() ? request.image : image->names.front();
@@ -259,8 +178,15 @@ std::string LocalEngine::create(const CreateRequest& request, PullProgress& prog
       break;
     }
   }
-  auto record = container::create(ctx_, request.name, image->id, image_name, config);
-  return record.id;
+  try {
+    auto record = container::create(ctx_, request.name, image->id, image_name, config);
+    return record.id;
+  } catch (...) {
+    // Volumes: the volumes made for this container go with it.
+    volume::VolumeStore store(ctx_.db(), ctx_.paths().root);
+    for (const auto& name : created_volumes) store.remove(name);
+    throw;
+  }
 }
 
 }  // namespace berth::engine

@@ -12,8 +12,14 @@
 #include <nlohmann/json.hpp>
 
 #include "container/config.hpp"
+#include "container/exec.hpp"
+#include "container/health.hpp"
 #include "container/logs.hpp"
 #include "container/operations.hpp"
+// The run and create flags of security, resources and /etc files.
+#include "engine/host_flags.hpp"
+// Volumes: the volume commands' requests and the mount flags.
+#include "engine/volume_requests.hpp"
 
 namespace berth::engine {
 
@@ -159,6 +165,14 @@ struct CreateRequest {
   std::optional<std::string> stop_signal;
   std::optional<int> stop_timeout;
   std::vector<std::string> security_opts;  // --security-opt values
+  // Security, resource, /etc, label and environment flags (host_flags.hpp).
+  HostFlags host;
+  // Volumes: --mount, --tmpfs, --volumes-from, --read-only.
+  MountFlags mount_flags;
+  // Restart policy: a --restart value (see container::parse_restart_policy).
+  std::string restart;
+  // Health check: the --health-* flags (see container::resolve_healthcheck).
+  container::HealthFlags health;
   PullRequest pull;  // registry options for an implicit pull
 };
 
@@ -179,6 +193,18 @@ struct ContainerSummary {
   nlohmann::json labels = nlohmann::json::object();
   std::vector<std::string> mounts;    // volume destinations
   std::vector<std::string> networks;  // network names; empty for host and none
+  // Health check: "starting", "healthy" or "unhealthy" while it runs with a
+  // health check, else "".
+  std::string health;
+  // ps queries: named volumes mounted, for --filter volume=NAME.
+  std::vector<std::string> volume_names;
+};
+
+// ps --size: the bytes a container wrote (its upper directory) and the
+// size of its whole root file system (image plus writes).
+struct ContainerSize {
+  std::int64_t rw_size = 0;
+  std::int64_t rootfs_size = 0;
 };
 
 // Image queries and prune: reports of history, diff, tree and prune.
@@ -341,6 +367,19 @@ struct CommitRequest {
   bool pause = false;   // freeze the container while its files are read
 };
 
+// cp: copies between a path in a container and a host path, or a tar
+// stream when host_path is "-".
+struct CopyRequest {
+  std::string container;       // name or ID
+  std::string container_path;  // absolute or relative to "/" in the container
+  std::string host_path;       // "-" for a tar stream on the caller's fd
+  bool to_container = false;
+  // Into a container: give every copied file the container's primary uid
+  // and gid (Podman's --archive, on by default); off keeps the source's.
+  bool archive = true;
+  bool overwrite = false;  // replace a directory with a non-directory and the reverse
+};
+
 // The options of `import`. The tar itself comes as a file descriptor.
 struct ImportRequest {
   std::string source;     // what the user gave, for messages
@@ -477,6 +516,19 @@ class Engine {
   virtual std::string import_image(const ImportRequest& request, int input_fd,
                                    PullProgress& progress) = 0;
 
+  // cp (copy.cpp): copies as request says, for a running or stopped
+  // container; stream_fd is read (into a container) or written (out of one)
+  // when host_path is "-". Paths in the container are resolved inside its
+  // root file system, so no symlink leads out of it. Throws
+  // Error{kNotFound} naming a missing source or destination parent, and
+  // Error{kInvalidArgument} or Error{kConflict} for a copy the Docker rules
+  // reject. After an error part of the files may have been written.
+  virtual void copy(const CopyRequest& request, int stream_fd) = 0;
+  // diff (container_diff.cpp): returns the container's changes against its
+  // image, sorted by path, without the empty stubs the runtime creates for
+  // its mount points. Throws Error{kNotFound} for an unknown container.
+  virtual std::vector<ImageChange> container_diff(const std::string& name_or_id) = 0;
+
   // Containers. name_or_id accepts a full ID, a unique ID prefix or a name.
   // Trust (trust.cpp): the policy file used ("" for the default), its text,
   // its rows for `image trust show`, and `image trust set`, which rewrites
@@ -506,6 +558,37 @@ class Engine {
   virtual std::string container_id(const std::string& name_or_id) = 0;
   // Returns the attach socket of a running container.
   virtual std::string attach_socket(const std::string& name_or_id) = 0;
+  // ps queries (container_size.cpp): the sizes `ps --size` prints.
+  virtual ContainerSize container_size(const std::string& name_or_id) = 0;
+
+  // Exec sessions (exec.cpp): starts options.command in the running
+  // container and returns the session's ID (see container::exec).
+  virtual std::string exec(const std::string& name_or_id,
+                           const container::ExecOptions& options) = 0;
+  // Returns the exit code a finished session recorded, nullopt while it runs.
+  virtual std::optional<int> exec_exit_code(const std::string& name_or_id,
+                                            const std::string& session) = 0;
+  // Health checks (health.cpp): runs the container's check once and returns
+  // the status after it (see container::run_healthcheck).
+  virtual std::string healthcheck_run(const std::string& name_or_id) = 0;
+  // Volumes (volumes.cpp). volume_create returns the name; with ignore an
+  // existing volume of that name is returned unchanged, otherwise it throws
+  // Error{kAlreadyExists}. Filters are KEY=VALUE: name, label, label!,
+  // driver, dangling, until. volume_remove throws Error{kNotFound} for an
+  // unknown volume and Error{kConflict} for one in use, unless force, which
+  // removes the containers that use it first. volume_prune removes the
+  // volumes no container uses that match every filter and returns their
+  // names.
+  virtual std::string volume_create(const VolumeCreateRequest& request) = 0;
+  virtual std::vector<VolumeReport> list_volumes(const std::vector<std::string>& filters) = 0;
+  virtual VolumeReport inspect_volume(const std::string& name) = 0;
+  virtual void volume_remove(const std::string& name, bool force, std::optional<int> timeout) = 0;
+  virtual std::vector<std::string> volume_prune(const std::vector<std::string>& filters) = 0;
+  virtual bool volume_exists(const std::string& name) = 0;
+  // Returns the names of the anonymous volumes container name_or_id mounts
+  // (for rm -v).
+  virtual std::vector<std::string> anonymous_volumes(const std::string& name_or_id) = 0;
+
   // The hidden step berth-monitor runs after the container exits, also run
   // by a foreground `run` as soon as it has the exit code. by_monitor
   // leaves deleting the directories to the start's monitor, after the

@@ -2,6 +2,10 @@
 
 #include "common/time.hpp"
 #include "container/config.hpp"
+#include "container/exec.hpp"
+#include "container/health.hpp"
+#include "engine/inspect_host_config.hpp"
+#include "engine/mount_inspect.hpp"
 #include "runtime/oci_runtime.hpp"
 
 namespace berth::engine {
@@ -61,6 +65,27 @@ nlohmann::json image_inspect_json(const state::ImageRecord& image) {
   return out;
 }
 
+namespace {
+
+// Config.Healthcheck in Docker's form, or null when there is none.
+nlohmann::json healthcheck_json(const container::HealthCheck& check) {
+  if (check.test.empty()) return nullptr;
+  return {{"Test", check.test},
+          {"Interval", check.interval_ns},
+          {"Timeout", check.timeout_ns},
+          {"StartPeriod", check.start_period_ns},
+          {"Retries", check.retries}};
+}
+
+// The IDs of the container's exec sessions, oldest first.
+std::vector<std::string> exec_ids(container::Context& ctx, const std::string& id) {
+  std::vector<std::string> ids;
+  for (const auto& session : container::exec_sessions(ctx, id)) ids.push_back(session.id);
+  return ids;
+}
+
+}  // namespace
+
 nlohmann::json container_inspect_json(container::Context& ctx,
                                       const state::ContainerRecord& record,
                                       const state::ImageRecord* image) {
@@ -75,19 +100,10 @@ nlohmann::json container_inspect_json(container::Context& ctx,
   std::string bundle = paths.bundle_dir(record.id);
   std::string hostname = config.hostname.empty() ? record.id.substr(0, 12) : config.hostname;
 
-  nlohmann::json mounts = nlohmann::json::array();
-  nlohmann::json binds = nlohmann::json::array();
-  for (const auto& v : config.volumes) {
-    mounts.push_back({{"Type", "bind"},
-                      {"Source", v.source},
-                      {"Destination", v.destination},
-                      {"Driver", ""},
-                      {"Mode", ""},
-                      {"Options", {"rbind"}},
-                      {"RW", !v.read_only},
-                      {"Propagation", "rprivate"}});
-    binds.push_back(v.source + ":" + v.destination + (v.read_only ? ":ro" : ":rw"));
-  }
+  // Volumes: Mounts, Binds and Tmpfs (mount_inspect.cpp).
+  auto mount_report = mounts_inspect_json(ctx, config);
+  nlohmann::json& mounts = mount_report.mounts;
+  nlohmann::json& binds = mount_report.binds;
 
   nlohmann::json port_bindings = nlohmann::json::object();
   for (const auto& p : config.ports) {
@@ -112,7 +128,7 @@ nlohmann::json container_inspect_json(container::Context& ctx,
                           {"Aliases", {record.id.substr(0, 12)}}};
   }
 
-  return {
+  nlohmann::json out = {
       {"Id", record.id},
       {"Created", format_rfc3339_nano(record.created_ns)},
       {"Path", args.empty() ? "" : args.front()},
@@ -130,10 +146,12 @@ nlohmann::json container_inspect_json(container::Context& ctx,
         {"ExitCode", record.exit_code},
         {"Error", ""},
         {"StartedAt", time_or_zero(record.started_ns)},
-        {"FinishedAt", time_or_zero(record.finished_ns)}}},
+        {"FinishedAt", time_or_zero(record.finished_ns)},
+        {"Health", container::health_state(ctx, record, config)}}},
       {"Image", record.image_id},
       {"ImageDigest", image != nullptr ? image->digest : ""},
       {"ImageName", record.image_name},
+      {"ExecIDs", exec_ids(ctx, record.id)},
       {"Rootfs", ""},
       {"Pod", ""},
       {"ResolvConfPath", bundle + "/resolv.conf"},
@@ -144,7 +162,7 @@ nlohmann::json container_inspect_json(container::Context& ctx,
       {"OCIRuntime", config.runtime},
       {"LogPath", paths.log_file(record.id)},
       {"Name", record.name},
-      {"RestartCount", 0},
+      {"RestartCount", record.restart_count},
       {"Driver", "overlay"},
       {"GraphDriver",
        {{"Name", "overlay"},
@@ -192,13 +210,16 @@ nlohmann::json container_inspect_json(container::Context& ctx,
         {"Labels", config.labels},
         {"Annotations", config.annotations},
         {"StopSignal", config.stop_signal},
-        {"StopTimeout", config.stop_timeout}}},
+        {"StopTimeout", config.stop_timeout},
+        {"Healthcheck", healthcheck_json(config.healthcheck)}}},
       {"HostConfig",
        {{"Binds", binds},
         {"NetworkMode", config.network_mode},
         {"PortBindings", port_bindings},
         {"AutoRemove", config.remove},
-        {"RestartPolicy", {{"Name", ""}, {"MaximumRetryCount", 0}}},
+        {"RestartPolicy",
+         {{"Name", config.restart_policy == "no" ? "" : config.restart_policy},
+          {"MaximumRetryCount", config.restart_retries}}},
         {"LogConfig", {{"Type", "k8s-file"}, {"Path", paths.log_file(record.id)}}},
         // What berth applies to every container today: private namespaces,
         // cgroupfs, the default capabilities, 64 MiB /dev/shm, 2048 pids.
@@ -227,10 +248,10 @@ nlohmann::json container_inspect_json(container::Context& ctx,
         {"OomScoreAdj", 0},
         {"Privileged", false},
         {"PublishAllPorts", false},
-        {"ReadonlyRootfs", false},
+        {"ReadonlyRootfs", config.read_only_rootfs},
         {"SecurityOpt", config.seccomp ? nlohmann::json::array()
                                        : nlohmann::json::array({"seccomp=unconfined"})},
-        {"Tmpfs", nlohmann::json::object()},
+        {"Tmpfs", mount_report.tmpfs},
         {"ShmSize", 64 * 1024 * 1024},
         {"Runtime", "oci"},
         {"ConsoleSize", {0, 0}},
@@ -265,6 +286,9 @@ nlohmann::json container_inspect_json(container::Context& ctx,
         {"Ulimits", nlohmann::json::array()},
         {"CgroupConf", nullptr}}},
   };
+  // The values of --cap-add, --memory, --ulimit, --dns, ... (inspect_host_config.cpp).
+  out["HostConfig"].update(host_config_inspect_json(config));
+  return out;
 }
 
 }  // namespace berth::engine

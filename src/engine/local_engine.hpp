@@ -61,6 +61,10 @@ class LocalEngine : public Engine {
   // commit, export and import (commit.cpp, import_export.cpp).
   std::string commit(const CommitRequest& request, PullProgress& progress) override;
   void export_container(const std::string& name_or_id, int output_fd) override;
+  // cp (copy.cpp).
+  void copy(const CopyRequest& request, int stream_fd) override;
+  // diff (container_diff.cpp).
+  std::vector<ImageChange> container_diff(const std::string& name_or_id) override;
   std::string import_image(const ImportRequest& request, int input_fd,
                            PullProgress& progress) override;
 
@@ -85,6 +89,21 @@ class LocalEngine : public Engine {
   std::string latest_container() override;
   std::string container_id(const std::string& name_or_id) override;
   std::string attach_socket(const std::string& name_or_id) override;
+  // ps queries (container_size.cpp).
+  ContainerSize container_size(const std::string& name_or_id) override;
+  // Exec sessions (exec.cpp).
+  std::string exec(const std::string& name_or_id, const container::ExecOptions& options) override;
+  std::optional<int> exec_exit_code(const std::string& name_or_id,
+                                    const std::string& session) override;
+  std::string healthcheck_run(const std::string& name_or_id) override;
+  // Volumes (volumes.cpp).
+  std::string volume_create(const VolumeCreateRequest& request) override;
+  std::vector<VolumeReport> list_volumes(const std::vector<std::string>& filters) override;
+  VolumeReport inspect_volume(const std::string& name) override;
+  void volume_remove(const std::string& name, bool force, std::optional<int> timeout) override;
+  std::vector<std::string> volume_prune(const std::vector<std::string>& filters) override;
+  bool volume_exists(const std::string& name) override;
+  std::vector<std::string> anonymous_volumes(const std::string& name_or_id) override;
   void cleanup(const std::string& id, std::optional<int> exit_code,
                const std::string& start_token, bool by_monitor = false) override;
 
@@ -134,6 +153,14 @@ class LocalEngine : public Engine {
   // returns them; name_or_id is what the user typed, for messages.
   std::vector<std::string> remove_image_names(const std::string& id, const std::string& name_or_id,
                                               const std::vector<std::string>& names);
+
+  // Volumes (volumes.cpp): parses the mount flags of request (and the
+  // image's VOLUME entries) into config.volumes, creating the named and
+  // anonymous volumes they need, and returns the names of those it created.
+  // Throws Error{kInvalidArgument} for a bad spec or a repeated destination.
+  std::vector<std::string> resolve_mounts(const CreateRequest& request,
+                                          const nlohmann::json& image_config,
+                                          container::ContainerConfig& config);
 
   container::Context ctx_;
   std::optional<config::RegistriesConfig> registries_;

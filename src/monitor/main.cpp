@@ -24,6 +24,15 @@
 //   monitor waits (up to 10 s) for it to hang up before the cleanup, because
 //   it may clean up in-process. When --cleanup-marker names a file and that
 //   file is gone by then, that cleanup is done and the command is skipped.
+// - Attach clients send frames too: 1 byte type, 4 bytes big-endian
+//   length, payload. Type 0 is input for the container's stdin, 1 a
+//   terminal size (2 bytes rows, 2 bytes columns, big-endian), 2 closes
+//   stdin. A client that hangs up without type 2 leaves stdin open, so a
+//   client can detach.
+// - With --exec-process the monitor runs one exec session instead of a
+//   container: "RUNTIME exec --detach --process FILE" in the running
+//   container, with --bundle naming the session's directory. It serves the
+//   session's stdio the same way and writes its exit code to --exit-file.
 
 #include <fcntl.h>
 #include <signal.h>
@@ -141,6 +150,10 @@ int main(int argc, char** argv) {
     fd = move_above_stdio(fd);
     keep.push_back(fd);
   }
+  for (int& fd : options.preserve_fds) {
+    fd = move_above_stdio(fd);
+    keep.push_back(fd);
+  }
   close_inherited_fds(keep);
 
   detach(options.sync_fd);
@@ -159,8 +172,10 @@ int main(int argc, char** argv) {
   int signal_fd = ::signalfd(-1, &child_signal, SFD_NONBLOCK | SFD_CLOEXEC);
   if (signal_fd < 0) fail_start(options.sync_fd, "signalfd: " + std::string(std::strerror(errno)));
 
-  int log_fd = ::open(options.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (log_fd < 0) {
+  int log_fd = options.log_path.empty()
+                   ? -1
+                   : ::open(options.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (log_fd < 0 && !options.log_path.empty()) {
     fail_start(options.sync_fd,
                "opening log file \"" + options.log_path + "\": " + std::strerror(errno));
   }
@@ -174,6 +189,8 @@ int main(int argc, char** argv) {
     ::unlink(options.socket_path.c_str());
     fail_start(options.sync_fd, message);
   }
+  // The process has its copies of the preserved fds now.
+  for (int fd : options.preserve_fds) ::close(fd);
   int early_status = -1;
   for (const auto& [child, status] : early_exits) {
     if (child == pid) early_status = status;

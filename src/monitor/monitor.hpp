@@ -41,6 +41,17 @@ struct Options {
   bool stdin_open = false;
   bool debug = false;
   std::vector<char*> cleanup_argv;  // null-terminated, empty when none
+  // Exec sessions: the process.json of a process to run in the running
+  // container (`RUNTIME exec --process`) instead of starting the container;
+  // bundle is then the session's directory. preserve_fds are passed to the
+  // process as fds 3, 4, ... (`RUNTIME exec --preserve-fds`).
+  std::string exec_process;
+  std::vector<int> preserve_fds;
+  // Health checks: a command run every timer_interval_ms while the
+  // container runs (never two at once), e.g. `berth healthcheck run ID`.
+  // 0: none.
+  long timer_interval_ms = 0;
+  std::vector<std::string> timer_argv;
 };
 
 // Reaps every exited child. Returns true and the wait status of want
@@ -83,7 +94,8 @@ struct ContainerIo {
   bool terminal = false;
 };
 
-// Runs "RUNTIME run --detach" and fills io and pid. Exits of other
+// Runs "RUNTIME run --detach" (or "RUNTIME exec --detach" for an exec
+// session) and fills io and pid. Exits of other
 // children reaped meanwhile (the container may exit before the runtime
 // does) are kept in early_exits as (pid, wait status) pairs.
 bool start_container(const Options& options, int signal_fd, ContainerIo& io, pid_t& pid,

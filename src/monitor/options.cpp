@@ -15,7 +15,9 @@ namespace {
 constexpr const char* kUsage =
     "usage: berth-monitor --id ID --runtime PATH --runtime-root DIR --bundle DIR --log PATH "
     "--exit-file PATH --socket PATH --sync-fd N [--attach-fd N] [--cleanup-marker PATH] "
-    "[--keep-fd N]... [--remove-when-done PATH]... [--terminal] [--stdin] [--log-level LEVEL] -- CLEANUP_ARGV...";
+    "[--keep-fd N]... [--remove-when-done PATH]... [--terminal] [--stdin] [--log-level LEVEL] "
+    "[--exec-process PATH [--preserve-fd N]...] [--timer-interval-ms N --timer-arg ARG...] "
+    "[-- CLEANUP_ARGV...]";
 
 bool parse_fd(const char* text, int& fd) {
   char* end = nullptr;
@@ -38,6 +40,7 @@ bool parse_options(int argc, char** argv, Options& options, std::string& message
       {"--runtime-root", &options.runtime_root}, {"--bundle", &options.bundle},
       {"--log", &options.log_path},    {"--exit-file", &options.exit_file},
       {"--socket", &options.socket_path}, {"--cleanup-marker", &options.cleanup_marker},
+      {"--exec-process", &options.exec_process},
   };
 
   int i = 1;
@@ -64,7 +67,8 @@ bool parse_options(int argc, char** argv, Options& options, std::string& message
       if (name == option.name) target = option.target;
     }
     if (!target && name != "--sync-fd" && name != "--attach-fd" && name != "--keep-fd" &&
-        name != "--remove-when-done" && name != "--log-level") {
+        name != "--preserve-fd" && name != "--remove-when-done" && name != "--log-level" &&
+        name != "--timer-interval-ms" && name != "--timer-arg") {
       message = "unknown option " + name + "; " + kUsage;
       return false;
     }
@@ -86,13 +90,23 @@ bool parse_options(int argc, char** argv, Options& options, std::string& message
         return false;
       }
       options.remove_when_done.push_back(value);
-    } else if (name == "--keep-fd") {
-      int fd = -1;
-      if (!parse_fd(value, fd)) {
-        message = "invalid --keep-fd \"" + std::string(value) + "\": it must be an open file descriptor";
+    } else if (name == "--timer-arg") {
+      options.timer_argv.push_back(value);
+    } else if (name == "--timer-interval-ms") {
+      char* end = nullptr;
+      long ms = std::strtol(value, &end, 10);
+      if (*value == '\0' || *end != '\0' || ms <= 0) {
+        message = "invalid --timer-interval-ms \"" + std::string(value) + "\": it must be a positive number";
         return false;
       }
-      options.keep_fds.push_back(fd);
+      options.timer_interval_ms = ms;
+    } else if (name == "--keep-fd" || name == "--preserve-fd") {
+      int fd = -1;
+      if (!parse_fd(value, fd)) {
+        message = "invalid " + name + " \"" + value + "\": it must be an open file descriptor";
+        return false;
+      }
+      (name == "--keep-fd" ? options.keep_fds : options.preserve_fds).push_back(fd);
     } else if (name == "--sync-fd" || name == "--attach-fd") {
       int& fd = name == "--sync-fd" ? options.sync_fd : options.attach_fd;
       if (!parse_fd(value, fd)) {
@@ -108,11 +122,18 @@ bool parse_options(int argc, char** argv, Options& options, std::string& message
 
   const StringOption* missing = nullptr;
   for (const auto& option : strings) {
-    bool optional = option.target == &options.cleanup_marker;
+    // An exec session keeps no log of its own.
+    bool optional = option.target == &options.cleanup_marker ||
+                    option.target == &options.exec_process ||
+                    (option.target == &options.log_path && !options.exec_process.empty());
     if (option.target->empty() && !optional && !missing) missing = &option;
   }
   if (missing) {
     message = std::string("missing option ") + missing->name + "; " + kUsage;
+    return false;
+  }
+  if (options.timer_interval_ms > 0 && options.timer_argv.empty()) {
+    message = std::string("--timer-interval-ms needs --timer-arg; ") + kUsage;
     return false;
   }
   if (options.sync_fd < 0) {

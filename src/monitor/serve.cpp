@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -26,6 +27,12 @@ namespace {
 constexpr unsigned char kStdoutStream = 1;
 constexpr unsigned char kStderrStream = 2;
 constexpr unsigned char kExitStream = 3;
+// Types of the frames clients send (see main.cpp).
+constexpr unsigned char kInputData = 0;
+constexpr unsigned char kInputResize = 1;
+constexpr unsigned char kInputClose = 2;
+// The largest input frame payload a client may send.
+constexpr std::size_t kMaxInputFrame = 1 << 20;
 
 // A client whose unsent output grows past this is dropped, so that a slow
 // reader never blocks the container.
@@ -40,6 +47,7 @@ constexpr int kStarterCleanupMs = 10000;
 struct Client {
   int fd = -1;
   std::string pending;  // frames not yet sent
+  std::string input;    // received bytes not yet parsed into frames
   bool input_open = true;
   bool starter = false;  // the --attach-fd client, whose CLI started the container
 };
@@ -164,23 +172,58 @@ void write_stdin(Session& session) {
   maybe_close_stdin(session);
 }
 
-// Reads client input into stdin_pending. Returns false when the client is gone.
+// Sets the terminal's size from a resize frame's payload; the kernel
+// then signals SIGWINCH to the terminal's foreground process group.
+void resize_terminal(Session& session, const unsigned char* payload, std::size_t size) {
+  ContainerIo& io = *session.io;
+  if (!io.terminal || io.stdout_fd < 0 || size != 4) return;
+  winsize window{};
+  window.ws_row = static_cast<unsigned short>((payload[0] << 8) | payload[1]);
+  window.ws_col = static_cast<unsigned short>((payload[2] << 8) | payload[3]);
+  if (::ioctl(io.stdout_fd, TIOCSWINSZ, &window) != 0) {
+    debug("resizing the terminal failed: %s", std::strerror(errno));
+  }
+}
+
+// Handles the complete frames in client.input. Returns false for a frame
+// no client of this protocol sends.
+bool parse_client_frames(Session& session, Client& client) {
+  std::size_t offset = 0;
+  while (client.input.size() - offset >= 5) {
+    auto* p = reinterpret_cast<const unsigned char*>(client.input.data() + offset);
+    std::size_t length = (std::size_t{p[1]} << 24) | (std::size_t{p[2]} << 16) |
+                         (std::size_t{p[3]} << 8) | std::size_t{p[4]};
+    if (p[0] > kInputClose || length > kMaxInputFrame) return false;
+    if (client.input.size() - offset - 5 < length) break;
+    const unsigned char* payload = p + 5;
+    if (p[0] == kInputData && session.io->stdin_fd >= 0 && !session.close_stdin) {
+      session.stdin_pending.append(reinterpret_cast<const char*>(payload), length);
+    } else if (p[0] == kInputResize) {
+      resize_terminal(session, payload, length);
+    } else if (p[0] == kInputClose) {
+      session.close_stdin = true;
+    }
+    offset += 5 + length;
+  }
+  client.input.erase(0, offset);
+  write_stdin(session);
+  return true;
+}
+
+// Reads client frames: input into stdin_pending, resizes, stdin closes.
+// Returns false when the client is gone or broke the protocol.
 bool read_client(Session& session, Client& client) {
   char buffer[8192];
   ssize_t n = ::recv(client.fd, buffer, sizeof buffer, 0);
   if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
   if (n < 0) return false;
   if (n == 0) {
+    // A hang-up without a close frame leaves stdin open: the client detached.
     client.input_open = false;
-    session.close_stdin = true;
-    maybe_close_stdin(session);
     return true;
   }
-  if (session.io->stdin_fd >= 0) {
-    session.stdin_pending.append(buffer, static_cast<std::size_t>(n));
-    write_stdin(session);
-  }
-  return true;
+  client.input.append(buffer, static_cast<std::size_t>(n));
+  return parse_client_frames(session, client);
 }
 
 // Copies one read of output to the log and the clients. Returns false at
@@ -366,6 +409,32 @@ std::vector<int> wait_for_hangup(int fd) {
 }
 
 
+// Starts the timer command (see Options::timer_argv) without waiting for
+// it. Returns its pid, or -1 when the fork failed.
+pid_t start_timer_command(const Options& options) {
+  std::string program = find_program(options.timer_argv[0].c_str());
+  std::vector<char*> argv;
+  for (const auto& arg : options.timer_argv) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  pid_t child = ::fork();
+  if (child < 0) {
+    debug("starting the timer command failed: %s", std::strerror(errno));
+    return -1;
+  }
+  if (child == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    struct sigaction default_action{};
+    default_action.sa_handler = SIG_DFL;
+    ::sigaction(SIGPIPE, &default_action, nullptr);
+    ::execve(program.c_str(), argv.data(), environ);
+    ::_exit(127);
+  }
+  debug("timer command started as %d", child);
+  return child;
+}
+
 enum Tag : int { kSignal = -1, kListen = -2, kStdout = -3, kStderr = -4, kStdin = -5 };
 
 }  // namespace
@@ -383,6 +452,12 @@ int serve_container(const Options& options, int signal_fd, int listen_fd, int lo
 
   int status = early_status;
   bool exited = early_status != -1;
+  // The timer: the next run is due at next_timer_ms after timer_start,
+  // counted from the end of the previous run.
+  timespec timer_start{};
+  ::clock_gettime(CLOCK_MONOTONIC, &timer_start);
+  long next_timer_ms = options.timer_interval_ms;
+  pid_t timer_child = -1;
   std::vector<pollfd> fds;
   std::vector<int> tags;
   while (!exited) {
@@ -405,10 +480,20 @@ int serve_container(const Options& options, int signal_fd, int listen_fd, int lo
       watch(client.fd, events, static_cast<int>(i));
     }
 
-    if (::poll(fds.data(), fds.size(), -1) < 0) {
+    int timeout = -1;
+    if (options.timer_interval_ms > 0 && timer_child < 0) {
+      long wait = next_timer_ms - elapsed_ms(timer_start);
+      timeout = wait > 0 ? static_cast<int>(wait) : 0;
+    }
+    if (::poll(fds.data(), fds.size(), timeout) < 0) {
       if (errno == EINTR) continue;
       debug("poll failed: %s", std::strerror(errno));
       break;
+    }
+    if (options.timer_interval_ms > 0 && timer_child < 0 &&
+        elapsed_ms(timer_start) >= next_timer_ms) {
+      timer_child = start_timer_command(options);
+      if (timer_child < 0) next_timer_ms = elapsed_ms(timer_start) + options.timer_interval_ms;
     }
 
     // Clients are visited from the back so that dropping one keeps the
@@ -421,8 +506,14 @@ int serve_container(const Options& options, int signal_fd, int listen_fd, int lo
         signalfd_siginfo info;
         while (::read(signal_fd, &info, sizeof info) == sizeof info) {
         }
-        std::vector<std::pair<pid_t, int>> others;  // exec helpers, nothing to do
+        std::vector<std::pair<pid_t, int>> others;
         exited = reap_children(pid, status, others) || exited;
+        for (const auto& [child, child_status] : others) {
+          if (child != timer_child) continue;
+          debug("timer command exited with %d", exit_code_of(child_status));
+          timer_child = -1;
+          next_timer_ms = elapsed_ms(timer_start) + options.timer_interval_ms;
+        }
       } else if (tag == kListen) {
         int client = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
         if (client >= 0) add_client(session, client);
@@ -469,7 +560,12 @@ int serve_container(const Options& options, int signal_fd, int listen_fd, int lo
   // that CLI died first. Cleanup is idempotent, so the two never conflict.
   int starter = finish_clients(session, code);
   std::vector<int> passed;
-  if (starter >= 0) passed = wait_for_hangup(starter);
+  // Only a starter that may clean up in-process is waited for.
+  if (starter >= 0 && options.cleanup_marker.empty()) {
+    ::close(starter);
+  } else if (starter >= 0) {
+    passed = wait_for_hangup(starter);
+  }
   if (!options.cleanup_marker.empty() && ::access(options.cleanup_marker.c_str(), F_OK) != 0 &&
       errno == ENOENT) {
     debug("cleanup marker %s is gone: the CLI cleaned up", options.cleanup_marker.c_str());

@@ -177,16 +177,26 @@ bool start_container(const Options& options, int signal_fd, ContainerIo& io, pid
   {
     std::string pid_file = options.bundle + "/pidfile";
     ::unlink(pid_file.c_str());
+    bool exec = !options.exec_process.empty();
+    std::string preserve_count = std::to_string(options.preserve_fds.size());
     std::vector<const char*> argv = {options.runtime.c_str(), "--root",
-                                     options.runtime_root.c_str(), "run", "--detach",
-                                     "--pid-file", pid_file.c_str()};
+                                     options.runtime_root.c_str(), exec ? "exec" : "run",
+                                     "--detach", "--pid-file", pid_file.c_str()};
     if (options.terminal) {
       argv.push_back("--console-socket");
       argv.push_back(console_path.c_str());
     }
-    argv.insert(argv.end(), {"--bundle", options.bundle.c_str(), options.id.c_str(), nullptr});
+    if (exec) {
+      argv.insert(argv.end(), {"--process", options.exec_process.c_str()});
+      if (!options.preserve_fds.empty()) {
+        argv.insert(argv.end(), {"--preserve-fds", preserve_count.c_str()});
+      }
+    } else {
+      argv.insert(argv.end(), {"--bundle", options.bundle.c_str()});
+    }
+    argv.insert(argv.end(), {options.id.c_str(), nullptr});
     std::string exec_error = "cannot execute the OCI runtime " + options.runtime + "\n";
-    debug("starting %s run --detach %s", options.runtime.c_str(), options.id.c_str());
+    debug("starting %s %s --detach %s", options.runtime.c_str(), argv[3], options.id.c_str());
 
     pid_t runtime_pid = ::fork();
     if (runtime_pid < 0) {
@@ -200,6 +210,16 @@ bool start_container(const Options& options, int signal_fd, ContainerIo& io, pid
           ::fcntl(target, F_SETFD, 0);
         } else {
           ::dup2(child_fds[target], target);
+        }
+      }
+      // Preserved fds go to 3, 4, ...; each source is above every target
+      // not yet written (see Options::preserve_fds).
+      for (std::size_t i = 0; i < options.preserve_fds.size(); ++i) {
+        int target = 3 + static_cast<int>(i);
+        if (options.preserve_fds[i] == target) {
+          ::fcntl(target, F_SETFD, 0);
+        } else {
+          ::dup2(options.preserve_fds[i], target);
         }
       }
       sigset_t none;

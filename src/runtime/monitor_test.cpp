@@ -291,19 +291,59 @@ TEST_F(Monitor, AttachFdReceivesOutputAndExit) {
   EXPECT_TRUE(cleaned);
 }
 
+// Sends one client frame: type, 4-byte big-endian length, payload.
+void send_frame(int fd, unsigned char type, const std::string& payload) {
+  std::string frame(5, '\0');
+  frame[0] = static_cast<char>(type);
+  for (int i = 0; i < 4; ++i) frame[1 + i] = static_cast<char>((payload.size() >> (24 - 8 * i)) & 0xff);
+  frame += payload;
+  ASSERT_EQ(::write(fd, frame.data(), frame.size()), static_cast<ssize_t>(frame.size()));
+}
+
 TEST_F(Monitor, StdinThroughAttachSocket) {
   MonitorRun run = start("stdin", {"cat"}, {"--stdin"});
   ASSERT_GT(pid_of(run), 0) << run.sync_line;
+  // A client that hangs up without a close frame (a detach) leaves stdin
+  // open for the next one.
+  int first = connect_attach(run);
+  send_frame(first, 0, "first\n");
+  ::close(first);
   int fd = connect_attach(run);
-  std::string input = "echo me\n";
-  ASSERT_EQ(::write(fd, input.data(), input.size()), static_cast<ssize_t>(input.size()));
-  ::shutdown(fd, SHUT_WR);  // end of input: cat exits
+  send_frame(fd, 0, "echo me\n");
+  send_frame(fd, 2, "");  // end of input: cat exits
   auto frames = read_frames(fd);
   ::close(fd);
-  EXPECT_EQ(joined(frames, 1), "echo me\n");
+  std::string out = joined(frames, 1);
+  EXPECT_NE(out.find("echo me\n"), std::string::npos) << out;
+  EXPECT_EQ(exit_code(run), "0");
   ASSERT_FALSE(frames.empty());
   EXPECT_EQ(frames.back().stream, 3);
   EXPECT_EQ(frames.back().payload, "0");
+  EXPECT_NE(os::read_file(run.bundle + "/ctr.log").find(" stdout F first"), std::string::npos);
+}
+
+TEST_F(Monitor, ResizeFrameSetsTheTerminalSize) {
+  MonitorRun run = start("resize", {"sh", "-c", "sleep 0.5; stty size"}, {"--terminal"});
+  ASSERT_GT(pid_of(run), 0) << run.sync_line;
+  int fd = connect_attach(run);
+  send_frame(fd, 1, std::string{0, 33, 0, 111});
+  auto frames = read_frames(fd);
+  ::close(fd);
+  std::string out = joined(frames, 1);
+  EXPECT_NE(out.find("33 111"), std::string::npos) << out;
+}
+
+TEST_F(Monitor, BadClientFrameDropsOnlyThatClient) {
+  MonitorRun run = start("badframe", {"sh", "-c", "sleep 0.5; echo still here"}, {"--stdin"});
+  ASSERT_GT(pid_of(run), 0) << run.sync_line;
+  int bad = connect_attach(run);
+  send_frame(bad, 9, "x");
+  int good = connect_attach(run);
+  auto frames = read_frames(good);
+  ::close(good);
+  ::close(bad);
+  EXPECT_EQ(joined(frames, 1), "still here\n");
+  EXPECT_EQ(exit_code(run), "0");
 }
 
 TEST_F(Monitor, Terminal) {

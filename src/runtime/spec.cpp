@@ -1,5 +1,6 @@
 #include "runtime/spec.hpp"
 
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -27,7 +28,8 @@ constexpr const char* kDefaultPath =
 constexpr std::uint64_t kDefaultNofile = 1048576;
 constexpr std::uint64_t kDefaultNproc = 4194304;
 
-// Every capability of Linux 6.x, for validating --cap-add/--cap-drop names.
+// Every capability of Linux 6.x in number order (CAP_CHOWN is 0), for
+// validating --cap-add/--cap-drop names.
 constexpr std::array<const char*, 41> kAllCapabilities = {
     "CAP_CHOWN",           "CAP_DAC_OVERRIDE",     "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
     "CAP_FSETID",          "CAP_KILL",             "CAP_SETGID",          "CAP_SETUID",
@@ -55,24 +57,11 @@ bool has_env(const std::vector<std::string>& env, std::string_view key) {
   });
 }
 
-// Normalizes "net_admin" or "CAP_NET_ADMIN" to "CAP_NET_ADMIN"; "all" to "ALL".
-std::string normalize_capability(std::string_view name) {
-  std::string upper;
-  for (char c : name) upper.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-  if (upper == "ALL") return upper;
-  if (upper.rfind("CAP_", 0) != 0) upper = "CAP_" + upper;
-  auto known = std::find_if(kAllCapabilities.begin(), kAllCapabilities.end(),
-                            [&](const char* cap) { return upper == cap; });
-  if (known == kAllCapabilities.end()) {
-    fail(ErrorCode::kInvalidArgument, "unknown capability \"{}\": use a name like NET_ADMIN",
-         name);
-  }
-  return upper;
-}
 
 // The bounding set after --cap-add and --cap-drop ("ALL" drops or adds all;
 // drops apply first, then adds, so "--cap-drop ALL --cap-add X" leaves X).
 std::vector<std::string> resolve_capabilities(const SpecInput& input) {
+  if (input.security.privileged) return all_capabilities();
   std::vector<std::string> caps = default_capabilities();
   for (const auto& name : input.drop_caps) {
     std::string cap = normalize_capability(name);
@@ -85,7 +74,7 @@ std::vector<std::string> resolve_capabilities(const SpecInput& input) {
   for (const auto& name : input.add_caps) {
     std::string cap = normalize_capability(name);
     if (cap == "ALL") {
-      caps.assign(kAllCapabilities.begin(), kAllCapabilities.end());
+      caps = all_capabilities();
     } else if (std::find(caps.begin(), caps.end(), cap) == caps.end()) {
       caps.push_back(cap);
     }
@@ -127,7 +116,7 @@ void apply_process(const SpecInput& input, json& spec) {
   }
   process["args"] = input.args;
   process["cwd"] = input.cwd;
-  process["noNewPrivileges"] = false;
+  process["noNewPrivileges"] = input.security.no_new_privileges;
 }
 
 void apply_user(const SpecInput& input, json& spec) {
@@ -197,18 +186,24 @@ std::vector<Mount> default_mounts(const SpecInput& input) {
       {"/dev/pts", "devpts", "devpts",
        {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}},
       {"/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}},
-      {"/dev/shm", "shm", "tmpfs", {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}},
+      {"/dev/shm", "shm", "tmpfs", {"nosuid", "noexec", "nodev", "mode=1777"}},
   };
+  if (input.shm_size > 0) {
+    mounts.back().options.push_back("size=" + std::to_string(input.shm_size / 1024) + "k");
+  }
+  // A privileged container may write to /sys and its cgroups, as in Podman.
+  const char* sys_access = input.security.privileged ? "rw" : "ro";
   if (input.network_namespace == kHostNetwork && input.uid != 0 && ::geteuid() != 0) {
     // NOTE: without owning the network namespace a new sysfs cannot be
     // mounted, so a rootless container on the host network gets a bind.
-    mounts.push_back({"/sys", "/sys", "bind", {"rprivate", "nosuid", "noexec", "nodev", "ro", "rbind"}});
+    mounts.push_back({"/sys", "/sys", "bind",
+                      {"rprivate", "nosuid", "noexec", "nodev", sys_access, "rbind"}});
   } else {
-    mounts.push_back({"/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}});
+    mounts.push_back({"/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", sys_access}});
   }
   mounts.push_back({"/sys/fs/cgroup", "cgroup", "cgroup",
-                    {"rprivate", "nosuid", "noexec", "nodev", "relatime", "ro"}});
-  if (input.read_only) {
+                    {"rprivate", "nosuid", "noexec", "nodev", "relatime", sys_access}});
+  if (input.read_only && input.read_only_tmpfs) {
     // Podman's --read-only-tmpfs default: writable scratch space on a
     // read-only root.
     for (const char* dir : {"/tmp", "/var/tmp", "/run"}) {
@@ -237,8 +232,10 @@ void apply_mounts(const SpecInput& input, json& spec) {
 
 // Denies every device in the device cgroup; the runtime itself allows and
 // creates the standard ones (null, zero, full, random, urandom, tty, ptmx).
+// --device and --privileged add to that.
 void apply_devices(const SpecInput& input, json& spec) {
   spec["linux"]["resources"]["devices"] = json::array({{{"allow", false}, {"access", "rwm"}}});
+  apply_device_access(input.security, spec);
 }
 
 void apply_masked_paths(const SpecInput& input, json& spec) {
@@ -250,6 +247,7 @@ void apply_masked_paths(const SpecInput& input, json& spec) {
   spec["linux"]["readonlyPaths"] = {
       "/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
   };
+  apply_path_masks(input.security, spec);
 }
 
 std::uint64_t clamp_limit(const char* name, std::uint64_t requested, std::uint64_t host_hard) {
@@ -259,24 +257,50 @@ std::uint64_t clamp_limit(const char* name, std::uint64_t requested, std::uint64
   return host_hard;
 }
 
+// The rlimits: Podman's RLIMIT_NOFILE and RLIMIT_NPROC defaults, replaced
+// by containers.conf defaults of the same type, all lowered to the host's
+// hard limits, and then replaced by --ulimit values of the same type.
 void apply_rlimits(const SpecInput& input, json& spec) {
   HostLimits host = input.host_limits ? *input.host_limits : read_host_limits();
-  std::uint64_t nofile = clamp_limit("RLIMIT_NOFILE", kDefaultNofile, host.nofile_hard);
-  std::uint64_t nproc = clamp_limit("RLIMIT_NPROC", kDefaultNproc, host.nproc_hard);
-  spec["process"]["rlimits"] = {
-      {{"type", "RLIMIT_NOFILE"}, {"hard", nofile}, {"soft", nofile}},
-      {{"type", "RLIMIT_NPROC"}, {"hard", nproc}, {"soft", nproc}},
+  std::vector<Rlimit> defaults = {{"RLIMIT_NOFILE", kDefaultNofile, kDefaultNofile},
+                                  {"RLIMIT_NPROC", kDefaultNproc, kDefaultNproc}};
+  auto set_limit = [](std::vector<Rlimit>& limits, const Rlimit& limit) {
+    std::erase_if(limits, [&](const Rlimit& l) { return l.type == limit.type; });
+    limits.push_back(limit);
   };
+  for (const Rlimit& limit : input.resources.default_rlimits) set_limit(defaults, limit);
+  for (Rlimit& limit : defaults) {
+    std::uint64_t host_hard = limit.type == "RLIMIT_NOFILE" ? host.nofile_hard
+                              : limit.type == "RLIMIT_NPROC" ? host.nproc_hard
+                                                             : limit.hard;
+    std::string name = limit.type;
+    limit.hard = clamp_limit(name.c_str(), limit.hard, host_hard);
+    limit.soft = std::min(limit.soft, limit.hard);
+  }
+  for (const Rlimit& limit : input.resources.rlimits) set_limit(defaults, limit);
+  json rlimits = json::array();
+  for (const Rlimit& limit : defaults) {
+    rlimits.push_back({{"type", limit.type}, {"hard", limit.hard}, {"soft", limit.soft}});
+  }
+  spec["process"]["rlimits"] = rlimits;
 }
 
+// A privileged container runs without a filter unless a profile was given,
+// as in Podman.
 void apply_seccomp(const SpecInput& input, json& spec) {
   if (!input.seccomp) return;
-  spec["linux"]["seccomp"] = default_seccomp_profile(spec["process"]["capabilities"]["bounding"]);
+  const json& bounding = spec["process"]["capabilities"]["bounding"];
+  if (input.security.seccomp_profile) {
+    spec["linux"]["seccomp"] = convert_seccomp_profile(*input.security.seccomp_profile, bounding);
+  } else if (!input.security.privileged) {
+    spec["linux"]["seccomp"] = default_seccomp_profile(bounding);
+  }
 }
 
 void apply_cgroups(const SpecInput& input, json& spec) {
   if (!input.cgroups_path.empty()) spec["linux"]["cgroupsPath"] = input.cgroups_path;
   if (input.pids_limit > 0) spec["linux"]["resources"]["pids"] = {{"limit", input.pids_limit}};
+  apply_resource_limits(input.resources, input.cgroup_v2, spec);
 }
 
 void apply_hooks(const SpecInput& input, json& spec) {
@@ -317,6 +341,29 @@ constexpr std::array<SpecStep, 14> kSteps = {{
 }};
 
 }  // namespace
+
+std::vector<std::string> all_capabilities() {
+  std::vector<std::string> caps;
+  for (std::size_t number = 0; number < kAllCapabilities.size(); ++number) {
+    if (::prctl(PR_CAPBSET_READ, number, 0, 0, 0) == 1) caps.push_back(kAllCapabilities[number]);
+  }
+  return caps;
+}
+
+
+std::string normalize_capability(std::string_view name) {
+  std::string upper;
+  for (char c : name) upper.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  if (upper == "ALL") return upper;
+  if (upper.rfind("CAP_", 0) != 0) upper = "CAP_" + upper;
+  auto known = std::find_if(kAllCapabilities.begin(), kAllCapabilities.end(),
+                            [&](const char* cap) { return upper == cap; });
+  if (known == kAllCapabilities.end()) {
+    fail(ErrorCode::kInvalidArgument, "unknown capability \"{}\": use a name like NET_ADMIN",
+         name);
+  }
+  return upper;
+}
 
 HostLimits read_host_limits() {
   HostLimits limits;

@@ -16,6 +16,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/spec_resources.hpp"
+
 namespace berth::runtime {
 
 // One entry of config.json "mounts".
@@ -73,6 +75,9 @@ struct SpecInput {
   std::string network_namespace;
   std::string cgroups_path;  // e.g. "/berth/<id>" (cgroupfs form)
   bool read_only = false;
+  // Volumes: with read_only, tmpfs on /tmp, /var/tmp and /run
+  // (--read-only-tmpfs, true by default as in Podman).
+  bool read_only_tmpfs = true;
   bool seccomp = true;  // false: --security-opt seccomp=unconfined
   bool cgroup_v2 = false;
   // Capability names with or without "CAP_", any case; "ALL" is accepted.
@@ -83,6 +88,11 @@ struct SpecInput {
   // Run by the runtime after it made the namespaces, before the process
   // starts ("createRuntime").
   std::vector<Hook> create_runtime_hooks;
+  // --privileged, --security-opt, --device, cgroup limits, --ulimit,
+  // --sysctl, --oom-score-adj and --shm-size (0: no size limit).
+  SecuritySpec security;
+  ResourceSpec resources;
+  std::int64_t shm_size = 64 * 1024 * 1024;
 };
 
 // Builds config.json for input. Throws Error{kInvalidArgument} for an
@@ -98,9 +108,19 @@ void write_spec(const std::string& bundle_dir, const nlohmann::json& spec);
 // in capabilities (names with "CAP_").
 nlohmann::json default_seccomp_profile(const std::vector<std::string>& capabilities);
 
+// Normalizes a capability name ("net_admin", "CAP_NET_ADMIN") to
+// "CAP_NET_ADMIN", and "all" to "ALL". Throws Error{kInvalidArgument} for an
+// unknown name.
+std::string normalize_capability(std::string_view name);
+
 // The capabilities a root container gets by default, as Podman 4/5 grants
 // them ("CAP_CHOWN", ...).
 const std::vector<std::string>& default_capabilities();
+
+// The capabilities "ALL" and --privileged stand for: every capability the
+// calling process's bounding set holds, because the runtime cannot grant
+// one the host lacks.
+std::vector<std::string> all_capabilities();
 
 // The user a container process runs as, resolved from the image's files.
 struct UserSpec {

@@ -13,8 +13,23 @@ namespace berth::state {
 
 namespace {
 
-// Bump when kSchema changes; databases with a lower user_version get it.
-constexpr int kSchemaVersion = 1;
+// Bump when kSchema or kMigrations change; databases with a lower
+// user_version get them.
+constexpr int kSchemaVersion = 3;
+
+// Changes to tables that kSchema created in an earlier version, applied to
+// a database whose user_version is below `version`. kSchema's CREATE TABLE
+// statements always give a table its first version's columns.
+struct Migration {
+  int version;
+  const char* sql;
+};
+constexpr Migration kMigrations[] = {
+    // Restart policies: restarts done, and whether `stop` ended the container.
+    {3,
+     "ALTER TABLE containers ADD COLUMN restart_count INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE containers ADD COLUMN stopped_by_user INTEGER NOT NULL DEFAULT 0;"},
+};
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS images (
@@ -48,6 +63,17 @@ CREATE TABLE IF NOT EXISTS containers (
   finished_ns INTEGER NOT NULL,
   network TEXT NOT NULL
 );
+-- Volumes (schema version 2).
+CREATE TABLE IF NOT EXISTS volumes (
+  name TEXT PRIMARY KEY,
+  driver TEXT NOT NULL,
+  created_ns INTEGER NOT NULL,
+  labels TEXT NOT NULL,
+  options TEXT NOT NULL,
+  anonymous INTEGER NOT NULL,
+  needs_copy_up INTEGER NOT NULL,
+  needs_chown INTEGER NOT NULL
+);
 )sql";
 
 std::string to_json_array(const std::vector<std::string>& values) {
@@ -60,7 +86,7 @@ std::vector<std::string> from_json_array(const std::string& text) {
 
 constexpr const char* kContainerColumns =
     "id, name, image_id, image_name, created_ns, config, status, pid, exit_code, started_ns, "
-    "finished_ns, network";
+    "finished_ns, network, restart_count, stopped_by_user";
 
 ContainerRecord read_container(const Statement& s) {
   ContainerRecord c;
@@ -76,7 +102,26 @@ ContainerRecord read_container(const Statement& s) {
   c.started_ns = s.integer(9);
   c.finished_ns = s.integer(10);
   c.network = s.text(11);
+  c.restart_count = s.integer(12);
+  c.stopped_by_user = s.integer(13) != 0;
   return c;
+}
+
+// Volumes.
+constexpr const char* kVolumeColumns =
+    "name, driver, created_ns, labels, options, anonymous, needs_copy_up, needs_chown";
+
+VolumeRecord read_volume(const Statement& s) {
+  VolumeRecord v;
+  v.name = s.text(0);
+  v.driver = s.text(1);
+  v.created_ns = s.integer(2);
+  v.labels = s.text(3);
+  v.options = s.text(4);
+  v.anonymous = s.integer(5) != 0;
+  v.needs_copy_up = s.integer(6) != 0;
+  v.needs_chown = s.integer(7) != 0;
+  return v;
 }
 
 }  // namespace
@@ -116,9 +161,15 @@ Database::Database(const std::string& path) {
   // Creating the schema takes the write lock. Once it exists (user_version
   // is set), opening the database must not take it, or every berth process
   // would briefly block the others.
-  if (schema_version() < kSchemaVersion) {
+  if (int version = schema_version(); version < kSchemaVersion) {
     write([&] {
+      // Another process may have upgraded it meanwhile.
+      int current = schema_version();
+      if (current >= kSchemaVersion) return;
       exec(kSchema);
+      for (const auto& migration : kMigrations) {
+        if (current < migration.version) exec(migration.sql);
+      }
       exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
     });
   }
@@ -253,7 +304,7 @@ void Database::insert_container(const ContainerRecord& c) {
            c.name, existing->id);
     }
     Statement(db_, std::string("INSERT INTO containers (") + kContainerColumns +
-                       ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
+                       ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
         .bind(1, c.id)
         .bind(2, c.name)
         .bind(3, c.image_id)
@@ -266,6 +317,8 @@ void Database::insert_container(const ContainerRecord& c) {
         .bind(10, c.started_ns)
         .bind(11, c.finished_ns)
         .bind(12, c.network)
+        .bind(13, c.restart_count)
+        .bind(14, std::int64_t{c.stopped_by_user})
         .run();
   });
 }
@@ -274,7 +327,8 @@ void Database::update_container(const ContainerRecord& c) {
   write([&] {
     Statement(db_,
               "UPDATE containers SET config = ?, status = ?, pid = ?, exit_code = ?, "
-              "started_ns = ?, finished_ns = ?, network = ? WHERE id = ?")
+              "started_ns = ?, finished_ns = ?, network = ?, restart_count = ?, "
+              "stopped_by_user = ? WHERE id = ?")
         .bind(1, c.config)
         .bind(2, c.status)
         .bind(3, c.pid)
@@ -282,7 +336,18 @@ void Database::update_container(const ContainerRecord& c) {
         .bind(5, c.started_ns)
         .bind(6, c.finished_ns)
         .bind(7, c.network)
-        .bind(8, c.id)
+        .bind(8, c.restart_count)
+        .bind(9, std::int64_t{c.stopped_by_user})
+        .bind(10, c.id)
+        .run();
+  });
+}
+
+void Database::set_stopped_by_user(const std::string& id, bool stopped) {
+  write([&] {
+    Statement(db_, "UPDATE containers SET stopped_by_user = ? WHERE id = ?")
+        .bind(1, std::int64_t{stopped})
+        .bind(2, id)
         .run();
   });
 }
@@ -311,6 +376,60 @@ std::vector<ContainerRecord> Database::list_containers() {
 
 void Database::remove_container(const std::string& id) {
   write([&] { Statement(db_, "DELETE FROM containers WHERE id = ?").bind(1, id).run(); });
+}
+
+// Volumes.
+
+void Database::insert_volume(const VolumeRecord& v) {
+  write([&] {
+    if (get_volume(v.name)) {
+      fail(ErrorCode::kAlreadyExists,
+           "volume \"{}\" already exists: choose another name or add --ignore", v.name);
+    }
+    Statement(db_, std::string("INSERT INTO volumes (") + kVolumeColumns +
+                       ") VALUES (?,?,?,?,?,?,?,?)")
+        .bind(1, v.name)
+        .bind(2, v.driver)
+        .bind(3, v.created_ns)
+        .bind(4, v.labels)
+        .bind(5, v.options)
+        .bind(6, std::int64_t{v.anonymous})
+        .bind(7, std::int64_t{v.needs_copy_up})
+        .bind(8, std::int64_t{v.needs_chown})
+        .run();
+  });
+}
+
+void Database::update_volume(const VolumeRecord& v) {
+  write([&] {
+    Statement(db_,
+              "UPDATE volumes SET labels = ?, options = ?, needs_copy_up = ?, needs_chown = ? "
+              "WHERE name = ?")
+        .bind(1, v.labels)
+        .bind(2, v.options)
+        .bind(3, std::int64_t{v.needs_copy_up})
+        .bind(4, std::int64_t{v.needs_chown})
+        .bind(5, v.name)
+        .run();
+  });
+}
+
+std::optional<VolumeRecord> Database::get_volume(const std::string& name) {
+  Statement s(db_, std::string("SELECT ") + kVolumeColumns + " FROM volumes WHERE name = ?");
+  s.bind(1, name);
+  if (!s.step()) return std::nullopt;
+  return read_volume(s);
+}
+
+std::vector<VolumeRecord> Database::list_volumes() {
+  Statement s(db_, std::string("SELECT ") + kVolumeColumns + " FROM volumes ORDER BY name");
+  std::vector<VolumeRecord> result;
+  while (s.step()) result.push_back(read_volume(s));
+  return result;
+}
+
+void Database::remove_volume(const std::string& name) {
+  write([&] { Statement(db_, "DELETE FROM volumes WHERE name = ?").bind(1, name).run(); });
 }
 
 }  // namespace berth::state

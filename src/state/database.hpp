@@ -43,6 +43,22 @@ struct ContainerRecord {
   std::int64_t started_ns = 0;
   std::int64_t finished_ns = 0;
   std::string network;  // JSON of the network attachment, "" when none
+  // Restart policies: restarts done since the last start by a user, and
+  // whether `stop` (not the process itself) ended the last run.
+  std::int64_t restart_count = 0;
+  bool stopped_by_user = false;
+};
+
+// Volumes: a named volume. Its data lives under ROOT/volumes/NAME/_data.
+struct VolumeRecord {
+  std::string name;
+  std::string driver = "local";
+  std::int64_t created_ns = 0;
+  std::string labels = "{}";   // JSON object
+  std::string options = "{}";  // JSON object of driver options (type, device, o)
+  bool anonymous = false;      // made for one container by -v CONTAINER-DIR
+  bool needs_copy_up = true;   // the first mount copies the image's content in
+  bool needs_chown = true;     // the first mount chowns it to the container's user
 };
 
 // The SQLite state database (WAL mode). Safe for many processes at once:
@@ -72,10 +88,21 @@ class Database {
   // is taken.
   void insert_container(const ContainerRecord& container);
   void update_container(const ContainerRecord& container);
+  // Sets only stopped_by_user, so that a concurrent cleanup's update of the
+  // other fields is not overwritten.
+  void set_stopped_by_user(const std::string& id, bool stopped);
   std::optional<ContainerRecord> get_container(const std::string& id);
   std::optional<ContainerRecord> container_by_name(const std::string& name);
   std::vector<ContainerRecord> list_containers();
   void remove_container(const std::string& id);
+
+  // Volumes. insert_volume throws Error{kAlreadyExists} when the name is
+  // taken; list_volumes returns them sorted by name.
+  void insert_volume(const VolumeRecord& volume);
+  void update_volume(const VolumeRecord& volume);
+  std::optional<VolumeRecord> get_volume(const std::string& name);
+  std::vector<VolumeRecord> list_volumes();
+  void remove_volume(const std::string& name);
 
  private:
   void exec(const char* sql);

@@ -87,8 +87,10 @@ test_run_volumes() {
   capture b run --rm -v "/nonexistent-berth:/data" "$IMG" true
   assert_rc 125
   assert_contains "$err" "/nonexistent-berth"
-  capture b run --rm -v "relative:/data" "$IMG" true
+  # A source that is neither a path nor a volume name.
+  capture b run --rm -v "rel/dir:/data" "$IMG" true
   assert_rc 125
+  assert_contains "$err" '"rel/dir" is neither a path'
 }
 
 test_network_modes() {

@@ -1,0 +1,33 @@
+#pragma once
+
+// The foreground side of run, start --attach, attach and exec: the local
+// terminal in raw mode, signals forwarded to the container, detach keys.
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "container/attach.hpp"
+#include "engine/engine.hpp"
+
+namespace berth::cli {
+
+struct AttachSettings {
+  bool interactive = false;  // copy stdin to the container
+  bool tty = false;          // raw local terminal, sizes sent on SIGWINCH
+  // Forward SIGINT, SIGTERM, ... that this process receives to the
+  // container's init (--sig-proxy).
+  bool sig_proxy = true;
+  std::string detach_keys = std::string(container::kDefaultDetachKeys);
+};
+
+// Adds --detach-keys to cmd, bound to settings.detach_keys.
+void add_detach_keys_flag(CLI::App& cmd, AttachSettings& settings);
+
+// Serves an attach connection to the monitor of container id until the
+// process exits or the user detaches. Throws Error{kInvalidArgument} for
+// bad detach keys before anything is read.
+container::AttachResult attach_foreground(engine::Engine& engine, const std::string& id,
+                                          int socket_fd, const AttachSettings& settings);
+
+}  // namespace berth::cli

@@ -1,0 +1,196 @@
+// cp: copies between a container's file system and the host or a tar stream.
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <climits>
+#include <optional>
+
+#include "common/error.hpp"
+#include "common/ids.hpp"
+#include "common/log.hpp"
+#include "container/config.hpp"
+#include "container/copy.hpp"
+#include "container/operations.hpp"
+#include "engine/local_engine.hpp"
+#include "os/fd.hpp"
+#include "os/file.hpp"
+#include "runtime/spec.hpp"
+#include "storage/layer_store.hpp"
+#include "storage/overlay_mount.hpp"
+
+namespace berth::engine {
+
+namespace {
+
+// A container's root file system, locked for the time of a copy. A running
+// or paused container's mounted root is used as it is.
+// NOTE: that is the host's view of the root, so files under the container's
+// own mounts (volumes, bind mounts, /etc/hosts, /etc/hostname) are not
+// seen; Podman copies those too. Otherwise the
+// container's layers are mounted at a temporary point, writable (with the
+// container's own upper and work directories) when files go into it.
+class CopyRoot {
+ public:
+  CopyRoot(container::Context& ctx, const std::string& container_id, bool writable) {
+    auto locked = container::lock_container(ctx, container_id);
+    if (!locked.record) {
+      fail(ErrorCode::kNotFound, "container {} was removed meanwhile", container_id);
+    }
+    lock_ = std::move(locked.lock);
+    record_ = std::move(*locked.record);
+    const auto& paths = ctx.paths();
+    if (record_.status == "running" || record_.status == "paused") {
+      path_ = paths.rootfs(record_.id);
+      return;
+    }
+    auto image = ctx.db().get_image(record_.image_id);
+    if (!image) {
+      fail(ErrorCode::kNotFound, "image {} of container {} is no longer in the store",
+           record_.image_id.substr(0, 12), record_.name);
+    }
+    std::string dir = paths.container_dir(record_.id);
+    std::vector<std::string> lowers;
+    if (!writable) lowers.push_back(dir + "/diff");
+    for (auto it = image->layers.rbegin(); it != image->layers.rend(); ++it) {
+      if (!ctx.layers().has(*it)) {
+        fail(ErrorCode::kNotFound, "layer {} of image {} is missing from the store: pull it again",
+             *it, record_.image_id.substr(0, 12));
+      }
+      lowers.push_back(ctx.layers().diff_path(*it));
+    }
+    std::string mount_point = paths.tmp() + "/copy-" + random_id().substr(0, 16);
+    os::make_dirs(paths.tmp(), 0700);
+    os::make_dirs(mount_point, 0700);
+    try {
+      if (writable) {
+        os::make_dirs(dir + "/work", 0700);
+        storage::mount_overlay(lowers, dir + "/diff", dir + "/work", mount_point);
+      } else {
+        storage::mount_overlay(lowers, "", "", mount_point);
+      }
+    } catch (const Error&) {
+      ::rmdir(mount_point.c_str());
+      throw;
+    }
+    mount_point_ = mount_point;
+    path_ = mount_point;
+  }
+
+  ~CopyRoot() {
+    if (mount_point_.empty()) return;
+    try {
+      storage::unmount(mount_point_);
+      if (::rmdir(mount_point_.c_str()) != 0) fail_errno(errno, "removing " + mount_point_);
+    } catch (const Error& e) {
+      spdlog::warn("unmounting the file system of container {}: {}", record_.id.substr(0, 12),
+                   e.what());
+    }
+  }
+
+  CopyRoot(const CopyRoot&) = delete;
+  CopyRoot& operator=(const CopyRoot&) = delete;
+
+  const std::string& path() const { return path_; }
+  const state::ContainerRecord& record() const { return record_; }
+
+ private:
+  std::optional<os::FileLock> lock_;
+  state::ContainerRecord record_;
+  std::string path_;
+  std::string mount_point_;
+};
+
+// Makes a relative host path absolute against the working directory,
+// keeping trailing "/" and "/." that the copy rules look at.
+std::string absolute_host_path(const std::string& path) {
+  if (path.starts_with("/")) return path;
+  char cwd[PATH_MAX];
+  if (!::getcwd(cwd, sizeof cwd)) fail_errno(errno, "reading the working directory");
+  std::string base = cwd;
+  return base == "/" ? "/" + path : base + "/" + path;
+}
+
+std::string absolute_container_path(const std::string& path) {
+  return path.starts_with("/") ? path : "/" + path;
+}
+
+// Returns the primary uid and gid of the container's user from its root's
+// /etc/passwd and /etc/group.
+container::CopyOwner container_owner(const CopyRoot& root) {
+  auto config = nlohmann::json::parse(root.record().config).get<container::ContainerConfig>();
+  auto user = runtime::resolve_user(root.path(), config.user);
+  return {user.uid, user.gid};
+}
+
+// Creates an unnamed temporary file under dir that contains a tar between
+// its writer and its reader.
+os::Fd temporary_tar(const std::string& dir) {
+  os::make_dirs(dir, 0700);
+  os::Fd fd(::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+  if (!fd) fail_errno(errno, "creating a temporary file in " + dir);
+  return fd;
+}
+
+void rewind(int fd) {
+  if (::lseek(fd, 0, SEEK_SET) < 0) fail_errno(errno, "rewinding a temporary file");
+}
+
+}  // namespace
+
+void LocalEngine::copy(const CopyRequest& request, int stream_fd) {
+  auto record = container::find(ctx_, request.container);
+  std::string location = "on container " + record.name;
+  std::string container_path = absolute_container_path(request.container_path);
+  bool stream = request.host_path == "-";
+  std::string host_path = stream ? "-" : absolute_host_path(request.host_path);
+
+  if (request.to_container) {
+    std::optional<container::CopySource> source;
+    if (!stream) source = container::stat_copy_source("/", host_path, "on the host");
+    CopyRoot root(ctx_, record.id, true);
+    container::ExtractOptions options;
+    options.overwrite = request.overwrite;
+    if (request.archive) options.owner = container_owner(root);
+    if (stream) {
+      if (!container::is_directory_in_root(root.path(), container_path)) {
+        fail(ErrorCode::kNotFound,
+             "\"{}\" could not be found {}: a tar stream is extracted into an existing directory",
+             request.container_path, location);
+      }
+      container::extract_copy_tar(stream_fd, root.path(), container_path, options);
+      return;
+    }
+    auto target = container::resolve_copy_target(root.path(), container_path, host_path, *source,
+                                                  request.overwrite, location);
+    os::Fd tar = temporary_tar(ctx_.paths().tmp());
+    container::write_copy_tar("/", host_path, target.top_name, tar.get());
+    rewind(tar.get());
+    container::extract_copy_tar(tar.get(), root.path(), target.directory, options);
+    return;
+  }
+
+  CopyRoot root(ctx_, record.id, false);
+  auto source = container::stat_copy_source(root.path(), container_path, location);
+  if (stream) {
+    // Podman gives the streamed entries the container user's ids.
+    std::optional<container::CopyOwner> owner;
+    if (request.archive) owner = container_owner(root);
+    std::string top_name = source.contents_only ? "" : container::copy_base_name(container_path);
+    container::write_copy_tar(root.path(), container_path, top_name, stream_fd, owner);
+    return;
+  }
+  auto target = container::resolve_copy_target("/", host_path, container_path, source,
+                                                request.overwrite, "on the host");
+  os::Fd tar = temporary_tar(ctx_.paths().tmp());
+  container::write_copy_tar(root.path(), container_path, target.top_name, tar.get());
+  rewind(tar.get());
+  // Files copied to the host belong to the caller, as with Podman.
+  container::ExtractOptions options;
+  options.overwrite = request.overwrite;
+  options.owner = container::CopyOwner{::geteuid(), ::getegid()};
+  container::extract_copy_tar(tar.get(), "/", target.directory, options);
+}
+
+}  // namespace berth::engine

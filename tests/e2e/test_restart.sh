@@ -1,0 +1,82 @@
+# Restart policies: applied by the cleanup that berth-monitor starts when
+# the process exits, with no berth command running in between.
+
+IMG=$REG/busybox:latest
+
+setup_image() {
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  local left; left=$(b ps -aq)
+  [ -z "$left" ] || b rm -f $left >/dev/null
+}
+
+# Waits up to 20 s until FILE has at least N lines; reads it on the host,
+# so no berth command runs while waiting.
+wait_for_lines() { # file n
+  local i
+  for i in $(seq 200); do
+    [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ] && return 0
+    sleep 0.1
+  done
+  fail "$1 has $(wc -l <"$1" 2>/dev/null || echo no) lines, expected $2"
+}
+
+test_on_failure_restarts_up_to_the_limit() {
+  setup_image
+  local dir=$E2E_ROOT/restart-on-failure
+  rm -rf "$dir" && mkdir -p "$dir"
+  b run -d --name r-fail --restart on-failure:2 -v "$dir:/data" "$IMG" \
+    sh -c 'sleep 0.5; echo run >>/data/runs; exit 3' >/dev/null
+  # Every berth CLI process is gone, and none runs until the runs are
+  # counted: only the monitors and the cleanups they start restart it.
+  pkill -KILL -x berth || true
+  wait_for_lines "$dir/runs" 3
+  sleep 1.5
+  assert_eq 3 "$(wc -l <"$dir/runs")" "the first run and two restarts, then no more"
+  assert_eq "exited 3 2" "$(b inspect --format '{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}}' r-fail)"
+  assert_eq "on-failure 2" \
+    "$(b inspect --format '{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}' r-fail)"
+  # A clean exit is no failure.
+  b run -d --name r-ok --restart on-failure -v "$dir:/data" "$IMG" \
+    sh -c 'echo run >>/data/ok; exit 0' >/dev/null
+  b wait r-ok >/dev/null
+  sleep 1
+  assert_eq 1 "$(wc -l <"$dir/ok")" "on-failure does not restart after exit 0"
+  b rm -f r-fail r-ok >/dev/null
+}
+
+test_always_restarts_until_stopped() {
+  setup_image
+  local dir=$E2E_ROOT/restart-always
+  rm -rf "$dir" && mkdir -p "$dir"
+  b run -d --name r-always --restart always -v "$dir:/data" "$IMG" \
+    sh -c 'echo run >>/data/runs; sleep 0.2' >/dev/null
+  wait_for_lines "$dir/runs" 4
+  b stop -t 1 r-always >/dev/null
+  local count; count=$(wc -l <"$dir/runs")
+  sleep 1.5
+  assert_eq "$count" "$(wc -l <"$dir/runs")" "a stopped container is not restarted"
+  assert_eq "exited" "$(b inspect --format '{{.State.Status}}' r-always)"
+  # A user's start clears the stop: the policy applies again.
+  b start r-always >/dev/null
+  wait_for_lines "$dir/runs" $((count + 2))
+  b rm -f r-always >/dev/null
+  sleep 1
+  assert_eq "" "$(b ps -aq)" "rm -f ends the restarts for good"
+}
+
+test_restart_policy_bad_input() {
+  setup_image
+  capture b run --restart bogus "$IMG" true
+  assert_rc 125
+  assert_contains "$err" 'invalid restart policy "bogus"'
+  capture b create --restart on-failure:x "$IMG" true
+  assert_rc 125
+  assert_contains "$err" 'invalid restart policy "on-failure:x"'
+  capture b create --restart always:3 "$IMG" true
+  assert_rc 125
+  assert_contains "$err" "only on-failure takes a retry count"
+  capture b run --rm --restart always "$IMG" true
+  assert_rc 125
+  assert_contains "$err" "--rm option conflicts with --restart"
+  assert_eq "" "$(b ps -aq)" "nothing was created"
+}
