@@ -62,6 +62,7 @@ container::AttachResult attach_foreground(engine::Engine& engine, const std::str
   io.detach_keys = container::parse_detach_keys(settings.detach_keys);
   io.stdin_fd = settings.interactive ? STDIN_FILENO : -1;
   io.resize = settings.tty;
+  io.close_stdin = settings.close_stdin && !settings.interactive;
   // The container's terminal does the line discipline; the local one must
   // pass bytes through untouched, or "\n" would become "\r\r\n".
   std::optional<container::RawTerminal> raw;

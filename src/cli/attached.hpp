@@ -19,6 +19,9 @@ struct AttachSettings {
   // container's init (--sig-proxy).
   bool sig_proxy = true;
   std::string detach_keys = std::string(container::kDefaultDetachKeys);
+  // Closes the container's stdin at once: `start -a` without -i gives a
+  // container made with -i end-of-file, as Podman does.
+  bool close_stdin = false;
 };
 
 // Adds --detach-keys to cmd, bound to settings.detach_keys.

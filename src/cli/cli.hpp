@@ -95,6 +95,10 @@ void add_volume_group(CLI::App& app, Cli& cli);
 // when the container's command cannot run or does not exist.
 int exit_code_for(const std::exception& error);
 
+// Prints the changes of image diff or diff: "KIND PATH" lines, or with
+// format "json" Podman's object of changed, added and deleted paths.
+void print_changes(const std::vector<engine::ImageChange>& changes, const std::string& format);
+
 // Prints "Error: message" to stderr.
 void print_error(const std::exception& error);
 

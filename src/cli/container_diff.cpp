@@ -34,22 +34,7 @@ void add_container_diff(CLI::App& parent, Cli& cli) {
         }
         changes = cli.engine().image_diff(options->target);
       }
-      if (options->format.empty()) {
-        for (const auto& change : changes) {
-          std::printf("%c %s\n", change.kind, change.path.c_str());
-        }
-        return 0;
-      }
-      nlohmann::ordered_json report = nlohmann::ordered_json::object();
-      for (auto [kind, key] : {std::pair{'C', "changed"}, {'A', "added"}, {'D', "deleted"}}) {
-        std::vector<std::string> paths;
-        for (const auto& change : changes) {
-          if (change.kind == kind) paths.push_back(change.path);
-        }
-        if (!paths.empty()) report[key] = paths;
-      }
-      // Podman indents its diff JSON by five spaces.
-      std::printf("%s\n", report.dump(5).c_str());
+      print_changes(changes, options->format);
       return 0;
     };
   });

@@ -176,23 +176,27 @@ void add_image_diff(CLI::App& parent, Cli& cli) {
       auto changes = options->base.empty()
                          ? cli.engine().image_diff(options->image)
                          : cli.engine().image_diff(options->image, options->base);
-      if (options->format.empty()) {
-        for (const auto& c : changes) std::printf("%c %s\n", c.kind, c.path.c_str());
-        return 0;
-      }
-      nlohmann::ordered_json report = nlohmann::ordered_json::object();
-      for (auto [kind, key] : {std::pair{'C', "changed"}, {'A', "added"}, {'D', "deleted"}}) {
-        std::vector<std::string> paths;
-        for (const auto& c : changes) {
-          if (c.kind == kind) paths.push_back(c.path);
-        }
-        if (!paths.empty()) report[key] = paths;
-      }
-      // Podman indents its diff JSON by five spaces.
-      std::printf("%s\n", report.dump(5).c_str());
+      print_changes(changes, options->format);
       return 0;
     };
   });
+}
+
+void print_changes(const std::vector<engine::ImageChange>& changes, const std::string& format) {
+  if (format.empty()) {
+    for (const auto& c : changes) std::printf("%c %s\n", c.kind, c.path.c_str());
+    return;
+  }
+  nlohmann::ordered_json report = nlohmann::ordered_json::object();
+  for (auto [kind, key] : {std::pair{'C', "changed"}, {'A', "added"}, {'D', "deleted"}}) {
+    std::vector<std::string> paths;
+    for (const auto& c : changes) {
+      if (c.kind == kind) paths.push_back(c.path);
+    }
+    if (!paths.empty()) report[key] = paths;
+  }
+  // Podman indents its diff JSON by five spaces.
+  std::printf("%s\n", report.dump(5).c_str());
 }
 
 namespace {

@@ -150,7 +150,7 @@ nlohmann::json format_fields(const engine::ContainerSummary& c, const PsOptions&
                            {"Pid", c.pid},
                            {"AutoRemove", c.auto_remove},
                            {"IsInfra", false},
-                           {"Restarts", 0}};
+                           {"Restarts", c.restart_count}};
   for (const auto& [field, name] : kNamespaces) fields[field] = namespace_id(c.pid, name);
   return fields;
 }

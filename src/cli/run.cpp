@@ -249,7 +249,17 @@ void add_start(CLI::App& parent, Cli& cli) {
         auto summary = engine.inspect_container(names.front());
         o->settings.interactive = o->interactive;
         o->settings.tty = summary["Config"]["Tty"].get<bool>();
-        return run_attached(engine, engine.container_id(names.front()), o->settings);
+        o->settings.close_stdin = true;
+        std::string id = summary["Id"].get<std::string>();
+        if (summary["State"]["Running"].get<bool>()) {
+          // Already running: attach to it, as Podman does.
+          container::parse_detach_keys(o->settings.detach_keys);
+          os::Fd socket(container::connect_attach_socket(engine.attach_socket(id)));
+          o->settings.close_stdin = false;
+          auto result = attach_foreground(engine, id, socket.get(), o->settings);
+          return result.exit_code.value_or(0);
+        }
+        return run_attached(engine, id, o->settings);
       }
       // As Podman: every name is looked up before any container starts.
       for (const auto& name : names) engine.container_id(name);

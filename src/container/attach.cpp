@@ -249,6 +249,7 @@ AttachResult attach_stream(int socket_fd, const AttachIo& io) {
     winch.emplace();
     send_terminal_size(socket_fd, io.stdout_fd);
   }
+  if (io.close_stdin && io.stdin_fd < 0) send_frame(socket_fd, kInputClose, {});
   char buffer[65536];
   while (!result.exit_code) {
     pollfd fds[4] = {{socket_fd, POLLIN, 0},

@@ -37,6 +37,8 @@ struct AttachIo {
   bool resize = false;
   // Bytes that, typed in this order on stdin, detach the client.
   std::string detach_keys;
+  // Sends the close of stdin at once (when stdin_fd is -1).
+  bool close_stdin = false;
   // When not -1, each byte read from it is a signal number that on_signal
   // receives (the CLI forwards its own signals to the container).
   int signal_fd = -1;

@@ -14,46 +14,16 @@
 #include "container/operations.hpp"
 #include "engine/local_engine.hpp"
 #include "os/fd.hpp"
+#include "storage/layer_stack.hpp"
 #include "storage/layer_store.hpp"
 #include "storage/layer_writer.hpp"
 
 namespace berth::engine {
 
+using storage::exists_in_layers;
+using storage::is_whiteout;
+
 namespace {
-
-bool is_whiteout(const struct stat& st) {
-  return S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0);
-}
-
-bool stat_in_layer(int layer_fd, const std::string& path, struct stat& st) {
-  os::Fd fd(storage::open_beneath(layer_fd, path, O_PATH | O_NOFOLLOW));
-  return fd && ::fstat(fd.get(), &st) == 0;
-}
-
-bool is_opaque_dir(int layer_fd, const std::string& path) {
-  os::Fd fd(storage::open_beneath(layer_fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
-  if (!fd) return false;
-  char value[2] = {};
-  ssize_t n = ::fgetxattr(fd.get(), "trusted.overlay.opaque", value, sizeof value);
-  return n == 1 && value[0] == 'y';
-}
-
-// Returns whether path (relative) exists in the layer stack, topmost first.
-// The first layer that has it decides, and a whiteout or opaque directory
-// above it hides the layers below.
-bool exists_in_layers(const std::vector<os::Fd>& layer_fds, const std::string& path) {
-  for (const auto& layer : layer_fds) {
-    struct stat st;
-    if (stat_in_layer(layer.get(), path, st)) return !is_whiteout(st);
-    for (auto slash = path.rfind('/'); slash != std::string::npos && slash > 0;
-         slash = path.rfind('/', slash - 1)) {
-      std::string ancestor = path.substr(0, slash);
-      if (!stat_in_layer(layer.get(), ancestor, st)) continue;
-      if (is_whiteout(st) || is_opaque_dir(layer.get(), ancestor)) return false;
-    }
-  }
-  return false;
-}
 
 // The paths (relative) that the runtime mounts over in every container. When
 // the image lacks one, the runtime leaves an empty stub in the upper layer,

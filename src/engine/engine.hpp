@@ -196,6 +196,7 @@ struct ContainerSummary {
   // Health check: "starting", "healthy" or "unhealthy" while it runs with a
   // health check, else "".
   std::string health;
+  std::int64_t restart_count = 0;  // restarts by the restart policy
   // ps queries: named volumes mounted, for --filter volume=NAME.
   std::vector<std::string> volume_names;
 };

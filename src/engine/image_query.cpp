@@ -18,10 +18,15 @@
 #include "common/time.hpp"
 #include "engine/local_engine.hpp"
 #include "os/fd.hpp"
+#include "storage/layer_stack.hpp"
 #include "storage/layer_store.hpp"
 #include "storage/layer_writer.hpp"
 
 namespace berth::engine {
+
+using storage::exists_in_layers;
+using storage::is_opaque_dir;
+using storage::is_whiteout;
 
 namespace {
 
@@ -120,46 +125,6 @@ std::vector<ImageHistoryEntry> LocalEngine::image_history(const std::string& nam
   }
   return entries;
 }
-
-namespace {
-
-bool is_whiteout(const struct stat& st) {
-  return S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0);
-}
-
-// Stats path beneath the layer directory layer_fd without following any
-// symlink. Returns false when it is absent or lies behind a symlink.
-bool stat_in_layer(int layer_fd, const std::string& path, struct stat& st) {
-  os::Fd fd(storage::open_beneath(layer_fd, path, O_PATH | O_NOFOLLOW));
-  return fd && ::fstat(fd.get(), &st) == 0;
-}
-
-bool is_opaque_dir(int layer_fd, const std::string& path) {
-  os::Fd fd(storage::open_beneath(layer_fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
-  if (!fd) return false;
-  char value[2] = {};
-  ssize_t n = ::fgetxattr(fd.get(), "trusted.overlay.opaque", value, sizeof value);
-  return n == 1 && value[0] == 'y';
-}
-
-// Returns whether path (relative, no leading "/") exists in the stack of
-// layer directories, topmost first: the first layer that has it decides,
-// and a whiteout or an opaque directory on the way hides the layers below.
-bool exists_in_layers(const std::vector<os::Fd>& layer_fds, const std::string& path) {
-  for (const auto& layer : layer_fds) {
-    struct stat st;
-    if (stat_in_layer(layer.get(), path, st)) return !is_whiteout(st);
-    for (auto slash = path.rfind('/'); slash != std::string::npos && slash > 0;
-         slash = path.rfind('/', slash - 1)) {
-      std::string ancestor = path.substr(0, slash);
-      if (!stat_in_layer(layer.get(), ancestor, st)) continue;
-      if (is_whiteout(st) || is_opaque_dir(layer.get(), ancestor)) return false;
-    }
-  }
-  return false;
-}
-
-}  // namespace
 
 std::vector<ImageChange> LocalEngine::image_diff(const std::string& name_or_id) {
   // A manifest list is resolved to its image for this host's platform.

@@ -221,5 +221,15 @@ test_start_attach_interactive() {
   capture sh -c "echo hello | $BERTH_BIN --root $E2E_ROOT/root --runroot $E2E_RUNROOT start -a -i cat-it"
   assert_rc 9
   assert_eq "got hello" "$out"
-  b rm -f cat-it >/dev/null
+  # Without -i the container's stdin ends at once, as in Podman.
+  capture timeout 20 "$BERTH_BIN" --root "$E2E_ROOT/root" --runroot "$E2E_RUNROOT" start -a cat-it
+  assert_rc 9
+  assert_eq "got" "$out"
+  # start -a of a running container attaches to it.
+  b create -i --name cat-run "$IMG" sh -c 'read line; echo got $line; exit 3' >/dev/null
+  b start cat-run >/dev/null
+  capture sh -c "echo later | timeout 20 $BERTH_BIN --root $E2E_ROOT/root --runroot $E2E_RUNROOT start -a -i cat-run"
+  assert_rc 3
+  assert_eq "got later" "$out"
+  b rm -f cat-it cat-run >/dev/null
 }
