@@ -12,7 +12,10 @@ setup_image() {
 }
 
 # A tmux server of this test's own, so no other tmux session is touched.
-TMUX_SOCKET=${E2E_ROOT}/tmux.sock
+# Each session gets a new socket: a server that is still shutting down
+# makes a new session on its socket fail.
+TMUX_SOCKET=${E2E_ROOT}/tmux-0.sock
+TMUX_COUNT=0
 t() { tmux -S "$TMUX_SOCKET" "$@"; }
 stop_tmux() { t kill-server 2>/dev/null || true; }
 
@@ -29,6 +32,8 @@ wait_for_screen() { # text
 # Starts a 80x24 tmux session running a berth command line.
 start_tmux() { # command-line
   stop_tmux
+  TMUX_COUNT=$((TMUX_COUNT + 1))
+  TMUX_SOCKET=${E2E_ROOT}/tmux-$TMUX_COUNT.sock
   t new-session -d -s e2e -x 80 -y 24 "$1"
   trap stop_tmux EXIT
 }
