@@ -76,6 +76,7 @@ void add_exec(CLI::App& parent, Cli& cli) {
                   "Pass N more file descriptors (3 .. 3+N-1) to the process");
   cmd->add_flag("-l,--latest", f->latest, "Act on the latest container");
   add_detach_keys_flag(*cmd, f->settings);
+
   // Everything from the container name on belongs to the command.
   cmd->prefix_command();
   cmd->allow_extras();
@@ -108,6 +109,7 @@ void add_exec(CLI::App& parent, Cli& cli) {
              "\"berth exec\" requires a container and a command: berth exec [options] CONTAINER "
              "COMMAND [ARG...]");
       }
+
       auto& o = f->options;
       o.command = rest;
       for (const auto& file : f->env_files) engine::apply_env_file(o.env, file);
@@ -115,6 +117,7 @@ void add_exec(CLI::App& parent, Cli& cli) {
       if (!f->user.empty()) o.user = f->user;
       if (!f->workdir.empty()) o.working_dir = f->workdir;
       if (!f->detach) container::parse_detach_keys(f->settings.detach_keys);
+
       if (f->detach) {
         std::printf("%s\n", engine.exec(container, o).c_str());
         return 0;

@@ -49,13 +49,13 @@ const format::FormatOptions& volume_format_options() {
   return options;
 }
 
-// Asks "[y/N]" on stderr and reads the answer from stdin.
+// Prompts "[y/N]" on stderr and reads the reply from stdin.
 bool confirm(const std::string& question) {
   std::fprintf(stderr, "%s [y/N] ", question.c_str());
   std::fflush(stderr);
-  std::string answer;
-  if (!std::getline(std::cin, answer)) return false;
-  return answer == "y" || answer == "Y" || answer == "yes";
+  std::string reply;
+  if (!std::getline(std::cin, reply)) return false;
+  return reply == "y" || reply == "Y" || reply == "yes";
 }
 
 void add_volume_create(CLI::App& parent, Cli& cli) {

@@ -27,7 +27,7 @@ inline constexpr std::string_view kDefaultDetachKeys = "ctrl-p,ctrl-q";
 // naming the value.
 std::string parse_detach_keys(std::string_view keys);
 
-// What attach_stream copies where.
+// The descriptors and options of attach_stream.
 struct AttachIo {
   int stdin_fd = -1;  // -1: send no input
   int stdout_fd = 1;
@@ -51,7 +51,7 @@ struct AttachResult {
 };
 
 // Copies the frames read from socket_fd to stdout and stderr, and input
-// from stdin to the socket; EOF on stdin closes the container's stdin.
+// from stdin to the socket. EOF on stdin closes the container's stdin.
 // Returns when the exit frame arrives, the monitor hangs up, or the user
 // detaches.
 AttachResult attach_stream(int socket_fd, const AttachIo& io);

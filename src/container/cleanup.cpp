@@ -163,7 +163,7 @@ bool cleanup_locked(Context& ctx, const std::string& id, std::optional<int> exit
     remove_anonymous_volumes(ctx, id, config);
     return false;
   }
-  bool restart = restart_wanted(config, *record);
+  bool restart = should_restart(config, *record);
   if (restart) ++record->restart_count;
   ctx.db().update_container(*record);
   // The token file doubles as the monitor's cleanup marker: once it is

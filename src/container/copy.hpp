@@ -57,8 +57,8 @@ struct ExtractOptions {
 void extract_copy_tar(int fd, const std::string& root, const std::string& dest,
                       const ExtractOptions& options);
 
-// Where a copy of source (as stat_copy_source returned it) into dest_path
-// inside root goes, following Docker's and Podman's rules:
+// Resolves the target of a copy of source (as stat_copy_source returned it)
+// into dest_path inside root, following Docker's and Podman's rules:
 //  - dest_path is a directory: the copy goes into it under the source's
 //    base name, or merges into it for a "/." source;
 //  - dest_path is missing: the copy is created as dest_path, whose parent

@@ -57,7 +57,7 @@ class LogPrinter {
     try {
       flush();
     } catch (const Error&) {
-      // The reader went away (a closed pipe); nothing is left to tell.
+      // The reader went away (a closed pipe), so there is nobody to report to.
     }
   }
   LogPrinter(const LogPrinter&) = delete;
@@ -112,8 +112,8 @@ class LogPrinter {
 
 // Reads fd from offset in blocks and calls on_line(line, start) for every
 // complete line, start being the line's offset in the file. Returns the
-// offset after the last complete line; a trailing incomplete line is left
-// for the next call.
+// offset after the last complete line, so a trailing incomplete line is
+// read again by the next call.
 template <typename OnLine>
 off_t for_each_line(int fd, off_t offset, OnLine&& on_line) {
   std::string block;
@@ -143,9 +143,9 @@ off_t for_each_line(int fd, off_t offset, OnLine&& on_line) {
   }
 }
 
-// Returns the offset of the first line that --tail prints: the start of the
-// tail-th last group of wanted lines (a partial line belongs to the full
-// line that ends it; a trailing partial line counts as one).
+// Returns the offset of the first line that --tail prints, the start of
+// the tail-th last group of matching lines. A partial line belongs to the
+// full line that ends it, and a trailing partial line counts as a group.
 off_t tail_offset(int fd, const LogPrinter& printer, std::size_t tail) {
   std::deque<off_t> starts;  // the last `tail` group starts
   std::optional<off_t> group_start;

@@ -65,7 +65,7 @@ MonitorLaunch spawn_monitor(const std::vector<std::string>& argv, int attach_fd,
   return {pid, std::move(sync_read)};
 }
 
-std::int64_t await_monitor(const std::string& what, MonitorLaunch& launch) {
+std::int64_t await_monitor(const std::string& container_name, MonitorLaunch& launch) {
   std::string reply;
   char buffer[4096];
   for (;;) {
@@ -80,7 +80,7 @@ std::int64_t await_monitor(const std::string& what, MonitorLaunch& launch) {
   while (!reply.empty() && (reply.back() == '\n' || reply.back() == '\r')) reply.pop_back();
   if (reply.starts_with("pid ")) return std::stoll(reply.substr(4));
   if (reply.starts_with("error ")) fail_start(reply.substr(6));
-  fail(ErrorCode::kInternal, "berth-monitor for {} exited without reporting a pid{}", what,
+  fail(ErrorCode::kInternal, "berth-monitor for {} exited without reporting a pid{}", container_name,
        reply.empty() ? "" : ": " + reply);
 }
 

@@ -34,9 +34,9 @@ MonitorLaunch spawn_monitor(const std::vector<std::string>& argv, int attach_fd,
                             const std::vector<int>& extra_fds);
 
 // Waits for the monitor's report and returns the pid of the process it
-// started. On "error MESSAGE" throws as fail_start does; what names the
-// container in other errors.
-std::int64_t await_monitor(const std::string& what, MonitorLaunch& launch);
+// started. On "error MESSAGE" it throws as fail_start does. Other errors
+// name container_name.
+std::int64_t await_monitor(const std::string& container_name, MonitorLaunch& launch);
 
 // Turns berth-monitor's "error ..." line (the runtime's message) into an
 // Error: kCommandNotFound (exit 127) or kCommandNotExecutable (126) when

@@ -35,7 +35,7 @@ RestartPolicy parse_restart_policy(std::string_view value) {
        value);
 }
 
-bool restart_wanted(const ContainerConfig& config, const state::ContainerRecord& record) {
+bool should_restart(const ContainerConfig& config, const state::ContainerRecord& record) {
   if (record.stopped_by_user || config.remove) return false;
   const auto& policy = config.restart_policy;
   if (policy == "always" || policy == "unless-stopped") return true;

@@ -22,10 +22,10 @@ struct RestartPolicy {
 // Error{kInvalidArgument} naming the value.
 RestartPolicy parse_restart_policy(std::string_view value);
 
-// Whether the container's policy restarts it after the exit that record
-// now holds (status "exited", exit_code set). A container that `stop`
-// ended never restarts; on-failure restarts after a non-zero exit until
+// Returns whether the container's policy restarts it after the exit that
+// record contains (status "exited", exit_code set). A container that `stop`
+// ended never restarts. on-failure restarts after a non-zero exit until
 // restart_count reaches the retries.
-bool restart_wanted(const ContainerConfig& config, const state::ContainerRecord& record);
+bool should_restart(const ContainerConfig& config, const state::ContainerRecord& record);
 
 }  // namespace berth::container

@@ -55,13 +55,11 @@ std::vector<ImageChange> LocalEngine::container_diff(const std::string& name_or_
     if (!path.empty()) mount_points.insert(path);
   }
 
-  std::vector<os::Fd> lower;  // topmost first
+  std::vector<std::string> lower_dirs;  // topmost first
   for (auto it = image->layers.rbegin(); it != image->layers.rend(); ++it) {
-    std::string dir = ctx_.layers().diff_path(*it);
-    os::Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd) fail_errno(errno, fmt::format("opening layer directory \"{}\"", dir));
-    lower.push_back(std::move(fd));
+    lower_dirs.push_back(ctx_.layers().diff_path(*it));
   }
+  auto lower = storage::open_layer_dirs(lower_dirs);
 
   std::string top = ctx_.paths().container_dir(record.id) + "/diff";
   std::vector<ImageChange> changes;

@@ -1,106 +1,25 @@
 // cp: copies between a container's file system and the host or a tar stream.
 
 #include <fcntl.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include <climits>
 #include <optional>
 
 #include "common/error.hpp"
-#include "common/ids.hpp"
 #include "common/log.hpp"
 #include "container/config.hpp"
 #include "container/copy.hpp"
 #include "container/operations.hpp"
 #include "engine/local_engine.hpp"
+#include "engine/local_image.hpp"
 #include "os/fd.hpp"
 #include "os/file.hpp"
 #include "runtime/spec.hpp"
-#include "storage/layer_store.hpp"
-#include "storage/overlay_mount.hpp"
 
 namespace berth::engine {
 
 namespace {
-
-// A container's root file system, locked for the time of a copy. A running
-// or paused container's mounted root is used as it is.
-// NOTE: that is the host's view of the root, so files under the container's
-// own mounts (volumes, bind mounts, /etc/hosts, /etc/hostname) are not
-// seen; Podman copies those too. Otherwise the
-// container's layers are mounted at a temporary point, writable (with the
-// container's own upper and work directories) when files go into it.
-class CopyRoot {
- public:
-  CopyRoot(container::Context& ctx, const std::string& container_id, bool writable) {
-    auto locked = container::lock_container(ctx, container_id);
-    if (!locked.record) {
-      fail(ErrorCode::kNotFound, "container {} was removed meanwhile", container_id);
-    }
-    lock_ = std::move(locked.lock);
-    record_ = std::move(*locked.record);
-    const auto& paths = ctx.paths();
-    if (record_.status == "running" || record_.status == "paused") {
-      path_ = paths.rootfs(record_.id);
-      return;
-    }
-    auto image = ctx.db().get_image(record_.image_id);
-    if (!image) {
-      fail(ErrorCode::kNotFound, "image {} of container {} is no longer in the store",
-           record_.image_id.substr(0, 12), record_.name);
-    }
-    std::string dir = paths.container_dir(record_.id);
-    std::vector<std::string> lowers;
-    if (!writable) lowers.push_back(dir + "/diff");
-    for (auto it = image->layers.rbegin(); it != image->layers.rend(); ++it) {
-      if (!ctx.layers().has(*it)) {
-        fail(ErrorCode::kNotFound, "layer {} of image {} is missing from the store: pull it again",
-             *it, record_.image_id.substr(0, 12));
-      }
-      lowers.push_back(ctx.layers().diff_path(*it));
-    }
-    std::string mount_point = paths.tmp() + "/copy-" + random_id().substr(0, 16);
-    os::make_dirs(paths.tmp(), 0700);
-    os::make_dirs(mount_point, 0700);
-    try {
-      if (writable) {
-        os::make_dirs(dir + "/work", 0700);
-        storage::mount_overlay(lowers, dir + "/diff", dir + "/work", mount_point);
-      } else {
-        storage::mount_overlay(lowers, "", "", mount_point);
-      }
-    } catch (const Error&) {
-      ::rmdir(mount_point.c_str());
-      throw;
-    }
-    mount_point_ = mount_point;
-    path_ = mount_point;
-  }
-
-  ~CopyRoot() {
-    if (mount_point_.empty()) return;
-    try {
-      storage::unmount(mount_point_);
-      if (::rmdir(mount_point_.c_str()) != 0) fail_errno(errno, "removing " + mount_point_);
-    } catch (const Error& e) {
-      spdlog::warn("unmounting the file system of container {}: {}", record_.id.substr(0, 12),
-                   e.what());
-    }
-  }
-
-  CopyRoot(const CopyRoot&) = delete;
-  CopyRoot& operator=(const CopyRoot&) = delete;
-
-  const std::string& path() const { return path_; }
-  const state::ContainerRecord& record() const { return record_; }
-
- private:
-  std::optional<os::FileLock> lock_;
-  state::ContainerRecord record_;
-  std::string path_;
-  std::string mount_point_;
-};
 
 // Makes a relative host path absolute against the working directory,
 // keeping trailing "/" and "/." that the copy rules look at.
@@ -118,7 +37,7 @@ std::string absolute_container_path(const std::string& path) {
 
 // Returns the primary uid and gid of the container's user from its root's
 // /etc/passwd and /etc/group.
-container::CopyOwner container_owner(const CopyRoot& root) {
+container::CopyOwner container_owner(const ContainerFileSystem& root) {
   auto config = nlohmann::json::parse(root.record().config).get<container::ContainerConfig>();
   auto user = runtime::resolve_user(root.path(), config.user);
   return {user.uid, user.gid};
@@ -149,7 +68,9 @@ void LocalEngine::copy(const CopyRequest& request, int stream_fd) {
   if (request.to_container) {
     std::optional<container::CopySource> source;
     if (!stream) source = container::stat_copy_source("/", host_path, "on the host");
-    CopyRoot root(ctx_, record.id, true);
+    // NOTE: a running container's root is the host's view of it, so files
+    // under its own mounts (volumes, binds, /etc/hosts) are not reached.
+    ContainerFileSystem root(ctx_, record.id, true, true);
     container::ExtractOptions options;
     options.overwrite = request.overwrite;
     if (request.archive) options.owner = container_owner(root);
@@ -171,7 +92,7 @@ void LocalEngine::copy(const CopyRequest& request, int stream_fd) {
     return;
   }
 
-  CopyRoot root(ctx_, record.id, false);
+  ContainerFileSystem root(ctx_, record.id, true);
   auto source = container::stat_copy_source(root.path(), container_path, location);
   if (stream) {
     // Podman gives the streamed entries the container user's ids.

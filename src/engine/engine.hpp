@@ -517,7 +517,7 @@ class Engine {
   virtual std::string import_image(const ImportRequest& request, int input_fd,
                                    PullProgress& progress) = 0;
 
-  // cp (copy.cpp): copies as request says, for a running or stopped
+  // cp (copy.cpp): copies as the request describes, for a running or stopped
   // container; stream_fd is read (into a container) or written (out of one)
   // when host_path is "-". Paths in the container are resolved inside its
   // root file system, so no symlink leads out of it. Throws

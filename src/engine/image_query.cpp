@@ -133,13 +133,11 @@ std::vector<ImageChange> LocalEngine::image_diff(const std::string& name_or_id) 
   if (image.layers.empty()) return changes;
 
   auto& layers = ctx_.layers();
-  std::vector<os::Fd> lower;  // topmost first
+  std::vector<std::string> lower_dirs;  // topmost first
   for (auto it = image.layers.rbegin() + 1; it != image.layers.rend(); ++it) {
-    std::string dir = layers.diff_path(*it);
-    os::Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd) fail_errno(errno, fmt::format("opening layer directory \"{}\"", dir));
-    lower.push_back(std::move(fd));
+    lower_dirs.push_back(layers.diff_path(*it));
   }
+  auto lower = storage::open_layer_dirs(lower_dirs);
 
   std::string top = layers.diff_path(image.layers.back());
   std::error_code ec;

@@ -77,7 +77,7 @@ std::string repository_of(const std::string& name) {
 }  // namespace
 
 ContainerFileSystem::ContainerFileSystem(container::Context& ctx, const std::string& container_id,
-                                         bool merged) {
+                                         bool merged, bool writable) {
   auto locked = container::lock_container(ctx, container_id);
   if (!locked.record) {
     fail(ErrorCode::kNotFound, "container {} was removed meanwhile", container_id);
@@ -98,10 +98,12 @@ ContainerFileSystem::ContainerFileSystem(container::Context& ctx, const std::str
     fail(ErrorCode::kNotFound, "image {} of container {} is no longer in the store",
          record_.image_id.substr(0, 12), record_.name);
   }
-  // The container's changes go on top as one more read-only layer: a
-  // whiteout or opaque directory in a lower layer hides what is below it
+  // Read-only, the container's changes go on top as one more lower layer:
+  // a whiteout or opaque directory in a lower layer hides what is below it
   // just as in the upper one.
-  std::vector<std::string> lowers = {paths.container_dir(record_.id) + "/diff"};
+  std::string dir = paths.container_dir(record_.id);
+  std::vector<std::string> lowers;
+  if (!writable) lowers.push_back(dir + "/diff");
   for (auto it = image->layers.rbegin(); it != image->layers.rend(); ++it) {
     if (!ctx.layers().has(*it)) {
       fail(ErrorCode::kNotFound, "layer {} of image {} is missing from the store: pull it again",
@@ -113,7 +115,12 @@ ContainerFileSystem::ContainerFileSystem(container::Context& ctx, const std::str
   os::make_dirs(paths.tmp(), 0700);
   os::make_dirs(mount_point, 0700);
   try {
-    storage::mount_overlay(lowers, "", "", mount_point);
+    if (writable) {
+      os::make_dirs(dir + "/work", 0700);
+      storage::mount_overlay(lowers, dir + "/diff", dir + "/work", mount_point);
+    } else {
+      storage::mount_overlay(lowers, "", "", mount_point);
+    }
   } catch (const Error&) {
     ::rmdir(mount_point.c_str());
     throw;

@@ -26,10 +26,13 @@ namespace berth::engine {
 // scratch directory and unmounted at the end. Without merged, path() is the directory of the
 // container's own changes (the overlay upper directory). The container's
 // lock is held meanwhile, so it cannot start, be cleaned up or be removed.
+// With writable (and merged), a stopped container's overlay is mounted
+// with its own upper and work directories, so writes land in its changes.
 // Throws Error{kNotFound} when the container or its image is gone.
 class ContainerFileSystem {
  public:
-  ContainerFileSystem(container::Context& ctx, const std::string& container_id, bool merged);
+  ContainerFileSystem(container::Context& ctx, const std::string& container_id, bool merged,
+                      bool writable = false);
   ~ContainerFileSystem();
   ContainerFileSystem(const ContainerFileSystem&) = delete;
   ContainerFileSystem& operator=(const ContainerFileSystem&) = delete;

@@ -84,7 +84,7 @@ std::string format_items(const std::string& format, const nlohmann::json& items,
 void print_formatted(const std::string& format, const nlohmann::json& items,
                      const FormatOptions& options = {});
 
-// True for a --format value that asks for Podman's JSON output.
+// Returns whether a --format value selects Podman's JSON output.
 inline bool is_json_format(const std::string& format) { return format == "json"; }
 
 }  // namespace berth::format

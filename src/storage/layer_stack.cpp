@@ -4,6 +4,7 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
+#include "common/error.hpp"
 #include "storage/layer_writer.hpp"
 
 namespace berth::storage {
@@ -18,6 +19,16 @@ bool stat_in_layer(int layer_fd, const std::string& path, struct stat& st) {
 }
 
 }  // namespace
+
+std::vector<os::Fd> open_layer_dirs(const std::vector<std::string>& dirs) {
+  std::vector<os::Fd> fds;
+  for (const auto& dir : dirs) {
+    os::Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) fail_errno(errno, "opening layer directory \"" + dir + "\"");
+    fds.push_back(std::move(fd));
+  }
+  return fds;
+}
 
 bool is_whiteout(const struct stat& st) {
   return S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0);

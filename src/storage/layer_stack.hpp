@@ -12,6 +12,10 @@
 
 namespace berth::storage {
 
+// Opens each of dirs (layer directories, topmost first) for the lookups
+// below. Throws Error naming a directory that cannot be opened.
+std::vector<os::Fd> open_layer_dirs(const std::vector<std::string>& dirs);
+
 // Whether st is an overlay whiteout (a 0:0 character device).
 bool is_whiteout(const struct stat& st);
 

@@ -122,6 +122,7 @@ test_exec_bad_input() {
   capture b exec nosuch true
   assert_rc 125
   assert_contains "$err" "nosuch"
+
   b run -d --name ex "$IMG" sleep 300 >/dev/null
   capture b exec ex /nosuch-command
   assert_rc 127 "a missing command"
@@ -133,11 +134,13 @@ test_exec_bad_input() {
   capture b exec -u nosuchuser ex id
   assert_rc 125 "an unknown user"
   assert_contains "$err" "nosuchuser"
+
   capture b exec ex
   assert_rc 125 "no command"
   assert_contains "$err" "requires a container and a command"
   capture b exec --bogus ex true
   assert_rc 125 "an unknown flag"
+
   capture b exec -it --detach-keys ctrl-1 ex true
   assert_rc 125 "bad detach keys"
   assert_contains "$err" 'invalid detach keys "ctrl-1"'

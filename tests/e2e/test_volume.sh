@@ -167,7 +167,7 @@ test_volume_bind_options() {
   assert_eq "1234:5678
 1234:5678" "$out"
   assert_eq "1234:5678" "$(stat -c '%u:%g' "$dir/in.txt")" "the host files changed owner"
-  # O: the container writes to an overlay and the host never sees it.
+  # O: the container writes to an overlay, and the host directory stays unchanged.
   capture b run --rm -v "$dir:/data:O" "$IMG" sh -c \
     'echo changed >/data/in.txt; echo new >/data/new.txt; cat /data/in.txt; grep " /data " /proc/mounts'
   assert_rc 0
