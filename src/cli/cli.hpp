@@ -91,6 +91,30 @@ std::vector<std::string> expand_short_flags(const CLI::App& app, int argc, char*
 // volume and its subcommands (volume.cpp).
 void add_volume_group(CLI::App& app, Cli& cli);
 
+// Lifecycle commands: port, rename, pause, unpause, restart, init, mount
+// and unmount (container_state.cpp), stats (stats.cpp).
+void add_port(CLI::App& parent, Cli& cli);
+void add_rename(CLI::App& parent, Cli& cli);
+void add_pause(CLI::App& parent, Cli& cli);
+void add_unpause(CLI::App& parent, Cli& cli);
+void add_restart(CLI::App& parent, Cli& cli);
+void add_init(CLI::App& parent, Cli& cli);
+void add_mount(CLI::App& parent, Cli& cli);
+void add_unmount(CLI::App& parent, Cli& cli, const std::string& name);
+void add_stats(CLI::App& parent, Cli& cli);
+
+// secret and its subcommands (secret.cpp).
+void add_secret_group(CLI::App& app, Cli& cli);
+
+// network ls, inspect and exists (network.cpp).
+void add_network_group(CLI::App& app, Cli& cli);
+
+// events (events.cpp), and system with its subcommands and the info alias
+// (system.cpp).
+void add_events(CLI::App& parent, Cli& cli);
+void add_info_command(CLI::App& parent, Cli& cli);
+void add_system_group(CLI::App& app, Cli& cli);
+
 // Maps an error to Podman's exit code for engine errors: 125, or 126/127
 // when the container's command cannot run or does not exist.
 int exit_code_for(const std::exception& error);

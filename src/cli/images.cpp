@@ -10,7 +10,6 @@
 #include "common/error.hpp"
 #include "common/time.hpp"
 #include "format/table.hpp"
-#include "cli/format_fields.hpp"
 
 namespace berth::cli {
 

@@ -8,88 +8,13 @@
 #include <utility>
 
 #include "cli/cli.hpp"
+#include "cli/targets.hpp"
 #include "common/error.hpp"
 #include "common/time.hpp"
 #include "container/operations.hpp"
 #include "format/table.hpp"
 
 namespace berth::cli {
-
-namespace {
-
-struct Targets {
-  std::vector<std::string> names;
-  bool all = false;
-  bool latest = false;
-};
-
-void add_target_flags(CLI::App& cmd, Targets& t, bool with_all = true) {
-  cmd.add_option("containers", t.names, "Containers (names or IDs)");
-  if (with_all) cmd.add_flag("-a,--all", t.all, "Act on all containers");
-  cmd.add_flag("-l,--latest", t.latest, "Act on the latest container");
-}
-
-// Expands the targets; `running_only` limits --all to running containers.
-std::vector<std::string> resolve_targets(engine::Engine& engine, const Targets& t,
-                                         bool running_only) {
-  if ((t.all || t.latest) && !t.names.empty()) {
-    fail(ErrorCode::kInvalidArgument, "--{} and containers cannot be used together",
-         t.all ? "all" : "latest");
-  }
-  if (t.all && t.latest) {
-    fail(ErrorCode::kInvalidArgument, "--all and --latest cannot be used together");
-  }
-  std::vector<std::string> names = t.names;
-  if (t.all) {
-    for (const auto& c : engine.list_containers(!running_only)) names.push_back(c.id);
-  }
-  if (t.latest) names.push_back(engine.latest_container());
-  return names;
-}
-
-// Podman looks every name up before acting on any, so one unknown name
-// fails the whole command and changes nothing. Prints the error and returns
-// not_found_code for the first unknown name; with skip_missing (rm -f) the
-// unknown names are dropped from names instead.
-std::optional<int> check_names(engine::Engine& engine, std::vector<std::string>& names,
-                               int not_found_code, bool skip_missing = false) {
-  std::vector<std::string> known;
-  for (const auto& name : names) {
-    try {
-      engine.container_id(name);
-      known.push_back(name);
-    } catch (const Error& e) {
-      if (e.code() != ErrorCode::kNotFound) throw;
-      if (skip_missing) continue;
-      print_error(e);
-      return not_found_code;
-    }
-  }
-  names = std::move(known);
-  return std::nullopt;
-}
-
-// Runs body for each target, printing errors, and returns Podman's exit code:
-// 0, or the code of the last failure (not_found_code for a missing container,
-// conflict_code for one in the wrong state).
-template <typename Body>
-int for_each_target(const std::vector<std::string>& names, int not_found_code, int conflict_code,
-                    Body&& body) {
-  int exit_code = 0;
-  for (const auto& name : names) {
-    try {
-      body(name);
-    } catch (const Error& e) {
-      print_error(e);
-      exit_code = e.code() == ErrorCode::kNotFound   ? not_found_code
-                  : e.code() == ErrorCode::kConflict ? conflict_code
-                                                     : 125;
-    }
-  }
-  return exit_code;
-}
-
-}  // namespace
 
 void add_stop(CLI::App& parent, Cli& cli) {
   auto t = std::make_shared<Targets>();
@@ -205,13 +130,15 @@ void add_logs(CLI::App& parent, Cli& cli) {
     int tail = -1;
   };
   auto o = std::make_shared<Options>();
-  auto* cmd = parent.add_subcommand("logs", "Print the logs of a container");
+  auto* cmd = parent.add_subcommand("logs", "Print the logs of one or more containers");
   add_target_flags(*cmd, o->targets, false);
   cmd->add_flag("-f,--follow", o->log.follow, "Keep printing new output");
   cmd->add_flag("-t,--timestamps", o->log.timestamps, "Print timestamps");
   cmd->add_option("--since", o->since, "Only lines since a time or duration (e.g. 10m)");
   cmd->add_option("--until", o->until, "Only lines until a time or duration");
   cmd->add_option("--tail", o->tail, "Only the last N lines (-1 for all)");
+  cmd->add_flag("-n,--names", o->log.names,
+                "Prefix lines with the container name instead of the ID (several containers)");
   cmd->callback([&cli, o] {
     cli.action = [&cli, o] {
       auto& engine = cli.engine();
@@ -220,9 +147,15 @@ void add_logs(CLI::App& parent, Cli& cli) {
       if (!o->since.empty()) o->log.since_ns = parse_time_or_duration(o->since);
       if (!o->until.empty()) o->log.until_ns = parse_time_or_duration(o->until);
       if (o->tail >= 0) o->log.tail = static_cast<std::size_t>(o->tail);
-      return for_each_target(names, 125, 125, [&](const std::string& name) {
-        engine.logs(name, o->log, STDOUT_FILENO, STDERR_FILENO);
-      });
+      // One call for all containers: with several, their lines are merged
+      // in time order, and an unknown name fails before any output (exit 125).
+      try {
+        engine.logs(names, o->log, STDOUT_FILENO, STDERR_FILENO);
+      } catch (const Error& e) {
+        print_error(e);
+        return 125;
+      }
+      return 0;
     };
   });
 }
@@ -230,13 +163,16 @@ void add_logs(CLI::App& parent, Cli& cli) {
 void add_top(CLI::App& parent, Cli& cli) {
   auto t = std::make_shared<Targets>();
   auto* cmd = parent.add_subcommand("top", "Display the running processes of a container");
-  cmd->add_option("args", t->names, "Container (unless --latest), then descriptors such as pid args");
   cmd->add_flag("-l,--latest", t->latest, "Act on the latest container");
-  cmd->callback([&cli, t] {
-    cli.action = [&cli, t] {
+  // The container (unless --latest), then descriptors such as "pid args",
+  // or ps(1) options such as "-eo pid,comm" taken as they are.
+  cmd->prefix_command();
+  cmd->allow_extras();
+  cmd->fallthrough(false);
+  cmd->callback([&cli, t, cmd] {
+    cli.action = [&cli, t, descriptors = cmd->remaining()]() mutable {
       auto& engine = cli.engine();
       std::string target;
-      std::vector<std::string> descriptors = t->names;
       if (t->latest) {
         target = engine.latest_container();
       } else if (!descriptors.empty()) {
@@ -245,19 +181,7 @@ void add_top(CLI::App& parent, Cli& cli) {
       } else {
         fail(ErrorCode::kInvalidArgument, "you must give a container name or ID, or --latest");
       }
-      // "-eo pid,args" style lists are split on commas, as ps(1) does.
-      std::vector<std::string> split;
-      for (const auto& d : descriptors) {
-        std::size_t start = 0;
-        while (start <= d.size()) {
-          auto comma = d.find(',', start);
-          std::string part = d.substr(start, comma - start);
-          if (!part.empty()) split.push_back(part);
-          if (comma == std::string::npos) break;
-          start = comma + 1;
-        }
-      }
-      std::fputs(format::render_table(engine.top(target, split)).c_str(), stdout);
+      std::fputs(format::render_table(engine.top(target, descriptors)).c_str(), stdout);
       return 0;
     };
   });

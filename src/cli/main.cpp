@@ -147,6 +147,17 @@ void add_container_group(CLI::App& app, Cli& cli) {
   // exec and attach.
   add_exec(*container, cli);
   add_attach(*container, cli);
+  // Lifecycle commands.
+  add_port(*container, cli);
+  add_rename(*container, cli);
+  add_pause(*container, cli);
+  add_unpause(*container, cli);
+  add_restart(*container, cli);
+  add_init(*container, cli);
+  add_mount(*container, cli);
+  add_unmount(*container, cli, "unmount");
+  add_unmount(*container, cli, "umount");
+  add_stats(*container, cli);
 }
 
 void add_image_group(CLI::App& app, Cli& cli) {
@@ -221,6 +232,24 @@ constexpr std::pair<std::string_view, Registrar> kCommands[] = {
     {"diff", add_container_diff},
     // volumes.
     {"volume", add_volume_group},
+    // Lifecycle commands.
+    {"port", add_port},
+    {"rename", add_rename},
+    {"pause", add_pause},
+    {"unpause", add_unpause},
+    {"restart", add_restart},
+    {"init", add_init},
+    {"mount", add_mount},
+    {"unmount", [](CLI::App& a, Cli& c) { add_unmount(a, c, "unmount"); }},
+    {"umount", [](CLI::App& a, Cli& c) { add_unmount(a, c, "umount"); }},
+    {"stats", add_stats},
+    // secrets.
+    {"secret", add_secret_group},
+    {"network", add_network_group},
+    // events and system.
+    {"events", add_events},
+    {"info", add_info_command},
+    {"system", add_system_group},
     {"version", add_version},
     {"container", add_container_group},
     {"image", add_image_group},

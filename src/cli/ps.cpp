@@ -8,7 +8,6 @@
 #include <cstdio>
 
 #include "cli/cli.hpp"
-#include "cli/format_fields.hpp"
 #include "common/error.hpp"
 #include "common/time.hpp"
 #include "engine/container_filter.hpp"
@@ -61,6 +60,9 @@ std::string status_text(const engine::ContainerSummary& c) {
            " ago";
   }
   if (c.status == "created") return "Created";
+  // pause and init.
+  if (c.status == "paused") return "Paused";
+  if (c.status == "initialized") return "Initialized";
   return c.status;
 }
 

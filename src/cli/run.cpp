@@ -64,6 +64,8 @@ void add_create_flags(CLI::App& cmd, CreateOptions& o) {
   cmd.add_option("--pull", r.pull_policy, "Pull policy: missing, always, never or newer");
   cmd.add_option("--stop-signal", o.stop_signal, "Signal that stops the container");
   cmd.add_option("--stop-timeout", o.stop_timeout, "Seconds to wait before killing it on stop");
+  cmd.add_flag("--init", r.init, "Run catatonit as PID 1 to pass on signals and reap zombies");
+  cmd.add_option("--init-path", r.init_path, "Path of the init binary for --init");
   cmd.add_option("--security-opt", r.security_opts,
                  "Security option: seccomp=unconfined|FILE, no-new-privileges, label=..., "
                  "mask=PATHS, unmask=PATHS|ALL")
@@ -84,6 +86,36 @@ void add_create_flags(CLI::App& cmd, CreateOptions& o) {
   cmd.add_option("--health-on-failure", h.on_failure,
                  "Action when it turns unhealthy: none, kill, restart or stop");
   cmd.add_flag("--no-healthcheck", h.disabled, "Disable the image's health check");
+  // Secrets.
+  cmd.add_option("--secret", r.secrets,
+                 "Secret NAME[,type=mount|env][,target=T][,uid=N][,gid=N][,mode=M]")
+      ->allow_extra_args(false);
+  // Log driver.
+  cmd.add_option("--log-driver", r.log_driver,
+                 "Log driver: k8s-file, json-file, journald, none or passthrough");
+  cmd.add_option("--log-opt", r.log_opts,
+                 "Log driver option: path=FILE, max-size=SIZE or tag=TEMPLATE")
+      ->allow_extra_args(false);
+  // User namespaces and groups.
+  auto& ids = r.userns;
+  cmd.add_option("--userns", ids.userns,
+                 "User namespace: host, private, auto[:size=N,uidmapping=C:H:S,gidmapping=C:H:S], "
+                 "keep-id, nomap or ns:PATH");
+  cmd.add_option("--uidmap", ids.uidmap,
+                 "UID map [FLAGS]CONTAINER_UID:HOST_UID[:SIZE] of a new user namespace; FLAGS: "
+                 "+ (replace overlaps), @, u, g")
+      ->allow_extra_args(false)
+      ->delimiter(',');
+  cmd.add_option("--gidmap", ids.gidmap,
+                 "GID map [FLAGS]CONTAINER_GID:HOST_GID[:SIZE] of a new user namespace")
+      ->allow_extra_args(false)
+      ->delimiter(',');
+  cmd.add_option("--subuidname", ids.subuidname, "Map UIDs from this user's /etc/subuid ranges");
+  cmd.add_option("--subgidname", ids.subgidname, "Map GIDs from this group's /etc/subgid ranges");
+  cmd.add_option("--group-add", ids.group_add,
+                 "Add a supplementary group (name or GID), or keep-groups")
+      ->allow_extra_args(false)
+      ->delimiter(',');
   add_registry_flags(cmd, r.pull, o.creds, o.tls_verify);
   add_retry_flags(cmd, o.retry);
   // Everything from the image name on belongs to the container's command.
@@ -110,6 +142,13 @@ void finish_request(CreateOptions& o, const std::vector<std::string>& rest, cons
   if (o.stop_timeout >= 0) r.stop_timeout = o.stop_timeout;
   apply_registry_flags(r.pull, o.creds, o.tls_verify);
   apply_retry_flags(o.retry, r.pull.retry, r.pull.retry_delay_ms);
+  // Log driver: passthrough gives the container this process's stdio,
+  // which Podman rejects when any of them is a terminal.
+  if (r.log_driver == "passthrough" &&
+      (::isatty(STDIN_FILENO) || ::isatty(STDOUT_FILENO) || ::isatty(STDERR_FILENO))) {
+    fail(ErrorCode::kInvalidArgument, "the '--log-driver passthrough' option cannot be used on a "
+         "TTY: redirect stdin, stdout and stderr away from the terminal");
+  }
 }
 
 // Runs a container in the foreground: the monitor gets one end of a

@@ -107,10 +107,11 @@ void add_volume_ls(CLI::App& parent, Cli& cli, const std::string& name) {
         return 0;
       }
       std::string format = o->format.empty() ? "table {{.Driver}}\t{{.Name}}" : o->format;
-      if (o->noheading && format.starts_with("table ")) format = format.substr(6);
+      auto options = volume_format_options();
+      options.header = !o->noheading;
       nlohmann::json items = nlohmann::json::array();
       for (const auto& v : volumes) items.push_back(template_fields(v));
-      format::print_formatted(format, items, volume_format_options());
+      format::print_formatted(format, items, options);
       return 0;
     };
   });

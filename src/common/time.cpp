@@ -4,6 +4,9 @@
 
 #include <cctype>
 #include <charconv>
+#include <ctime>
+
+#include <fmt/format.h>
 
 #include "common/error.hpp"
 
@@ -136,6 +139,32 @@ std::int64_t parse_time_or_duration(std::string_view text) {
   }
   fail(ErrorCode::kInvalidArgument,
        "invalid time \"{}\": use RFC 3339, a Unix timestamp or a duration such as 10m", text);
+}
+
+std::string go_time_string(std::int64_t ns) {
+  if (ns == 0) return "0001-01-01 00:00:00 +0000 UTC";
+  time_t seconds = static_cast<time_t>(ns / 1'000'000'000);
+  std::int64_t fraction = ns % 1'000'000'000;
+  if (fraction < 0) {
+    fraction += 1'000'000'000;
+    --seconds;
+  }
+  struct tm local {};
+  ::localtime_r(&seconds, &local);
+  char date[32];
+  std::strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S", &local);
+  std::string out = date;
+  if (fraction != 0) {
+    std::string digits = fmt::format("{:09d}", fraction);
+    digits.erase(digits.find_last_not_of('0') + 1);
+    out += "." + digits;
+  }
+  long offset = local.tm_gmtoff;
+  char sign = offset < 0 ? '-' : '+';
+  offset = offset < 0 ? -offset : offset;
+  out += fmt::format(" {}{:02d}{:02d} {}", sign, offset / 3600, offset % 3600 / 60,
+                     local.tm_zone != nullptr ? local.tm_zone : "UTC");
+  return out;
 }
 
 }  // namespace berth

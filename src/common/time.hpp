@@ -16,6 +16,11 @@ std::string format_rfc3339_nano(std::int64_t ns);
 // Throws Error{kInvalidArgument} naming the value when it does not parse.
 std::int64_t parse_rfc3339(std::string_view text);
 
+// Formats a time as Go's time.Time.String() does in the local time zone:
+// "2024-01-01 10:00:00.123456789 +0100 CET", trailing zeros of the
+// fraction dropped. 0 prints Go's zero time.
+std::string go_time_string(std::int64_t ns);
+
 // Formats a past duration like Go's units.HumanDuration, as Podman prints it
 // in CREATED and STATUS: "Less than a second", "3 seconds", "About a minute",
 // "5 minutes", "About an hour", "2 hours", "3 days", "2 weeks", "4 months",

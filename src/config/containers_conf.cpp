@@ -78,6 +78,29 @@ std::vector<std::string> config_files() {
   return files;
 }
 
+// Log driver: reads log_driver, log_size_max and log_tag of [containers].
+void read_log_settings(const toml::table& containers, std::string_view source,
+                       ContainersConf& conf) {
+  for (std::string_view key : {"log_driver", "log_tag"}) {
+    const toml::node* node = containers.get(key);
+    if (node == nullptr) continue;
+    auto value = node->value<std::string>();
+    if (!value) {
+      fail(ErrorCode::kInvalidArgument, "parsing {}: field \"containers.{}\" must be a string",
+           source, key);
+    }
+    (key == "log_driver" ? conf.log_driver : conf.log_tag) = *value;
+  }
+  if (const toml::node* node = containers.get("log_size_max")) {
+    auto value = node->value<std::int64_t>();
+    if (!value) {
+      fail(ErrorCode::kInvalidArgument,
+           "parsing {}: field \"containers.log_size_max\" must be a number of bytes", source);
+    }
+    conf.log_size_max = *value;
+  }
+}
+
 }  // namespace
 
 ContainersConf ContainersConf::parse(std::string_view toml_text, std::string_view source_name) {
@@ -101,6 +124,10 @@ ContainersConf ContainersConf::parse(std::string_view toml_text, std::string_vie
       for (const toml::node& item : *list) values.push_back(*item.value<std::string>());
       conf.default_ulimits = std::move(values);
     }
+  }
+  // Log driver defaults from [containers].
+  if (const toml::table* containers = root["containers"].as_table()) {
+    read_log_settings(*containers, source_name, conf);
   }
   const toml::node* engine_node = root.get("engine");
   if (engine_node == nullptr) return conf;
@@ -128,6 +155,10 @@ void ContainersConf::merge(const ContainersConf& later) {
   if (later.retry) retry = later.retry;
   if (later.retry_delay_ns) retry_delay_ns = later.retry_delay_ns;
   if (later.default_ulimits) default_ulimits = later.default_ulimits;
+  // Log driver defaults.
+  if (later.log_driver) log_driver = later.log_driver;
+  if (later.log_size_max) log_size_max = later.log_size_max;
+  if (later.log_tag) log_tag = later.log_tag;
 }
 
 ContainersConf ContainersConf::load() {

@@ -25,6 +25,12 @@ struct ContainersConf {
   // earlier one.
   std::optional<std::vector<std::string>> default_ulimits;
 
+  // Log driver: [containers] log_driver, log_size_max (bytes, -1 for no
+  // limit) and log_tag, the defaults of --log-driver and --log-opt.
+  std::optional<std::string> log_driver;
+  std::optional<std::int64_t> log_size_max;
+  std::optional<std::string> log_tag;
+
   // Loads the files in Podman's order, later ones overriding earlier keys.
   // With $CONTAINERS_CONF set, only that file. Otherwise
   // /usr/share/containers/containers.conf, /etc/containers/containers.conf,

@@ -9,6 +9,8 @@
 #include "container/mounts.hpp"
 #include "container/operations.hpp"
 #include "container/restart.hpp"
+#include "container/secret_files.hpp"
+#include "events/events.hpp"
 #include "network/network_manager.hpp"
 #include "os/file.hpp"
 #include "os/lock.hpp"
@@ -121,7 +123,7 @@ bool cleanup_locked(Context& ctx, const std::string& id, std::optional<int> exit
   const auto& paths = ctx.paths();
   auto [lock, record] = lock_container(ctx, id);
   if (!record) return false;
-  if (record->status != "running") return false;
+  if (!has_process(record->status)) return false;
   if (!start_token.empty()) {
     auto current = os::read_file_if_exists(paths.start_token_file(id)).value_or("");
     if (current != start_token) {
@@ -143,14 +145,20 @@ bool cleanup_locked(Context& ctx, const std::string& id, std::optional<int> exit
                          trash_token.empty() ? "" : paths.run_trash_dir(id, trash_token) + "/runc");
   });
   best_effort("tearing down the network", id, [&] { release_network(ctx, *record, config); });
-  best_effort("unmounting the root file system", id,
-              [&] { storage::unmount(paths.rootfs(id)); });
+  // mount: a file system the user mounted stays until the last unmount.
+  if (mount_count(ctx, id) == 0) {
+    best_effort("unmounting the root file system", id,
+                [&] { storage::unmount(paths.rootfs(id)); });
+  }
+  best_effort("removing secret files", id, [&] { remove_secret_files(ctx, id); });
 
   record->status = "exited";
   record->pid = 0;
   record->exit_code = exit_code.value_or(exit.code.value_or(-1));
   record->finished_ns = exit.finished_ns.value_or(now_ns());
   record->network.clear();
+  events::write_container(ctx.db(), *record, "died", static_cast<int>(record->exit_code));
+  events::write_container(ctx.db(), *record, "cleanup");
   if (config.remove) {
     best_effort("keeping the exit code", id, [&] {
       os::make_dirs(paths.run_root + "/exits", 0700);
@@ -158,6 +166,7 @@ bool cleanup_locked(Context& ctx, const std::string& id, std::optional<int> exit
                             0600, os::Durability::kVolatile);
     });
     ctx.db().remove_container(id);
+    events::write_container(ctx.db(), *record, "remove");
     best_effort("removing files", id, [&] { remove_files(ctx, id, trash_token); });
     // Volumes: --rm removes the container's anonymous volumes too.
     remove_anonymous_volumes(ctx, id, config);
@@ -185,6 +194,7 @@ void cleanup(Context& ctx, const std::string& id, std::optional<int> exit_code,
   StartOptions options;
   options.by_restart_policy = true;
   start(ctx, *record, options);
+  events::write_container(ctx.db(), *record, "restart");
 }
 
 }  // namespace berth::container

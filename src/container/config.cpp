@@ -8,6 +8,12 @@ std::vector<std::string> ContainerConfig::args() const {
   return result;
 }
 
+std::vector<std::string> ContainerConfig::process_args() const {
+  std::vector<std::string> result = args();
+  if (init) result.insert(result.begin(), {kInitPath, "--"});
+  return result;
+}
+
 void to_json(nlohmann::json& j, const PublishedPort& p) {
   j = {{"host_ip", p.host_ip},
        {"host_port", p.host_port},
@@ -51,6 +57,15 @@ void to_json(nlohmann::json& j, const ContainerConfig& c) {
   j["restart_policy"] = c.restart_policy;
   j["restart_retries"] = c.restart_retries;
   j["healthcheck"] = c.healthcheck;
+  // Secrets.
+  j["secrets"] = c.secrets;
+  // Log driver.
+  j["log"] = c.log;
+  // User namespace and groups.
+  j["userns"] = c.userns;
+  // --init.
+  j["init"] = c.init;
+  j["init_path"] = c.init_path;
 }
 
 void from_json(const nlohmann::json& j, ContainerConfig& c) {
@@ -82,6 +97,15 @@ void from_json(const nlohmann::json& j, ContainerConfig& c) {
   c.restart_policy = j.value("restart_policy", "no");
   c.restart_retries = j.value("restart_retries", 0);
   c.healthcheck = j.value("healthcheck", HealthCheck{});
+  // Secrets.
+  c.secrets = j.value("secrets", std::vector<secret::SecretUse>{});
+  // Log driver; containers created before it have the k8s-file default.
+  c.log = j.value("log", LogConfig{});
+  // User namespace and groups.
+  c.userns = j.value("userns", UsernsSettings{});
+  // --init.
+  c.init = j.value("init", false);
+  c.init_path = j.value("init_path", "");
 }
 
 void to_json(nlohmann::json& j, const HealthCheck& h) {

@@ -7,6 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "container/host_config.hpp"
+#include "secret/secret_use.hpp"
+#include "container/log_config.hpp"
+#include "container/userns_config.hpp"
 #include "volume/mount_spec.hpp"
 
 namespace berth::container {
@@ -73,10 +76,25 @@ struct ContainerConfig {
   std::string restart_policy = "no";
   int restart_retries = 0;
   HealthCheck healthcheck;
+  // --init: init_path (catatonit) is mounted read-only at kInitPath and
+  // runs as PID 1 in front of args(), reaping zombies and passing signals on.
+  bool init = false;
+  std::string init_path;
+  // Secrets: the --secret values, resolved to IDs.
+  std::vector<secret::SecretUse> secrets;
+  // Log driver: --log-driver and --log-opt.
+  LogConfig log;
+  // User namespace and groups: --userns, --uidmap, --gidmap, --group-add.
+  UsernsSettings userns;
 
   // The process argv: entrypoint followed by cmd.
   std::vector<std::string> args() const;
+  // The argv the runtime starts: args(), behind "kInitPath --" with --init.
+  std::vector<std::string> process_args() const;
 };
+
+// The path in the container at which --init mounts the init binary, as in Podman.
+inline constexpr const char* kInitPath = "/run/podman-init";
 
 void to_json(nlohmann::json& j, const PublishedPort& p);
 void from_json(const nlohmann::json& j, PublishedPort& p);

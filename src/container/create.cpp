@@ -2,6 +2,7 @@
 #include "common/ids.hpp"
 #include "common/time.hpp"
 #include "container/operations.hpp"
+#include "events/events.hpp"
 #include "os/file.hpp"
 
 namespace berth::container {
@@ -44,6 +45,7 @@ state::ContainerRecord create(Context& ctx, const std::string& name, const std::
     os::remove_all(ctx.paths().container_dir(record.id));
     throw;
   }
+  events::write_container(ctx.db(), record, "create");
   return record;
 }
 

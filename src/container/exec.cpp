@@ -13,6 +13,7 @@
 #include "common/log.hpp"
 #include "common/time.hpp"
 #include "container/monitor_launch.hpp"
+#include "events/events.hpp"
 #include "os/file.hpp"
 #include "runtime/oci_runtime.hpp"
 #include "runtime/spec.hpp"
@@ -141,6 +142,7 @@ std::string exec(Context& ctx, const state::ContainerRecord& record, const ExecO
     auto process = await_monitor(record.name, launch);
     spdlog::debug("exec session {} runs as process {}", session, process);
     if (pid) *pid = process;
+    events::write_container(ctx.db(), record, "exec");
   } catch (const Error& e) {
     os::remove_all(dir);
     // runc names a missing working directory in a message about chdir;

@@ -1,16 +1,21 @@
 #include "container/logs.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <algorithm>
 #include <deque>
 #include <limits>
 
 #include "common/error.hpp"
 #include "common/time.hpp"
+#include "common/ids.hpp"
+#include "container/log_reader.hpp"
 #include "container/operations.hpp"
+#include "format/template.hpp"
 #include "os/file.hpp"
 
 namespace berth::container {
@@ -21,29 +26,12 @@ namespace {
 constexpr std::size_t kReadBlock = 1 << 20;
 constexpr std::size_t kWriteBuffer = 1 << 20;
 
-// One record of the log, pointing into the read buffer.
-struct LogLine {
-  std::string_view timestamp;
-  bool is_stderr = false;
-  bool partial = false;
-  std::string_view text;
-};
+using LogLine = log_reader::Record;
 
 std::optional<LogLine> parse_line(std::string_view line) {
-  auto first = line.find(' ');
-  if (first == std::string_view::npos) return std::nullopt;
-  auto second = line.find(' ', first + 1);
-  if (second == std::string_view::npos) return std::nullopt;
-  auto third = line.find(' ', second + 1);
-  LogLine out;
-  out.timestamp = line.substr(0, first);
-  out.is_stderr = line.substr(first + 1, second - first - 1) == "stderr";
-  std::string_view tag = line.substr(second + 1, third == std::string_view::npos
-                                                      ? std::string_view::npos
-                                                      : third - second - 1);
-  out.partial = tag == "P";
-  if (third != std::string_view::npos) out.text = line.substr(third + 1);
-  return out;
+  LogLine record;
+  if (!log_reader::parse_record(line, record)) return std::nullopt;
+  return record;
 }
 
 // Writes log lines to the two streams through buffers. The buffer of one
@@ -84,13 +72,14 @@ class LogPrinter {
       flush();
       buffer_is_stderr_ = line.is_stderr;
     }
-    if (options_.timestamps && !in_partial_) {
+    bool& in_partial = in_partial_[line.is_stderr ? 1 : 0];
+    if (options_.timestamps && !in_partial) {
       buffer_ += line.timestamp;
       buffer_ += ' ';
     }
     buffer_ += line.text;
     if (!line.partial) buffer_ += '\n';
-    in_partial_ = line.partial;
+    in_partial = line.partial;
     if (buffer_.size() >= kWriteBuffer) flush();
   }
 
@@ -105,7 +94,7 @@ class LogPrinter {
   const LogOptions& options_;
   int out_;
   int err_;
-  bool in_partial_ = false;
+  bool in_partial_[2] = {false, false};  // per stream: a line's first part was printed
   bool buffer_is_stderr_ = false;
   std::string buffer_;
 };
@@ -166,11 +155,48 @@ off_t tail_offset(int fd, const LogPrinter& printer, std::size_t tail) {
   return starts.empty() ? 0 : starts.front();
 }
 
-}  // namespace
+// How often a follower looks for new output.
+constexpr useconds_t kFollowPollUs = 100'000;
 
-void write_logs(Context& ctx, const state::ContainerRecord& record, const LogOptions& options,
-                int stdout_fd, int stderr_fd) {
-  std::string path = ctx.paths().log_file(record.id);
+// Follows one k8s-file log from offset, printing new records, until the
+// container is removed or stopped for good. A rotation (a new file renamed
+// over the path) is followed: the rest of the old file is read first.
+void follow_file(Context& ctx, const std::string& id, const std::string& path, os::Fd fd,
+                 off_t offset, LogPrinter& printer) {
+  auto print_from = [&](off_t from) {
+    return for_each_line(fd.get(), from, [&](std::string_view raw, off_t) {
+      auto line = parse_line(raw);
+      if (line && printer.wanted(*line)) printer.print(*line);
+    });
+  };
+  for (;;) {
+    bool more = log_reader::may_write_more(ctx, id);
+    if (!fd && os::path_exists(path)) fd = os::open_file(path, O_RDONLY);
+    bool progressed = false;
+    if (fd) {
+      off_t before = offset;
+      offset = print_from(offset);
+      progressed = offset != before;
+      struct stat named{}, open{};
+      bool replaced = ::stat(path.c_str(), &named) == 0 && ::fstat(fd.get(), &open) == 0 &&
+                      (named.st_ino != open.st_ino || named.st_dev != open.st_dev);
+      bool truncated = !replaced && ::fstat(fd.get(), &open) == 0 && open.st_size < offset;
+      if (replaced) fd = os::open_file(path, O_RDONLY);
+      if (replaced || truncated) {
+        offset = print_from(0);
+        progressed = true;
+      }
+    }
+    printer.flush();
+    if (!more && !progressed) return;
+    if (!progressed) ::usleep(kFollowPollUs);
+  }
+}
+
+// The fast path for one container with a log file: records are printed
+// straight from the read buffer.
+void write_file_logs(Context& ctx, const state::ContainerRecord& record, const std::string& path,
+                     const LogOptions& options, int stdout_fd, int stderr_fd) {
   LogPrinter printer(options, stdout_fd, stderr_fd);
   os::Fd fd;
   if (os::path_exists(path)) fd = os::open_file(path, O_RDONLY);
@@ -184,26 +210,191 @@ void write_logs(Context& ctx, const state::ContainerRecord& record, const LogOpt
     });
   }
   printer.flush();
+  if (options.follow) follow_file(ctx, record.id, path, std::move(fd), offset, printer);
+}
+
+// Writes whole entries, each after its container's prefix.
+class EntryPrinter {
+ public:
+  EntryPrinter(const LogOptions& options, int out, int err)
+      : options_(options), out_(out), err_(err) {}
+
+  bool wanted(const log_reader::Entry& entry) const {
+    if (options_.since_ns && entry.time_ns < *options_.since_ns) return false;
+    if (options_.until_ns && entry.time_ns > *options_.until_ns) return false;
+    return true;
+  }
+
+  void print(const std::string& prefix, const log_reader::Entry& entry) {
+    // A line without its newline (the last output of a container) is ended
+    // when another line follows, because that line starts with its own prefix.
+    if (open_line_) os::write_all(open_line_stderr_ ? err_ : out_, "\n");
+    open_line_ = !entry.ends_line;
+    open_line_stderr_ = entry.is_stderr;
+    std::string& buffer = buffers_[entry.is_stderr ? 1 : 0];
+    buffer += prefix;
+    if (options_.timestamps) {
+      buffer += entry.timestamp;
+      buffer += ' ';
+    }
+    buffer += entry.text;
+    if (entry.ends_line) buffer += '\n';
+    // Each entry is written at once, so the two streams keep the merged order.
+    flush();
+  }
+
+  void flush() {
+    for (int stream = 0; stream < 2; ++stream) {
+      if (buffers_[stream].empty()) continue;
+      std::string data = std::move(buffers_[stream]);
+      buffers_[stream].clear();
+      os::write_all(stream == 1 ? err_ : out_, data);
+    }
+  }
+
+ private:
+  const LogOptions& options_;
+  int out_;
+  int err_;
+  std::string buffers_[2];
+  bool open_line_ = false;
+  bool open_line_stderr_ = false;
+};
+
+struct Followed {
+  std::string id;
+  std::string prefix;  // "" for one container, else its short ID or name and a space
+  std::unique_ptr<log_reader::Source> source;
+  bool done = false;  // removed or stopped for good, and read to the end
+};
+
+// A batch of entries of several containers, in time order (stable, so one
+// container's lines keep their order).
+using Batch = std::vector<std::pair<std::size_t, log_reader::Entry>>;
+
+void sort_batch(Batch& batch) {
+  std::stable_sort(batch.begin(), batch.end(), [](const auto& a, const auto& b) {
+    return a.second.time_ns < b.second.time_ns;
+  });
+}
+
+// Reads the logs of several containers, or of one in the journal, as
+// entries and merges them in time order. --tail applies per container.
+void write_merged_logs(Context& ctx, std::vector<Followed>& followed, const LogOptions& options,
+                       int stdout_fd, int stderr_fd) {
+  EntryPrinter printer(options, stdout_fd, stderr_fd);
+  Batch batch;
+  for (std::size_t i = 0; i < followed.size(); ++i) {
+    std::vector<log_reader::Entry> entries;
+    bool final = !options.follow;
+    followed[i].source->read_available(entries, final);
+    std::erase_if(entries, [&](const auto& entry) { return !printer.wanted(entry); });
+    std::size_t skip = 0;
+    if (options.tail && entries.size() > *options.tail) skip = entries.size() - *options.tail;
+    for (std::size_t k = skip; k < entries.size(); ++k) batch.emplace_back(i, std::move(entries[k]));
+  }
+  sort_batch(batch);
+  for (const auto& [index, entry] : batch) printer.print(followed[index].prefix, entry);
   if (!options.follow) return;
 
+  // journalctl hands over entries a little after they were written, so a
+  // follower ends only after a few quiet polls once every container is done.
+  // Trailing partial lines are taken from the second such poll on.
+  constexpr int kQuietPollsAtEnd = 3;
+  int quiet_polls_done = 0;
   for (;;) {
-    bool running = false;
-    if (auto fresh = ctx.db().get_container(record.id)) {
-      refresh(ctx, *fresh);
-      running = fresh->status == "running";
+    batch.clear();
+    bool all_done = true;
+    for (std::size_t i = 0; i < followed.size(); ++i) {
+      auto& item = followed[i];
+      if (!item.done && !log_reader::may_write_more(ctx, item.id)) item.done = true;
+      all_done = all_done && item.done;
+      std::vector<log_reader::Entry> entries;
+      item.source->read_available(entries, item.done && quiet_polls_done > 0);
+      for (auto& entry : entries) {
+        if (printer.wanted(entry)) batch.emplace_back(i, std::move(entry));
+      }
     }
-    if (!fd && os::path_exists(path)) fd = os::open_file(path, O_RDONLY);
-    off_t before = offset;
-    if (fd) {
-      offset = for_each_line(fd.get(), offset, [&](std::string_view raw, off_t) {
-        auto line = parse_line(raw);
-        if (line && printer.wanted(*line)) printer.print(*line);
-      });
-    }
-    printer.flush();
-    if (!running && offset == before) return;
-    if (offset == before) ::usleep(100'000);
+    sort_batch(batch);
+    for (const auto& [index, entry] : batch) printer.print(followed[index].prefix, entry);
+    quiet_polls_done = all_done && batch.empty() ? quiet_polls_done + 1 : 0;
+    if (quiet_polls_done >= kQuietPollsAtEnd) return;
+    if (batch.empty()) ::usleep(kFollowPollUs);
   }
+}
+
+}  // namespace
+
+std::string log_file_path(const Paths& paths, const std::string& id, const LogConfig& log) {
+  return log.path.empty() ? paths.log_file(id) : log.path;
+}
+
+void write_logs(Context& ctx, const std::vector<state::ContainerRecord>& records,
+                const LogOptions& options, int stdout_fd, int stderr_fd) {
+  std::vector<LogConfig> configs;
+  for (const auto& record : records) {
+    auto config = nlohmann::json::parse(record.config).get<ContainerConfig>();
+    if (!config.log.readable()) {
+      fail(ErrorCode::kInvalidArgument,
+           "this container is using the '{}' log driver, cannot read logs: container {} is not "
+           "logging output; use another --log-driver to keep its logs",
+           config.log.driver, record.name);
+    }
+    configs.push_back(config.log);
+  }
+  if (records.size() == 1 && configs.front().writes_file()) {
+    write_file_logs(ctx, records.front(),
+                    log_file_path(ctx.paths(), records.front().id, configs.front()), options,
+                    stdout_fd, stderr_fd);
+    return;
+  }
+  std::vector<Followed> followed;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    Followed item;
+    item.id = records[i].id;
+    if (records.size() > 1) {
+      item.prefix = (options.names ? records[i].name : short_id(records[i].id)) + " ";
+    }
+    item.source = configs[i].writes_file()
+                      ? log_reader::open_file_source(
+                            log_file_path(ctx.paths(), records[i].id, configs[i]))
+                      : log_reader::open_journal_source(records[i].id, options.follow);
+    followed.push_back(std::move(item));
+  }
+  write_merged_logs(ctx, followed, options, stdout_fd, stderr_fd);
+}
+
+std::vector<std::string> monitor_log_args(const Paths& paths, const state::ContainerRecord& record,
+                                          const ContainerConfig& config, int first_stdio_fd) {
+  const LogConfig& log = config.log;
+  std::vector<std::string> args;
+  if (log.writes_file()) {
+    args = {"--log-driver", "k8s-file", "--log", log_file_path(paths, record.id, log)};
+    if (log.max_size > 0) args.insert(args.end(), {"--log-size-max", std::to_string(log.max_size)});
+    return args;
+  }
+  args = {"--log-driver", log.driver};
+  if (log.driver == kJournaldDriver) {
+    args.insert(args.end(), {"--name", record.name});
+    if (!log.tag.empty()) {
+      nlohmann::json fields = {{"ID", record.id},
+                               {"Name", record.name},
+                               {"ImageName", record.image_name},
+                               {"ImageID", record.image_id}};
+      args.insert(args.end(), {"--log-tag", format::render_template(log.tag, fields)});
+    }
+  }
+  if (log.driver == kPassthroughDriver) {
+    for (int i = 0; i < 3; ++i) {
+      args.insert(args.end(), {"--stdio-fd", std::to_string(first_stdio_fd + i)});
+    }
+  }
+  return args;
+}
+
+std::vector<int> passthrough_fds(const ContainerConfig& config) {
+  if (config.log.driver != kPassthroughDriver) return {};
+  return {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO};
 }
 
 }  // namespace berth::container

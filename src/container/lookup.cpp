@@ -27,12 +27,12 @@ bool process_alive(std::int64_t pid) {
 }
 
 void refresh(Context& ctx, state::ContainerRecord& record) {
-  if (record.status != "running" || process_alive(record.pid)) return;
+  if (!has_process(record.status) || process_alive(record.pid)) return;
   // The monitor runs cleanup right after the process exits, so a short gap
   // is normal: give it a moment before doing the work here.
   for (int i = 0; i < 20; ++i) {
     auto fresh = ctx.db().get_container(record.id);
-    if (!fresh || fresh->status != "running") {
+    if (!fresh || !has_process(fresh->status)) {
       if (fresh) record = *fresh;
       return;
     }

@@ -45,6 +45,9 @@ state::ContainerRecord create(Context& ctx, const std::string& name, const std::
 // to a container with a TTY.
 struct StartOptions {
   int attach_fd = -1;
+  // init: the runtime creates the container without starting its process
+  // (status "initialized"); a later start starts it.
+  bool create_only = false;
   // A start by the restart policy keeps the record's stopped_by_user; a
   // user's start clears it.
   bool by_restart_policy = false;
@@ -128,5 +131,56 @@ int parse_signal(std::string_view text);
 
 // Returns whether a process with pid exists.
 bool process_alive(std::int64_t pid);
+
+// Lifecycle commands: pause, unpause, rename, init and mount.
+
+// Thaws a paused container after a kill, so that its processes can die;
+// failures are only logged, since the container may be gone already.
+void resume_after_kill(Context& ctx, const std::string& id);
+
+// --init: returns requested when it is an executable file (else throws
+// Error{kInvalidArgument}), or with requested empty the first catatonit
+// found in Podman's helper directories and PATH. Throws Error{kNotFound}
+// when there is none.
+std::string find_init_binary(const std::string& requested);
+
+// Returns whether a container in status has a process: "running",
+// "paused", or "initialized" (made by the runtime but not started).
+bool has_process(std::string_view status);
+
+// Freezes every process of a running container (pause.cpp). Throws
+// Error{kConflict} when it is paused already or not running.
+void pause(Context& ctx, state::ContainerRecord& record);
+
+// Thaws a paused container. Throws Error{kConflict} when it is not paused.
+void unpause(Context& ctx, state::ContainerRecord& record);
+
+// Gives a container a new name (rename.cpp). Throws
+// Error{kInvalidArgument} for a name outside [a-zA-Z0-9][a-zA-Z0-9_.-]* and
+// Error{kAlreadyExists} when another container has it. Renaming a
+// container to its own name does nothing.
+void rename(Context& ctx, state::ContainerRecord& record, const std::string& new_name);
+
+// Mounts the container's overlay (image layers below its own upper
+// directory) on Paths::rootfs. volatile_upper as in storage::mount_overlay.
+void mount_root_filesystem(Context& ctx, const state::ContainerRecord& record,
+                           bool volatile_upper);
+
+// Mounts the root file system of a container for `mount` and returns the
+// mount point (container_mount.cpp). Each call adds one to the container's
+// mount count; the file system stays mounted after the container stops
+// while the count is above 0.
+std::string mount(Context& ctx, const state::ContainerRecord& record);
+
+// Takes one from the mount count (all of it with force) and unmounts the
+// root file system when the count reaches 0 and the container has no
+// process. A container that is not mounted is left as it is.
+void unmount(Context& ctx, const state::ContainerRecord& record, bool force);
+
+// Returns the mount count `mount` and `unmount` keep for container id.
+int mount_count(Context& ctx, const std::string& id);
+
+// Returns whether the root file system of container id is mounted.
+bool rootfs_mounted(Context& ctx, const std::string& id);
 
 }  // namespace berth::container

@@ -24,9 +24,13 @@
 #include "container/etc_files.hpp"
 #include "container/health.hpp"
 #include "container/host_spec.hpp"
+#include "container/logs.hpp"
 #include "container/monitor_launch.hpp"
 #include "container/mounts.hpp"
 #include "container/operations.hpp"
+#include "container/userns_start.hpp"
+#include "container/secret_files.hpp"
+#include "events/events.hpp"
 #include "network/network_manager.hpp"
 #include "os/fd.hpp"
 #include "os/file.hpp"
@@ -63,26 +67,10 @@ class Rollback {
 
 void mount_rootfs(Context& ctx, const state::ContainerRecord& record,
                   const ContainerConfig& config, Rollback& rollback) {
-  auto image = ctx.db().get_image(record.image_id);
-  if (!image) {
-    fail(ErrorCode::kNotFound, "image {} of container {} is no longer in the store",
-         record.image_id.substr(0, 12), record.name);
-  }
-  std::vector<std::string> lowers;
-  for (auto it = image->layers.rbegin(); it != image->layers.rend(); ++it) {
-    if (!ctx.layers().has(*it)) {
-      fail(ErrorCode::kNotFound, "layer {} of image {} is missing from the store: pull it again",
-           *it, record.image_id.substr(0, 12));
-    }
-    lowers.push_back(ctx.layers().diff_path(*it));
-  }
-  const auto& paths = ctx.paths();
-  std::string dir = paths.container_dir(record.id);
   // A --rm container's writes are thrown away when it exits, so they need
   // no sync; Podman mounts those volatile too.
-  storage::mount_overlay(lowers, dir + "/diff", dir + "/work", paths.rootfs(record.id),
-                         config.remove);
-  rollback.add([target = paths.rootfs(record.id)] { storage::unmount(target); });
+  mount_root_filesystem(ctx, record, config.remove);
+  rollback.add([target = ctx.paths().rootfs(record.id)] { storage::unmount(target); });
 }
 
 // Creates the namespace and reserves the address of a bridge container.
@@ -174,7 +162,7 @@ runtime::SpecInput spec_input(Context& ctx, const state::ContainerRecord& record
   runtime::SpecInput in;
   in.container_id = record.id;
   in.rootfs = paths.rootfs(record.id);
-  in.args = config.args();
+  in.args = config.process_args();
   if (in.args.empty()) {
     fail(ErrorCode::kInvalidArgument,
          "no command given for container {} and its image has no Entrypoint or Cmd: add a "
@@ -210,6 +198,7 @@ runtime::SpecInput spec_input(Context& ctx, const state::ContainerRecord& record
   in.gid = user.gid;
   in.additional_gids = user.additional_gids;
   in.home = user.home;
+  apply_userns(config, in);  // user namespace and --group-add (userns_start.cpp)
   in.terminal = config.tty;
   in.seccomp = config.seccomp;
   in.hostname = container_hostname(record, config);
@@ -222,9 +211,14 @@ runtime::SpecInput spec_input(Context& ctx, const state::ContainerRecord& record
   in.mounts.push_back({"/etc/hosts", bundle + "/hosts", "bind", {"rbind", "rprivate"}});
   in.mounts.push_back({"/etc/hostname", bundle + "/hostname", "bind", {"rbind", "rprivate"}});
   in.mounts.push_back({"/etc/resolv.conf", bundle + "/resolv.conf", "bind", {"rbind", "rprivate"}});
+  if (config.init) {
+    in.mounts.push_back({kInitPath, config.init_path, "bind", {"bind", "ro", "nosuid", "nodev"}});
+  }
   // Volumes: binds, volumes, tmpfs and image mounts (mounts.cpp).
-  auto volume_mounts = prepare_mounts(ctx, record, config, user.uid, user.gid);
+  auto [host_uid, host_gid] = host_ids(config, user.uid, user.gid);
+  auto volume_mounts = prepare_mounts(ctx, record, config, host_uid, host_gid);
   in.mounts.insert(in.mounts.end(), volume_mounts.begin(), volume_mounts.end());
+  add_secrets(ctx, record, config, in);  // --secret (secret_files.cpp)
   // A volume on /etc must not hide the /etc/hosts mount above.
   sort_mounts(in.mounts);
   in.read_only = config.read_only_rootfs;
@@ -304,6 +298,10 @@ std::vector<std::string> monitor_argv(Context& ctx, const state::ContainerRecord
   }
   if (config.tty) argv.push_back("--terminal");
   if (config.interactive) argv.push_back("--stdin");
+  // Log driver: the monitor's options; passthrough fds follow the port sockets.
+  for (auto& arg : monitor_log_args(paths, record, config, kMonitorExtraFd + static_cast<int>(port_fds))) {
+    argv.push_back(std::move(arg));
+  }
   // Health check: the monitor runs `berth healthcheck run` every interval.
   if (!config.healthcheck.test.empty() && config.healthcheck.interval_ns > 0) {
     argv.insert(argv.end(),
@@ -366,20 +364,32 @@ void start(Context& ctx, state::ContainerRecord& record, const StartOptions& opt
   const auto& paths = ctx.paths();
   // Before the lock: a monitor that is still finishing its cleanup needs
   // the lock to finish.
-  if (record.status != "running") wait_for_stray_monitor(paths.attach_socket(record.id));
+  if (!has_process(record.status)) wait_for_stray_monitor(paths.attach_socket(record.id));
   auto [lock, fresh] = lock_container(ctx, record.id);
   if (!fresh) fail(ErrorCode::kNotFound, "no container with name or ID \"{}\" found", record.name);
   record = *fresh;
-  if (record.status == "running") return;
+  if (record.status == "initialized" && !options.create_only) {
+    // init: the runtime made the container; its process starts now.
+    ctx.runtime().start(record.id);
+    record.status = "running";
+    if (!options.by_restart_policy) record.stopped_by_user = false;
+    record.started_ns = now_ns();
+    ctx.db().update_container(record);
+    events::write_container(ctx.db(), record, "start");
+    return;
+  }
+  if (has_process(record.status)) return;
 
   spdlog::debug("starting container {}", record.id);
   auto config = nlohmann::json::parse(record.config).get<ContainerConfig>();
   // A previous start that was killed halfway may have left a namespace,
   // addresses, rules or a mount behind: undo them before starting over.
   release_network(ctx, record, config);
-  storage::unmount(paths.rootfs(record.id));
+  // mount: a root file system the user mounted is used as it is.
+  bool user_mounted = mount_count(ctx, record.id) > 0 && rootfs_mounted(ctx, record.id);
+  if (!user_mounted) storage::unmount(paths.rootfs(record.id));
   Rollback rollback;
-  mount_rootfs(ctx, record, config, rollback);
+  if (!user_mounted) mount_rootfs(ctx, record, config, rollback);
   spdlog::debug("mounted the root file system");
   NetworkState network = prepare_network(ctx, record, config, rollback);
   std::string hostname = container_hostname(record, config);
@@ -393,6 +403,7 @@ void start(Context& ctx, state::ContainerRecord& record, const StartOptions& opt
   }
   input.console_rows = options.terminal_rows;
   input.console_columns = options.terminal_columns;
+  if (config.userns.enabled()) open_paths_for_userns(paths, record.id);
   auto spec = runtime::build_spec(input);
   runtime::write_spec(paths.bundle_dir(record.id), spec);
 
@@ -411,9 +422,10 @@ void start(Context& ctx, state::ContainerRecord& record, const StartOptions& opt
   os::write_file_atomic(paths.start_token_file(record.id), token, 0600, os::Durability::kVolatile);
   std::vector<int> port_fds;
   for (const auto& socket : port_sockets) port_fds.push_back(socket.get());
-  MonitorLaunch launch = spawn_monitor(
-      monitor_argv(ctx, record, config, options.attach_fd >= 0, token, port_sockets.size()),
-      options.attach_fd, port_fds);
+  for (int fd : passthrough_fds(config)) port_fds.push_back(fd);  // log driver passthrough
+  auto argv = monitor_argv(ctx, record, config, options.attach_fd >= 0, token, port_sockets.size());
+  if (options.create_only) argv.insert(argv.begin() + 1, "--create-only");
+  MonitorLaunch launch = spawn_monitor(argv, options.attach_fd, port_fds);
   // The links and rules are added while the runtime creates the container,
   // and its hook keeps the process waiting until the gate opens.
   std::exception_ptr network_failure;
@@ -437,16 +449,19 @@ void start(Context& ctx, state::ContainerRecord& record, const StartOptions& opt
   if (network_failure) std::rethrow_exception(network_failure);
   spdlog::debug("container process {} is running", pid);
 
-  record.status = "running";
+  record.status = options.create_only ? "initialized" : "running";
   if (!options.by_restart_policy) record.stopped_by_user = false;
   reset_health(ctx, record.id);
   record.pid = pid;
   record.exit_code = 0;
-  record.started_ns = now_ns();
+  record.started_ns = options.create_only ? 0 : now_ns();
   record.finished_ns = 0;
   record.network = config.network_mode == "bridge" ? nlohmann::json(network).dump() : "";
   ctx.db().update_container(record);
   rollback.release();
+  events::write_container(ctx.db(), record, "init");
+  if (!options.create_only) events::write_container(ctx.db(), record, "start");
+  if (options.attach_fd >= 0) events::write_container(ctx.db(), record, "attach");
   write_monitor_pidfile(paths.attach_socket(record.id), config.host_config.conmon_pidfile);
 }
 

@@ -5,6 +5,7 @@
 #include "common/log.hpp"
 #include "common/time.hpp"
 #include "container/operations.hpp"
+#include "events/events.hpp"
 #include "runtime/oci_runtime.hpp"
 
 namespace berth::container {
@@ -24,27 +25,45 @@ bool wait_for_process_exit(std::int64_t pid, std::int64_t deadline_ns) {
 
 }  // namespace
 
+void resume_after_kill(Context& ctx, const std::string& id) {
+  try {
+    ctx.runtime().resume(id);
+  } catch (const Error& e) {
+    spdlog::debug("resuming {} after a kill: {}", id, e.what());
+  }
+}
+
 void kill(Context& ctx, const state::ContainerRecord& record, int sig) {
-  if (record.status != "running") {
+  if (!has_process(record.status)) {
     fail(ErrorCode::kConflict, "can only kill running containers: {} is {}", record.name,
          record.status);
   }
   ctx.runtime().kill(record.id, sig);
+  // A paused container keeps other signals pending until unpause, as in
+  // Podman; SIGKILL ends it at once.
+  if (record.status == "paused" && sig == SIGKILL) resume_after_kill(ctx, record.id);
+  events::write_container(ctx.db(), record, "kill");
 }
 
 void stop(Context& ctx, state::ContainerRecord& record, std::optional<int> timeout) {
-  if (record.status != "running") return;
+  if (!has_process(record.status)) return;
   // The restart policy leaves a container that a user stopped alone.
   ctx.db().set_stopped_by_user(record.id, true);
+  events::write_container(ctx.db(), record, "stop");
   auto config = nlohmann::json::parse(record.config).get<ContainerConfig>();
   int seconds = timeout.value_or(config.stop_timeout);
   int sig = parse_signal(config.stop_signal);
+  // The process of an initialized container has not started, so only
+  // SIGKILL ends it.
+  if (record.status == "initialized") seconds = 0;
   if (seconds > 0) {
     try {
       ctx.runtime().kill(record.id, sig);
     } catch (const Error& e) {
       if (e.code() != ErrorCode::kConflict && e.code() != ErrorCode::kNotFound) throw;
     }
+    // A paused container gets the stop signal once thawed, as in Docker.
+    if (record.status == "paused") resume_after_kill(ctx, record.id);
     std::int64_t deadline = now_ns() + static_cast<std::int64_t>(seconds) * 1'000'000'000;
     if (wait_for_process_exit(record.pid, deadline)) {
       wait(ctx, record.id);
@@ -61,6 +80,7 @@ void stop(Context& ctx, state::ContainerRecord& record, std::optional<int> timeo
     // several ways; waiting below settles it either way.
     spdlog::debug("killing {}: {}", record.id, e.what());
   }
+  if (record.status == "paused") resume_after_kill(ctx, record.id);
   wait(ctx, record.id);
   if (auto fresh = ctx.db().get_container(record.id)) record = *fresh;
 }

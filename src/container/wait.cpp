@@ -18,9 +18,9 @@ int wait(Context& ctx, const std::string& id) {
       auto kept = os::read_file_if_exists(ctx.paths().removed_exit_file(id));
       return kept ? std::atoi(kept->c_str()) : last_code;
     }
-    if (record->status != "running") return static_cast<int>(record->exit_code);
+    if (!has_process(record->status)) return static_cast<int>(record->exit_code);
     refresh(ctx, *record);
-    if (record->status != "running") return static_cast<int>(record->exit_code);
+    if (!has_process(record->status)) return static_cast<int>(record->exit_code);
     last_code = static_cast<int>(record->exit_code);
     ::usleep(pause);
     pause = std::min<useconds_t>(pause * 2, 50'000);

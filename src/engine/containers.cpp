@@ -78,12 +78,6 @@ nlohmann::json LocalEngine::inspect_container(const std::string& name_or_id) {
   return container_inspect_json(ctx_, record, image ? &*image : nullptr);
 }
 
-void LocalEngine::logs(const std::string& name_or_id, const container::LogOptions& options,
-                       int stdout_fd, int stderr_fd) {
-  auto record = container::find(ctx_, name_or_id);
-  container::write_logs(ctx_, record, options, stdout_fd, stderr_fd);
-}
-
 std::vector<std::vector<std::string>> LocalEngine::top(const std::string& name_or_id,
                                                        const std::vector<std::string>& descriptors) {
   auto record = container::find(ctx_, name_or_id);

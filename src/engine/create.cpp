@@ -10,8 +10,11 @@
 #include "container/health.hpp"
 #include "container/restart.hpp"
 #include "engine/env.hpp"
+#include "engine/create_log.hpp"
 #include "engine/create_resources.hpp"
+#include "engine/create_userns.hpp"
 #include "engine/local_engine.hpp"
+#include "events/events.hpp"
 #include "image/platform.hpp"
 #include "network/port_mapping.hpp"
 #include "os/file.hpp"
@@ -140,6 +143,8 @@ std::string LocalEngine::create(const CreateRequest& request, PullProgress& prog
   // Health check.
   config.healthcheck = container::resolve_healthcheck(
       image_config.value("Healthcheck", nlohmann::json()), request.health);
+  // Log driver.
+  config.log = resolve_log_config(request);
   config.runtime = ctx_.runtime().name();
   config.network_mode = normalize_network(request.network);
   for (const auto& value : request.publish) {
@@ -152,8 +157,11 @@ std::string LocalEngine::create(const CreateRequest& request, PullProgress& prog
   }
   // Security, resources and /etc settings, checked before any volume is made.
   apply_host_flags(request, config);
+  // User namespaces and groups (create_userns.cpp).
+  apply_userns_flags(ctx_, request.userns, *image, config);
   // Volumes: -v, --mount, --tmpfs, --volumes-from and the image's VOLUME.
   auto created_volumes = resolve_mounts(request, image_config, config);
+  for (const auto& name : created_volumes) events::write_volume(ctx_.db(), "create", name);
   if (image_config.contains("ExposedPorts") && image_config["ExposedPorts"].is_object()) {
     for (const auto& [port, _] : image_config["ExposedPorts"].items()) {
       // Some tools write "80" where the image spec says "80/tcp".
@@ -164,10 +172,13 @@ std::string LocalEngine::create(const CreateRequest& request, PullProgress& prog
   if (config.stop_signal.empty()) config.stop_signal = "SIGTERM";
   container::parse_signal(config.stop_signal);
   if (request.stop_timeout) config.stop_timeout = *request.stop_timeout;
+  config.init = request.init;  // --init (init_binary.cpp)
+  if (config.init) config.init_path = container::find_init_binary(request.init_path);
   if (image_config.contains("Labels") && image_config["Labels"].is_object()) {
     config.labels = image_config["Labels"];
   }
   apply_label_flags(request.host, config);  // --label, --label-file, --annotation
+  config.secrets = resolve_secrets(request.secrets);  // --secret (secrets.cpp)
 
   // Show the name the user gave when the image has several.
   std::string image_name = image->names.empty() ? request.image : image->names.front();

@@ -16,10 +16,23 @@
 #include "container/health.hpp"
 #include "container/logs.hpp"
 #include "container/operations.hpp"
+// Lifecycle commands: the counters of `stats`.
+#include "container/stats.hpp"
 // The run and create flags of security, resources and /etc files.
 #include "engine/host_flags.hpp"
 // Volumes: the volume commands' requests and the mount flags.
 #include "engine/volume_requests.hpp"
+// Secrets: the secret commands' requests and reports.
+#include "engine/secret_requests.hpp"
+// Networks: the definitions that network ls and inspect show.
+#include "network/network_config.hpp"
+// User namespaces: the --userns, --uidmap and --group-add flags.
+#include "engine/userns_flags.hpp"
+// Events and system commands: their requests and reports, and event entries.
+#include <functional>
+
+#include "engine/system_requests.hpp"
+#include "state/database.hpp"
 
 namespace berth::engine {
 
@@ -164,6 +177,9 @@ struct CreateRequest {
   std::string pull_policy = "missing";
   std::optional<std::string> stop_signal;
   std::optional<int> stop_timeout;
+  // --init and --init-path ("" finds catatonit, see container::find_init_binary).
+  bool init = false;
+  std::string init_path;
   std::vector<std::string> security_opts;  // --security-opt values
   // Security, resource, /etc, label and environment flags (host_flags.hpp).
   HostFlags host;
@@ -173,6 +189,15 @@ struct CreateRequest {
   std::string restart;
   // Health check: the --health-* flags (see container::resolve_healthcheck).
   container::HealthFlags health;
+  // Secrets: --secret values (see secret::parse_secret_use).
+  std::vector<std::string> secrets;
+  // Log driver: --log-driver ("" for the containers.conf default) and the
+  // --log-opt values (see container::parse_log_config).
+  std::string log_driver;
+  std::vector<std::string> log_opts;
+  // User namespaces and groups: --userns, --uidmap, --gidmap, --subuidname,
+  // --subgidname and --group-add (see create_userns.hpp).
+  UsernsFlags userns;
   PullRequest pull;  // registry options for an implicit pull
 };
 
@@ -206,6 +231,13 @@ struct ContainerSummary {
 struct ContainerSize {
   std::int64_t rw_size = 0;
   std::int64_t rootfs_size = 0;
+};
+
+// mount: a container whose root file system is mounted.
+struct MountedContainer {
+  std::string id;
+  std::string name;
+  std::string mount_point;
 };
 
 // Image queries and prune: reports of history, diff, tree and prune.
@@ -549,8 +581,10 @@ class Engine {
   virtual int wait(const std::string& name_or_id) = 0;
   virtual std::vector<ContainerSummary> list_containers(bool all) = 0;
   virtual nlohmann::json inspect_container(const std::string& name_or_id) = 0;
-  virtual void logs(const std::string& name_or_id, const container::LogOptions& options,
-                    int stdout_fd, int stderr_fd) = 0;
+  // Writes the logs of one or more containers (see container::write_logs);
+  // every name is resolved before anything is written.
+  virtual void logs(const std::vector<std::string>& names_or_ids,
+                    const container::LogOptions& options, int stdout_fd, int stderr_fd) = 0;
   virtual std::vector<std::vector<std::string>> top(const std::string& name_or_id,
                                                     const std::vector<std::string>& descriptors) = 0;
   // Returns the full ID of the latest container (-l).
@@ -589,6 +623,62 @@ class Engine {
   // Returns the names of the anonymous volumes container name_or_id mounts
   // (for rm -v).
   virtual std::vector<std::string> anonymous_volumes(const std::string& name_or_id) = 0;
+
+  // Secrets (secrets.cpp). secret_create returns the new secret's ID.
+  // Filters are KEY=VALUE: name and id (regular expressions matched
+  // anywhere, as Podman), label. inspect_secret and secret_remove take a
+  // name, an ID or a unique ID prefix and throw Error{kNotFound} for an
+  // unknown secret; secret_remove returns the ID.
+  virtual std::string secret_create(const SecretCreateRequest& request) = 0;
+  virtual std::vector<SecretReport> list_secrets(const std::vector<std::string>& filters) = 0;
+  virtual SecretReport inspect_secret(const std::string& name_or_id, bool with_data) = 0;
+  virtual std::string secret_remove(const std::string& name_or_id) = 0;
+  virtual bool secret_exists(const std::string& name_or_id) = 0;
+
+  // Networks (networks.cpp). Filters are KEY=VALUE: name and id (regular
+  // expressions matched anywhere), driver, label and label!.
+  // inspect_network takes a name, an ID or a unique ID prefix and throws
+  // Error{kNotFound} for an unknown network.
+  virtual std::vector<network::Network> list_networks(const std::vector<std::string>& filters) = 0;
+  virtual network::Network inspect_network(const std::string& name_or_id) = 0;
+
+  // Lifecycle commands (container_state.cpp): port, rename, pause, unpause,
+  // restart, init, stats, mount and unmount. Each throws Error{kNotFound}
+  // for an unknown container and Error{kConflict} for one in the wrong state.
+  // container_ports returns the published ports of a running container
+  // (none for any other state, as Podman's port prints).
+  virtual std::vector<container::PublishedPort> container_ports(const std::string& name_or_id) = 0;
+  virtual void rename_container(const std::string& name_or_id, const std::string& new_name) = 0;
+  virtual void pause(const std::string& name_or_id) = 0;
+  virtual void unpause(const std::string& name_or_id) = 0;
+  // Stops a running or paused container (timeout as for stop) and starts it
+  // again; a container that is not running is only started.
+  virtual void restart(const std::string& name_or_id, std::optional<int> timeout) = 0;
+  // Creates the container in the runtime without starting its process.
+  virtual void init(const std::string& name_or_id) = 0;
+  virtual container::ContainerStats stats(const std::string& name_or_id) = 0;
+  // Mounts the container's root file system and returns the mount point.
+  virtual std::string mount_container(const std::string& name_or_id) = 0;
+  virtual void unmount_container(const std::string& name_or_id, bool force) = 0;
+  // Returns the containers whose root file system is mounted.
+  virtual std::vector<MountedContainer> mounted_containers() = 0;
+
+  // Events and system commands (events.cpp, system.cpp, system_info.cpp).
+  // read_events calls sink with each entry of the event log, oldest first,
+  // until sink returns false or (unless streaming) the log ends.
+  virtual void read_events(const EventsRequest& request,
+                           const std::function<bool(const state::EventRecord&)>& sink) = 0;
+  // Returns Podman's info structure (host, store, registries, version) with
+  // its JSON key names.
+  virtual nlohmann::ordered_json system_info() = 0;
+  virtual DiskUsageReport disk_usage() = 0;
+  // Removes every container, image and volume, then the storage and run
+  // roots.
+  virtual void system_reset() = 0;
+  // Applies the state database's pending schema migrations and, when
+  // new_runtime is set, records it as the runtime of every container.
+  // Returns the number of containers changed.
+  virtual int system_migrate(const std::string& new_runtime) = 0;
 
   // The hidden step berth-monitor runs after the container exits, also run
   // by a foreground `run` as soon as it has the exit code. by_monitor

@@ -6,6 +6,7 @@
 #include "container/health.hpp"
 #include "container/operations.hpp"
 #include "engine/local_engine.hpp"
+#include "events/events.hpp"
 #include "os/file.hpp"
 
 namespace berth::engine {
@@ -20,7 +21,11 @@ std::optional<int> LocalEngine::exec_exit_code(const std::string& name_or_id,
                                                const std::string& session) {
   auto record = container::find(ctx_, name_or_id);
   std::string dir = ctx_.paths().exec_session_dir(record.id, session);
-  if (auto text = os::read_file_if_exists(dir + "/exit")) return std::atoi(text->c_str());
+  if (auto text = os::read_file_if_exists(dir + "/exit")) {
+    int code = std::atoi(text->c_str());
+    events::write_container(ctx_.db(), record, "exec_died", code);
+    return code;
+  }
   if (!os::path_exists(dir)) {
     fail(ErrorCode::kNotFound, "no exec session with ID \"{}\" in container \"{}\"", session,
          record.name);

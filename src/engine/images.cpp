@@ -12,6 +12,7 @@
 #include "image/reference.hpp"
 #include "os/lock.hpp"
 #include "container/operations.hpp"
+#include "events/events.hpp"
 #include "storage/layer_store.hpp"
 
 namespace berth::engine {
@@ -135,6 +136,8 @@ ImageRemoveReport LocalEngine::remove_image(const std::string& name_or_id, bool 
     container::remove(ctx_, c, true);
   }
   ctx_.db().remove_image(image.id);
+  for (const auto& name : image.names) events::write_image(ctx_.db(), "untag", image.id, name);
+  events::write_image(ctx_.db(), "remove", image.id, image.names.empty() ? "" : image.names[0]);
   report.untagged = image.names;
   report.deleted.push_back(image.id);
   remove_unused_layers();

@@ -13,6 +13,7 @@
 #include "engine/local_image.hpp"
 #include "engine/scratch_dir.hpp"
 #include "engine/tag.hpp"
+#include "events/events.hpp"
 #include "image/config_change.hpp"
 #include "image/platform.hpp"
 #include "os/file.hpp"
@@ -149,7 +150,9 @@ std::string LocalEngine::import_image(const ImportRequest& request, int input_fd
   blob.digest = tar.diff_id;
   blob.size = tar.size;
   image.layer_blobs = {blob};
-  return record_local_image(ctx_, image, 1, progress);
+  std::string id = record_local_image(ctx_, image, 1, progress);
+  events::write_image(ctx_.db(), "import", id, name);
+  return id;
 }
 
 }  // namespace berth::engine

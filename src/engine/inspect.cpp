@@ -4,7 +4,9 @@
 #include "container/config.hpp"
 #include "container/exec.hpp"
 #include "container/health.hpp"
+#include "container/logs.hpp"
 #include "engine/inspect_host_config.hpp"
+#include "engine/create_userns.hpp"
 #include "engine/mount_inspect.hpp"
 #include "runtime/oci_runtime.hpp"
 
@@ -67,6 +69,22 @@ nlohmann::json image_inspect_json(const state::ImageRecord& image) {
 
 namespace {
 
+// Log driver: the log file, "" for the drivers that write none.
+std::string inspect_log_path(const container::Paths& paths, const std::string& id,
+                             const container::LogConfig& log) {
+  return log.writes_file() ? container::log_file_path(paths, id, log) : "";
+}
+
+// Log driver: HostConfig.LogConfig as Podman 4.3 shows it, with Config null.
+nlohmann::json log_config_json(const container::Paths& paths, const std::string& id,
+                               const container::LogConfig& log) {
+  return {{"Type", log.driver},
+          {"Config", nullptr},
+          {"Path", inspect_log_path(paths, id, log)},
+          {"Tag", log.tag},
+          {"Size", container::format_log_size(log.max_size)}};
+}
+
 // Config.Healthcheck in Docker's form, or null when there is none.
 nlohmann::json healthcheck_json(const container::HealthCheck& check) {
   if (check.test.empty()) return nullptr;
@@ -95,7 +113,7 @@ nlohmann::json container_inspect_json(container::Context& ctx,
     network = nlohmann::json::parse(record.network).get<container::NetworkState>();
   }
   const auto& paths = ctx.paths();
-  auto args = config.args();
+  auto args = config.process_args();
   bool running = record.status == "running";
   std::string bundle = paths.bundle_dir(record.id);
   std::string hostname = config.hostname.empty() ? record.id.substr(0, 12) : config.hostname;
@@ -138,7 +156,7 @@ nlohmann::json container_inspect_json(container::Context& ctx,
        {{"OciVersion", "1.0.2"},
         {"Status", status_name(record)},
         {"Running", running},
-        {"Paused", false},
+        {"Paused", record.status == "paused"},
         {"Restarting", false},
         {"OOMKilled", false},
         {"Dead", false},
@@ -160,7 +178,7 @@ nlohmann::json container_inspect_json(container::Context& ctx,
       {"StaticDir", bundle},
       {"OCIConfigPath", bundle + "/config.json"},
       {"OCIRuntime", config.runtime},
-      {"LogPath", paths.log_file(record.id)},
+      {"LogPath", inspect_log_path(paths, record.id, config.log)},
       {"Name", record.name},
       {"RestartCount", record.restart_count},
       {"Driver", "overlay"},
@@ -220,7 +238,7 @@ nlohmann::json container_inspect_json(container::Context& ctx,
         {"RestartPolicy",
          {{"Name", config.restart_policy == "no" ? "" : config.restart_policy},
           {"MaximumRetryCount", config.restart_retries}}},
-        {"LogConfig", {{"Type", "k8s-file"}, {"Path", paths.log_file(record.id)}}},
+        {"LogConfig", log_config_json(paths, record.id, config.log)},
         // What berth applies to every container today: private namespaces,
         // cgroupfs, the default capabilities, 64 MiB /dev/shm, 2048 pids.
         {"CgroupManager", "cgroupfs"},
@@ -288,6 +306,15 @@ nlohmann::json container_inspect_json(container::Context& ctx,
   };
   // The values of --cap-add, --memory, --ulimit, --dns, ... (inspect_host_config.cpp).
   out["HostConfig"].update(host_config_inspect_json(config));
+  out["HostConfig"].update(userns_inspect_json(config));  // UsernsMode, IDMappings, GroupAdd
+  out["HostConfig"]["Init"] = config.init;  // --init
+  // Secrets: the mount secrets, without their data (Podman leaves the
+  // environment ones out).
+  for (const auto& use : config.secrets) {
+    if (use.type != "mount") continue;
+    out["Config"]["Secrets"].push_back(
+        {{"Name", use.name}, {"ID", use.id}, {"UID", use.uid}, {"GID", use.gid}, {"Mode", use.mode}});
+  }
   return out;
 }
 

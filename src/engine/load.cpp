@@ -21,6 +21,7 @@
 #include "engine/local_engine.hpp"
 #include "engine/scratch_dir.hpp"
 #include "engine/tag.hpp"
+#include "events/events.hpp"
 #include "image/archive_layout.hpp"
 #include "image/manifest.hpp"
 #include "image/platform.hpp"
@@ -340,7 +341,9 @@ std::vector<std::string> LocalEngine::load(const std::string& input, int input_f
     auto images = read_layout(root);
     bool added_layers = false;
     try {
-      return add_loaded_images(ctx_, images, progress, added_layers);
+      auto loaded = add_loaded_images(ctx_, images, progress, added_layers);
+      for (const auto& name : loaded) events::write_image(ctx_.db(), "loadFromArchive", "", name);
+      return loaded;
     } catch (const Error&) {
       // Layers added before the failure belong to no image.
       if (added_layers) remove_unused_layers();

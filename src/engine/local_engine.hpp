@@ -82,8 +82,8 @@ class LocalEngine : public Engine {
   int wait(const std::string& name_or_id) override;
   std::vector<ContainerSummary> list_containers(bool all) override;
   nlohmann::json inspect_container(const std::string& name_or_id) override;
-  void logs(const std::string& name_or_id, const container::LogOptions& options, int stdout_fd,
-            int stderr_fd) override;
+  void logs(const std::vector<std::string>& names_or_ids, const container::LogOptions& options,
+            int stdout_fd, int stderr_fd) override;
   std::vector<std::vector<std::string>> top(const std::string& name_or_id,
                                             const std::vector<std::string>& descriptors) override;
   std::string latest_container() override;
@@ -104,6 +104,37 @@ class LocalEngine : public Engine {
   std::vector<std::string> volume_prune(const std::vector<std::string>& filters) override;
   bool volume_exists(const std::string& name) override;
   std::vector<std::string> anonymous_volumes(const std::string& name_or_id) override;
+
+  // Secrets (secrets.cpp).
+  // Parses --secret values and resolves each secret's name to its ID.
+  std::vector<secret::SecretUse> resolve_secrets(const std::vector<std::string>& values);
+  std::string secret_create(const SecretCreateRequest& request) override;
+  std::vector<SecretReport> list_secrets(const std::vector<std::string>& filters) override;
+  SecretReport inspect_secret(const std::string& name_or_id, bool with_data) override;
+  std::string secret_remove(const std::string& name_or_id) override;
+  bool secret_exists(const std::string& name_or_id) override;
+
+  // Networks (networks.cpp).
+  std::vector<network::Network> list_networks(const std::vector<std::string>& filters) override;
+  network::Network inspect_network(const std::string& name_or_id) override;
+  // Lifecycle commands (container_state.cpp).
+  std::vector<container::PublishedPort> container_ports(const std::string& name_or_id) override;
+  void rename_container(const std::string& name_or_id, const std::string& new_name) override;
+  void pause(const std::string& name_or_id) override;
+  void unpause(const std::string& name_or_id) override;
+  void restart(const std::string& name_or_id, std::optional<int> timeout) override;
+  void init(const std::string& name_or_id) override;
+  container::ContainerStats stats(const std::string& name_or_id) override;
+  std::string mount_container(const std::string& name_or_id) override;
+  void unmount_container(const std::string& name_or_id, bool force) override;
+  std::vector<MountedContainer> mounted_containers() override;
+  // Events and system commands (events.cpp, system.cpp, system_info.cpp).
+  void read_events(const EventsRequest& request,
+                   const std::function<bool(const state::EventRecord&)>& sink) override;
+  nlohmann::ordered_json system_info() override;
+  DiskUsageReport disk_usage() override;
+  void system_reset() override;
+  int system_migrate(const std::string& new_runtime) override;
   void cleanup(const std::string& id, std::optional<int> exit_code,
                const std::string& start_token, bool by_monitor = false) override;
 

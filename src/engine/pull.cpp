@@ -17,6 +17,7 @@
 #include "engine/registry_access.hpp"
 #include "engine/registry_endpoints.hpp"
 #include "engine/scratch_dir.hpp"
+#include "events/events.hpp"
 #include "image/manifest.hpp"
 #include "image/reference.hpp"
 #include "image/registry_client.hpp"
@@ -109,6 +110,7 @@ std::string LocalEngine::pull(const PullRequest& request, PullProgress& progress
         });
       });
       record_chosen_alias(resolved, registries());
+      events::write_image(ctx_.db(), "pull", id, candidate.str());
       return id;
     } catch (const Error& e) {
       // Try the next search registry only when this one lacks the image or

@@ -24,6 +24,7 @@
 #include "engine/registry_endpoints.hpp"
 #include "engine/registry_jobs.hpp"
 #include "engine/scratch_dir.hpp"
+#include "events/events.hpp"
 #include "image/manifest.hpp"
 #include "image/reference.hpp"
 #include "image/registry_client.hpp"
@@ -210,6 +211,7 @@ std::string LocalEngine::push(const PushRequest& request, PullProgress& progress
   std::string digest = with_context(fmt::format("pushing image \"{}\"", plan.dest.str()),
                                     [&] { return push_to(plan, request.access, progress); });
   sign_pushed_image(request, plan.dest, digest, progress);
+  events::write_image(ctx_.db(), "push", plan.record.id, plan.dest.str());
   return digest;
 }
 

@@ -23,6 +23,7 @@
 #include "engine/save_sink.hpp"
 #include "engine/scratch_dir.hpp"
 #include "engine/tag.hpp"
+#include "events/events.hpp"
 #include "image/archive_layout.hpp"
 #include "image/manifest.hpp"
 #include "os/file.hpp"
@@ -410,6 +411,9 @@ void LocalEngine::save(const SaveRequest& request, int output_fd, PullProgress& 
     fail_errno(errno, "renaming \"" + temporary + "\" to \"" + request.output + "\"");
   }
   guard.release();
+  for (const auto& image : images) {
+    events::write_image(ctx_.db(), "save", image.record.id, request.output);
+  }
 }
 
 }  // namespace berth::engine

@@ -6,6 +6,7 @@
 
 #include "common/error.hpp"
 #include "engine/local_engine.hpp"
+#include "events/events.hpp"
 #include "image/reference.hpp"
 
 namespace berth::engine {
@@ -44,6 +45,7 @@ void LocalEngine::tag_image(const std::string& name_or_id, const std::vector<std
     }
     db.put_image(*image);
   });
+  for (const auto& name : normalized) events::write_image(db, "tag", id, name);
 }
 
 std::vector<std::string> LocalEngine::untag_image(const std::string& name_or_id,
@@ -80,6 +82,7 @@ std::vector<std::string> LocalEngine::remove_image_names(const std::string& id,
     }
     db.put_image(*image);
   });
+  for (const auto& name : removed) events::write_image(db, "untag", id, name);
   return removed;
 }
 

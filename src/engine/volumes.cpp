@@ -13,6 +13,7 @@
 #include "container/mounts.hpp"
 #include "container/operations.hpp"
 #include "engine/local_engine.hpp"
+#include "events/events.hpp"
 #include "volume/volume_store.hpp"
 
 namespace berth::engine {
@@ -279,7 +280,9 @@ std::string LocalEngine::volume_create(const VolumeCreateRequest& request) {
   options.options = request.options;
   options.labels = request.labels;
   try {
-    return store.create(options).name;
+    std::string name = store.create(options).name;
+    events::write_volume(ctx_.db(), "create", name);
+    return name;
   } catch (const Error& e) {
     if (!request.ignore || e.code() != ErrorCode::kAlreadyExists) throw;
     return request.name;
@@ -322,6 +325,7 @@ void LocalEngine::volume_remove(const std::string& name, bool force, std::option
     container::remove(ctx_, record, true);
   }
   store.remove(name);
+  events::write_volume(ctx_.db(), "remove", name);
 }
 
 std::vector<std::string> LocalEngine::volume_prune(const std::vector<std::string>& filters) {
@@ -335,6 +339,7 @@ std::vector<std::string> LocalEngine::volume_prune(const std::vector<std::string
     // A container created since the usage was read may use it now.
     if (!container::containers_using_volume(ctx_, record.name).empty()) continue;
     store.remove(record.name);
+    events::write_volume(ctx_.db(), "remove", record.name);
     removed.push_back(record.name);
   }
   return removed;

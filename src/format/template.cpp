@@ -64,7 +64,8 @@ std::string format_items(const std::string& format, const nlohmann::json& items,
     for (const auto& [field, name] : options.headers) header[field] = name;
     RenderOptions header_render = render;
     header_render.header_mode = true;
-    std::string out = with_newline(Template(text, header_render).render(header));
+    std::string out;
+    if (options.header) out = with_newline(Template(text, header_render).render(header));
     Template row(text, render);
     for (const auto& item : items) out += with_newline(row.render(item));
     return align(out);

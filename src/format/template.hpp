@@ -66,6 +66,8 @@ struct FormatOptions {
   std::map<std::string, std::string> headers;
   // The row template used by a bare "table" format.
   std::string default_table;
+  // Whether a table starts with its header row (false for --noheading).
+  bool header = true;
 };
 
 // Formats items (a JSON array) for a --format value and returns the text:

@@ -270,6 +270,14 @@ TEST(FormatItems, TableAlignsColumns) {
             "bbbbbbbbbbbb  database-primary  x\n");
 }
 
+TEST(FormatItems, TableWithoutHeaderStillAligns) {
+  auto options = kPsOptions;
+  options.header = false;
+  EXPECT_EQ(format_items("table {{.ID}}\t{{.Names}}", kItems, options),
+            "aaaaaaaaaaaa  web\n"
+            "bbbbbbbbbbbb  database-primary\n");
+}
+
 TEST(FormatItems, TableSplitsAtSpaces) {
   EXPECT_EQ(format_items("table {{.Names}} {{.Image}}", kItems, kPsOptions),
             "NAMES             IMAGE\n"

@@ -8,8 +8,9 @@
 //   the container runs, or "error MESSAGE\n" when it could not start it
 //   (the monitor then exits 1). MESSAGE is the OCI runtime's last error
 //   line, e.g. exec: "nosuch": executable file not found in $PATH.
-// - While the container runs its output goes to --log in the k8s-file
-//   format with UTC timestamps and to the attach clients in frames: 1 byte
+// - While the container runs its output goes to the log driver's sink
+//   (--log in the k8s-file format with UTC timestamps by default, see
+//   log_sink.hpp) and to the attach clients in frames: 1 byte
 //   stream (1 stdout, 2 stderr, 3 exit), 4 bytes big-endian length, payload.
 // - When the container exits the monitor writes --exit-file ("CODE\n" and
 //   the finish time in Unix nanoseconds on a second line), sends the exit
@@ -46,6 +47,7 @@
 #include <cstring>
 #include <vector>
 
+#include "log_sink.hpp"
 #include "monitor.hpp"
 
 namespace {
@@ -154,6 +156,11 @@ int main(int argc, char** argv) {
     fd = move_above_stdio(fd);
     keep.push_back(fd);
   }
+  // Log driver passthrough: the caller's stdio, handed on to the container.
+  for (int& fd : options.stdio_fds) {
+    fd = move_above_stdio(fd);
+    keep.push_back(fd);
+  }
   close_inherited_fds(keep);
 
   detach(options.sync_fd);
@@ -172,13 +179,8 @@ int main(int argc, char** argv) {
   int signal_fd = ::signalfd(-1, &child_signal, SFD_NONBLOCK | SFD_CLOEXEC);
   if (signal_fd < 0) fail_start(options.sync_fd, "signalfd: " + std::string(std::strerror(errno)));
 
-  int log_fd = options.log_path.empty()
-                   ? -1
-                   : ::open(options.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (log_fd < 0 && !options.log_path.empty()) {
-    fail_start(options.sync_fd,
-               "opening log file \"" + options.log_path + "\": " + std::strerror(errno));
-  }
+  monitor::LogSink log;
+  if (!monitor::open_log(options, log, message)) fail_start(options.sync_fd, message);
   int listen_fd = monitor::listen_unix(options.socket_path, message);
   if (listen_fd < 0) fail_start(options.sync_fd, message);
 
@@ -189,8 +191,9 @@ int main(int argc, char** argv) {
     ::unlink(options.socket_path.c_str());
     fail_start(options.sync_fd, message);
   }
-  // The process has its copies of the preserved fds now.
+  // The process has its copies of the preserved and passed-through fds now.
   for (int fd : options.preserve_fds) ::close(fd);
+  for (int fd : options.stdio_fds) ::close(fd);
   int early_status = -1;
   for (const auto& [child, status] : early_exits) {
     if (child == pid) early_status = status;
@@ -202,5 +205,5 @@ int main(int argc, char** argv) {
   ::close(options.sync_fd);
   monitor::debug("container process is %d", pid);
 
-  return monitor::serve_container(options, signal_fd, listen_fd, log_fd, io, pid, early_status);
+  return monitor::serve_container(options, signal_fd, listen_fd, log, io, pid, early_status);
 }

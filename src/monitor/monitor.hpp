@@ -39,6 +39,9 @@ struct Options {
   std::vector<std::string> remove_when_done;
   bool terminal = false;
   bool stdin_open = false;
+  // init: "RUNTIME create" in place of "run --detach", so the container's
+  // process waits for a later "RUNTIME start".
+  bool create_only = false;
   bool debug = false;
   std::vector<char*> cleanup_argv;  // null-terminated, empty when none
   // Exec sessions: the process.json of a process to run in the running
@@ -52,6 +55,15 @@ struct Options {
   // 0: none.
   long timer_interval_ms = 0;
   std::vector<std::string> timer_argv;
+  // Log driver: k8s-file (to log_path), journald, none or passthrough (the
+  // container gets stdio_fds as its stdin, stdout and stderr). Records of
+  // k8s-file start again after log_size_max bytes (-1: no limit); journald
+  // records carry name and log_tag.
+  std::string log_driver = "k8s-file";
+  long long log_size_max = -1;
+  std::string log_tag;
+  std::string name;
+  std::vector<int> stdio_fds;
 };
 
 // Reaps every exited child. Returns true and the wait status of want
@@ -107,7 +119,8 @@ bool start_container(const Options& options, int signal_fd, ContainerIo& io, pid
 // Returns the process exit code for berth-monitor.
 // early_status is the wait status when the container already exited during
 // start_container, else -1.
-int serve_container(const Options& options, int signal_fd, int listen_fd, int log_fd,
+struct LogSink;
+int serve_container(const Options& options, int signal_fd, int listen_fd, LogSink& log,
                     ContainerIo& io, pid_t pid, int early_status);
 
 }  // namespace monitor

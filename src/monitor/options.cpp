@@ -15,8 +15,10 @@ namespace {
 constexpr const char* kUsage =
     "usage: berth-monitor --id ID --runtime PATH --runtime-root DIR --bundle DIR --log PATH "
     "--exit-file PATH --socket PATH --sync-fd N [--attach-fd N] [--cleanup-marker PATH] "
-    "[--keep-fd N]... [--remove-when-done PATH]... [--terminal] [--stdin] [--log-level LEVEL] "
+    "[--keep-fd N]... [--remove-when-done PATH]... [--terminal] [--stdin] [--create-only] "
+    "[--log-level LEVEL] "
     "[--exec-process PATH [--preserve-fd N]...] [--timer-interval-ms N --timer-arg ARG...] "
+    "[--log-driver DRIVER] [--log-size-max BYTES] [--log-tag TAG] [--name NAME] [--stdio-fd N]... "
     "[-- CLEANUP_ARGV...]";
 
 bool parse_fd(const char* text, int& fd) {
@@ -41,6 +43,9 @@ bool parse_options(int argc, char** argv, Options& options, std::string& message
       {"--log", &options.log_path},    {"--exit-file", &options.exit_file},
       {"--socket", &options.socket_path}, {"--cleanup-marker", &options.cleanup_marker},
       {"--exec-process", &options.exec_process},
+      // Log driver.
+      {"--log-driver", &options.log_driver}, {"--log-tag", &options.log_tag},
+      {"--name", &options.name},
   };
 
   int i = 1;
@@ -58,6 +63,10 @@ bool parse_options(int argc, char** argv, Options& options, std::string& message
       options.stdin_open = true;
       continue;
     }
+    if (std::strcmp(arg, "--create-only") == 0) {
+      options.create_only = true;
+      continue;
+    }
     // Every other option takes a value, as "--name value" or "--name=value".
     std::string name = arg;
     std::size_t equals = name.find('=');
@@ -68,7 +77,8 @@ bool parse_options(int argc, char** argv, Options& options, std::string& message
     }
     if (!target && name != "--sync-fd" && name != "--attach-fd" && name != "--keep-fd" &&
         name != "--preserve-fd" && name != "--remove-when-done" && name != "--log-level" &&
-        name != "--timer-interval-ms" && name != "--timer-arg") {
+        name != "--timer-interval-ms" && name != "--timer-arg" && name != "--log-size-max" &&
+        name != "--stdio-fd") {
       message = "unknown option " + name + "; " + kUsage;
       return false;
     }
@@ -100,6 +110,21 @@ bool parse_options(int argc, char** argv, Options& options, std::string& message
         return false;
       }
       options.timer_interval_ms = ms;
+    } else if (name == "--log-size-max") {
+      char* end = nullptr;
+      long long size = std::strtoll(value, &end, 10);
+      if (*value == '\0' || *end != '\0') {
+        message = "invalid --log-size-max \"" + std::string(value) + "\": it must be a number";
+        return false;
+      }
+      options.log_size_max = size;
+    } else if (name == "--stdio-fd") {
+      int fd = -1;
+      if (!parse_fd(value, fd)) {
+        message = "invalid --stdio-fd \"" + std::string(value) + "\": it must be an open file descriptor";
+        return false;
+      }
+      options.stdio_fds.push_back(fd);
     } else if (name == "--keep-fd" || name == "--preserve-fd") {
       int fd = -1;
       if (!parse_fd(value, fd)) {
@@ -122,10 +147,12 @@ bool parse_options(int argc, char** argv, Options& options, std::string& message
 
   const StringOption* missing = nullptr;
   for (const auto& option : strings) {
-    // An exec session keeps no log of its own.
+    // An exec session keeps no log of its own, and only k8s-file writes a file.
     bool optional = option.target == &options.cleanup_marker ||
                     option.target == &options.exec_process ||
-                    (option.target == &options.log_path && !options.exec_process.empty());
+                    option.target == &options.log_tag || option.target == &options.name ||
+                    (option.target == &options.log_path &&
+                     (!options.exec_process.empty() || options.log_driver != "k8s-file"));
     if (option.target->empty() && !optional && !missing) missing = &option;
   }
   if (missing) {
@@ -134,6 +161,16 @@ bool parse_options(int argc, char** argv, Options& options, std::string& message
   }
   if (options.timer_interval_ms > 0 && options.timer_argv.empty()) {
     message = std::string("--timer-interval-ms needs --timer-arg; ") + kUsage;
+    return false;
+  }
+  // Log driver.
+  const std::string& driver = options.log_driver;
+  if (driver != "k8s-file" && driver != "journald" && driver != "none" && driver != "passthrough") {
+    message = "invalid --log-driver \"" + driver + "\": use k8s-file, journald, none or passthrough";
+    return false;
+  }
+  if (driver == "passthrough" && options.stdio_fds.size() != 3) {
+    message = std::string("--log-driver passthrough needs three --stdio-fd; ") + kUsage;
     return false;
   }
   if (options.sync_fd < 0) {

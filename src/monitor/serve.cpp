@@ -1,4 +1,4 @@
-// Serving a running container: log, attach clients, stdin, exit handling.
+// Serving a running container: log (log_sink.cpp), attach clients, stdin, exit handling.
 
 #include <fcntl.h>
 #include <poll.h>
@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "log_sink.hpp"
 #include "monitor.hpp"
 
 extern char** environ;
@@ -54,7 +55,7 @@ struct Client {
 
 struct Session {
   const Options* options = nullptr;
-  int log_fd = -1;
+  LogSink* log = nullptr;
   ContainerIo* io = nullptr;
   std::vector<Client> clients;
   std::string stdin_pending;
@@ -64,41 +65,6 @@ struct Session {
 void close_fd(int& fd) {
   if (fd >= 0) ::close(fd);
   fd = -1;
-}
-
-// Formats now as RFC 3339 in UTC with nanoseconds: 2024-01-01T00:00:00.123456789Z.
-void format_timestamp(char (&text)[64]) {
-  timespec now{};
-  ::clock_gettime(CLOCK_REALTIME, &now);
-  tm utc{};
-  ::gmtime_r(&now.tv_sec, &utc);
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", utc.tm_year + 1900,
-                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, now.tv_nsec);
-}
-
-// Appends data to the log in the k8s-file format: one record per line,
-// "TIMESTAMP STREAM F text" for a complete line and "... P text" for a
-// trailing piece without a newline (the next record continues it).
-void write_log(int log_fd, unsigned char stream, const char* data, std::size_t size) {
-  if (log_fd < 0) return;
-  char timestamp[64];
-  format_timestamp(timestamp);
-  const char* stream_name = stream == kStderrStream ? " stderr " : " stdout ";
-  std::string records;
-  std::size_t start = 0;
-  while (start < size) {
-    const char* newline = static_cast<const char*>(std::memchr(data + start, '\n', size - start));
-    std::size_t end = newline ? static_cast<std::size_t>(newline - data) : size;
-    records += timestamp;
-    records += stream_name;
-    records += newline ? "F " : "P ";
-    records.append(data + start, end - start);
-    records += '\n';
-    start = newline ? end + 1 : size;
-  }
-  if (!write_all(log_fd, records.data(), records.size())) {
-    debug("writing the log failed: %s", std::strerror(errno));
-  }
 }
 
 // Sends what the client can take now. Returns false when the client is gone.
@@ -233,7 +199,7 @@ bool copy_output(Session& session, int fd, unsigned char stream) {
   ssize_t n = ::read(fd, buffer, sizeof buffer);
   if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
   if (n <= 0) return false;
-  write_log(session.log_fd, stream, buffer, static_cast<std::size_t>(n));
+  write_log(*session.log, stream, buffer, static_cast<std::size_t>(n));
   broadcast(session, stream, buffer, static_cast<std::size_t>(n));
   return true;
 }
@@ -439,11 +405,11 @@ enum Tag : int { kSignal = -1, kListen = -2, kStdout = -3, kStderr = -4, kStdin 
 
 }  // namespace
 
-int serve_container(const Options& options, int signal_fd, int listen_fd, int log_fd,
+int serve_container(const Options& options, int signal_fd, int listen_fd, LogSink& log,
                     ContainerIo& io, pid_t pid, int early_status) {
   Session session;
   session.options = &options;
-  session.log_fd = log_fd;
+  session.log = &log;
   session.io = &io;
   if (options.attach_fd >= 0) {
     add_client(session, options.attach_fd);

@@ -157,6 +157,19 @@ bool start_container(const Options& options, int signal_fd, ContainerIo& io, pid
     if (!make_pipe(pipe_fds, message)) goto done;
     error_fd = pipe_fds[0];
     child_fds[2] = pipe_fds[1];
+  } else if (options.log_driver == "passthrough") {
+    // The container writes to the caller's stdout and stderr itself, so
+    // the runtime's errors go there too. Copies, because child_fds are
+    // closed below and the originals are closed by main.
+    for (int target = 0; target < 3; ++target) {
+      bool use_caller = target > 0 || options.stdin_open;
+      child_fds[target] = use_caller ? ::fcntl(options.stdio_fds[target], F_DUPFD_CLOEXEC, 3)
+                                     : null_fd;
+      if (child_fds[target] < 0) {
+        message = std::string("duplicating a passed-through fd: ") + std::strerror(errno);
+        goto done;
+      }
+    }
   } else {
     if (options.stdin_open) {
       if (!make_pipe(pipe_fds, message)) goto done;
@@ -182,6 +195,11 @@ bool start_container(const Options& options, int signal_fd, ContainerIo& io, pid
     std::vector<const char*> argv = {options.runtime.c_str(), "--root",
                                      options.runtime_root.c_str(), exec ? "exec" : "run",
                                      "--detach", "--pid-file", pid_file.c_str()};
+    if (options.create_only && !exec) {
+      // "create" always detaches and takes no --detach.
+      argv[3] = "create";
+      argv.erase(argv.begin() + 4);
+    }
     if (options.terminal) {
       argv.push_back("--console-socket");
       argv.push_back(console_path.c_str());
@@ -196,7 +214,7 @@ bool start_container(const Options& options, int signal_fd, ContainerIo& io, pid
     }
     argv.insert(argv.end(), {options.id.c_str(), nullptr});
     std::string exec_error = "cannot execute the OCI runtime " + options.runtime + "\n";
-    debug("starting %s %s --detach %s", options.runtime.c_str(), argv[3], options.id.c_str());
+    debug("starting %s %s %s", options.runtime.c_str(), argv[3], options.id.c_str());
 
     pid_t runtime_pid = ::fork();
     if (runtime_pid < 0) {

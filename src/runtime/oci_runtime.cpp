@@ -217,6 +217,28 @@ std::optional<RuntimeState> OciRuntime::state(const std::string& id) const {
   return state;
 }
 
+void OciRuntime::run_simple(const char* verb, const char* doing, const std::string& id) const {
+  auto argv = base_argv();
+  argv.push_back(verb);
+  argv.push_back(id);
+  auto result = os::run_process(argv);
+  if (result.exit_code == 0) return;
+  std::string message = runtime_message(result.err);
+  if (says_missing(message)) fail(ErrorCode::kNotFound, "{} container {}: {}", doing, id, message);
+  if (message.find("not running") != std::string::npos ||
+      message.find("not paused") != std::string::npos ||
+      message.find("cannot start") != std::string::npos) {
+    fail(ErrorCode::kConflict, "{} container {}: {}", doing, id, message);
+  }
+  fail(ErrorCode::kInternal, "{} container {} with {}: {}", doing, id, name_, message);
+}
+
+void OciRuntime::pause(const std::string& id) const { run_simple("pause", "pausing", id); }
+
+void OciRuntime::resume(const std::string& id) const { run_simple("resume", "resuming", id); }
+
+void OciRuntime::start(const std::string& id) const { run_simple("start", "starting", id); }
+
 std::vector<int> OciRuntime::pids(const std::string& id) const {
   auto argv = base_argv();
   argv.insert(argv.end(), {"ps", "--format", "json", id});

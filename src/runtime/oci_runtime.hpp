@@ -70,6 +70,16 @@ class OciRuntime {
   // Throws Error{kNotFound} when the container does not exist.
   std::vector<int> pids(const std::string& id) const;
 
+  // Lifecycle commands: "runtime pause", "resume" and "start". pause
+  // freezes every process of the container (the freezer cgroup on v1,
+  // cgroup.freeze on v2, both handled by the runtime); start runs the
+  // process of a container made by "runtime create". Each throws
+  // Error{kNotFound} when the runtime does not know the container and
+  // Error{kConflict} when it is in the wrong state.
+  void pause(const std::string& id) const;
+  void resume(const std::string& id) const;
+  void start(const std::string& id) const;
+
   // Returns {path, "--root", root_dir}, the start of every command line.
   std::vector<std::string> base_argv() const;
 
@@ -80,6 +90,10 @@ class OciRuntime {
   // Returns false, having changed nothing that matters, when the container
   // still runs, has hooks, or its state is not in the known format.
   bool remove_stopped_runc_state(const std::string& id, const std::string& move_state_to) const;
+
+  // Runs "runtime VERB ID" and maps its failure to an Error; doing names
+  // the action in messages ("pausing").
+  void run_simple(const char* verb, const char* doing, const std::string& id) const;
 
   std::string path_;
   std::string name_;

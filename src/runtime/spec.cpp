@@ -169,6 +169,23 @@ void apply_namespaces(const SpecInput& input, json& spec) {
   namespaces.push_back({{"type", "uts"}});
   namespaces.push_back({{"type", "mount"}});
   if (input.cgroup_v2) namespaces.push_back({{"type", "cgroup"}});
+  if (input.user_namespace) {
+    // NOTE: runc 1.1.5 joins the user namespace first on exec, so an exec
+    // into a container whose network namespace path belongs to the host's
+    // user namespace (the bridge network) fails in setns.
+    json user = {{"type", "user"}};
+    if (!input.user_namespace_path.empty()) user["path"] = input.user_namespace_path;
+    namespaces.push_back(user);
+    auto mappings = [](const std::vector<IdMapping>& map) {
+      json out = json::array();
+      for (const IdMapping& m : map) {
+        out.push_back({{"containerID", m.container_id}, {"hostID", m.host_id}, {"size", m.size}});
+      }
+      return out;
+    };
+    spec["linux"]["uidMappings"] = mappings(input.uid_mappings);
+    spec["linux"]["gidMappings"] = mappings(input.gid_mappings);
+  }
   spec["linux"]["namespaces"] = namespaces;
 }
 
@@ -188,12 +205,20 @@ std::vector<Mount> default_mounts(const SpecInput& input) {
       {"/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}},
       {"/dev/shm", "shm", "tmpfs", {"nosuid", "noexec", "nodev", "mode=1777"}},
   };
+  // devpts takes gid=5 (tty) only when the user namespace maps GID 5.
+  if (input.user_namespace && !map_to_host(input.gid_mappings, 5)) {
+    std::erase(mounts[2].options, "gid=5");
+  }
   if (input.shm_size > 0) {
     mounts.back().options.push_back("size=" + std::to_string(input.shm_size / 1024) + "k");
   }
   // A privileged container may write to /sys and its cgroups, as in Podman.
   const char* sys_access = input.security.privileged ? "rw" : "ro";
-  if (input.network_namespace == kHostNetwork && input.uid != 0 && ::geteuid() != 0) {
+  // A new sysfs needs a network namespace that the container's user
+  // namespace owns, which only a namespace the runtime creates is.
+  bool foreign_netns = input.user_namespace && !input.network_namespace.empty();
+  if (foreign_netns ||
+      (input.network_namespace == kHostNetwork && input.uid != 0 && ::geteuid() != 0)) {
     // NOTE: without owning the network namespace a new sysfs cannot be
     // mounted, so a rootless container on the host network gets a bind.
     mounts.push_back({"/sys", "/sys", "bind",

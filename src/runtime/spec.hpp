@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/id_mapping.hpp"
 #include "runtime/spec_resources.hpp"
 
 namespace berth::runtime {
@@ -93,6 +94,13 @@ struct SpecInput {
   SecuritySpec security;
   ResourceSpec resources;
   std::int64_t shm_size = 64 * 1024 * 1024;
+  // User namespace: with user_namespace the container gets one, new with
+  // uid_mappings and gid_mappings, or the one at user_namespace_path (the
+  // mappings then describe it).
+  bool user_namespace = false;
+  std::string user_namespace_path;
+  std::vector<IdMapping> uid_mappings;
+  std::vector<IdMapping> gid_mappings;
 };
 
 // Builds config.json for input. Throws Error{kInvalidArgument} for an
@@ -136,6 +144,11 @@ struct UserSpec {
 // user is root. Numeric ids need no passwd entry. Throws Error{kNotFound}
 // for an unknown user or group name.
 UserSpec resolve_user(const std::string& rootfs, std::string_view user);
+
+// Resolves --group-add values (group names or GIDs) against
+// ROOTFS/etc/group. Throws Error{kNotFound} naming an unknown group.
+std::vector<std::uint32_t> resolve_groups(const std::string& rootfs,
+                                          const std::vector<std::string>& groups);
 
 // Returns whether path names a directory in ROOTFS, resolved as resolve_user
 // resolves its files.

@@ -172,6 +172,27 @@ UserSpec resolve_user(const std::string& rootfs, std::string_view user) {
   return spec;
 }
 
+std::vector<std::uint32_t> resolve_groups(const std::string& rootfs,
+                                          const std::vector<std::string>& groups) {
+  std::vector<std::uint32_t> gids;
+  if (groups.empty()) return gids;
+  auto entries = parse_database(read_in_root(rootfs, "/etc/group"), false);
+  for (const auto& group : groups) {
+    std::optional<std::uint32_t> gid = parse_id(group);
+    if (!gid) {
+      auto found = std::find_if(entries.begin(), entries.end(),
+                                [&](const DatabaseEntry& g) { return g.name == group; });
+      if (found == entries.end()) {
+        fail(ErrorCode::kNotFound, "Unable to find group {}: no matching entries in group file",
+             group);
+      }
+      gid = found->id;
+    }
+    if (std::find(gids.begin(), gids.end(), *gid) == gids.end()) gids.push_back(*gid);
+  }
+  return gids;
+}
+
 bool directory_in_root(const std::string& rootfs, const std::string& path) {
   std::string relative = path;
   while (relative.starts_with('/')) relative.erase(0, 1);

@@ -15,7 +15,7 @@ namespace {
 
 // Bump when kSchema or kMigrations change; databases with a lower
 // user_version get them.
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 5;
 
 // Changes to tables that kSchema created in an earlier version, applied to
 // a database whose user_version is below `version`. kSchema's CREATE TABLE
@@ -73,6 +73,31 @@ CREATE TABLE IF NOT EXISTS volumes (
   anonymous INTEGER NOT NULL,
   needs_copy_up INTEGER NOT NULL,
   needs_chown INTEGER NOT NULL
+);
+-- Secrets (schema version 4). The data lives in files of the file driver.
+CREATE TABLE IF NOT EXISTS secrets (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  driver TEXT NOT NULL,
+  driver_options TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  created_ns INTEGER NOT NULL,
+  updated_ns INTEGER NOT NULL
+);
+-- Events (schema version 5): the log that `events` reads, oldest first.
+-- exit_code is NULL except for died and exec_died; attributes is a JSON
+-- object of string values.
+CREATE TABLE IF NOT EXISTS events (
+  id INTEGER PRIMARY KEY,
+  time_ns INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  status TEXT NOT NULL,
+  object_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  image TEXT NOT NULL,
+  pod_id TEXT NOT NULL,
+  exit_code INTEGER,
+  attributes TEXT NOT NULL
 );
 )sql";
 

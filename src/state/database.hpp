@@ -61,6 +61,32 @@ struct VolumeRecord {
   bool needs_chown = true;     // the first mount chowns it to the container's user
 };
 
+// Secrets: a secret's record. Its data is kept by the driver (the file
+// driver's files under ROOT/secrets/filedriver), never in the database.
+struct SecretRecord {
+  std::string id;  // 25 hex digits, as Podman's
+  std::string name;
+  std::string driver = "file";
+  std::string driver_options = "{}";  // JSON object
+  std::string labels = "{}";          // JSON object
+  std::int64_t created_ns = 0;
+  std::int64_t updated_ns = 0;
+};
+
+// Events: one entry of the event log, as Podman's events report it.
+struct EventRecord {
+  std::int64_t id = 0;       // row ID, increasing in the order of writing
+  std::int64_t time_ns = 0;  // nanoseconds since the Unix epoch
+  std::string type;          // container, image, volume, pod, system
+  std::string status;        // create, start, died, pull, ...
+  std::string object_id;     // container, image or pod ID; "" for volumes
+  std::string name;          // container name, image reference or volume name
+  std::string image;         // a container's image name
+  std::string pod_id;
+  std::optional<int> exit_code;  // set for died and exec_died
+  std::string attributes = "{}";  // JSON object of strings (labels and more)
+};
+
 // The SQLite state database (WAL mode). Safe for many processes at once:
 // every write runs in a BEGIN IMMEDIATE transaction and waits on a busy
 // database for up to about 60 s.
@@ -95,6 +121,9 @@ class Database {
   std::optional<ContainerRecord> container_by_name(const std::string& name);
   std::vector<ContainerRecord> list_containers();
   void remove_container(const std::string& id);
+  // rename (database_rename.cpp): gives container id the name new_name.
+  // Throws Error{kAlreadyExists} when another container has that name.
+  void rename_container(const std::string& id, const std::string& new_name);
 
   // Volumes. insert_volume throws Error{kAlreadyExists} when the name is
   // taken; list_volumes returns them sorted by name.
@@ -103,6 +132,24 @@ class Database {
   std::optional<VolumeRecord> get_volume(const std::string& name);
   std::vector<VolumeRecord> list_volumes();
   void remove_volume(const std::string& name);
+
+  // Secrets (database_secrets.cpp). insert_secret throws
+  // Error{kAlreadyExists} when the name is taken; list_secrets returns them
+  // sorted by name.
+  void insert_secret(const SecretRecord& secret);
+  void update_secret(const SecretRecord& secret);
+  std::optional<SecretRecord> get_secret(const std::string& id);
+  std::optional<SecretRecord> secret_by_name(const std::string& name);
+  std::vector<SecretRecord> list_secrets();
+  void remove_secret(const std::string& id);
+
+  // Events (database_events.cpp). insert_event appends event and deletes
+  // the oldest entries beyond the newest `keep`; it returns the new row ID.
+  // list_events returns the entries with a row ID above after_id, oldest
+  // first. last_event_id returns 0 when the log is empty.
+  std::int64_t insert_event(const EventRecord& event, std::int64_t keep);
+  std::vector<EventRecord> list_events(std::int64_t after_id);
+  std::int64_t last_event_id();
 
  private:
   void exec(const char* sql);

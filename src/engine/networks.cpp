@@ -1,0 +1,51 @@
+// Networks: network ls and inspect of LocalEngine. Creating and removing
+// networks is not there yet, so the list is the default network plus any
+// definition files in ROOT/networks.
+
+#include "common/error.hpp"
+#include "engine/list_filters.hpp"
+#include "engine/local_engine.hpp"
+
+namespace berth::engine {
+
+std::vector<network::Network> LocalEngine::list_networks(
+    const std::vector<std::string>& filters) {
+  auto groups = group_filters(filters, {"name", "id", "driver", "label", "label!"}, "network");
+  std::vector<network::Network> result;
+  for (auto& net : network::list_networks(ctx_.paths().networks())) {
+    nlohmann::json labels = net.labels;
+    bool keep = filters_match(groups, [&](const std::string& key, const std::string& value) {
+      if (key == "name") return filter_regex_matches(key, value, net.name);
+      if (key == "id") return filter_regex_matches(key, value, net.id);
+      if (key == "driver") return net.driver == value;
+      if (key == "label") return filter_labels_match(labels, value);
+      return !filter_labels_match(labels, value);
+    });
+    if (keep) result.push_back(std::move(net));
+  }
+  return result;
+}
+
+network::Network LocalEngine::inspect_network(const std::string& name_or_id) {
+  auto networks = network::list_networks(ctx_.paths().networks());
+  for (auto& net : networks) {
+    if (net.name == name_or_id || net.id == name_or_id) return std::move(net);
+  }
+  std::optional<network::Network> match;
+  for (auto& net : networks) {
+    if (name_or_id.empty() || !net.id.starts_with(name_or_id)) continue;
+    if (match) {
+      fail(ErrorCode::kInvalidArgument,
+           "more than one network has an ID starting with \"{}\": give more of the ID",
+           name_or_id);
+    }
+    match = std::move(net);
+  }
+  if (!match) {
+    fail(ErrorCode::kNotFound, "unable to find network with name or ID {}: network not found",
+         name_or_id);
+  }
+  return *match;
+}
+
+}  // namespace berth::engine
