@@ -50,10 +50,14 @@ int exec_attached(engine::Engine& engine, const std::string& container, ExecFlag
   f.settings.sig_proxy = false;
   auto result = attach_foreground(engine, container, ours.get(), f.settings);
   if (result.detached) return 0;
-  if (result.exit_code) return *result.exit_code;
-  if (auto code = engine.exec_exit_code(container, session)) return *code;
-  fail(ErrorCode::kInternal, "exec session {} in container \"{}\" ended without an exit code",
-       session, container);
+  std::optional<int> code = result.exit_code;
+  if (!code) code = engine.exec_exit_code(container, session);
+  if (!code) {
+    fail(ErrorCode::kInternal, "exec session {} in container \"{}\" ended without an exit code",
+         session, container);
+  }
+  engine.exec_finished(container, session, *code);
+  return *code;
 }
 
 }  // namespace

@@ -16,6 +16,16 @@ nlohmann::ordered_json network_json(const network::Network& net) {
   return nlohmann::ordered_json::parse(network::network_to_json(net));
 }
 
+// The creation time as Go prints a time, or as written when it does not
+// parse (a file from another tool).
+std::string created_text(const std::string& created) {
+  try {
+    return go_time_string(parse_rfc3339(created));
+  } catch (const Error&) {
+    return created;
+  }
+}
+
 // The fields a --format template can use, under the Go names of Podman's
 // network type. Created prints as Go prints a time.
 nlohmann::json template_fields(const network::Network& net, bool truncate_id) {
@@ -34,7 +44,7 @@ nlohmann::json template_fields(const network::Network& net, bool truncate_id) {
           {"ID", truncate_id ? net.id.substr(0, 12) : net.id},
           {"Driver", net.driver},
           {"NetworkInterface", net.network_interface},
-          {"Created", go_time_string(parse_rfc3339(net.created))},
+          {"Created", created_text(net.created)},
           {"Subnets", subnets},
           {"IPv6Enabled", net.ipv6_enabled},
           {"Internal", net.internal},
@@ -61,11 +71,11 @@ void add_network_ls(CLI::App& parent, Cli& cli, const std::string& name) {
   auto o = std::make_shared<Options>();
   auto* cmd = parent.add_subcommand(name, "List networks");
   cmd->add_option("-f,--filter", o->filters,
-                  "Filter KEY=VALUE: name, id, driver, label, label!")
+                  "Filter KEY=VALUE: name, id, driver, label, label!, until, dangling")
       ->allow_extra_args(false);
   cmd->add_option("--format", o->format, "Print with a Go template, or json");
   cmd->add_flag("-q,--quiet", o->quiet, "Print only network names");
-  cmd->add_flag("--noheading", o->noheading, "Do not print the header");
+  cmd->add_flag("-n,--noheading", o->noheading, "Do not print the header");
   cmd->add_flag("--no-trunc", o->no_trunc, "Print whole network IDs");
   cmd->callback([&cli, o] {
     cli.action = [&cli, o] {

@@ -165,8 +165,10 @@ void add_stats(CLI::App& parent, Cli& cli) {
           samples[now.id] = now;
         }
         std::string text = render(*o, items);
-        // Streaming redraws from the top left of a cleared screen, as Podman does.
-        if (!o->no_stream && !o->no_reset) std::fputs("\033[2J\033[1;1H", stdout);
+        // Streaming to a terminal redraws from the top left of a cleared
+        // screen, as Podman does. A pipe gets plain lines.
+        bool redraw = !o->no_stream && !o->no_reset && ::isatty(STDOUT_FILENO);
+        if (redraw) std::fputs("\033[2J\033[1;1H", stdout);
         std::fputs(text.c_str(), stdout);
         std::fflush(stdout);
         if (o->no_stream) return 0;

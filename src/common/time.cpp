@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 #include <ctime>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -87,6 +88,69 @@ std::int64_t parse_rfc3339(std::string_view text) {
   return secs * 1'000'000'000 + frac_ns;
 }
 
+namespace {
+
+// Parses the date forms Podman takes for --since and --until: RFC 3339, a
+// date and time without a zone (local time), a date with a zone
+// ("2006-01-02Z07:00"), or a date alone (local midnight).
+std::optional<std::int64_t> parse_date_time(std::string_view text) {
+  std::string_view s = text;
+  int year, month, day;
+  if (!(read_int(s, 4, year) && expect(s, '-') && read_int(s, 2, month) && expect(s, '-') &&
+        read_int(s, 2, day))) {
+    return std::nullopt;
+  }
+  tm t{};
+  t.tm_year = year - 1900;
+  t.tm_mon = month - 1;
+  t.tm_mday = day;
+  t.tm_isdst = -1;
+  std::int64_t frac_ns = 0;
+  if (!s.empty() && s[0] == 'T') {
+    s.remove_prefix(1);
+    if (!(read_int(s, 2, t.tm_hour) && expect(s, ':') && read_int(s, 2, t.tm_min) &&
+          expect(s, ':') && read_int(s, 2, t.tm_sec))) {
+      return std::nullopt;
+    }
+    if (!s.empty() && s[0] == '.') {
+      s.remove_prefix(1);
+      std::int64_t scale = 100'000'000;
+      std::size_t digits = 0;
+      while (!s.empty() && std::isdigit(static_cast<unsigned char>(s[0]))) {
+        frac_ns += (s[0] - '0') * scale;
+        scale /= 10;
+        s.remove_prefix(1);
+        ++digits;
+      }
+      if (digits == 0 || digits > 9) return std::nullopt;
+    }
+    if (!s.empty()) {
+      try {
+        return parse_rfc3339(text);
+      } catch (const Error&) {
+        return std::nullopt;
+      }
+    }
+    return static_cast<std::int64_t>(mktime(&t)) * 1'000'000'000 + frac_ns;
+  }
+  if (s.empty()) return static_cast<std::int64_t>(mktime(&t)) * 1'000'000'000;
+  // A date with a zone: Z, or +hh:mm / -hh:mm.
+  std::int64_t offset = 0;
+  if (s == "Z" || s == "z") {
+    s.remove_prefix(1);
+  } else if (s[0] == '+' || s[0] == '-') {
+    int sign = s[0] == '-' ? -1 : 1;
+    s.remove_prefix(1);
+    int hours, minutes;
+    if (!(read_int(s, 2, hours) && expect(s, ':') && read_int(s, 2, minutes))) return std::nullopt;
+    offset = sign * (hours * 3600 + minutes * 60);
+  }
+  if (!s.empty()) return std::nullopt;
+  return (static_cast<std::int64_t>(timegm(&t)) - offset) * 1'000'000'000;
+}
+
+}  // namespace
+
 std::string human_duration(std::int64_t ns) {
   std::int64_t seconds = ns / 1'000'000'000;
   if (seconds < 1) return "Less than a second";
@@ -113,7 +177,13 @@ std::int64_t parse_time_or_duration(std::string_view text) {
     std::from_chars(text.data(), text.data() + text.size(), secs);
     return secs * 1'000'000'000;
   }
-  if (text.size() > 10 && text[4] == '-') return parse_rfc3339(text);
+  if (text.size() >= 10 && text[4] == '-') {
+    if (auto ns = parse_date_time(text)) return *ns;
+    fail(ErrorCode::kInvalidArgument,
+         "invalid time \"{}\": use RFC 3339, a date (2006-01-02), a local time "
+         "(2006-01-02T15:04:05), a Unix timestamp or a duration such as 10m",
+         text);
+  }
   // Go duration: sequence of number+unit.
   std::int64_t total = 0;
   std::string_view s = text;

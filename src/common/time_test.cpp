@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/error.hpp"
+
 #include <cstdlib>
 #include <ctime>
 
@@ -26,6 +28,38 @@ TEST_F(GoTimeString, OmitsZeroFraction) {
 
 TEST_F(GoTimeString, ZeroIsGoZeroTime) {
   EXPECT_EQ(go_time_string(0), "0001-01-01 00:00:00 +0000 UTC");
+}
+
+}  // namespace
+}  // namespace berth
+
+namespace berth {
+namespace {
+
+class ParseTimeOrDuration : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ::setenv("TZ", "UTC", 1);
+    ::tzset();
+  }
+};
+
+TEST_F(ParseTimeOrDuration, AcceptsPodmanDateForms) {
+  constexpr std::int64_t kMidnight = 1'764'892'800'000'000'000;  // 2025-12-05T00:00:00Z
+  EXPECT_EQ(parse_time_or_duration("2025-12-05"), kMidnight);
+  EXPECT_EQ(parse_time_or_duration("2025-12-05T00:00:00"), kMidnight);
+  EXPECT_EQ(parse_time_or_duration("2025-12-05T00:00:00.5"), kMidnight + 500'000'000);
+  EXPECT_EQ(parse_time_or_duration("2025-12-05Z"), kMidnight);
+  EXPECT_EQ(parse_time_or_duration("2025-12-05+01:00"), kMidnight - 3'600'000'000'000);
+  EXPECT_EQ(parse_time_or_duration("2025-12-05T01:00:00+01:00"), kMidnight);
+  EXPECT_EQ(parse_time_or_duration("1764892800"), kMidnight);
+}
+
+TEST_F(ParseTimeOrDuration, RejectsMalformedDates) {
+  for (const char* bad : {"2025-12-5", "2025-12-05T1", "2025-12-05X", "2025-12-05T00:00:00.",
+                          "2025-12-05T00:00:00Q", "yesterday"}) {
+    EXPECT_THROW(parse_time_or_duration(bad), Error) << bad;
+  }
 }
 
 }  // namespace

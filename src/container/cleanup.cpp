@@ -159,7 +159,8 @@ bool cleanup_locked(Context& ctx, const std::string& id, std::optional<int> exit
   record->network.clear();
   events::write_container(ctx.db(), *record, "died", static_cast<int>(record->exit_code));
   events::write_container(ctx.db(), *record, "cleanup");
-  if (config.remove) {
+  // A restart's stop keeps a --rm container (see restart).
+  if (config.remove && !take_restart_marker(ctx, id)) {
     best_effort("keeping the exit code", id, [&] {
       os::make_dirs(paths.run_root + "/exits", 0700);
       os::write_file_atomic(paths.removed_exit_file(id), std::to_string(record->exit_code) + "\n",

@@ -90,6 +90,14 @@ void kill(Context& ctx, const state::ContainerRecord& record, int sig);
 // container that is not running is left as it is.
 void stop(Context& ctx, state::ContainerRecord& record, std::optional<int> timeout);
 
+// Removes the mark that restart leaves for the cleanup, and returns whether
+// it was there.
+bool take_restart_marker(Context& ctx, const std::string& id);
+
+// Stops a running container and starts it again. A --rm container is kept
+// through the stop, as Podman keeps it, and removed at its next exit.
+void restart(Context& ctx, state::ContainerRecord& record, std::optional<int> timeout);
+
 // Waits until the container is no longer running and its cleanup is done,
 // then returns its exit code.
 int wait(Context& ctx, const std::string& id);

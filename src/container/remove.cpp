@@ -16,7 +16,9 @@ void remove(Context& ctx, state::ContainerRecord& record, bool force) {
   // state is checked again under the lock and the kill repeated if needed.
   for (;;) {
     if (has_process(record.status)) {
-      if (!force) {
+      // An initialized container's process never started, so Podman removes
+      // it without --force.
+      if (!force && record.status != "initialized") {
         fail(ErrorCode::kConflict,
              "cannot remove container {} as it is {}: stop it first or use --force", record.id,
              record.status);

@@ -170,6 +170,7 @@ runtime::SpecInput spec_input(Context& ctx, const state::ContainerRecord& record
          record.name);
   }
   in.env = config.env;
+  in.default_path = false;  // create put PATH in config.env unless --unsetenv removed it
   bool has_hostname = false;
   for (const auto& e : in.env) has_hostname = has_hostname || e.starts_with("HOSTNAME=");
   if (!has_hostname) in.env.push_back("HOSTNAME=" + container_hostname(record, config));

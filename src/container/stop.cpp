@@ -6,6 +6,7 @@
 #include "common/time.hpp"
 #include "container/operations.hpp"
 #include "events/events.hpp"
+#include "os/file.hpp"
 #include "runtime/oci_runtime.hpp"
 
 namespace berth::container {
@@ -34,7 +35,8 @@ void resume_after_kill(Context& ctx, const std::string& id) {
 }
 
 void kill(Context& ctx, const state::ContainerRecord& record, int sig) {
-  if (!has_process(record.status)) {
+  // An initialized container's process has not started yet.
+  if (!has_process(record.status) || record.status == "initialized") {
     fail(ErrorCode::kConflict, "can only kill running containers: {} is {}", record.name,
          record.status);
   }
@@ -43,6 +45,25 @@ void kill(Context& ctx, const state::ContainerRecord& record, int sig) {
   // Podman; SIGKILL ends it at once.
   if (record.status == "paused" && sig == SIGKILL) resume_after_kill(ctx, record.id);
   events::write_container(ctx.db(), record, "kill");
+}
+
+// The file that tells the cleanup after a restart's stop to keep a --rm
+// container.
+std::string restart_marker(Context& ctx, const std::string& id) {
+  return ctx.paths().run_dir(id) + "/restarting";
+}
+
+void restart(Context& ctx, state::ContainerRecord& record, std::optional<int> timeout) {
+  if (has_process(record.status)) {
+    os::write_file_atomic(restart_marker(ctx, record.id), "", 0600, os::Durability::kVolatile);
+  }
+  stop(ctx, record, timeout);
+  ::unlink(restart_marker(ctx, record.id).c_str());
+  start(ctx, record);
+}
+
+bool take_restart_marker(Context& ctx, const std::string& id) {
+  return ::unlink(restart_marker(ctx, id).c_str()) == 0;
 }
 
 void stop(Context& ctx, state::ContainerRecord& record, std::optional<int> timeout) {

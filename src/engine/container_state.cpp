@@ -41,8 +41,7 @@ void LocalEngine::restart(const std::string& name_or_id, std::optional<int> time
          record.name);
   }
   // The restart count stays: Podman counts only restarts by the policy.
-  container::stop(ctx_, record, timeout);
-  container::start(ctx_, record);
+  container::restart(ctx_, record, timeout);
   events::write_container(ctx_.db(), record, "restart");
 }
 

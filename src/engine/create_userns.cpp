@@ -213,6 +213,8 @@ void apply_userns_flags(container::Context& ctx, const UsernsFlags& flags,
   }
   // Groups.
   for (const auto& group : flags.group_add) {
+    // Podman ignores an empty --group-add value.
+    if (group.empty()) continue;
     if (group == "keep-groups") {
       if (flags.group_add.size() > 1) {
         fail(ErrorCode::kInvalidArgument,

@@ -603,6 +603,11 @@ class Engine {
   // Returns the exit code a finished session recorded, nullopt while it runs.
   virtual std::optional<int> exec_exit_code(const std::string& name_or_id,
                                             const std::string& session) = 0;
+  // Ends a foreground exec session whose client has the exit code: records
+  // exec_died and forgets the session, as Podman does. Detached sessions
+  // stay in ExecIDs until the container stops.
+  virtual void exec_finished(const std::string& name_or_id, const std::string& session,
+                             int exit_code) = 0;
   // Health checks (health.cpp): runs the container's check once and returns
   // the status after it (see container::run_healthcheck).
   virtual std::string healthcheck_run(const std::string& name_or_id) = 0;

@@ -22,9 +22,7 @@ std::optional<int> LocalEngine::exec_exit_code(const std::string& name_or_id,
   auto record = container::find(ctx_, name_or_id);
   std::string dir = ctx_.paths().exec_session_dir(record.id, session);
   if (auto text = os::read_file_if_exists(dir + "/exit")) {
-    int code = std::atoi(text->c_str());
-    events::write_container(ctx_.db(), record, "exec_died", code);
-    return code;
+    return std::atoi(text->c_str());
   }
   if (!os::path_exists(dir)) {
     fail(ErrorCode::kNotFound, "no exec session with ID \"{}\" in container \"{}\"", session,
@@ -36,6 +34,15 @@ std::optional<int> LocalEngine::exec_exit_code(const std::string& name_or_id,
 std::string LocalEngine::healthcheck_run(const std::string& name_or_id) {
   auto record = container::find(ctx_, name_or_id);
   return container::run_healthcheck(ctx_, record);
+}
+
+void LocalEngine::exec_finished(const std::string& name_or_id, const std::string& session,
+                                int exit_code) {
+  auto record = container::find(ctx_, name_or_id);
+  events::write_container(ctx_.db(), record, "exec_died", exit_code);
+  // The session's monitor wrote its exit file before it sent the code, and
+  // it runs no cleanup that needs the directory.
+  os::remove_all(ctx_.paths().exec_session_dir(record.id, session));
 }
 
 }  // namespace berth::engine

@@ -95,6 +95,8 @@ class LocalEngine : public Engine {
   std::string exec(const std::string& name_or_id, const container::ExecOptions& options) override;
   std::optional<int> exec_exit_code(const std::string& name_or_id,
                                     const std::string& session) override;
+  void exec_finished(const std::string& name_or_id, const std::string& session,
+                     int exit_code) override;
   std::string healthcheck_run(const std::string& name_or_id) override;
   // Volumes (volumes.cpp).
   std::string volume_create(const VolumeCreateRequest& request) override;

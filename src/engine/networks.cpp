@@ -3,22 +3,47 @@
 // definition files in ROOT/networks.
 
 #include "common/error.hpp"
+#include "common/time.hpp"
 #include "engine/list_filters.hpp"
 #include "engine/local_engine.hpp"
 
 namespace berth::engine {
 
+namespace {
+
+bool parse_dangling(const std::string& value) {
+  if (value == "true" || value == "1") return true;
+  if (value == "false" || value == "0") return false;
+  fail(ErrorCode::kInvalidArgument, "invalid network filter \"dangling={}\": use true or false",
+       value);
+}
+
+}  // namespace
+
 std::vector<network::Network> LocalEngine::list_networks(
     const std::vector<std::string>& filters) {
-  auto groups = group_filters(filters, {"name", "id", "driver", "label", "label!"}, "network");
+  auto groups = group_filters(
+      filters, {"name", "id", "driver", "label", "label!", "until", "dangling"}, "network");
+  // Networks that containers use, for dangling: berth attaches bridge
+  // containers to the default network only.
+  bool default_in_use = false;
+  if (groups.contains("dangling")) {
+    for (const auto& record : ctx_.db().list_containers()) {
+      auto config = nlohmann::json::parse(record.config).get<container::ContainerConfig>();
+      default_in_use = default_in_use || config.network_mode == "bridge";
+    }
+  }
   std::vector<network::Network> result;
   for (auto& net : network::list_networks(ctx_.paths().networks())) {
     nlohmann::json labels = net.labels;
+    bool in_use = default_in_use && net.name == network::kDefaultNetworkName;
     bool keep = filters_match(groups, [&](const std::string& key, const std::string& value) {
       if (key == "name") return filter_regex_matches(key, value, net.name);
       if (key == "id") return filter_regex_matches(key, value, net.id);
       if (key == "driver") return net.driver == value;
       if (key == "label") return filter_labels_match(labels, value);
+      if (key == "until") return parse_rfc3339(net.created) < parse_time_or_duration(value);
+      if (key == "dangling") return parse_dangling(value) == !in_use;
       return !filter_labels_match(labels, value);
     });
     if (keep) result.push_back(std::move(net));

@@ -8,6 +8,7 @@
 
 #include "common/error.hpp"
 #include "common/ids.hpp"
+#include "common/log.hpp"
 #include "common/time.hpp"
 #include "network/ipv4.hpp"
 #include "os/file.hpp"
@@ -195,7 +196,13 @@ std::vector<Network> list_networks(const std::string& config_dir) {
     std::string_view file = entry->d_name;
     if (file.size() <= 5 || !file.ends_with(".json")) continue;
     std::string path = config_dir + "/" + std::string(file);
-    networks.push_back(network_from_json(os::read_file(path), path));
+    // One broken file must not hide the other networks: it is skipped with
+    // a warning that names it, as netavark does.
+    try {
+      networks.push_back(network_from_json(os::read_file(path), path));
+    } catch (const Error& e) {
+      spdlog::warn("skipping a network file: {}", e.what());
+    }
   }
   bool has_default = std::any_of(networks.begin(), networks.end(),
                                  [](const Network& n) { return n.name == kDefaultNetworkName; });

@@ -78,7 +78,8 @@ std::optional<Network> load_network(const std::string& config_dir, const std::st
 void store_network(const std::string& config_dir, const Network& network);
 
 // Returns every network in config_dir sorted by name, with the default
-// network added when it has no file.
+// network added when it has no file. Files that do not parse are skipped
+// with a warning.
 std::vector<Network> list_networks(const std::string& config_dir);
 
 // True when name is a valid network name: [a-zA-Z0-9][a-zA-Z0-9_.-]*.

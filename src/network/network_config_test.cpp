@@ -127,6 +127,16 @@ TEST(NetworkConfig, FileOverridesDefault) {
   EXPECT_EQ(list_networks(dir.path()).size(), 1u);
 }
 
+TEST(NetworkConfig, ListSkipsBrokenFiles) {
+  TempDir dir;
+  store_network(dir.path(), network_from_json(kNetavarkJson, "web.json"));
+  os::write_file_atomic(dir.path() + "/bad.json", "{bad json");
+  auto all = list_networks(dir.path());
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].name, "podman");
+  EXPECT_EQ(all[1].name, "web");
+}
+
 TEST(NetworkConfig, RejectsInvalidFiles) {
   auto expect_invalid = [](const std::string& text) {
     try {

@@ -127,7 +127,7 @@ void apply_user(const SpecInput& input, json& spec) {
 
 void apply_env(const SpecInput& input, json& spec) {
   std::vector<std::string> env;
-  if (!has_env(input.env, "PATH")) env.push_back(kDefaultPath);
+  if (input.default_path && !has_env(input.env, "PATH")) env.push_back(kDefaultPath);
   env.insert(env.end(), input.env.begin(), input.env.end());
   if (input.terminal && !has_env(input.env, "TERM")) env.push_back("TERM=xterm");
   if (!has_env(input.env, "HOME")) env.push_back("HOME=" + (input.home.empty() ? "/" : input.home));

@@ -55,6 +55,9 @@ struct SpecInput {
   std::string rootfs;  // absolute path of the mounted root file system
   std::vector<std::string> args;
   std::vector<std::string> env;  // KEY=VALUE; PATH, HOME and TERM get defaults
+  // Whether a missing PATH gets the default. A container's env has PATH
+  // unless the user removed it (--unsetenv PATH), so start turns this off.
+  bool default_path = true;
   std::string cwd = "/";
   std::uint32_t uid = 0;
   std::uint32_t gid = 0;

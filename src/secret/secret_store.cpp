@@ -43,12 +43,13 @@ nlohmann::json parse_driver_options(const std::vector<std::string>& options,
 }  // namespace
 
 void validate_name(const std::string& name) {
-  bool valid = !name.empty() && name.size() <= kMaxNameLength && is_alnum(name.front());
+  bool valid = !name.empty() && name.size() <= kMaxNameLength && is_alnum(name.front()) &&
+               (is_alnum(name.back()) || name.back() == '_');
   for (char c : name) valid = valid && (is_alnum(c) || c == '_' || c == '.' || c == '-');
   if (!valid) {
     fail(ErrorCode::kInvalidArgument,
          "invalid secret name \"{}\": use up to {} letters, digits, '_', '.' and '-', starting "
-         "with a letter or digit",
+         "with a letter or digit and ending with a letter, digit or '_'",
          name, kMaxNameLength);
   }
 }

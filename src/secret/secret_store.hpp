@@ -61,9 +61,8 @@ class SecretStore {
 };
 
 // Throws Error{kInvalidArgument} unless name has 1 to 64 characters of
-// [a-zA-Z0-9_.-] and starts with a letter or digit (Podman's rule in
-// practice: its message also asks for a letter or digit at the end, but it
-// does not check that).
+// [a-zA-Z0-9_.-], starts with a letter or digit and ends with one or '_'
+// (what Podman 4.3 accepts).
 void validate_name(const std::string& name);
 
 }  // namespace berth::secret

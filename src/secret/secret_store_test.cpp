@@ -110,7 +110,8 @@ TEST_F(SecretStoreTest, ReplaceKeepsIdAndChangesData) {
 }
 
 TEST_F(SecretStoreTest, RejectsBadNamesDriversAndSizes) {
-  const std::vector<std::string> bad = {"", "_a", "-a", "a b", "a/b", std::string(65, 'a')};
+  const std::vector<std::string> bad = {"", "_a", "-a", "a-", "a.", "a b", "a/b",
+                                        std::string(65, 'a')};
   for (const auto& name : bad) {
     EXPECT_EQ(code_of([&] { store_->create(options(name, "x")); }),
               ErrorCode::kInvalidArgument)

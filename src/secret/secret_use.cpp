@@ -68,6 +68,9 @@ SecretUse parse_secret_use(std::string_view text) {
         fail(ErrorCode::kInvalidArgument,
              "invalid --secret \"{}\": mode {} is beyond 07777", text, value);
       }
+      // Only the permission bits count: a secret file is never setuid,
+      // setgid or sticky, as in Podman.
+      use.mode &= 0777;
       numeric_options = true;
     } else {
       fail(ErrorCode::kInvalidArgument,

@@ -25,6 +25,7 @@ TEST(ParseSecretUse, MountOptions) {
   EXPECT_EQ(use.mode, 0400u);
   EXPECT_EQ(parse_secret_use("token,target=sub/key").target, "/run/secrets/sub/key");
   EXPECT_EQ(parse_secret_use("token,type=mount,mode=640").mode, 0640u);
+  EXPECT_EQ(parse_secret_use("token,mode=04777").mode, 0777u);
 }
 
 TEST(ParseSecretUse, EnvTargetDefaultsToTheName) {

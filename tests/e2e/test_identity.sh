@@ -92,9 +92,15 @@ test_identity_environment_flags() {
   capture b run --rm --env-merge 'PATH=/custom:${PATH}' --unsetenv TERM "$IMG" env
   assert_contains "$out" "PATH=/custom:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
   assert_not_contains "$out" "TERM=" "--unsetenv TERM"
-  capture b run --rm --unsetenv-all -e ONLY=me "$IMG" env
+  capture b run --rm --unsetenv-all -e ONLY=me "$IMG" /usr/bin/env
   assert_contains "$out" "ONLY=me"
   assert_not_contains "$out" "container=podman" "--unsetenv-all removes the defaults"
+  assert_not_contains "$out" "PATH=" "--unsetenv-all removes PATH too"
+  capture b run --rm --unsetenv PATH "$IMG" /usr/bin/env
+  assert_rc 0
+  assert_not_contains "$out" "PATH=" "--unsetenv PATH"
+  capture b run --rm --unsetenv PATH "$IMG" env
+  assert_rc 127 "a command found only through PATH, as in Podman"
 }
 
 test_identity_cidfile() {

@@ -63,6 +63,25 @@ test_network_ls_formats() {
   capture b network ls --format '{{.Nope}}'
   assert_rc 125 "a template naming a missing field"
   assert_contains "$err" "Nope"
+  b pull -q --tls-verify=false "$REG/busybox:latest" >/dev/null
+  b rm -f e2e-net-user >/dev/null 2>&1 || true
+  b create --name e2e-net-user "$REG/busybox:latest" true >/dev/null
+  assert_eq "podman" "$(b network ls -q --filter dangling=false)" \
+    "a container uses the default network"
+  assert_eq "e2enet" "$(b network ls -q --filter until=2026-06-01)" \
+    "until= keeps networks created before it"
+  assert_eq "e2enet" "$(b network ls -q --filter dangling=true)"
+  b rm e2e-net-user >/dev/null
+  assert_eq "2f259bab93aa  podman      bridge" "$(b network ls -n --filter name=^podman$)"
+
+  # A broken file is skipped with a warning that names it.
+  printf '{broken' >"$E2E_ROOT/root/networks/broken.json"
+  capture b network ls -q
+  assert_rc 0 "a broken network file does not hide the others"
+  assert_eq "e2enet,podman" "$(paste -sd, <<<"$out")"
+  assert_contains "$err" "broken.json"
+  capture b network exists podman
+  assert_rc 0
   rm -rf "$E2E_ROOT/root/networks"
 }
 
