@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "common/error.hpp"
+#include "format/tree.hpp"
 
 namespace berth::container {
 
@@ -57,16 +58,7 @@ std::int64_t parse_log_size(std::string_view text) {
 }
 
 std::string format_log_size(std::int64_t bytes) {
-  static constexpr const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
-  double value = bytes < 0 ? 0 : static_cast<double>(bytes);
-  std::size_t unit = 0;
-  while (value >= 1000 && unit + 1 < std::size(kUnits)) {
-    value /= 1000;
-    ++unit;
-  }
-  char text[32];
-  std::snprintf(text, sizeof text, "%.4g%s", value, kUnits[unit]);
-  return text;
+  return format::human_size_unspaced(bytes < 0 ? 0 : static_cast<double>(bytes), 4);
 }
 
 LogConfig parse_log_config(std::string_view driver, const std::vector<std::string>& options,
