@@ -19,12 +19,17 @@ namespace {
 using ordered_json = nlohmann::ordered_json;
 
 // Asks question on stdout and returns whether the answer starts with y.
+// Throws Error{kInvalidArgument} when stdin ends before an answer, as
+// Podman fails with "EOF" then.
 bool confirm(const std::string& question) {
   std::printf("%s", question.c_str());
   std::fflush(stdout);
   char answer[16] = {};
-  return std::fgets(answer, sizeof answer, stdin) != nullptr &&
-         (answer[0] == 'y' || answer[0] == 'Y');
+  if (std::fgets(answer, sizeof answer, stdin) == nullptr) {
+    fail(ErrorCode::kInvalidArgument,
+         "no answer: stdin ended before the confirmation; answer y, or add --force");
+  }
+  return answer[0] == 'y' || answer[0] == 'Y';
 }
 
 // Sizes as Podman's system df prints them: "2.129MB".

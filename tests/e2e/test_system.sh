@@ -83,6 +83,10 @@ test_system_prune_removes_stopped() {
   assert_rc 0
   assert_contains "$out" "Are you sure you want to continue? [y/N]"
   [ -d "$dir" ] || fail "answering n removed the container"
+  capture b system prune --volumes </dev/null
+  assert_rc 125 "no answer on stdin, as Podman's EOF error"
+  assert_contains "$err" "--force"
+  [ -d "$dir" ] || fail "a prune without an answer removed the container"
   capture b system prune -f --volumes
   assert_rc 0
   assert_contains "$out" "Deleted Containers"
