@@ -8,6 +8,7 @@
 
 #include "common/error.hpp"
 #include "common/log.hpp"
+#include "common/time.hpp"
 #include "container/operations.hpp"
 #include "os/file.hpp"
 #include "os/process.hpp"
@@ -235,6 +236,7 @@ constexpr Column kColumns[] = {
     {"pid", "%p", "PID"},             {"ppid", "%P", "PPID"},
     {"rgroup", "%g", "RGROUP"},       {"ruser", "%u", "RUSER"},
     {"seccomp", "", "SECCOMP"},       {"state", "", "STATE"},
+    {"stime", "", "STIME"},
     {"time", "%x", "TIME"},           {"tty", "%y", "TTY"},
     {"uid", "", "UID"},               {"user", "%U", "USER"},
     {"vsz", "%z", "VSZ"},
@@ -284,6 +286,12 @@ std::string cell(const std::string& descriptor, const ProcessInfo& p, int ppid,
   if (descriptor == "nice") return std::to_string(p.nice);
   if (descriptor == "vsz") return std::to_string(p.vsz_kib);
   if (descriptor == "state") return p.state;
+  if (descriptor == "stime") {
+    // The start time to the second, as Podman prints it.
+    auto seconds = static_cast<std::int64_t>(static_cast<double>(now_ns() / 1'000'000'000) -
+                                             p.elapsed_seconds);
+    return go_time_string(seconds * 1'000'000'000);
+  }
   if (descriptor == "label") return p.label;
   if (descriptor == "seccomp") return p.seccomp;
   if (descriptor == "capamb") return capability_list(p.caps.at("Amb"));

@@ -275,6 +275,11 @@ test_top_descriptors_from_proc() {
   assert_not_contains "$out" "SYS_ADMIN" "the default capability set"
   capture b top lc-top %p %U
   assert_eq "PID         USER" "$(echo "$out" | head -1)" "AIX format codes"
+  capture b top lc-top pid state stime
+  assert_rc 0
+  assert_eq "PID         STATE       STIME" "$(echo "$out" | head -1)"
+  [[ "$(echo "$out" | sed -n 2p)" =~ ^1\ +S\ +[0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9]{2}:[0-9]{2}:[0-9]{2}\ [+-][0-9]{4}\ [A-Z]+$ ]] ||
+    fail "state and stime from /proc: [$out]"
   capture b top lc-top pid,vsz
   assert_rc 0
   [[ "$(echo "$out" | sed -n 2p)" =~ ^1\ +[0-9]+$ ]] || fail "comma-separated descriptors: [$out]"
