@@ -103,6 +103,12 @@ void add_mount(CLI::App& parent, Cli& cli);
 void add_unmount(CLI::App& parent, Cli& cli, const std::string& name);
 void add_stats(CLI::App& parent, Cli& cli);
 
+// Adds an `exists` subcommand taking one name that exits 0 when check
+// returns true and 1 when not (exists.cpp).
+using ExistsCheck = std::function<bool(engine::Engine& engine, const std::string& name)>;
+void add_exists_command(CLI::App& parent, Cli& cli, const std::string& help,
+                        const std::string& argument_help, ExistsCheck check);
+
 // secret and its subcommands (secret.cpp).
 void add_secret_group(CLI::App& app, Cli& cli);
 

@@ -145,23 +145,6 @@ void add_network_inspect(CLI::App& parent, Cli& cli) {
   });
 }
 
-void add_network_exists(CLI::App& parent, Cli& cli) {
-  auto name = std::make_shared<std::string>();
-  auto* cmd = parent.add_subcommand("exists", "Exit 0 when a network exists, 1 when not");
-  cmd->add_option("name", *name, "Network name or ID")->required();
-  cmd->callback([&cli, name] {
-    cli.action = [&cli, name] {
-      try {
-        cli.engine().inspect_network(*name);
-        return 0;
-      } catch (const Error& e) {
-        if (e.code() != ErrorCode::kNotFound) throw;
-        return 1;
-      }
-    };
-  });
-}
-
 }  // namespace
 
 void add_network_group(CLI::App& app, Cli& cli) {
@@ -170,7 +153,16 @@ void add_network_group(CLI::App& app, Cli& cli) {
   add_network_ls(*group, cli, "ls");
   add_network_ls(*group, cli, "list");
   add_network_inspect(*group, cli);
-  add_network_exists(*group, cli);
+  add_exists_command(*group, cli, "Exit 0 when a network exists, 1 when not",
+                     "Network name or ID", [](engine::Engine& engine, const std::string& name) {
+                       try {
+                         engine.inspect_network(name);
+                         return true;
+                       } catch (const Error& e) {
+                         if (e.code() != ErrorCode::kNotFound) throw;
+                         return false;
+                       }
+                     });
 }
 
 }  // namespace berth::cli

@@ -63,7 +63,7 @@ std::string read_all(int fd) {
     if (n < 0) fail_errno(errno, "reading the secret from stdin");
     if (n == 0) return data;
     data.append(buffer, static_cast<std::size_t>(n));
-    if (data.size() > secret::kMaxDataSize) return data;  // too big: the store says so
+    if (data.size() > secret::kMaxDataSize) return data;  // too big, so the store rejects it
   }
 }
 
@@ -266,15 +266,6 @@ void add_secret_rm(CLI::App& parent, Cli& cli, const std::string& name) {
   });
 }
 
-void add_secret_exists(CLI::App& parent, Cli& cli) {
-  auto name = std::make_shared<std::string>();
-  auto* cmd = parent.add_subcommand("exists", "Exit 0 when a secret exists, 1 when not");
-  cmd->add_option("name", *name, "Secret name or ID")->required();
-  cmd->callback([&cli, name] {
-    cli.action = [&cli, name] { return cli.engine().secret_exists(*name) ? 0 : 1; };
-  });
-}
-
 }  // namespace
 
 void add_secret_group(CLI::App& app, Cli& cli) {
@@ -286,7 +277,10 @@ void add_secret_group(CLI::App& app, Cli& cli) {
   add_secret_inspect(*group, cli);
   add_secret_rm(*group, cli, "rm");
   add_secret_rm(*group, cli, "remove");
-  add_secret_exists(*group, cli);
+  add_exists_command(*group, cli, "Exit 0 when a secret exists, 1 when not", "Secret name or ID",
+                     [](engine::Engine& engine, const std::string& name) {
+                       return engine.secret_exists(name);
+                     });
 }
 
 }  // namespace berth::cli

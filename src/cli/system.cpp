@@ -18,9 +18,9 @@ namespace {
 
 using ordered_json = nlohmann::ordered_json;
 
-// Asks question on stdout and returns whether the answer starts with y.
-// Throws Error{kInvalidArgument} when stdin ends before an answer, as
-// Podman fails with "EOF" then.
+// Prints question on stdout and returns whether the reply starts with y.
+// Throws Error{kInvalidArgument} when stdin ends before a reply, because
+// Podman fails with "EOF" there.
 bool confirm(const std::string& question) {
   std::printf("%s", question.c_str());
   std::fflush(stdout);

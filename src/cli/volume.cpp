@@ -243,15 +243,6 @@ void add_volume_prune(CLI::App& parent, Cli& cli) {
   });
 }
 
-void add_volume_exists(CLI::App& parent, Cli& cli) {
-  auto name = std::make_shared<std::string>();
-  auto* cmd = parent.add_subcommand("exists", "Exit 0 when a volume exists, 1 when not");
-  cmd->add_option("name", *name, "Volume name")->required();
-  cmd->callback([&cli, name] {
-    cli.action = [&cli, name] { return cli.engine().volume_exists(*name) ? 0 : 1; };
-  });
-}
-
 }  // namespace
 
 void add_volume_group(CLI::App& app, Cli& cli) {
@@ -264,7 +255,10 @@ void add_volume_group(CLI::App& app, Cli& cli) {
   add_volume_rm(*volume, cli, "rm");
   add_volume_rm(*volume, cli, "remove");
   add_volume_prune(*volume, cli);
-  add_volume_exists(*volume, cli);
+  add_exists_command(*volume, cli, "Exit 0 when a volume exists, 1 when not", "Volume name",
+                     [](engine::Engine& engine, const std::string& name) {
+                       return engine.volume_exists(name);
+                     });
 }
 
 }  // namespace berth::cli

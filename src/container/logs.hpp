@@ -23,7 +23,7 @@ struct LogOptions {
 };
 
 // Writes the logs of records to stdout_fd and stderr_fd by the stream each
-// line came from. A k8s-file log holds "TIMESTAMP STREAM TAG TEXT" records,
+// line came from. A k8s-file log contains "TIMESTAMP STREAM TAG TEXT" records,
 // TAG F for a full line and P for a part, and the parts of a line come
 // back joined. With one container lines are written as they are; with
 // several, each line starts with the container's short ID (or name, with

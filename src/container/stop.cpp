@@ -47,8 +47,8 @@ void kill(Context& ctx, const state::ContainerRecord& record, int sig) {
   events::write_container(ctx.db(), record, "kill");
 }
 
-// The file that tells the cleanup after a restart's stop to keep a --rm
-// container.
+// The marker file that makes the cleanup after a restart's stop keep a
+// --rm container.
 std::string restart_marker(Context& ctx, const std::string& id) {
   return ctx.paths().run_dir(id) + "/restarting";
 }

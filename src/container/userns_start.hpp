@@ -43,7 +43,7 @@ std::pair<std::uint32_t, std::uint32_t> host_ids(const ContainerConfig& config,
 
 // Reads the UID and GID maps of the user namespace at path (a
 // /proc/PID/ns/user file or a bind mount of one), as a process inside it
-// sees them. Throws Error with errno when path cannot be joined.
+// reads them. Throws Error with errno when path cannot be joined.
 runtime::IdMaps read_namespace_maps(const std::string& path);
 
 }  // namespace berth::container

@@ -604,7 +604,7 @@ class Engine {
   virtual std::optional<int> exec_exit_code(const std::string& name_or_id,
                                             const std::string& session) = 0;
   // Ends a foreground exec session whose client has the exit code: records
-  // exec_died and forgets the session, as Podman does. Detached sessions
+  // exec_died and removes the session, as Podman does. Detached sessions
   // stay in ExecIDs until the container stops.
   virtual void exec_finished(const std::string& name_or_id, const std::string& session,
                              int exit_code) = 0;

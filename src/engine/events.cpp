@@ -17,7 +17,7 @@ namespace berth::engine {
 
 namespace {
 
-// Longest wait between two reads of the log while streaming. inotify wakes
+// Maximum wait between two reads of the log while streaming. inotify wakes
 // the reader at once when the database changes; this only bounds the delay
 // when a change goes unnoticed (a database on a file system without
 // inotify events, for example).

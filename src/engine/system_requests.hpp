@@ -9,7 +9,7 @@
 
 namespace berth::engine {
 
-// What `events` reads from the event log.
+// The query of `events`: which events of the log it prints.
 struct EventsRequest {
   // Include the entries already in the log; without it only entries
   // written from now on are read.

@@ -2,7 +2,7 @@
 
 // The event log: what berth commands record as they change containers,
 // images and volumes, and how `events` filters and prints it. Events are
-// rows of the state database, so every berth process sees the others'.
+// rows of the state database, so every berth process reads the others'.
 
 #include <cstdint>
 #include <optional>

@@ -35,7 +35,7 @@ void format_timestamp(char (&text)[64]) {
 
 // Starts the log file again, as conmon does at --log-size-max: a new empty
 // file is renamed over the old one, so a reader that follows the old file
-// sees its inode change and moves to the new one.
+// notices its inode change and moves to the new one.
 void rotate_file(LogSink& sink) {
   std::string temporary = sink.path + ".rotate";
   int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);

@@ -34,8 +34,8 @@ nlohmann::json parse_driver_options(const std::vector<std::string>& options,
     }
     result[option.substr(0, equals)] = option.substr(equals + 1);
   }
-  // The file driver keeps its data in one place, whatever path says; the
-  // option shows where, as in Podman.
+  // The file driver keeps its data in one place whatever the path option
+  // contains. The option then shows that place, as in Podman.
   result["path"] = data_dir;
   return result;
 }

@@ -7,7 +7,7 @@
 namespace berth::secret {
 namespace {
 
-TEST(ParseSecretUse, NameAloneIsAReadOnlyFileUnderRunSecrets) {
+TEST(ParseSecretUse, NameAloneMountsUnderRunSecrets) {
   auto use = parse_secret_use("token");
   EXPECT_EQ(use.name, "token");
   EXPECT_EQ(use.type, "mount");
