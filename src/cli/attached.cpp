@@ -8,6 +8,7 @@
 
 #include "common/error.hpp"
 #include "common/log.hpp"
+#include "config/containers_conf.hpp"
 #include "os/fd.hpp"
 
 namespace berth::cli {
@@ -53,13 +54,25 @@ class SignalProxy {
 
 void add_detach_keys_flag(CLI::App& cmd, AttachSettings& settings) {
   cmd.add_option("--detach-keys", settings.detach_keys,
-                 "Key sequence that detaches (\"ctrl-p,ctrl-q\"; \"\" disables it)");
+                 "Key sequence that detaches (\"ctrl-p,ctrl-q\"; \"\" disables it)")
+      ->each([&settings](const std::string&) { settings.detach_keys_given = true; });
+}
+
+std::string detach_key_bytes(const AttachSettings& settings) {
+  if (settings.detach_keys_given) return container::parse_detach_keys(settings.detach_keys);
+  auto configured = config::ContainersConf::load().detach_keys;
+  if (!configured) return container::parse_detach_keys(container::kDefaultDetachKeys);
+  try {
+    return container::parse_detach_keys(*configured);
+  } catch (const Error& e) {
+    throw e.with_context("containers.conf [engine] detach_keys");
+  }
 }
 
 container::AttachResult attach_foreground(engine::Engine& engine, const std::string& id,
                                           int socket_fd, const AttachSettings& settings) {
   container::AttachIo io;
-  io.detach_keys = container::parse_detach_keys(settings.detach_keys);
+  io.detach_keys = detach_key_bytes(settings);
   io.stdin_fd = settings.interactive ? STDIN_FILENO : -1;
   io.resize = settings.tty;
   io.close_stdin = settings.close_stdin && !settings.interactive;

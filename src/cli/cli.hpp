@@ -28,6 +28,9 @@ class Cli {
   std::function<int()> action;
 
   engine::Engine& engine();
+  // A new engine for the global options; the REST service makes one per
+  // connection.
+  std::unique_ptr<engine::Engine> make_local_engine();
 
  private:
   std::unique_ptr<engine::Engine> engine_;
@@ -120,6 +123,8 @@ void add_network_group(CLI::App& app, Cli& cli);
 void add_events(CLI::App& parent, Cli& cli);
 void add_info_command(CLI::App& parent, Cli& cli);
 void add_system_group(CLI::App& app, Cli& cli);
+// system service (service.cpp).
+void add_system_service(CLI::App& parent, Cli& cli);
 
 // Maps an error to Podman's exit code for engine errors: 125, or 126/127
 // when the container's command cannot run or does not exist.

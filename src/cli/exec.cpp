@@ -120,13 +120,21 @@ void add_exec(CLI::App& parent, Cli& cli) {
       for (const auto& value : f->env) engine::apply_env_value(o.env, value);
       if (!f->user.empty()) o.user = f->user;
       if (!f->workdir.empty()) o.working_dir = f->workdir;
-      if (!f->detach) container::parse_detach_keys(f->settings.detach_keys);
+      if (!f->detach) detach_key_bytes(f->settings);
 
       if (f->detach) {
         std::printf("%s\n", engine.exec(container, o).c_str());
         return 0;
       }
-      return exec_attached(engine, container, *f);
+      // Podman's attached exec exits 255 when the container is not running
+      // (its session ends with -1 before any process starts); -d exits 125.
+      try {
+        return exec_attached(engine, container, *f);
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::kConflict) throw;
+        print_error(e);
+        return 255;
+      }
     };
   });
 }
@@ -154,7 +162,7 @@ void add_attach(CLI::App& parent, Cli& cli) {
       }
       std::string name = o->latest ? engine.latest_container() : o->name;
       if (name.empty()) fail(ErrorCode::kInvalidArgument, "attach requires the name or ID of a container");
-      container::parse_detach_keys(o->settings.detach_keys);
+      detach_key_bytes(o->settings);
       auto inspect = engine.inspect_container(name);
       std::string id = inspect["Id"].get<std::string>();
       os::Fd socket(container::connect_attach_socket(engine.attach_socket(id)));

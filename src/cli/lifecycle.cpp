@@ -190,14 +190,24 @@ void add_top(CLI::App& parent, Cli& cli) {
 void add_container_cleanup(CLI::App& parent, Cli& cli) {
   auto id = std::make_shared<std::string>();
   auto token = std::make_shared<std::string>();
+  auto exec_session = std::make_shared<std::string>();
   auto* cmd = parent.add_subcommand("cleanup", "");  // hidden: an empty description
   cmd->group("");
   cmd->add_option("id", *id, "Container ID")->required();
   cmd->add_option("--start-token", *token, "Token of the start this cleanup belongs to");
-  cmd->callback([&cli, id, token] {
-    cli.action = [&cli, id, token] {
+  cmd->add_option("--exec", *exec_session, "Clean up this detached exec session only");
+  cmd->callback([&cli, id, token, exec_session] {
+    cli.action = [&cli, id, token, exec_session] {
       std::optional<int> exit_code;
       if (const char* value = std::getenv("BERTH_EXIT_CODE")) exit_code = std::atoi(value);
+      if (!exec_session->empty()) {
+        if (!exit_code) {
+          fail(ErrorCode::kInvalidArgument,
+               "container cleanup --exec needs the session's exit code in BERTH_EXIT_CODE");
+        }
+        cli.engine().exec_cleanup(*id, *exec_session, *exit_code);
+        return 0;
+      }
       cli.engine().cleanup(*id, exit_code, *token);
       return 0;
     };

@@ -17,20 +17,22 @@
 namespace berth::cli {
 
 engine::Engine& Cli::engine() {
-  if (!engine_) {
-    container::Paths paths;
-    bool rootless = ::geteuid() != 0;
-    if (rootless) {
-      fail(ErrorCode::kPermissionDenied,
-           "berth needs root for now: run it with sudo (rootless mode is not supported yet)");
-    }
-    if (!global.root.empty()) paths.root = global.root;
-    if (!global.run_root.empty()) paths.run_root = global.run_root;
-    std::optional<std::string> runtime;
-    if (!global.runtime.empty()) runtime = global.runtime;
-    engine_ = std::make_unique<engine::LocalEngine>(paths, runtime);
-  }
+  if (!engine_) engine_ = make_local_engine();
   return *engine_;
+}
+
+std::unique_ptr<engine::Engine> Cli::make_local_engine() {
+  container::Paths paths;
+  bool rootless = ::geteuid() != 0;
+  if (rootless) {
+    fail(ErrorCode::kPermissionDenied,
+         "berth needs root for now: run it with sudo (rootless mode is not supported yet)");
+  }
+  if (!global.root.empty()) paths.root = global.root;
+  if (!global.run_root.empty()) paths.run_root = global.run_root;
+  std::optional<std::string> runtime;
+  if (!global.runtime.empty()) runtime = global.runtime;
+  return std::make_unique<engine::LocalEngine>(paths, runtime);
 }
 
 int exit_code_for(const std::exception& error) {
@@ -77,6 +79,19 @@ std::string usage_error(const CLI::App& app, const CLI::ParseError& error) {
   }
   if (is_group) {
     return fmt::format("missing command: run `{} --help` for the list of commands", path);
+  }
+  // A value CLI11 cannot convert ("Could not convert: --tail = abc") gets
+  // Podman's wording, which names the value and the flag.
+  std::string_view text = error.what();
+  constexpr std::string_view kConvert = "Could not convert: ";
+  if (auto equals = text.find(" = "); text.starts_with(kConvert) && equals != text.npos) {
+    std::string flag(text.substr(kConvert.size(), equals - kConvert.size()));
+    auto value = text.substr(equals + 3);
+    const CLI::Option* option = command->get_option_no_throw(flag);
+    std::string type = option ? option->get_type_name() : "";
+    std::string_view expected = type.find("BOOL") != type.npos ? "true or false" : "a number";
+    return fmt::format("invalid argument \"{}\" for \"{}\" flag: expected {}: see `{} --help`",
+                       value, flag, expected, path);
   }
   return fmt::format("{}: see `{} --help`", error.what(), path);
 }

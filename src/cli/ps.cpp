@@ -11,6 +11,7 @@
 #include "common/error.hpp"
 #include "common/time.hpp"
 #include "engine/container_filter.hpp"
+#include "engine/container_json.hpp"
 #include "format/table.hpp"
 #include "format/template.hpp"
 #include "network/port_mapping.hpp"
@@ -36,35 +37,6 @@ struct PsOptions {
 
 constexpr std::array<const char*, 8> kSortKeys = {"command", "created", "id",         "image",
                                                   "names",   "runningfor", "size", "status"};
-
-// The namespaces --ns lists, as /proc/PID/ns names them, with Podman's
-// field names.
-constexpr std::array<std::pair<const char*, const char*>, 7> kNamespaces = {{
-    {"Cgroup", "cgroup"},
-    {"IPC", "ipc"},
-    {"MNT", "mnt"},
-    {"NET", "net"},
-    {"PIDNS", "pid"},
-    {"User", "user"},
-    {"UTS", "uts"},
-}};
-
-std::string status_text(const engine::ContainerSummary& c) {
-  std::int64_t now = now_ns();
-  if (c.status == "running") {
-    std::string text = "Up " + human_duration(now - c.started_ns);
-    return c.health.empty() ? text : text + " (" + c.health + ")";
-  }
-  if (c.status == "exited" || c.status == "stopped") {
-    return "Exited (" + std::to_string(c.exit_code) + ") " + human_duration(now - c.finished_ns) +
-           " ago";
-  }
-  if (c.status == "created") return "Created";
-  // pause and init.
-  if (c.status == "paused") return "Paused";
-  if (c.status == "initialized") return "Initialized";
-  return c.status;
-}
 
 std::string ports_text(const engine::ContainerSummary& c) {
   std::string out;
@@ -100,24 +72,6 @@ std::string size_text(const engine::ContainerSize& size) {
   return compact_size(size.rw_size) + " (virtual " + compact_size(size.rootfs_size) + ")";
 }
 
-// The inode number of /proc/PID/ns/NAME, as --ns prints it; "" when the
-// container is not running.
-std::string namespace_id(std::int64_t pid, const char* name) {
-  if (pid <= 0) return "";
-  char target[64];
-  std::string link = "/proc/" + std::to_string(pid) + "/ns/" + name;
-  ssize_t length = ::readlink(link.c_str(), target, sizeof target - 1);
-  if (length <= 0) return "";
-  std::string text(target, static_cast<std::size_t>(length));
-  auto open = text.find('[');
-  auto close = text.find(']');
-  if (open == std::string::npos || close == std::string::npos) return "";
-  return text.substr(open + 1, close - open - 1);
-}
-
-// Unix seconds as Podman's JSON gives them; Go's zero time for unset.
-std::int64_t unix_seconds(std::int64_t ns) { return ns == 0 ? -62135596800 : ns / 1000000000; }
-
 bool is_exited(const engine::ContainerSummary& c) {
   return c.status == "exited" || c.status == "stopped";
 }
@@ -135,7 +89,7 @@ nlohmann::json format_fields(const engine::ContainerSummary& c, const PsOptions&
                            {"CreatedAt", go_time_string(c.created_ns)},
                            {"CreatedHuman", created_human},
                            {"RunningFor", created_human},
-                           {"Status", status_text(c)},
+                           {"Status", engine::container_status_text(c, now)},
                            {"State", c.status == "stopped" ? "exited" : c.status},
                            {"Ports", ports_text(c)},
                            {"Names", c.name},
@@ -147,59 +101,14 @@ nlohmann::json format_fields(const engine::ContainerSummary& c, const PsOptions&
                            {"PodName", ""},
                            {"ExitCode", c.exit_code},
                            {"Exited", is_exited(c)},
-                           {"ExitedAt", unix_seconds(c.finished_ns)},
-                           {"StartedAt", unix_seconds(c.started_ns)},
+                           {"ExitedAt", engine::unix_seconds_or_zero_time(c.finished_ns)},
+                           {"StartedAt", engine::unix_seconds_or_zero_time(c.started_ns)},
                            {"Pid", c.pid},
                            {"AutoRemove", c.auto_remove},
                            {"IsInfra", false},
                            {"Restarts", c.restart_count}};
-  for (const auto& [field, name] : kNamespaces) fields[field] = namespace_id(c.pid, name);
+  for (const auto& [field, name] : engine::kPodmanNamespaces) fields[field] = engine::namespace_id(c.pid, name);
   return fields;
-}
-
-// One container of `ps --format json`, in the shape and order of Podman's.
-nlohmann::ordered_json podman_json(const engine::ContainerSummary& c,
-                                   const std::optional<engine::ContainerSize>& size,
-                                   bool namespaces, std::int64_t now) {
-  nlohmann::ordered_json ports = nullptr;
-  for (const auto& p : c.ports) {
-    if (ports.is_null()) ports = nlohmann::ordered_json::array();
-    ports.push_back({{"host_ip", p.host_ip == "0.0.0.0" ? "" : p.host_ip},
-                     {"container_port", p.container_port},
-                     {"host_port", p.host_port},
-                     {"range", 1},
-                     {"protocol", p.protocol}});
-  }
-  nlohmann::ordered_json ns = nlohmann::ordered_json::object();
-  if (namespaces) {
-    for (const auto& [field, name] : kNamespaces) ns[field] = namespace_id(c.pid, name);
-  }
-  nlohmann::ordered_json size_json = nullptr;
-  if (size) size_json = {{"rootFsSize", size->rootfs_size}, {"rwSize", size->rw_size}};
-  return {{"AutoRemove", c.auto_remove},
-          {"Command", c.command},
-          {"CreatedAt", human_duration(now - c.created_ns) + " ago"},
-          {"Exited", is_exited(c)},
-          {"ExitedAt", unix_seconds(c.finished_ns)},
-          {"ExitCode", c.exit_code},
-          {"Id", c.id},
-          {"Image", c.image},
-          {"ImageID", c.image_id},
-          {"IsInfra", false},
-          {"Labels", c.labels.empty() ? nlohmann::json(nullptr) : c.labels},
-          {"Mounts", c.mounts},
-          {"Names", {c.name}},
-          {"Namespaces", ns},
-          {"Networks", c.networks},
-          {"Pid", c.pid},
-          {"Pod", ""},
-          {"PodName", ""},
-          {"Ports", ports},
-          {"Size", size_json},
-          {"StartedAt", unix_seconds(c.started_ns)},
-          {"State", c.status},
-          {"Status", status_text(c)},
-          {"Created", c.created_ns / 1000000000}};
 }
 
 void validate_sort(const std::string& sort) {
@@ -209,8 +118,9 @@ void validate_sort(const std::string& sort) {
        sort);
 }
 
-// Sorts as Podman does: created and runningfor newest first, the others
-// in ascending order of their text or size.
+// Sorts as Podman does: every key ascending, so created lists the oldest
+// first, runningfor orders by start time (never started first) and status
+// by the state's name.
 void sort_containers(std::vector<engine::ContainerSummary>& containers, const std::string& key,
                      const std::map<std::string, engine::ContainerSize>& sizes) {
   auto text_key = [&](const engine::ContainerSummary& c) -> std::string {
@@ -218,13 +128,12 @@ void sort_containers(std::vector<engine::ContainerSummary>& containers, const st
     if (key == "id") return c.id;
     if (key == "image") return c.image;
     if (key == "names") return c.name;
-    return status_text(c);
+    return c.status;
   };
   std::stable_sort(containers.begin(), containers.end(),
                    [&](const engine::ContainerSummary& a, const engine::ContainerSummary& b) {
-                     if (key == "created" || key == "runningfor") {
-                       return a.created_ns > b.created_ns;
-                     }
+                     if (key == "created") return a.created_ns < b.created_ns;
+                     if (key == "runningfor") return a.started_ns < b.started_ns;
                      if (key == "size") {
                        auto size_a = sizes.contains(a.id) ? sizes.at(a.id).rw_size : 0;
                        auto size_b = sizes.contains(b.id) ? sizes.at(b.id).rw_size : 0;
@@ -246,7 +155,7 @@ void print_default_table(const std::vector<engine::ContainerSummary>& containers
     for (const auto& c : containers) {
       std::vector<std::string> row = {o.no_trunc ? c.id : c.id.substr(0, 12), c.name,
                                       std::to_string(c.pid)};
-      for (const auto& [field, name] : kNamespaces) row.push_back(namespace_id(c.pid, name));
+      for (const auto& [field, name] : engine::kPodmanNamespaces) row.push_back(engine::namespace_id(c.pid, name));
       rows.push_back(std::move(row));
     }
     std::fputs(format::render_table(rows).c_str(), stdout);
@@ -262,7 +171,7 @@ void print_default_table(const std::vector<engine::ContainerSummary>& containers
                                     c.image,
                                     command_text(c, o.no_trunc),
                                     human_duration(now - c.created_ns) + " ago",
-                                    status_text(c),
+                                    engine::container_status_text(c, now_ns()),
                                     ports_text(c),
                                     c.name};
     if (o.pod) row.insert(row.end(), {"", ""});
@@ -304,8 +213,11 @@ int run_ps(Cli& cli, PsOptions& o) {
     }
   }
   if (o.last > 0) {
+    // --last keeps the newest N, which --sort then orders.
     sort_containers(containers, "created", sizes);
-    if (containers.size() > static_cast<std::size_t>(o.last)) containers.resize(o.last);
+    if (containers.size() > static_cast<std::size_t>(o.last)) {
+      containers.erase(containers.begin(), containers.end() - o.last);
+    }
   }
   sort_containers(containers, o.sort, sizes);
 
@@ -322,7 +234,7 @@ int run_ps(Cli& cli, PsOptions& o) {
   std::int64_t now = now_ns();
   if (format::is_json_format(o.format)) {
     nlohmann::ordered_json items = nlohmann::ordered_json::array();
-    for (const auto& c : containers) items.push_back(podman_json(c, size_of(c), o.namespaces, now));
+    for (const auto& c : containers) items.push_back(engine::podman_container_json(c, size_of(c), o.namespaces, now));
     std::printf("%s\n", items.dump(2).c_str());
     return 0;
   }

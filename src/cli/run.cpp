@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 #include "cli/attached.hpp"
@@ -156,7 +158,7 @@ void finish_request(CreateOptions& o, const std::vector<std::string>& rest, cons
 // the container's exit code, or 0 when the user detached.
 int run_attached(engine::Engine& engine, const std::string& id, const AttachSettings& settings) {
   // Bad detach keys fail before the container starts.
-  container::parse_detach_keys(settings.detach_keys);
+  detach_key_bytes(settings);
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
     fail_errno(errno, "creating the attach socket pair");
@@ -188,6 +190,24 @@ int run_attached(engine::Engine& engine, const std::string& id, const AttachSett
   return *code;
 }
 
+// Returns error with the code Podman's run gives a container that failed to
+// start: 127 when the message contains "not found" or "no such file" (the
+// command is missing), else 126, whatever failed (a mount, a port, the
+// runtime).
+Error as_run_failure(const Error& error) {
+  if (error.code() == ErrorCode::kCommandNotFound ||
+      error.code() == ErrorCode::kCommandNotExecutable) {
+    return error;
+  }
+  std::string message = error.what();
+  std::transform(message.begin(), message.end(), message.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  bool missing = message.find("not found") != std::string::npos ||
+                 message.find("no such file") != std::string::npos;
+  return Error(missing ? ErrorCode::kCommandNotFound : ErrorCode::kCommandNotExecutable,
+               error.what(), error.sys_errno());
+}
+
 }  // namespace
 
 void add_run(CLI::App& parent, Cli& cli) {
@@ -205,7 +225,7 @@ void add_run(CLI::App& parent, Cli& cli) {
     auto rest = cmd->remaining();
     cli.action = [&cli, o, attach, rest] {
       finish_request(*o, rest, "run");
-      if (!o->detach) container::parse_detach_keys(attach->detach_keys);
+      if (!o->detach) detach_key_bytes(*attach);
       StderrPullProgress progress(o->quiet);
       auto& engine = cli.engine();
       prepare_create(engine, o->request);  // --cidfile, --replace
@@ -214,6 +234,9 @@ void add_run(CLI::App& parent, Cli& cli) {
       if (o->detach) {
         try {
           engine.start(id, {});
+        } catch (const Error& e) {
+          if (o->request.remove) engine.remove(id, true);
+          throw as_run_failure(e);
         } catch (...) {
           if (o->request.remove) engine.remove(id, true);
           throw;
@@ -225,13 +248,14 @@ void add_run(CLI::App& parent, Cli& cli) {
         attach->interactive = o->request.interactive;
         attach->tty = o->request.tty;
         return run_attached(engine, id, *attach);
-      } catch (...) {
+      } catch (const std::exception& e) {
         if (o->request.remove) {
           try {
             engine.remove(id, true);
           } catch (const Error&) {
           }
         }
+        if (const auto* error = dynamic_cast<const Error*>(&e)) throw as_run_failure(*error);
         throw;
       }
     };
@@ -292,7 +316,7 @@ void add_start(CLI::App& parent, Cli& cli) {
         std::string id = summary["Id"].get<std::string>();
         if (summary["State"]["Running"].get<bool>()) {
           // Already running: attach to it, as Podman does.
-          container::parse_detach_keys(o->settings.detach_keys);
+          detach_key_bytes(o->settings);
           os::Fd socket(container::connect_attach_socket(engine.attach_socket(id)));
           o->settings.close_stdin = false;
           auto result = attach_foreground(engine, id, socket.get(), o->settings);

@@ -411,6 +411,7 @@ void add_system_group(CLI::App& app, Cli& cli) {
   add_migrate(*system, cli);
   add_renumber(*system, cli);
   add_events(*system, cli);
+  add_system_service(*system, cli);
 }
 
 }  // namespace berth::cli

@@ -147,6 +147,15 @@ ContainersConf ContainersConf::parse(std::string_view toml_text, std::string_vie
     conf.retry_delay_ns = with_context(fmt::format("parsing {}: engine.retry_delay", source_name),
                                        [&] { return parse_go_duration(*text); });
   }
+  if (const toml::node* keys = engine->get("detach_keys")) {
+    auto text = keys->value<std::string>();
+    if (!text) {
+      fail(ErrorCode::kInvalidArgument,
+           "parsing {}: field \"engine.detach_keys\" must be a string such as \"ctrl-p,ctrl-q\"",
+           source_name);
+    }
+    conf.detach_keys = *text;
+  }
   return conf;
 }
 
@@ -159,6 +168,7 @@ void ContainersConf::merge(const ContainersConf& later) {
   if (later.log_driver) log_driver = later.log_driver;
   if (later.log_size_max) log_size_max = later.log_size_max;
   if (later.log_tag) log_tag = later.log_tag;
+  if (later.detach_keys) detach_keys = later.detach_keys;
 }
 
 ContainersConf ContainersConf::load() {

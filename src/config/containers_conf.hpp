@@ -31,6 +31,10 @@ struct ContainersConf {
   std::optional<std::int64_t> log_size_max;
   std::optional<std::string> log_tag;
 
+  // [engine] detach_keys: the default of --detach-keys for run, start,
+  // attach and exec ("" disables detaching).
+  std::optional<std::string> detach_keys;
+
   // Loads the files in Podman's order, later ones overriding earlier keys.
   // With $CONTAINERS_CONF set, only that file. Otherwise
   // /usr/share/containers/containers.conf, /etc/containers/containers.conf,

@@ -131,13 +131,18 @@ void send_frame(int socket_fd, unsigned char type, std::string_view payload) {
   os::write_all(socket_fd, frame);
 }
 
+// Sends rows and columns as a resize frame.
+void send_size(int socket_fd, std::uint16_t rows, std::uint16_t columns) {
+  const char payload[4] = {static_cast<char>(rows >> 8), static_cast<char>(rows & 0xff),
+                           static_cast<char>(columns >> 8), static_cast<char>(columns & 0xff)};
+  send_frame(socket_fd, kInputResize, std::string_view(payload, sizeof payload));
+}
+
 // Sends the size of the terminal on fd, when it is one.
 void send_terminal_size(int socket_fd, int fd) {
   winsize size{};
   if (::ioctl(fd, TIOCGWINSZ, &size) != 0 || size.ws_row == 0) return;
-  const char payload[4] = {static_cast<char>(size.ws_row >> 8), static_cast<char>(size.ws_row & 0xff),
-                           static_cast<char>(size.ws_col >> 8), static_cast<char>(size.ws_col & 0xff)};
-  send_frame(socket_fd, kInputResize, std::string_view(payload, sizeof payload));
+  send_size(socket_fd, size.ws_row, size.ws_col);
 }
 
 // Finds the detach keys in the input stream: bytes that may begin the
@@ -295,7 +300,9 @@ AttachResult attach_stream(int socket_fd, const AttachIo& io) {
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     reader.feed(buffer, static_cast<std::size_t>(n), [&](unsigned char stream, std::string_view payload) {
-      if (stream == kStreamStdout) {
+      if (io.on_output && (stream == kStreamStdout || stream == kStreamStderr)) {
+        io.on_output(stream, payload);
+      } else if (stream == kStreamStdout) {
         os::write_all(io.stdout_fd, payload);
       } else if (stream == kStreamStderr) {
         os::write_all(io.stderr_fd, payload);
@@ -335,6 +342,10 @@ void hand_over_netfilter_sockets(int socket_fd) {
   // the nftables library's own close later is harmless.
   os::Fd null = os::open_file("/dev/null", O_RDWR);
   for (int fd : sockets) ::dup3(null.get(), fd, O_CLOEXEC);
+}
+
+void send_resize(int socket_fd, std::uint16_t rows, std::uint16_t columns) {
+  send_size(socket_fd, rows, columns);
 }
 
 }  // namespace berth::container

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -43,6 +44,10 @@ struct AttachIo {
   // receives (the CLI forwards its own signals to the container).
   int signal_fd = -1;
   std::function<void(int)> on_signal;
+  // When set, receives each stdout (kStreamStdout) and stderr
+  // (kStreamStderr) payload instead of stdout_fd and stderr_fd (the REST
+  // service frames them for its client).
+  std::function<void(unsigned char stream, std::string_view payload)> on_output;
 };
 
 struct AttachResult {
@@ -62,6 +67,10 @@ AttachResult attach_stream(int socket_fd, const AttachIo& io);
 // when the monitor went away without one.
 std::optional<int> collect_output(int socket_fd, std::string& output, int timeout_ms,
                                   std::size_t max_output);
+
+// Sends a terminal size to the monitor on an attach socket. Throws Error
+// when the socket is gone.
+void send_resize(int socket_fd, std::uint16_t rows, std::uint16_t columns);
 
 // Connects to a monitor's attach socket. Throws Error naming the path.
 int connect_attach_socket(const std::string& path);

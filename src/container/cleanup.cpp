@@ -10,6 +10,7 @@
 #include "container/operations.hpp"
 #include "container/restart.hpp"
 #include "container/secret_files.hpp"
+#include "container/userns_start.hpp"
 #include "events/events.hpp"
 #include "network/network_manager.hpp"
 #include "os/file.hpp"
@@ -145,6 +146,8 @@ bool cleanup_locked(Context& ctx, const std::string& id, std::optional<int> exit
                          trash_token.empty() ? "" : paths.run_trash_dir(id, trash_token) + "/runc");
   });
   best_effort("tearing down the network", id, [&] { release_network(ctx, *record, config); });
+  best_effort("removing the user namespace", id,
+              [&] { release_user_namespace(paths, id); });  // userns_start.cpp
   // mount: a file system the user mounted stays until the last unmount.
   if (mount_count(ctx, id) == 0) {
     best_effort("unmounting the root file system", id,
@@ -157,8 +160,10 @@ bool cleanup_locked(Context& ctx, const std::string& id, std::optional<int> exit
   record->exit_code = exit_code.value_or(exit.code.value_or(-1));
   record->finished_ns = exit.finished_ns.value_or(now_ns());
   record->network.clear();
-  events::write_container(ctx.db(), *record, "died", static_cast<int>(record->exit_code));
-  events::write_container(ctx.db(), *record, "cleanup");
+  ctx.db().write([&] {  // one commit for both events
+    events::write_container(ctx.db(), *record, "died", static_cast<int>(record->exit_code));
+    events::write_container(ctx.db(), *record, "cleanup");
+  });
   // A restart's stop keeps a --rm container (see restart).
   if (config.remove && !take_restart_marker(ctx, id)) {
     best_effort("keeping the exit code", id, [&] {
@@ -166,8 +171,10 @@ bool cleanup_locked(Context& ctx, const std::string& id, std::optional<int> exit
       os::write_file_atomic(paths.removed_exit_file(id), std::to_string(record->exit_code) + "\n",
                             0600, os::Durability::kVolatile);
     });
-    ctx.db().remove_container(id);
-    events::write_container(ctx.db(), *record, "remove");
+    ctx.db().write([&] {  // the removal and its event in one commit
+      ctx.db().remove_container(id);
+      events::write_container(ctx.db(), *record, "remove");
+    });
     best_effort("removing files", id, [&] { remove_files(ctx, id, trash_token); });
     // Volumes: --rm removes the container's anonymous volumes too.
     remove_anonymous_volumes(ctx, id, config);

@@ -31,7 +31,7 @@ void write_count(Context& ctx, const std::string& id, int count) {
 }  // namespace
 
 void mount_root_filesystem(Context& ctx, const state::ContainerRecord& record,
-                           bool volatile_upper) {
+                           bool volatile_upper, const std::string& userns_path) {
   auto image = ctx.db().get_image(record.image_id);
   if (!image) {
     fail(ErrorCode::kNotFound, "image {} of container {} is no longer in the store",
@@ -50,7 +50,8 @@ void mount_root_filesystem(Context& ctx, const state::ContainerRecord& record,
   // User namespaces: idmapped layers (userns_start.cpp).
   auto config = nlohmann::json::parse(record.config).get<ContainerConfig>();
   if (config.userns.enabled()) {
-    return mount_userns_rootfs(config, lowers, dir, paths.rootfs(record.id), volatile_upper);
+    return mount_userns_rootfs(config, lowers, dir, paths.rootfs(record.id), volatile_upper,
+                               userns_path);
   }
   storage::mount_overlay(lowers, dir + "/diff", dir + "/work", paths.rootfs(record.id),
                          volatile_upper);
@@ -81,7 +82,7 @@ int mount_count(Context& ctx, const std::string& id) {
 
 std::string mount(Context& ctx, const state::ContainerRecord& record) {
   auto [lock, fresh] = lock_container(ctx, record.id);
-  if (!fresh) fail(ErrorCode::kNotFound, "no container with name or ID \"{}\" found", record.name);
+  if (!fresh) fail_no_such_container(record.name);
   if (!rootfs_mounted(ctx, fresh->id)) {
     auto config = nlohmann::json::parse(fresh->config).get<ContainerConfig>();
     mount_root_filesystem(ctx, *fresh, config.remove);
@@ -92,7 +93,7 @@ std::string mount(Context& ctx, const state::ContainerRecord& record) {
 
 void unmount(Context& ctx, const state::ContainerRecord& record, bool force) {
   auto [lock, fresh] = lock_container(ctx, record.id);
-  if (!fresh) fail(ErrorCode::kNotFound, "no container with name or ID \"{}\" found", record.name);
+  if (!fresh) fail_no_such_container(record.name);
   int count = force ? 0 : mount_count(ctx, fresh->id) - 1;
   write_count(ctx, fresh->id, count);
   if (count <= 0 && !has_process(fresh->status)) storage::unmount(ctx.paths().rootfs(fresh->id));

@@ -391,19 +391,20 @@ class TarExtractor {
 }  // namespace
 
 CopySource stat_copy_source(const std::string& root, const std::string& path,
-                            const std::string& location) {
+                            const std::string& location, const std::string& shown_path) {
+  const std::string& shown = shown_path.empty() ? path : shown_path;
   os::Fd root_fd = open_root(root);
   bool follow = ends_with_slash_or_dot(path);
   os::Fd fd = open_in_root(root_fd.get(), path, O_PATH | (follow ? 0 : O_NOFOLLOW));
   if (!fd) {
     if (errno == ENOENT) {
-      fail(ErrorCode::kNotFound, "\"{}\" could not be found {}: no such file or directory", path,
+      fail(ErrorCode::kNotFound, "\"{}\" could not be found {}: no such file or directory", shown,
            location);
     }
     if (errno == ENOTDIR) {
-      fail(ErrorCode::kInvalidArgument, "\"{}\" is not a directory", path);
+      fail(ErrorCode::kInvalidArgument, "\"{}\" is not a directory", shown);
     }
-    fail_errno(errno, "opening \"" + path + "\"");
+    fail_errno(errno, "opening \"" + shown + "\"");
   }
   struct stat st = stat_fd(fd.get(), path);
   CopySource source;
@@ -459,7 +460,9 @@ bool is_directory_in_root(const std::string& root, const std::string& path) {
 
 CopyTarget resolve_copy_target(const std::string& root, const std::string& dest_path,
                                const std::string& source_path, const CopySource& source,
-                               bool overwrite, const std::string& location) {
+                               bool overwrite, const std::string& location,
+                               const std::string& shown_path) {
+  const std::string& shown = shown_path.empty() ? dest_path : shown_path;
   os::Fd root_fd = open_root(root);
   os::Fd dest = open_in_root(root_fd.get(), dest_path, O_PATH);
   if (dest) {
@@ -469,23 +472,23 @@ CopyTarget resolve_copy_target(const std::string& root, const std::string& dest_
       return {dest_path, base_name(source_path)};
     }
     if (ends_with_slash_or_dot(dest_path)) {
-      fail(ErrorCode::kInvalidArgument, "destination \"{}\" is not a directory", dest_path);
+      fail(ErrorCode::kInvalidArgument, "destination \"{}\" is not a directory", shown);
     }
     if (source.directory && !overwrite) {
       fail(ErrorCode::kInvalidArgument,
            "destination \"{}\" must be a directory when copying a directory: use --overwrite "
            "to replace it",
-           dest_path);
+           shown);
     }
     return {parent_path(dest_path), base_name(dest_path)};
   }
-  if (errno != ENOENT) fail_errno(errno, "opening destination \"" + dest_path + "\"");
+  if (errno != ENOENT) fail_errno(errno, "opening destination \"" + shown + "\"");
   if ((ends_with_slash_or_dot(dest_path) && !source.directory) ||
       !is_directory_in_root(root, parent_path(dest_path))) {
     fail(ErrorCode::kNotFound,
          "\"{}\" could not be found {}: no such file or directory (the parent directory of a "
          "destination must exist)",
-         dest_path, location);
+         shown, location);
   }
   return {parent_path(dest_path), base_name(dest_path)};
 }

@@ -28,8 +28,9 @@ struct CopySource {
 // Checks the source path inside root. Throws Error{kNotFound} naming path
 // and location (such as "on the host") when it does not exist, and
 // Error{kInvalidArgument} when it ends in "/" but is not a directory.
+// Messages name shown_path in place of path when it is set.
 CopySource stat_copy_source(const std::string& root, const std::string& path,
-                            const std::string& location);
+                            const std::string& location, const std::string& shown_path = "");
 
 // Writes path inside root to fd as a pax tar. The entry of path itself is
 // named top_name and the others "top_name/...". An empty top_name writes
@@ -66,7 +67,8 @@ void extract_copy_tar(int fd, const std::string& root, const std::string& dest,
 //    directory source;
 //  - dest_path is a non-directory: a file replaces it, a directory fails
 //    unless overwrite is set.
-// Missing paths throw Error{kNotFound} naming dest_path and location.
+// Missing paths throw Error{kNotFound} naming dest_path (or shown_path
+// when set) and location.
 // Returns the directory to extract into and the tar's top entry name.
 struct CopyTarget {
   std::string directory;  // path inside root
@@ -74,7 +76,8 @@ struct CopyTarget {
 };
 CopyTarget resolve_copy_target(const std::string& root, const std::string& dest_path,
                                const std::string& source_path, const CopySource& source,
-                               bool overwrite, const std::string& location);
+                               bool overwrite, const std::string& location,
+                               const std::string& shown_path = "");
 
 // Returns whether path inside root is an existing directory.
 bool is_directory_in_root(const std::string& root, const std::string& path);

@@ -154,4 +154,18 @@ void write_etc_files(const std::string& dir, const std::string& hostname,
   os::write_file_atomic(dir + "/resolv.conf", resolv_conf(config), 0644, kVolatile);
 }
 
+std::vector<std::string> write_id_files(const std::string& dir,
+                                        const runtime::MissingIdEntries& entries) {
+  std::vector<std::string> written;
+  auto write = [&](const char* name, std::string text, const std::string& line) {
+    if (line.empty()) return;
+    if (!text.empty() && text.back() != '\n') text += '\n';
+    os::write_file_atomic(dir + "/" + name, text + line, 0644, os::Durability::kVolatile);
+    written.push_back(std::string("/etc/") + name);
+  };
+  write("passwd", entries.passwd_text, entries.passwd_line);
+  write("group", entries.group_text, entries.group_line);
+  return written;
+}
+
 }  // namespace berth::container

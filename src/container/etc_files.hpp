@@ -1,8 +1,10 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "container/config.hpp"
+#include "runtime/spec.hpp"
 
 namespace berth::container {
 
@@ -11,5 +13,11 @@ namespace berth::container {
 void write_etc_files(const std::string& dir, const std::string& hostname,
                      const std::string& name, const ContainerConfig& config,
                      const NetworkState& network);
+
+// Writes DIR/passwd and DIR/group as the image's files plus the lines that a
+// numeric --user lacks, for bind mounts over /etc/passwd and /etc/group.
+// Returns the container paths ("/etc/passwd", "/etc/group") it wrote files for.
+std::vector<std::string> write_id_files(const std::string& dir,
+                                        const runtime::MissingIdEntries& entries);
 
 }  // namespace berth::container

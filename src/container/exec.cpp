@@ -76,7 +76,8 @@ json session_process(Context& ctx, const state::ContainerRecord& record,
 }
 
 std::vector<std::string> monitor_argv(Context& ctx, const state::ContainerRecord& record,
-                                      const std::string& dir, const ExecOptions& options) {
+                                      const std::string& session, const ExecOptions& options) {
+  std::string dir = ctx.paths().exec_session_dir(record.id, session);
   const auto& runtime = ctx.runtime();
   std::vector<std::string> argv = {ctx.monitor_binary(),
                                    "--id", record.id,
@@ -96,6 +97,14 @@ std::vector<std::string> monitor_argv(Context& ctx, const state::ContainerRecord
   if (options.tty) argv.push_back("--terminal");
   if (options.interactive) argv.push_back("--stdin");
   if (spdlog::get_level() <= spdlog::level::debug) argv.insert(argv.end(), {"--log-level", "debug"});
+  // No client waits for a detached session's exit code, so the monitor
+  // runs the cleanup that records exec_died.
+  if (options.attach_fd < 0) {
+    const auto& paths = ctx.paths();
+    argv.insert(argv.end(), {"--", ctx.berth_binary(), "--root", paths.root, "--runroot",
+                             paths.run_root, "--runtime", runtime.path(), "container", "cleanup",
+                             "--exec", session, record.id});
+  }
   return argv;
 }
 
@@ -105,7 +114,8 @@ std::string exec(Context& ctx, const state::ContainerRecord& record, const ExecO
                  std::int64_t* pid) {
   if (record.status != "running") {
     fail(ErrorCode::kConflict,
-         "can only create exec sessions on running containers: container \"{}\" is {}",
+         "can only create exec sessions on running containers: container \"{}\" is {}: "
+         "container state improper",
          record.name, record.status);
   }
   if (options.command.empty()) {
@@ -125,7 +135,8 @@ std::string exec(Context& ctx, const state::ContainerRecord& record, const ExecO
     if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
       if (errno == ENOENT) {
         fail(ErrorCode::kConflict,
-             "can only create exec sessions on running containers: container \"{}\" stopped",
+             "can only create exec sessions on running containers: container \"{}\" stopped: "
+             "container state improper",
              record.name);
       }
       fail_errno(errno, "creating exec session directory \"" + path + "\"");
@@ -138,7 +149,7 @@ std::string exec(Context& ctx, const state::ContainerRecord& record, const ExecO
     std::vector<int> preserved;
     for (int fd = 3; fd < 3 + options.preserve_fds; ++fd) preserved.push_back(fd);
     MonitorLaunch launch =
-        spawn_monitor(monitor_argv(ctx, record, dir, options), options.attach_fd, preserved);
+        spawn_monitor(monitor_argv(ctx, record, session, options), options.attach_fd, preserved);
     auto process = await_monitor(record.name, launch);
     spdlog::debug("exec session {} runs as process {}", session, process);
     if (pid) *pid = process;
@@ -156,6 +167,21 @@ std::string exec(Context& ctx, const state::ContainerRecord& record, const ExecO
   return session;
 }
 
+namespace {
+
+// Returns whether an exec session's exit file ("CODE\nFINISHED_NS\n")
+// records an end more than 5 minutes ago. Podman removes a detached session that long
+// after it ends (containers.conf exit_command_delay, 300 s by default).
+bool ended_long_ago(const std::string& exit_file_text) {
+  constexpr std::int64_t kKeepEndedSessionNs = 300'000'000'000;
+  auto newline = exit_file_text.find('\n');
+  if (newline == std::string::npos) return false;
+  std::int64_t finished_ns = std::atoll(exit_file_text.c_str() + newline + 1);
+  return finished_ns > 0 && now_ns() - finished_ns > kKeepEndedSessionNs;
+}
+
+}  // namespace
+
 std::vector<ExecSession> exec_sessions(Context& ctx, const std::string& container_id) {
   std::vector<std::pair<std::int64_t, ExecSession>> found;
   std::error_code ec;
@@ -169,6 +195,10 @@ std::vector<ExecSession> exec_sessions(Context& ctx, const std::string& containe
     session.id = meta.value("id", "");
     session.command = meta.value("command", std::vector<std::string>{});
     if (auto exit = os::read_file_if_exists(entry.path().string() + "/exit")) {
+      if (ended_long_ago(*exit)) {
+        os::remove_all(entry.path().string());
+        continue;
+      }
       session.exit_code = std::atoi(exit->c_str());
     } else {
       session.running = os::path_exists(entry.path().string() + "/attach");

@@ -51,6 +51,11 @@ std::vector<state::ContainerRecord> list(Context& ctx) {
   return records;
 }
 
+void fail_no_such_container(const std::string& name_or_id) {
+  fail(ErrorCode::kNotFound, "no container with name or ID \"{}\" found: no such container",
+       name_or_id);
+}
+
 state::ContainerRecord find(Context& ctx, std::string_view name_or_id) {
   std::string key(name_or_id);
   if (key.empty()) fail(ErrorCode::kInvalidArgument, "container name or ID is empty");
@@ -67,7 +72,7 @@ state::ContainerRecord find(Context& ctx, std::string_view name_or_id) {
     }
     if (matches.size() == 1) record = matches.front();
   }
-  if (!record) fail(ErrorCode::kNotFound, "no container with name or ID \"{}\" found", key);
+  if (!record) fail_no_such_container(key);
   refresh(ctx, *record);
   return *record;
 }

@@ -6,6 +6,7 @@
 
 #include "common/error.hpp"
 #include "common/log.hpp"
+#include "container/userns_start.hpp"
 #include "os/file.hpp"
 #include "storage/layer_store.hpp"
 #include "volume/volume_store.hpp"
@@ -204,8 +205,34 @@ std::vector<runtime::Mount> prepare_mounts(Context& ctx, const state::ContainerR
         mounts.push_back(image_mount(ctx, record, mount, i));
         break;
     }
+    if (mount.idmap && mounts.back().type == "bind") {  // idmap option (userns_start.cpp)
+      mounts.back().source = idmapped_volume_source(ctx.paths(), record.id, config,
+                                                    mounts.back().source, i);
+    }
   }
   sort_mounts(mounts);
+  return mounts;
+}
+
+std::vector<CopyMount> copy_mounts(Context& ctx, const ContainerConfig& config, bool running) {
+  volume::VolumeStore store(ctx.db(), ctx.paths().root);
+  std::vector<CopyMount> mounts;
+  for (const auto& mount : config.volumes) {
+    CopyMount copy{volume::clean_path(mount.destination), "", mount.read_only};
+    if (mount.type == MountType::kBind && !mount.overlay) {
+      copy.source = mount.source;
+    } else if (mount.type == MountType::kVolume) {
+      auto record = store.find(mount.source);
+      if (!record) continue;
+      auto driver = nlohmann::json::parse(record->options);
+      if (!driver.contains("type")) {
+        copy.source = store.data_dir(record->name);
+      } else if (auto runtime_mount = driver_mount(mount, driver); runtime_mount.type == "bind") {
+        copy.source = runtime_mount.source;
+      }
+    }
+    if (!copy.source.empty() || running) mounts.push_back(copy);
+  }
   return mounts;
 }
 

@@ -9,6 +9,7 @@
 
 #include "container/config.hpp"
 #include "container/context.hpp"
+#include "container/copy_path.hpp"
 #include "runtime/spec.hpp"
 #include "state/database.hpp"
 
@@ -24,6 +25,14 @@ namespace berth::container {
 std::vector<runtime::Mount> prepare_mounts(Context& ctx, const state::ContainerRecord& record,
                                            const ContainerConfig& config, std::uint32_t uid,
                                            std::uint32_t gid);
+
+// Returns config's mounts in the form cp resolves paths against. Bind
+// mounts (without O) and named volumes of the local driver get their host
+// source. With running, tmpfs, image, O and device or tmpfs volumes are
+// returned with an empty source, because only the container's mount
+// namespace contains their files. Without running they are left out, so
+// paths below them map to the root file system.
+std::vector<CopyMount> copy_mounts(Context& ctx, const ContainerConfig& config, bool running);
 
 // Orders mounts so that each parent comes before the mounts inside it
 // (fewer path components first), keeping the order of equal depths.

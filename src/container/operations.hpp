@@ -27,6 +27,11 @@ state::ContainerRecord find(Context& ctx, std::string_view name_or_id);
 // Error{kNotFound} when there is none.
 state::ContainerRecord latest(Context& ctx);
 
+// Throws Error{kNotFound} with Podman's message for a container that does
+// not exist (any more): `no container with name or ID "x" found: no such
+// container`. The REST service reports the last part as the cause.
+[[noreturn]] void fail_no_such_container(const std::string& name_or_id);
+
 // Returns every container, refreshed, newest first.
 std::vector<state::ContainerRecord> list(Context& ctx);
 
@@ -171,8 +176,10 @@ void rename(Context& ctx, state::ContainerRecord& record, const std::string& new
 
 // Mounts the container's overlay (image layers below its own upper
 // directory) on Paths::rootfs. volatile_upper as in storage::mount_overlay.
+// userns_path names the user namespace that idmaps the layers of a
+// container with one (see mount_userns_rootfs).
 void mount_root_filesystem(Context& ctx, const state::ContainerRecord& record,
-                           bool volatile_upper);
+                           bool volatile_upper, const std::string& userns_path = "");
 
 // Mounts the root file system of a container for `mount` and returns the
 // mount point (container_mount.cpp). Each call adds one to the container's

@@ -15,7 +15,7 @@ bool has_process(std::string_view status) {
 
 void pause(Context& ctx, state::ContainerRecord& record) {
   auto [lock, fresh] = lock_container(ctx, record.id);
-  if (!fresh) fail(ErrorCode::kNotFound, "no container with name or ID \"{}\" found", record.name);
+  if (!fresh) fail_no_such_container(record.name);
   record = *fresh;
   if (record.status == "paused") {
     fail(ErrorCode::kConflict, "container {} is already paused: unpause it first", record.name);
@@ -31,7 +31,7 @@ void pause(Context& ctx, state::ContainerRecord& record) {
 
 void unpause(Context& ctx, state::ContainerRecord& record) {
   auto [lock, fresh] = lock_container(ctx, record.id);
-  if (!fresh) fail(ErrorCode::kNotFound, "no container with name or ID \"{}\" found", record.name);
+  if (!fresh) fail_no_such_container(record.name);
   record = *fresh;
   if (record.status != "paused") {
     fail(ErrorCode::kConflict, "cannot unpause container {}: it is {}, not paused", record.name,

@@ -3,6 +3,7 @@
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "container/operations.hpp"
+#include "container/userns_start.hpp"
 #include "events/events.hpp"
 #include "os/file.hpp"
 #include "os/lock.hpp"
@@ -42,6 +43,7 @@ void remove(Context& ctx, state::ContainerRecord& record, bool force) {
     auto config = nlohmann::json::parse(record.config).get<ContainerConfig>();
     // A start killed halfway leaves its network and runtime state behind.
     release_network(ctx, record, config);
+    release_user_namespace(ctx.paths(), record.id);  // userns_start.cpp
     ctx.runtime().remove(record.id, true);
     ctx.db().remove_container(record.id);
     events::write_container(ctx.db(), record, "remove");

@@ -66,10 +66,11 @@ class Rollback {
 };
 
 void mount_rootfs(Context& ctx, const state::ContainerRecord& record,
-                  const ContainerConfig& config, Rollback& rollback) {
+                  const ContainerConfig& config, const std::string& userns_path,
+                  Rollback& rollback) {
   // A --rm container's writes are thrown away when it exits, so they need
   // no sync; Podman mounts those volatile too.
-  mount_root_filesystem(ctx, record, config.remove);
+  mount_root_filesystem(ctx, record, config.remove, userns_path);
   rollback.add([target = ctx.paths().rootfs(record.id)] { storage::unmount(target); });
 }
 
@@ -77,11 +78,14 @@ void mount_rootfs(Context& ctx, const state::ContainerRecord& record,
 // connect_network adds the links and firewall rules later, while the
 // runtime starts the container.
 NetworkState prepare_network(Context& ctx, const state::ContainerRecord& record,
-                             const ContainerConfig& config, Rollback& rollback) {
+                             const ContainerConfig& config, const std::string& userns_path,
+                             Rollback& rollback) {
   NetworkState state;
   if (config.network_mode != "bridge") return state;
   auto& manager = ctx.network();
-  state.netns = manager.create_netns(record.id);
+  // Owned by the container's user namespace, so that `runc exec`, which
+  // joins that first, may join the network namespace too.
+  state.netns = manager.create_netns(record.id, userns_path);
   rollback.add([&manager, netns = state.netns] { manager.remove_netns(netns); });
   state.network = "podman";
   auto attachment = manager.allocate(record.id, state.network);
@@ -156,6 +160,23 @@ std::string container_hostname(const state::ContainerRecord& record,
   return record.id.substr(0, 12);
 }
 
+// Adds /etc/passwd and /etc/group lines for a numeric --user that the
+// image lacks, as Podman does, unless a volume covers those files. HOME is
+// then the working directory, as in the added passwd line.
+void add_id_files(const ContainerConfig& config, const std::string& bundle,
+                  runtime::SpecInput& in) {
+  if (config.user.empty()) return;
+  auto entries = runtime::missing_id_entries(in.rootfs, config.user, in.cwd);
+  if (!entries.passwd_line.empty()) in.home = in.cwd;
+  for (const auto& path : write_id_files(bundle, entries)) {
+    bool covered = std::any_of(in.mounts.begin(), in.mounts.end(),
+                               [&](const runtime::Mount& m) { return m.destination == path; });
+    if (covered) continue;
+    std::string source = bundle + path.substr(std::string_view("/etc").size());
+    in.mounts.push_back({path, source, "bind", {"rbind", "rprivate"}});
+  }
+}
+
 runtime::SpecInput spec_input(Context& ctx, const state::ContainerRecord& record,
                               const ContainerConfig& config, const NetworkState& network) {
   const auto& paths = ctx.paths();
@@ -184,6 +205,10 @@ runtime::SpecInput spec_input(Context& ctx, const state::ContainerRecord& record
   }
   if (!config.create_working_dir && !cwd_is_volume &&
       !runtime::directory_in_root(in.rootfs, in.cwd)) {
+    if (runtime::exists_in_root(in.rootfs, in.cwd)) {
+      fail(ErrorCode::kCommandNotExecutable,
+           "workdir \"{}\" exists on container {}, but is not a directory", in.cwd, record.id);
+    }
     fail(ErrorCode::kCommandNotExecutable, "workdir \"{}\" does not exist on container {}",
          in.cwd, record.id);
   }
@@ -220,6 +245,7 @@ runtime::SpecInput spec_input(Context& ctx, const state::ContainerRecord& record
   auto volume_mounts = prepare_mounts(ctx, record, config, host_uid, host_gid);
   in.mounts.insert(in.mounts.end(), volume_mounts.begin(), volume_mounts.end());
   add_secrets(ctx, record, config, in);  // --secret (secret_files.cpp)
+  add_id_files(config, bundle, in);
   // A volume on /etc must not hide the /etc/hosts mount above.
   sort_mounts(in.mounts);
   in.read_only = config.read_only_rootfs;
@@ -367,7 +393,7 @@ void start(Context& ctx, state::ContainerRecord& record, const StartOptions& opt
   // the lock to finish.
   if (!has_process(record.status)) wait_for_stray_monitor(paths.attach_socket(record.id));
   auto [lock, fresh] = lock_container(ctx, record.id);
-  if (!fresh) fail(ErrorCode::kNotFound, "no container with name or ID \"{}\" found", record.name);
+  if (!fresh) fail_no_such_container(record.name);
   record = *fresh;
   if (record.status == "initialized" && !options.create_only) {
     // init: the runtime made the container; its process starts now.
@@ -386,16 +412,21 @@ void start(Context& ctx, state::ContainerRecord& record, const StartOptions& opt
   // A previous start that was killed halfway may have left a namespace,
   // addresses, rules or a mount behind: undo them before starting over.
   release_network(ctx, record, config);
+  release_user_namespace(paths, record.id);
   // mount: a root file system the user mounted is used as it is.
   bool user_mounted = mount_count(ctx, record.id) > 0 && rootfs_mounted(ctx, record.id);
   if (!user_mounted) storage::unmount(paths.rootfs(record.id));
   Rollback rollback;
-  if (!user_mounted) mount_rootfs(ctx, record, config, rollback);
+  // The user namespace the runtime joins, "" for none (userns_start.cpp).
+  std::string userns_path = prepare_user_namespace(ctx, record.id, config);
+  rollback.add([&paths, id = record.id] { release_user_namespace(paths, id); });
+  if (!user_mounted) mount_rootfs(ctx, record, config, userns_path, rollback);
   spdlog::debug("mounted the root file system");
-  NetworkState network = prepare_network(ctx, record, config, rollback);
+  NetworkState network = prepare_network(ctx, record, config, userns_path, rollback);
   std::string hostname = container_hostname(record, config);
   write_etc_files(paths.bundle_dir(record.id), hostname, record.name, config, network);
   auto input = spec_input(ctx, record, config, network);
+  if (!userns_path.empty()) input.user_namespace_path = userns_path;
   std::optional<NetworkGate> gate;
   if (!network.netns.empty()) {
     gate.emplace(paths.bundle_dir(record.id) + "/network-gate");
@@ -458,11 +489,15 @@ void start(Context& ctx, state::ContainerRecord& record, const StartOptions& opt
   record.started_ns = options.create_only ? 0 : now_ns();
   record.finished_ns = 0;
   record.network = config.network_mode == "bridge" ? nlohmann::json(network).dump() : "";
-  ctx.db().update_container(record);
+  // The events share the state change's transaction, as each commit costs
+  // its own WAL writes.
+  ctx.db().write([&] {
+    ctx.db().update_container(record);
+    events::write_container(ctx.db(), record, "init");
+    if (!options.create_only) events::write_container(ctx.db(), record, "start");
+    if (options.attach_fd >= 0) events::write_container(ctx.db(), record, "attach");
+  });
   rollback.release();
-  events::write_container(ctx.db(), record, "init");
-  if (!options.create_only) events::write_container(ctx.db(), record, "start");
-  if (options.attach_fd >= 0) events::write_container(ctx.db(), record, "attach");
   write_monitor_pidfile(paths.attach_socket(record.id), config.host_config.conmon_pidfile);
 }
 

@@ -346,7 +346,16 @@ std::vector<std::vector<std::string>> run_ps_in_container(Context& ctx,
          "{}): {}",
          fmt::join(args, " "), record.name, result.exit_code, message);
   }
-  return ps_rows(result.out);
+  auto rows = ps_rows(result.out);
+  // ps(1) lists itself too. Podman drops that row by its command line, as
+  // no PID column may be there to compare.
+  std::string own_command = fmt::format("ps {}", fmt::join(args, " "));
+  if (rows.empty()) return rows;
+  auto is_own_row = [&](const std::vector<std::string>& row) {
+    return fmt::format("{}", fmt::join(row, " ")).find(own_command) != std::string::npos;
+  };
+  rows.erase(std::remove_if(rows.begin() + 1, rows.end(), is_own_row), rows.end());
+  return rows;
 }
 
 }  // namespace

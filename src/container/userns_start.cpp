@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,10 +10,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <filesystem>
 
 #include "common/error.hpp"
 #include "common/log.hpp"
+#include "container/operations.hpp"
 #include "os/fd.hpp"
+#include "os/file.hpp"
 #include "storage/idmapped_mount.hpp"
 
 namespace berth::container {
@@ -101,15 +105,26 @@ std::string read_map_inside(int ns_fd, const char* name) {
   return text;
 }
 
+// The bind mount that keeps a started container's own user namespace.
+std::string user_namespace_file(const Paths& paths, const std::string& id) {
+  return paths.run_dir(id) + "/userns";
+}
+
+// The mount points of idmapped_volume_source.
+std::string idmapped_volumes_dir(const Paths& paths, const std::string& id) {
+  return paths.bundle_dir(id) + "/idmapped-volumes";
+}
+
 }  // namespace
 
 void mount_userns_rootfs(const ContainerConfig& config, const std::vector<std::string>& lowers,
                          const std::string& container_dir, const std::string& target,
-                         bool volatile_upper) {
+                         bool volatile_upper, const std::string& userns_path) {
   const auto& userns = config.userns;
   os::Fd ns;
-  if (userns.mode.starts_with("ns:")) {
-    std::string path = userns.mode.substr(3);
+  std::string path = userns_path;
+  if (path.empty() && userns.mode.starts_with("ns:")) path = userns.mode.substr(3);
+  if (!path.empty()) {
     ns = os::Fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!ns) fail_errno(errno, "opening the user namespace \"" + path + "\"");
   } else {
@@ -127,6 +142,70 @@ void mount_userns_rootfs(const ContainerConfig& config, const std::vector<std::s
   }
   storage::mount_overlay_idmapped(lowers, upper, container_dir + "/work", target, volatile_upper,
                                   ns.get(), scratch);
+}
+
+std::string prepare_user_namespace(Context& ctx, const std::string& id,
+                                   const ContainerConfig& config) {
+  const auto& userns = config.userns;
+  if (!userns.enabled()) return "";
+  if (userns.mode.starts_with("ns:")) return userns.mode.substr(3);
+  if (userns.mode.starts_with("container:")) {
+    std::string owner_id = userns.mode.substr(10);
+    auto owner = ctx.db().get_container(owner_id);
+    if (!owner) {
+      fail(ErrorCode::kNotFound,
+           "container {} whose user namespace --userns=container:{} joins no longer exists",
+           owner_id.substr(0, 12), owner_id.substr(0, 12));
+    }
+    refresh(ctx, *owner);
+    if (has_process(owner->status) && owner->pid > 0) {
+      return "/proc/" + std::to_string(owner->pid) + "/ns/user";
+    }
+  }
+  std::string path = user_namespace_file(ctx.paths(), id);
+  os::Fd ns = storage::create_user_namespace(map_text(userns.uid_map), map_text(userns.gid_map));
+  storage::bind_user_namespace(ns.get(), path);
+  return path;
+}
+
+void release_user_namespace(const Paths& paths, const std::string& id) {
+  storage::unbind_user_namespace(user_namespace_file(paths, id));
+  std::string dir = idmapped_volumes_dir(paths, id);
+  if (!os::path_exists(dir)) return;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::string path = entry.path().string();
+    if (::umount2(path.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT) {
+      fail_errno(errno, "unmounting the idmapped volume \"" + path + "\"");
+    }
+  }
+  os::remove_all(dir);
+}
+
+std::string idmapped_volume_source(const Paths& paths, const std::string& id,
+                                   const ContainerConfig& config, const std::string& source,
+                                   std::size_t index) {
+  if (!config.userns.enabled()) return source;
+  std::string dir = idmapped_volumes_dir(paths, id);
+  // Searchable by others: the runtime mounts from here as the container's root.
+  os::make_dirs(dir, 0711);
+  std::string target = dir + "/" + std::to_string(index);
+  ::umount2(target.c_str(), MNT_DETACH);  // left by a killed start
+  struct stat st {};
+  if (::stat(source.c_str(), &st) != 0) {
+    fail_errno(errno, "bind mount source \"" + source + "\"");
+  }
+  if (S_ISDIR(st.st_mode)) {
+    if (::mkdir(target.c_str(), 0755) != 0 && errno != EEXIST) {
+      fail_errno(errno, "creating \"" + target + "\"");
+    }
+  } else {
+    os::Fd file(::open(target.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644));
+    if (!file) fail_errno(errno, "creating \"" + target + "\"");
+  }
+  os::Fd ns = storage::create_user_namespace(map_text(config.userns.uid_map),
+                                             map_text(config.userns.gid_map));
+  storage::mount_idmapped(source, target, ns.get());
+  return target;
 }
 
 void open_paths_for_userns(const Paths& paths, const std::string& id) {

@@ -19,11 +19,39 @@ namespace berth::container {
 // config.userns is enabled: every layer is idmapped to the container's
 // user namespace, and the upper directory's root is owned by the host IDs
 // of the container's root, so the container's root owns "/" as in
-// Podman. Throws Error with errno when the kernel or file system lacks
-// idmapped mounts.
+// Podman. The layers are idmapped with the user namespace at userns_path,
+// or, when that is empty, with a new one that has the container's maps.
+// Throws Error with errno when the kernel or file system lacks idmapped
+// mounts.
 void mount_userns_rootfs(const ContainerConfig& config, const std::vector<std::string>& lowers,
                          const std::string& container_dir, const std::string& target,
-                         bool volatile_upper);
+                         bool volatile_upper, const std::string& userns_path = "");
+
+// Returns the path of the user namespace that a start of the container
+// joins, or "" when config.userns is not enabled. A container with its own
+// maps gets a new namespace, bind-mounted in its run directory until
+// release_user_namespace, so that the runtime, the idmapped root file
+// system and the network namespace all use the same one. --userns=ns:PATH
+// gives PATH, and --userns=container:ID the namespace of that container's
+// process while it runs (a new one with the same maps while it does not,
+// as Podman 4.3 does). Throws Error with errno on a failed system call.
+std::string prepare_user_namespace(Context& ctx, const std::string& id,
+                                   const ContainerConfig& config);
+
+// Unmounts and deletes the user namespace file of prepare_user_namespace
+// and the mounts of idmapped_volume_source. Idempotent: a container
+// without them is left as it is.
+void release_user_namespace(const Paths& paths, const std::string& id);
+
+// Returns the source path for the container's volume number index, a bind
+// mount with the idmap option. That path is an idmapped mount of source
+// with the container's maps, in the bundle directory, so host ID 0 appears
+// as the container's ID 0. Without a user namespace the IDs map to
+// themselves, so source itself is returned. Throws Error with errno when
+// the kernel or the file system of source lacks idmapped mounts.
+std::string idmapped_volume_source(const Paths& paths, const std::string& id,
+                                   const ContainerConfig& config, const std::string& source,
+                                   std::size_t index);
 
 // Lets IDs of the container's user namespace reach its root file system and
 // bundle files: adds search permission for others on paths.root and on the

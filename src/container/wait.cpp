@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "container/operations.hpp"
+#include "container/wait_condition.hpp"
 #include "os/file.hpp"
 
 namespace berth::container {
@@ -22,6 +23,31 @@ int wait(Context& ctx, const std::string& id) {
     refresh(ctx, *record);
     if (!has_process(record->status)) return static_cast<int>(record->exit_code);
     last_code = static_cast<int>(record->exit_code);
+    ::usleep(pause);
+    pause = std::min<useconds_t>(pause * 2, 50'000);
+  }
+}
+
+}  // namespace berth::container
+
+namespace berth::container {
+
+int wait_for(Context& ctx, const std::string& id, WaitCondition condition) {
+  if (condition == WaitCondition::kNotRunning) return wait(ctx, id);
+  auto first = ctx.db().get_container(id);
+  std::int64_t finished_before = first ? first->finished_ns : 0;
+  useconds_t pause = 1'000;
+  for (;;) {
+    auto record = ctx.db().get_container(id);
+    if (!record) {
+      auto kept = os::read_file_if_exists(ctx.paths().removed_exit_file(id));
+      return kept ? std::atoi(kept->c_str()) : 0;
+    }
+    if (has_process(record->status)) refresh(ctx, *record);
+    if (condition == WaitCondition::kNextExit && !has_process(record->status) &&
+        record->finished_ns != finished_before) {
+      return static_cast<int>(record->exit_code);
+    }
     ::usleep(pause);
     pause = std::min<useconds_t>(pause * 2, 50'000);
   }

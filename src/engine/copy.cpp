@@ -10,6 +10,8 @@
 #include "common/log.hpp"
 #include "container/config.hpp"
 #include "container/copy.hpp"
+#include "container/copy_path.hpp"
+#include "container/mounts.hpp"
 #include "container/operations.hpp"
 #include "engine/local_engine.hpp"
 #include "engine/local_image.hpp"
@@ -56,6 +58,34 @@ void rewind(int fd) {
   if (::lseek(fd, 0, SEEK_SET) < 0) fail_errno(errno, "rewinding a temporary file");
 }
 
+bool follows_last_component(const std::string& path) {
+  return path.ends_with("/") || path.ends_with("/.") || path == ".";
+}
+
+// Maps a container path onto the host tree that contains it: the
+// container's root file system, a named volume or a bind mount source.
+container::CopyLocation locate(container::Context& ctx, const ContainerFileSystem& root,
+                               const std::string& path, bool follow_last) {
+  auto config = nlohmann::json::parse(root.record().config).get<container::ContainerConfig>();
+  auto mounts = container::copy_mounts(ctx, config, root.running());
+  auto location = container::resolve_container_path(root.path(), mounts, path, follow_last);
+  if (location.root.empty()) {
+    fail(ErrorCode::kConflict,
+         "cannot copy \"{}\": mount \"{}\" of running container {} (tmpfs, image, overlay or "
+         "device volume) is only reachable inside the container: stop it first or copy with exec",
+         path, location.mount_destination, root.record().name);
+  }
+  return location;
+}
+
+void require_writable(const container::CopyLocation& location, const std::string& path,
+                      const std::string& container_name) {
+  if (!location.read_only) return;
+  fail(ErrorCode::kPermissionDenied,
+       "copying to \"{}\" on container {}: mount \"{}\" is read-only: read-only file system",
+       path, container_name, location.mount_destination);
+}
+
 }  // namespace
 
 void LocalEngine::copy(const CopyRequest& request, int stream_fd) {
@@ -68,44 +98,51 @@ void LocalEngine::copy(const CopyRequest& request, int stream_fd) {
   if (request.to_container) {
     std::optional<container::CopySource> source;
     if (!stream) source = container::stat_copy_source("/", host_path, "on the host");
-    // NOTE: a running container's root is the host's view of it, so files
-    // under its own mounts (volumes, binds, /etc/hosts) are not reached.
     ContainerFileSystem root(ctx_, record.id, true, true);
     container::ExtractOptions options;
     options.overwrite = request.overwrite;
     if (request.archive) options.owner = container_owner(root);
+    // A destination that resolves to a directory receives the copy, so its
+    // last component is followed first. Otherwise the path itself is
+    // created or replaced, a symlink included.
+    auto dest = locate(ctx_, root, container_path, true);
+    if (!stream && !container::is_directory_in_root(dest.root, dest.path)) {
+      dest = locate(ctx_, root, container_path, false);
+    }
+    require_writable(dest, request.container_path, record.name);
     if (stream) {
-      if (!container::is_directory_in_root(root.path(), container_path)) {
+      if (!container::is_directory_in_root(dest.root, dest.path)) {
         fail(ErrorCode::kNotFound,
              "\"{}\" could not be found {}: a tar stream is extracted into an existing directory",
              request.container_path, location);
       }
-      container::extract_copy_tar(stream_fd, root.path(), container_path, options);
+      container::extract_copy_tar(stream_fd, dest.root, dest.path, options);
       return;
     }
-    auto target = container::resolve_copy_target(root.path(), container_path, host_path, *source,
-                                                  request.overwrite, location);
+    auto target = container::resolve_copy_target(dest.root, dest.path, host_path, *source,
+                                                  request.overwrite, location, container_path);
     os::Fd tar = temporary_tar(ctx_.paths().tmp());
     container::write_copy_tar("/", host_path, target.top_name, tar.get());
     rewind(tar.get());
-    container::extract_copy_tar(tar.get(), root.path(), target.directory, options);
+    container::extract_copy_tar(tar.get(), dest.root, target.directory, options);
     return;
   }
 
   ContainerFileSystem root(ctx_, record.id, true);
-  auto source = container::stat_copy_source(root.path(), container_path, location);
+  auto from = locate(ctx_, root, container_path, follows_last_component(container_path));
+  auto source = container::stat_copy_source(from.root, from.path, location, container_path);
   if (stream) {
     // Podman gives the streamed entries the container user's ids.
     std::optional<container::CopyOwner> owner;
     if (request.archive) owner = container_owner(root);
     std::string top_name = source.contents_only ? "" : container::copy_base_name(container_path);
-    container::write_copy_tar(root.path(), container_path, top_name, stream_fd, owner);
+    container::write_copy_tar(from.root, from.path, top_name, stream_fd, owner);
     return;
   }
   auto target = container::resolve_copy_target("/", host_path, container_path, source,
                                                 request.overwrite, "on the host");
   os::Fd tar = temporary_tar(ctx_.paths().tmp());
-  container::write_copy_tar(root.path(), container_path, target.top_name, tar.get());
+  container::write_copy_tar(from.root, from.path, target.top_name, tar.get());
   rewind(tar.get());
   // Files copied to the host belong to the caller, as with Podman.
   container::ExtractOptions options;

@@ -16,6 +16,7 @@
 
 #include "common/error.hpp"
 #include "common/log.hpp"
+#include "container/operations.hpp"
 #include "container/userns_start.hpp"
 #include "os/fd.hpp"
 #include "storage/layer_store.hpp"
@@ -155,6 +156,21 @@ std::vector<IdMapping> subid_map(const std::string& name, bool group, const std:
   return runtime::map_subid_ranges(ranges);
 }
 
+// Sets userns for --userns=container:NAME: the maps of that container, so
+// the new container's files get the same host IDs, and its full ID, so a
+// start joins the namespace of its process (userns_start.cpp).
+void join_container_userns(container::Context& ctx, const std::string& name,
+                           container::UsernsSettings& userns) {
+  auto owner = with_context("looking up container to share user namespace with",
+                            [&] { return container::find(ctx, name); });
+  auto owner_config = nlohmann::json::parse(owner.config).get<container::ContainerConfig>();
+  // A container in the host's user namespace shares it by running in it.
+  if (!owner_config.userns.enabled()) return;
+  userns.uid_map = owner_config.userns.uid_map;
+  userns.gid_map = owner_config.userns.gid_map;
+  userns.mode = "container:" + owner.id;
+}
+
 // Sets userns from --userns (a mode other than host).
 void resolve_mode(container::Context& ctx, const std::string& mode,
                   const std::vector<std::string>& image_layers, const SubidFiles& files,
@@ -185,10 +201,9 @@ void resolve_mode(container::Context& ctx, const std::string& mode,
     userns.mode = mode;
     return;
   }
-  if (name == "container") {
-    // TODO: join the user namespace of another container.
-    fail(ErrorCode::kInvalidArgument,
-         "--userns=\"{}\" is not supported yet: use ns:/proc/PID/ns/user of its process", mode);
+  if (name == "container" && mode.size() > 10) {
+    join_container_userns(ctx, mode.substr(10), userns);
+    return;
   }
   fail(ErrorCode::kInvalidArgument,
        "unrecognized namespace mode {} passed: use host, private, auto[:OPTIONS], keep-id, nomap "

@@ -4,7 +4,8 @@
 // (UsernsFlags) into a container's UsernsSettings, with Podman's modes,
 // forms and errors, and their inspect fields. Every error is
 // Error{kInvalidArgument} (or kConflict when --userns=auto finds too few
-// free IDs) naming the value, so the CLI exits 125 and nothing is stored.
+// free IDs, kNotFound for an unknown --userns=container:NAME) naming the
+// value, so the CLI exits 125 and nothing is stored.
 
 #include <string>
 #include <vector>

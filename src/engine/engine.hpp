@@ -18,6 +18,7 @@
 #include "container/operations.hpp"
 // Lifecycle commands: the counters of `stats`.
 #include "container/stats.hpp"
+#include "container/wait_condition.hpp"
 // The run and create flags of security, resources and /etc files.
 #include "engine/host_flags.hpp"
 // Volumes: the volume commands' requests and the mount flags.
@@ -579,6 +580,9 @@ class Engine {
   virtual void kill(const std::string& name_or_id, const std::string& signal) = 0;
   virtual void remove(const std::string& name_or_id, bool force) = 0;
   virtual int wait(const std::string& name_or_id) = 0;
+  // REST service: waits for condition (see container::wait_for) and
+  // returns the container's exit code.
+  virtual int wait_for(const std::string& name_or_id, container::WaitCondition condition) = 0;
   virtual std::vector<ContainerSummary> list_containers(bool all) = 0;
   virtual nlohmann::json inspect_container(const std::string& name_or_id) = 0;
   // Writes the logs of one or more containers (see container::write_logs);
@@ -608,6 +612,11 @@ class Engine {
   // stay in ExecIDs until the container stops.
   virtual void exec_finished(const std::string& name_or_id, const std::string& session,
                              int exit_code) = 0;
+  // Detached exec sessions (exec_cleanup.cpp): records exec_died for a
+  // session whose process ended. The monitor runs it through `container
+  // cleanup --exec`. The session stays in ExecIDs for 5 minutes, as Podman's.
+  virtual void exec_cleanup(const std::string& name_or_id, const std::string& session,
+                            int exit_code) = 0;
   // Health checks (health.cpp): runs the container's check once and returns
   // the status after it (see container::run_healthcheck).
   virtual std::string healthcheck_run(const std::string& name_or_id) = 0;

@@ -80,6 +80,7 @@ class LocalEngine : public Engine {
   void kill(const std::string& name_or_id, const std::string& signal) override;
   void remove(const std::string& name_or_id, bool force) override;
   int wait(const std::string& name_or_id) override;
+  int wait_for(const std::string& name_or_id, container::WaitCondition condition) override;
   std::vector<ContainerSummary> list_containers(bool all) override;
   nlohmann::json inspect_container(const std::string& name_or_id) override;
   void logs(const std::vector<std::string>& names_or_ids, const container::LogOptions& options,
@@ -97,6 +98,9 @@ class LocalEngine : public Engine {
                                     const std::string& session) override;
   void exec_finished(const std::string& name_or_id, const std::string& session,
                      int exit_code) override;
+  // Detached exec sessions (exec_cleanup.cpp).
+  void exec_cleanup(const std::string& name_or_id, const std::string& session,
+                    int exit_code) override;
   std::string healthcheck_run(const std::string& name_or_id) override;
   // Volumes (volumes.cpp).
   std::string volume_create(const VolumeCreateRequest& request) override;

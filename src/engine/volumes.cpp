@@ -1,6 +1,7 @@
 // Volumes: the volume commands of LocalEngine, and the mount flags of
 // create turned into a container's mounts.
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <map>
@@ -203,6 +204,13 @@ std::vector<std::string> LocalEngine::resolve_mounts(const CreateRequest& reques
       fail(ErrorCode::kInvalidArgument,
            "invalid mount \"{}\": duplicate mount destination \"{}\": mount each path once", value,
            mount.destination);
+    }
+    // A missing bind source fails the create (exit 125), as in Podman,
+    // rather than the later start.
+    struct stat st;
+    if (mount.type == MountType::kBind && ::stat(mount.source.c_str(), &st) != 0) {
+      fail_errno(errno, "bind mount source \"" + mount.source + "\" for \"" +
+                            mount.destination + "\"");
     }
     mounts.push_back(std::move(mount));
   };

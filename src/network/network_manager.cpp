@@ -188,8 +188,9 @@ void NetworkManager::remove_attachment(const std::string& container_id,
   }
 }
 
-std::string NetworkManager::create_netns(const std::string& container_id) {
-  return network::create_netns(run_dir_, container_id);
+std::string NetworkManager::create_netns(const std::string& container_id,
+                                         const std::string& owner_userns) {
+  return network::create_netns(run_dir_, container_id, owner_userns);
 }
 
 std::string NetworkManager::netns_path(const std::string& container_id) const {

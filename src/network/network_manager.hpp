@@ -74,8 +74,10 @@ class NetworkManager {
                                  const std::string& network_name,
                                  const std::vector<PortMapping>& ports);
 
-  // Creates `<run_dir>/netns/<container_id>`; see network::create_netns.
-  std::string create_netns(const std::string& container_id);
+  // Creates `<run_dir>/netns/<container_id>`, owned by the user namespace
+  // at owner_userns when that is not empty; see network::create_netns.
+  std::string create_netns(const std::string& container_id,
+                           const std::string& owner_userns = "");
 
   // Returns the path create_netns uses for container_id, whether or not it
   // exists: a start that was killed halfway is found and undone by it.

@@ -170,9 +170,9 @@ void apply_namespaces(const SpecInput& input, json& spec) {
   namespaces.push_back({{"type", "mount"}});
   if (input.cgroup_v2) namespaces.push_back({{"type", "cgroup"}});
   if (input.user_namespace) {
-    // NOTE: runc 1.1.5 joins the user namespace first on exec, so an exec
-    // into a container whose network namespace path belongs to the host's
-    // user namespace (the bridge network) fails in setns.
+    // runc 1.1.5 joins the user namespace first on exec, so a network
+    // namespace given by path must belong to this user namespace
+    // (container/start.cpp creates it inside).
     json user = {{"type", "user"}};
     if (!input.user_namespace_path.empty()) user["path"] = input.user_namespace_path;
     namespaces.push_back(user);

@@ -148,6 +148,20 @@ struct UserSpec {
 // for an unknown user or group name.
 UserSpec resolve_user(const std::string& rootfs, std::string_view user);
 
+// The /etc/passwd and /etc/group lines that a numeric --user needs when the
+// image lacks them, in Podman's form: "UID:*:UID:GID:container user:HOME:/bin/sh"
+// (GID 0 unless --user names a group) and "GID:x:GID:USER", where the group
+// is the user part when --user has no group. The texts are the image's files
+// ("" when missing), so that callers can write extended copies.
+struct MissingIdEntries {
+  std::string passwd_text;
+  std::string group_text;
+  std::string passwd_line;  // "" when the image has the user or it is a name
+  std::string group_line;   // "" when the image has the group or it is a name
+};
+MissingIdEntries missing_id_entries(const std::string& rootfs, std::string_view user,
+                                    const std::string& home);
+
 // Resolves --group-add values (group names or GIDs) against
 // ROOTFS/etc/group. Throws Error{kNotFound} naming an unknown group.
 std::vector<std::uint32_t> resolve_groups(const std::string& rootfs,
@@ -156,5 +170,9 @@ std::vector<std::uint32_t> resolve_groups(const std::string& rootfs,
 // Returns whether path names a directory in ROOTFS, resolved as resolve_user
 // resolves its files.
 bool directory_in_root(const std::string& rootfs, const std::string& path);
+
+// Returns whether path names anything in ROOTFS, resolved as directory_in_root
+// resolves it.
+bool exists_in_root(const std::string& rootfs, const std::string& path);
 
 }  // namespace berth::runtime

@@ -172,6 +172,50 @@ UserSpec resolve_user(const std::string& rootfs, std::string_view user) {
   return spec;
 }
 
+MissingIdEntries missing_id_entries(const std::string& rootfs, std::string_view user,
+                                    const std::string& home) {
+  MissingIdEntries result;
+  std::string_view user_part = user;
+  std::optional<std::string_view> group_part;
+  if (auto colon = user.find(':'); colon != std::string_view::npos) {
+    user_part = user.substr(0, colon);
+    group_part = user.substr(colon + 1);
+  }
+  result.passwd_text = read_in_root(rootfs, "/etc/passwd").value_or("");
+  result.group_text = read_in_root(rootfs, "/etc/group").value_or("");
+  auto passwd = parse_database(result.passwd_text, true);
+  auto groups = parse_database(result.group_text, false);
+
+  if (auto uid = parse_id(user_part)) {
+    bool known = std::any_of(passwd.begin(), passwd.end(),
+                             [&](const DatabaseEntry& e) { return e.id == *uid; });
+    if (!known) {
+      // The primary group is the --user group when given, else 0.
+      std::uint32_t gid = 0;
+      if (group_part && !group_part->empty()) {
+        if (auto number = parse_id(*group_part)) {
+          gid = *number;
+        } else {
+          auto found = std::find_if(groups.begin(), groups.end(),
+                                    [&](const DatabaseEntry& g) { return g.name == *group_part; });
+          if (found != groups.end()) gid = found->id;
+        }
+      }
+      result.passwd_line =
+          fmt::format("{}:*:{}:{}:container user:{}:/bin/sh\n", *uid, *uid, gid, home);
+    }
+  }
+
+  // Without a group in --user, the user part names the group too.
+  std::string_view group_name = group_part ? *group_part : user_part;
+  if (auto gid = parse_id(group_name)) {
+    bool known = std::any_of(groups.begin(), groups.end(),
+                             [&](const DatabaseEntry& g) { return g.id == *gid; });
+    if (!known) result.group_line = fmt::format("{}:x:{}:{}\n", *gid, *gid, user_part);
+  }
+  return result;
+}
+
 std::vector<std::uint32_t> resolve_groups(const std::string& rootfs,
                                           const std::vector<std::string>& groups) {
   std::vector<std::uint32_t> gids;
@@ -198,6 +242,13 @@ bool directory_in_root(const std::string& rootfs, const std::string& path) {
   while (relative.starts_with('/')) relative.erase(0, 1);
   if (relative.empty()) return true;
   return static_cast<bool>(open_in_root(rootfs, relative.c_str(), O_PATH | O_DIRECTORY));
+}
+
+bool exists_in_root(const std::string& rootfs, const std::string& path) {
+  std::string relative = path;
+  while (relative.starts_with('/')) relative.erase(0, 1);
+  if (relative.empty()) return true;
+  return static_cast<bool>(open_in_root(rootfs, relative.c_str(), O_PATH));
 }
 
 }  // namespace berth::runtime

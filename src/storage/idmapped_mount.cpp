@@ -93,9 +93,9 @@ class NamespaceHolder {
   os::Fd release_;
 };
 
-// Clones the mount tree at source, idmaps it with userns_fd and attaches it
-// on target.
-void attach_idmapped(const std::string& source, const std::string& target, int userns_fd) {
+}  // namespace
+
+void mount_idmapped(const std::string& source, const std::string& target, int userns_fd) {
   os::Fd tree(::open_tree(AT_FDCWD, source.c_str(),
                           OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
   if (!tree) fail_errno(errno, "cloning the mount of " + in_quotes(source));
@@ -112,8 +112,6 @@ void attach_idmapped(const std::string& source, const std::string& target, int u
   }
 }
 
-}  // namespace
-
 os::Fd create_user_namespace(const std::string& uid_map, const std::string& gid_map) {
   NamespaceHolder holder;
   write_map(holder.pid(), "uid_map", uid_map);
@@ -122,6 +120,34 @@ os::Fd create_user_namespace(const std::string& uid_map, const std::string& gid_
   os::Fd ns(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!ns) fail_errno(errno, "opening " + path);
   return ns;
+}
+
+void bind_user_namespace(int userns_fd, const std::string& path) {
+  {
+    os::Fd target(::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
+    if (!target) {
+      if (errno == EEXIST) {
+        fail(ErrorCode::kAlreadyExists, "user namespace file \"{}\" already exists: remove it first",
+             path);
+      }
+      fail_errno(errno, "creating " + in_quotes(path));
+    }
+  }
+  std::string source = "/proc/self/fd/" + std::to_string(userns_fd);
+  if (::mount(source.c_str(), path.c_str(), nullptr, MS_BIND, nullptr) != 0) {
+    int err = errno;
+    ::unlink(path.c_str());
+    fail_errno(err, "bind-mounting the user namespace at " + in_quotes(path));
+  }
+}
+
+void unbind_user_namespace(const std::string& path) {
+  if (::umount2(path.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT) {
+    fail_errno(errno, "unmounting user namespace file " + in_quotes(path));
+  }
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    fail_errno(errno, "removing user namespace file " + in_quotes(path));
+  }
 }
 
 void mount_overlay_idmapped(const std::vector<std::string>& lower_dirs, const std::string& upper,
@@ -145,7 +171,7 @@ void mount_overlay_idmapped(const std::vector<std::string>& lower_dirs, const st
       fail_errno(errno, "creating " + in_quotes(dir));
     }
     mapped.push_back(dir);
-    attach_idmapped(lower_dirs[i], dir, userns_fd);
+    mount_idmapped(lower_dirs[i], dir, userns_fd);
   }
   mount_overlay(mapped, upper, work, target, volatile_upper);
 }

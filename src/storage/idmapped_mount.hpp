@@ -19,6 +19,22 @@ namespace berth::storage {
 // failure.
 os::Fd create_user_namespace(const std::string& uid_map, const std::string& gid_map);
 
+// Bind-mounts the user namespace userns_fd on path, a new empty file, so
+// that the namespace outlives its last process and can be joined by path
+// until unbind_user_namespace. Throws Error{kAlreadyExists} when path
+// exists and Error with errno for a failed system call.
+void bind_user_namespace(int userns_fd, const std::string& path);
+
+// Unmounts and deletes a file from bind_user_namespace. A missing path or
+// one that is no longer mounted is not an error, so this is idempotent.
+void unbind_user_namespace(const std::string& path);
+
+// Attaches a copy of the mount at source on target, idmapped with
+// userns_fd as mount_overlay_idmapped does for each layer. Mounts below
+// source are copied but not idmapped. Throws Error with errno when the
+// kernel or the file system does not support idmapped mounts.
+void mount_idmapped(const std::string& source, const std::string& target, int userns_fd);
+
 // Mounts an overlay file system on target like mount_overlay, with every
 // lower directory seen through an idmapped mount of userns_fd: a file that
 // the layer stores as owned by ID n appears owned by the host ID that n

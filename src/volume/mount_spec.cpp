@@ -104,8 +104,9 @@ void check_volume_name(const std::string& name, std::string_view value) {
 // Whether text is a list of -v options rather than a container path, for
 // the two-part form CONTAINER-DIR:OPTIONS.
 bool looks_like_options(const std::string& text) {
-  static constexpr std::array<std::string_view, 13> kWords = {
-      "ro", "rw", "z", "Z", "O", "U", "copy", "nocopy", "suid", "nosuid", "dev", "nodev", "exec"};
+  static constexpr std::array<std::string_view, 14> kWords = {
+      "ro",     "rw",  "z",     "Z",   "O",    "U",    "copy",
+      "nocopy", "suid", "nosuid", "dev", "nodev", "exec", "idmap"};
   if (text.empty()) return false;
   for (const auto& option : split(text, ',')) {
     bool known = std::find(kWords.begin(), kWords.end(), option) != kWords.end() ||
@@ -141,6 +142,16 @@ void set_read_only(MountSpec& mount, bool read_only, bool& seen, std::string_vie
   mount.read_only = read_only;
 }
 
+// Rejects idmap=uids=...;gids=..., Podman's form with a mapping of its own.
+// flag is "volume" for -v and "--mount".
+void reject_custom_idmap(std::string_view flag, std::string_view option, std::string_view value) {
+  if (option == "idmap") return;
+  fail(ErrorCode::kInvalidArgument,
+       "invalid {} \"{}\": \"{}\" is not supported: use idmap without a value to map the "
+       "source with the container's user namespace",
+       flag, value, option);
+}
+
 // Parses the OPTIONS part of a -v value.
 void parse_volume_options(MountSpec& mount, const std::string& options, std::string_view value) {
   bool read_only_seen = false;
@@ -163,6 +174,9 @@ void parse_volume_options(MountSpec& mount, const std::string& options, std::str
       mount.overlay = true;
     } else if (option == "U") {
       mount.chown = true;
+    } else if (option == "idmap" || option.starts_with("idmap=")) {
+      reject_custom_idmap("volume", option, value);
+      mount.idmap = true;
     } else if (option == "copy" || option == "nocopy") {
       if (copy_seen) {
         fail(ErrorCode::kInvalidArgument, "invalid volume \"{}\": give only one of copy and nocopy",
@@ -242,6 +256,9 @@ void apply_mount_field(MountSpec& mount, const std::string& key, const std::stri
     mount.relabel = true;
   } else if (key == "chown" || key == "U") {
     mount.chown = parse_bool(key, text, value);
+  } else if (key == "idmap") {
+    if (has_value) reject_custom_idmap("--mount", key + "=" + text, value);
+    mount.idmap = true;
   } else if (key == "tmpfs-size") {
     if (text.empty()) {
       fail(ErrorCode::kInvalidArgument, "invalid --mount \"{}\": empty tmpfs-size", value);
@@ -447,6 +464,7 @@ void to_json(nlohmann::json& j, const MountSpec& m) {
        {"copy_up", m.copy_up},
        {"relabel", m.relabel},
        {"anonymous", m.anonymous},
+       {"idmap", m.idmap},
        {"volume_options", m.volume_options},
        {"image_id", m.image_id}};
 }
@@ -467,6 +485,7 @@ void from_json(const nlohmann::json& j, MountSpec& m) {
   m.copy_up = j.value("copy_up", true);
   m.relabel = j.value("relabel", false);
   m.anonymous = j.value("anonymous", false);
+  m.idmap = j.value("idmap", false);
   m.volume_options = j.value("volume_options", std::vector<std::string>{});
   m.image_id = j.value("image_id", "");
 }

@@ -34,6 +34,9 @@ struct MountSpec {
   bool copy_up = true;     // volumes only; false with nocopy
   bool relabel = false;    // z or Z, accepted; no SELinux relabel is done
   bool anonymous = false;  // volume created for this container alone
+  // idmap: the source is seen through an idmapped mount with the
+  // container's user namespace, so host ID 0 appears as the container's 0.
+  bool idmap = false;
   // --mount type=volume,volume-opt=K=V: driver options of a volume that the
   // mount creates.
   std::vector<std::string> volume_options;

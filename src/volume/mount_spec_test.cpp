@@ -151,6 +151,42 @@ TEST(ParseMountFlag, BadSpecs) {
   }
 }
 
+TEST(ParseVolumeFlag, IdmapOption) {
+  auto bind = parse_volume_flag("/srv/data:/data:idmap,ro", "/cwd");
+  EXPECT_TRUE(bind.idmap);
+  EXPECT_TRUE(bind.read_only);
+  EXPECT_EQ(bind.options, (std::vector<std::string>{"rbind", "rprivate"}));
+  EXPECT_TRUE(parse_volume_flag("vol:/data:idmap", "/cwd").idmap);
+  EXPECT_FALSE(parse_volume_flag("/srv/data:/data", "/cwd").idmap);
+  auto anonymous = parse_volume_flag("/data:idmap", "/cwd");
+  EXPECT_EQ(anonymous.type, MountType::kVolume);
+  EXPECT_EQ(anonymous.destination, "/data");
+  EXPECT_TRUE(anonymous.idmap);
+}
+
+TEST(ParseVolumeFlag, CustomIdmapRejected) {
+  auto message = invalid_argument_message(
+      [] { parse_volume_flag("/srv:/data:idmap=uids=0-1-10", "/cwd"); });
+  EXPECT_NE(message.find("\"idmap=uids=0-1-10\" is not supported"), std::string::npos) << message;
+}
+
+TEST(ParseMountFlag, IdmapField) {
+  EXPECT_TRUE(parse_mount_flag("type=bind,src=/srv,dst=/data,idmap", "/cwd").idmap);
+  EXPECT_TRUE(parse_mount_flag("type=volume,src=vol,dst=/data,idmap", "/cwd").idmap);
+  auto message = invalid_argument_message(
+      [] { parse_mount_flag("type=bind,src=/srv,dst=/data,idmap=uids=0-1-1", "/cwd"); });
+  EXPECT_NE(message.find("invalid --mount"), std::string::npos) << message;
+  EXPECT_NE(message.find("\"idmap=uids=0-1-1\""), std::string::npos) << message;
+}
+
+TEST(MountSpecJson, IdmapRoundTrip) {
+  MountSpec spec = parse_volume_flag("/srv:/data:idmap", "/cwd");
+  nlohmann::json j = spec;
+  EXPECT_TRUE(j.get<MountSpec>().idmap);
+  j.erase("idmap");
+  EXPECT_FALSE(j.get<MountSpec>().idmap) << "records without the field";
+}
+
 TEST(ParseTmpfsFlag, OptionsPassThrough) {
   auto m = parse_tmpfs_flag("/run/x:size=64k,mode=700,noexec");
   EXPECT_EQ(m.type, MountType::kTmpfs);

@@ -22,30 +22,30 @@ test_ps_filters() {
   setup_containers
   trap cleanup_containers EXIT
   assert_eq "ps-a " "$(ps_names)" "running only by default"
-  assert_eq "ps-c ps-b ps-a " "$(ps_names -a)" "newest first"
+  assert_eq "ps-a ps-b ps-c " "$(ps_names -a)" "oldest first, as in Podman"
   assert_eq "ps-b " "$(ps_names --filter status=exited)" "a status filter implies --all"
   assert_eq "ps-c " "$(ps_names -a --filter status=created)"
-  assert_eq "ps-c ps-a " "$(ps_names -a --filter status=created --filter status=running)" \
+  assert_eq "ps-a ps-c " "$(ps_names -a --filter status=created --filter status=running)" \
     "values of one key are ORed"
   assert_eq "ps-b " "$(ps_names -a --filter exited=3)"
   assert_eq "" "$(ps_names -a --filter exited=0)"
   assert_eq "ps-a " "$(ps_names -a --filter label=app=shop)"
-  assert_eq "ps-b ps-a " "$(ps_names -a --filter label=app)"
+  assert_eq "ps-a ps-b " "$(ps_names -a --filter label=app)"
   assert_eq "ps-a " "$(ps_names -a --filter label=app --filter label=tier=edge)" \
     "labels are ANDed"
   assert_eq "ps-c " "$(ps_names -a --filter label!=app)"
   assert_eq "ps-a " "$(ps_names -a --filter before=ps-b)"
   assert_eq "ps-c " "$(ps_names -a --filter since=ps-b)"
-  assert_eq "ps-c ps-b ps-a " "$(ps_names -a --filter ancestor=busybox)"
+  assert_eq "ps-a ps-b ps-c " "$(ps_names -a --filter ancestor=busybox)"
   assert_eq "" "$(ps_names -a --filter ancestor=nosuchimage)"
   local id; id=$(b inspect --format '{{.Id}}' ps-b)
   assert_eq "ps-b " "$(ps_names -a --filter id="${id:0:8}")"
   assert_eq "ps-b" "$(b ps -a --filter name=ps-b --format '{{.Names}}')"
-  assert_eq "ps-b ps-a " "$(ps_names -a --filter name=ps-b --filter status=exited --filter status=running)" \
+  assert_eq "ps-a ps-b " "$(ps_names -a --filter name=ps-b --filter status=exited --filter status=running)" \
     "names ORed, then ANDed with the status"
   assert_eq "ps-b " "$(ps_names -a --filter network=podman --filter status=exited)"
   assert_eq "" "$(ps_names -a --filter pod=nosuchpod)"
-  assert_eq "ps-c ps-b ps-a " "$(ps_names -a --filter health=none)"
+  assert_eq "ps-a ps-b ps-c " "$(ps_names -a --filter health=none)"
 }
 
 test_ps_bad_filters() {
@@ -78,8 +78,8 @@ test_ps_sort_last_quiet() {
   setup_containers
   trap cleanup_containers EXIT
   assert_eq "ps-a ps-b ps-c " "$(ps_names -a --sort names)"
-  assert_eq "ps-c ps-b ps-a " "$(ps_names -a --sort created)"
-  assert_eq "ps-c ps-b ps-a " "$(ps_names -a --sort runningfor)"
+  assert_eq "ps-a ps-b ps-c " "$(ps_names -a --sort created)"
+  assert_eq "ps-c ps-a ps-b " "$(ps_names -a --sort runningfor)" "by start time, never started first"
   assert_eq "ps-c ps-b ps-a " "$(ps_names -a --sort status)" "Created, Exited, Up"
   assert_eq "ps-b ps-a ps-c " "$(ps_names -a --sort command)" "sh, sleep, true: by text"
   local newest; newest=$(b ps -a --last 1 --format '{{.Names}}')

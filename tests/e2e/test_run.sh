@@ -34,7 +34,7 @@ test_run_applies_overrides() {
   capture b run --rm --entrypoint /bin/echo "$IMG" hello from entrypoint
   assert_eq "hello from entrypoint" "$out"
   capture b run --rm -u 1234:5678 "$IMG" id
-  assert_contains "$out" "uid=1234 gid=5678"
+  assert_contains "$out" "uid=1234(1234) gid=5678(5678)"
   capture b run --rm -u nosuchuser "$IMG" id
   assert_rc 126 "an unknown user cannot run the command, as in Podman"
   assert_contains "$err" "unable to find user nosuchuser"
@@ -119,7 +119,7 @@ test_failed_network_attach_never_runs_the_process() {
     ip link add podman0 type veth peer name e2epeer0 || exit 99
     "$@"' _ "$BERTH_BIN" --root "$E2E_ROOT/root" --runroot "$E2E_RUNROOT" \
     run -d --name e2e-gate -v "$dir:/out" "$IMG" touch /out/ran
-  assert_rc 125
+  assert_rc 126 "run exits 126 when the start fails, as Podman does"
   assert_contains "$err" 'link podman0 exists and is not a bridge'
   [ ! -e "$dir/ran" ] || fail "the container's process ran without its network"
   capture b inspect e2e-gate --format '{{.State.Status}}'
@@ -320,7 +320,7 @@ test_run_reserves_published_host_port() {
   assert_rc 0
   ! port_is_free 18093 || fail "a running container's host port can be taken by another program"
   capture b run -d --name e2e-port2 -p 18093:80 "$IMG" sleep 100
-  assert_rc 125 "a second container on the same host port"
+  assert_rc 126 "a second container on the same host port (a failed start)"
   assert_contains "$err" "18093"
   assert_eq "created" "$(b inspect e2e-port2 --format '{{.State.Status}}')"
   b stop -t 0 e2e-port1 >/dev/null
@@ -339,7 +339,7 @@ test_run_reserves_published_host_port() {
   done
   ! port_is_free 18093 || fail "the host program did not bind port 18093"
   capture b run --rm -p 18093:80 "$IMG" true
-  assert_rc 125 "a port a host program listens on"
+  assert_rc 126 "a port a host program listens on (a failed start)"
   kill $holder 2>/dev/null || true
   wait $holder 2>/dev/null || true
 }

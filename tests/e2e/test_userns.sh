@@ -10,9 +10,7 @@ pull_busybox() { b pull -q --tls-verify=false "$IMG" >/dev/null; }
 # Squeezes the runs of blanks of /proc/self/uid_map into single spaces.
 squeeze() { tr -s ' \t' ' ' | sed 's/^ //'; }
 
-# NOTE: exec tests use --network none, because runc 1.1.5 joins the user
-# namespace before the network namespace, and so cannot exec into a
-# container whose network namespace belongs to the host's user namespace.
+# Exec with the bridge network is in test_userns_more.sh.
 
 # Appends lines to /etc/subuid and /etc/subgid for the rest of the test and
 # restores both files when the test's subshell exits.
@@ -90,7 +88,7 @@ test_userns_group_add() {
   assert_eq "Groups: 5 65534" "$(tail -1 <<<"$out" | squeeze | sed 's/ *$//')"
   capture b run --rm -u 1000 --group-add 5,6 "$IMG" id
   assert_rc 0
-  assert_eq "uid=1000 gid=0(root) groups=5,6" "$out"
+  assert_eq "uid=1000(1000) gid=0(root) groups=5,6" "$out" "berth adds a passwd line for a numeric user, as Podman does"
   capture b run --rm --group-add nosuchgroup "$IMG" true
   assert_rc 126 "unknown group"
   assert_contains "$err" "Unable to find group nosuchgroup: no matching entries in group file"

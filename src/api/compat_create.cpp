@@ -1,0 +1,339 @@
+// Container create bodies of both APIs, mapped to the engine's request.
+
+#include "api/compat_create.hpp"
+
+#include "common/error.hpp"
+
+namespace berth::api {
+
+namespace {
+
+using nlohmann::json;
+
+// Returns body[key], or null when body has no such field or it is null.
+const json* field(const json& body, const char* key) {
+  if (!body.is_object()) return nullptr;
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+std::string string_field(const json& body, const char* key) {
+  const json* value = field(body, key);
+  if (!value) return "";
+  if (!value->is_string()) {
+    fail(ErrorCode::kInvalidArgument, "invalid {} in the request body: want a string", key);
+  }
+  return value->get<std::string>();
+}
+
+bool bool_field(const json& body, const char* key) {
+  const json* value = field(body, key);
+  if (!value) return false;
+  if (!value->is_boolean()) {
+    fail(ErrorCode::kInvalidArgument, "invalid {} in the request body: want true or false", key);
+  }
+  return value->get<bool>();
+}
+
+std::int64_t int_field(const json& body, const char* key) {
+  const json* value = field(body, key);
+  if (!value) return 0;
+  if (!value->is_number_integer()) {
+    fail(ErrorCode::kInvalidArgument, "invalid {} in the request body: want an integer", key);
+  }
+  return value->get<std::int64_t>();
+}
+
+std::vector<std::string> strings_field(const json& body, const char* key) {
+  const json* value = field(body, key);
+  std::vector<std::string> out;
+  if (!value) return out;
+  if (value->is_string()) {
+    out.push_back(value->get<std::string>());
+    return out;
+  }
+  if (!value->is_array()) {
+    fail(ErrorCode::kInvalidArgument, "invalid {} in the request body: want a list of strings",
+         key);
+  }
+  for (const auto& item : *value) {
+    if (!item.is_string()) {
+      fail(ErrorCode::kInvalidArgument, "invalid {} in the request body: want a list of strings",
+           key);
+    }
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+// A {"KEY": "VALUE"} object as KEY=VALUE strings.
+std::vector<std::string> map_field(const json& body, const char* key) {
+  const json* value = field(body, key);
+  std::vector<std::string> out;
+  if (!value) return out;
+  if (!value->is_object()) {
+    fail(ErrorCode::kInvalidArgument, "invalid {} in the request body: want an object of strings",
+         key);
+  }
+  for (const auto& [k, v] : value->items()) {
+    if (!v.is_string()) {
+      fail(ErrorCode::kInvalidArgument, "invalid {}.{} in the request body: want a string", key,
+           k);
+    }
+    out.push_back(k + "=" + v.get<std::string>());
+  }
+  return out;
+}
+
+std::string positive_number(std::int64_t value) {
+  return value > 0 ? std::to_string(value) : "";
+}
+
+// "80/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8080"}] as -p values.
+void add_port_bindings(const json& host, engine::CreateRequest& request) {
+  const json* bindings = field(host, "PortBindings");
+  if (!bindings) return;
+  if (!bindings->is_object()) {
+    fail(ErrorCode::kInvalidArgument, "invalid PortBindings in the request body: want an object");
+  }
+  for (const auto& [port, list] : bindings->items()) {
+    if (list.is_null()) continue;
+    if (!list.is_array()) {
+      fail(ErrorCode::kInvalidArgument, "invalid PortBindings[{}]: want a list of bindings", port);
+    }
+    for (const auto& binding : list) {
+      std::string ip = string_field(binding, "HostIp");
+      std::string host_port = string_field(binding, "HostPort");
+      std::string spec = ip.empty() ? (host_port.empty() ? port : host_port + ":" + port)
+                                    : ip + ":" + host_port + ":" + port;
+      request.publish.push_back(spec);
+    }
+  }
+}
+
+void add_mounts(const json& host, engine::CreateRequest& request) {
+  const json* mounts = field(host, "Mounts");
+  if (!mounts) return;
+  if (!mounts->is_array()) {
+    fail(ErrorCode::kInvalidArgument, "invalid Mounts in the request body: want a list");
+  }
+  for (const auto& mount : *mounts) {
+    std::string type = string_field(mount, "Type");
+    std::string spec = "type=" + (type.empty() ? std::string("volume") : type);
+    std::string source = string_field(mount, "Source");
+    if (!source.empty()) spec += ",source=" + source;
+    spec += ",target=" + string_field(mount, "Target");
+    if (bool_field(mount, "ReadOnly")) spec += ",readonly";
+    request.mount_flags.mounts.push_back(spec);
+  }
+}
+
+void add_host_config(const json& host, engine::CreateRequest& request) {
+  for (auto& bind : strings_field(host, "Binds")) request.volumes.push_back(bind);
+  add_mounts(host, request);
+  add_port_bindings(host, request);
+  request.remove = bool_field(host, "AutoRemove");
+  std::string network = string_field(host, "NetworkMode");
+  request.network = network.empty() || network == "default" ? "bridge" : network;
+  if (const json* policy = field(host, "RestartPolicy")) {
+    std::string name = string_field(*policy, "Name");
+    std::int64_t retries = int_field(*policy, "MaximumRetryCount");
+    if (!name.empty() && name != "no") {
+      request.restart = name == "on-failure" && retries > 0
+                            ? name + ":" + std::to_string(retries)
+                            : name;
+    }
+  }
+  auto& flags = request.host;
+  flags.privileged = bool_field(host, "Privileged");
+  flags.cap_add = strings_field(host, "CapAdd");
+  flags.cap_drop = strings_field(host, "CapDrop");
+  flags.memory = positive_number(int_field(host, "Memory"));
+  std::int64_t swap = int_field(host, "MemorySwap");
+  if (swap != 0) flags.memory_swap = std::to_string(swap);
+  flags.memory_reservation = positive_number(int_field(host, "MemoryReservation"));
+  if (std::int64_t nano = int_field(host, "NanoCpus"); nano > 0) {
+    flags.cpus = std::to_string(static_cast<double>(nano) / 1e9);
+  }
+  flags.cpu_shares = positive_number(int_field(host, "CpuShares"));
+  flags.cpu_period = positive_number(int_field(host, "CpuPeriod"));
+  flags.cpu_quota = positive_number(int_field(host, "CpuQuota"));
+  flags.cpuset_cpus = string_field(host, "CpusetCpus");
+  flags.cpuset_mems = string_field(host, "CpusetMems");
+  if (std::int64_t pids = int_field(host, "PidsLimit"); pids != 0) {
+    flags.pids_limit = std::to_string(pids);
+  }
+  flags.shm_size = positive_number(int_field(host, "ShmSize"));
+  if (const json* adj = field(host, "OomScoreAdj"); adj && adj->is_number_integer() &&
+                                                     adj->get<std::int64_t>() != 0) {
+    flags.oom_score_adj = std::to_string(adj->get<std::int64_t>());
+  }
+  flags.dns = strings_field(host, "Dns");
+  flags.dns_search = strings_field(host, "DnsSearch");
+  flags.dns_options = strings_field(host, "DnsOptions");
+  flags.add_hosts = strings_field(host, "ExtraHosts");
+  flags.sysctls = map_field(host, "Sysctls");
+  request.security_opts = strings_field(host, "SecurityOpt");
+  if (const json* devices = field(host, "Devices"); devices && devices->is_array()) {
+    for (const auto& device : *devices) {
+      std::string spec = string_field(device, "PathOnHost");
+      std::string inside = string_field(device, "PathInContainer");
+      std::string permissions = string_field(device, "CgroupPermissions");
+      if (!inside.empty()) spec += ":" + inside;
+      if (!permissions.empty()) spec += (inside.empty() ? ":" + spec : "") + ":" + permissions;
+      flags.devices.push_back(spec);
+    }
+  }
+  if (const json* ulimits = field(host, "Ulimits"); ulimits && ulimits->is_array()) {
+    for (const auto& ulimit : *ulimits) {
+      flags.ulimits.push_back(string_field(ulimit, "Name") + "=" +
+                              std::to_string(int_field(ulimit, "Soft")) + ":" +
+                              std::to_string(int_field(ulimit, "Hard")));
+    }
+  }
+  if (const json* tmpfs = field(host, "Tmpfs"); tmpfs && tmpfs->is_object()) {
+    for (const auto& [path, options] : tmpfs->items()) {
+      std::string text = options.is_string() ? options.get<std::string>() : "";
+      request.mount_flags.tmpfs.push_back(text.empty() ? path : path + ":" + text);
+    }
+  }
+  request.mount_flags.read_only = bool_field(host, "ReadonlyRootfs");
+  request.mount_flags.volumes_from = strings_field(host, "VolumesFrom");
+  request.init = bool_field(host, "Init");
+  if (const json* log = field(host, "LogConfig")) {
+    request.log_driver = string_field(*log, "Type");
+    request.log_opts = map_field(*log, "Config");
+  }
+  request.userns.group_add = strings_field(host, "GroupAdd");
+  request.userns.userns = string_field(host, "UsernsMode");
+}
+
+void add_healthcheck(const json& body, engine::CreateRequest& request) {
+  const json* check = field(body, "Healthcheck");
+  if (!check) return;
+  auto test = strings_field(*check, "Test");
+  if (!test.empty()) {
+    if (test.front() == "NONE") {
+      request.health.disabled = true;
+      return;
+    }
+    if (test.front() == "CMD-SHELL" && test.size() == 2) {
+      request.health.cmd = test[1];
+    } else if (test.front() == "CMD") {
+      request.health.cmd = json(std::vector<std::string>(test.begin() + 1, test.end())).dump();
+    }
+  }
+  auto duration = [&](const char* key) -> std::optional<std::string> {
+    std::int64_t ns = int_field(*check, key);
+    if (ns <= 0) return std::nullopt;
+    return std::to_string(ns / 1000000) + "ms";
+  };
+  request.health.interval = duration("Interval");
+  request.health.timeout = duration("Timeout");
+  request.health.start_period = duration("StartPeriod");
+  if (std::int64_t retries = int_field(*check, "Retries"); retries > 0) {
+    request.health.retries = static_cast<int>(retries);
+  }
+}
+
+}  // namespace
+
+engine::CreateRequest compat_create_request(const json& body, const std::string& name) {
+  if (!body.is_object()) {
+    fail(ErrorCode::kInvalidArgument, "invalid request body: want a JSON object");
+  }
+  engine::CreateRequest request;
+  request.name = name;
+  request.image = string_field(body, "Image");
+  if (request.image.empty()) {
+    fail(ErrorCode::kInvalidArgument, "no image given: the request body needs an Image");
+  }
+  request.pull_policy = "never";
+  request.command = strings_field(body, "Cmd");
+  if (field(body, "Entrypoint")) {
+    request.entrypoint = json(strings_field(body, "Entrypoint")).dump();
+  }
+  for (auto& variable : strings_field(body, "Env")) {
+    // A bare KEY would copy the service's own variable: skip it.
+    if (variable.find('=') != std::string::npos) request.env.push_back(variable);
+  }
+  if (std::string dir = string_field(body, "WorkingDir"); !dir.empty()) request.working_dir = dir;
+  if (std::string user = string_field(body, "User"); !user.empty()) request.user = user;
+  request.hostname = string_field(body, "Hostname");
+  request.tty = bool_field(body, "Tty");
+  request.interactive = bool_field(body, "OpenStdin");
+  request.host.labels = map_field(body, "Labels");
+  if (std::string signal = string_field(body, "StopSignal"); !signal.empty()) {
+    request.stop_signal = signal;
+  }
+  if (const json* timeout = field(body, "StopTimeout"); timeout && timeout->is_number_integer()) {
+    request.stop_timeout = timeout->get<int>();
+  }
+  if (const json* volumes = field(body, "Volumes"); volumes && volumes->is_object()) {
+    for (const auto& [path, unused] : volumes->items()) request.volumes.push_back(path);
+  }
+  add_healthcheck(body, request);
+  if (const json* host = field(body, "HostConfig")) add_host_config(*host, request);
+  return request;
+}
+
+engine::CreateRequest libpod_create_request(const json& body) {
+  if (!body.is_object()) {
+    fail(ErrorCode::kInvalidArgument, "invalid request body: want a JSON object");
+  }
+  engine::CreateRequest request;
+  request.name = string_field(body, "name");
+  request.image = string_field(body, "image");
+  if (request.image.empty()) {
+    fail(ErrorCode::kInvalidArgument, "no image given: the request body needs an image");
+  }
+  request.pull_policy = "never";
+  request.command = strings_field(body, "command");
+  if (field(body, "entrypoint")) {
+    request.entrypoint = json(strings_field(body, "entrypoint")).dump();
+  }
+  request.env = map_field(body, "env");
+  if (std::string dir = string_field(body, "work_dir"); !dir.empty()) request.working_dir = dir;
+  if (std::string user = string_field(body, "user"); !user.empty()) request.user = user;
+  request.hostname = string_field(body, "hostname");
+  request.tty = bool_field(body, "terminal");
+  request.interactive = bool_field(body, "stdin");
+  request.remove = bool_field(body, "remove");
+  request.host.labels = map_field(body, "labels");
+  request.host.privileged = bool_field(body, "privileged");
+  request.host.cap_add = strings_field(body, "cap_add");
+  request.host.cap_drop = strings_field(body, "cap_drop");
+  if (const json* ports = field(body, "portmappings"); ports && ports->is_array()) {
+    for (const auto& port : *ports) {
+      std::string ip = string_field(port, "host_ip");
+      std::int64_t host_port = int_field(port, "host_port");
+      std::string protocol = string_field(port, "protocol");
+      std::string spec = std::to_string(int_field(port, "container_port")) +
+                         (protocol.empty() ? "" : "/" + protocol);
+      spec = (host_port > 0 ? std::to_string(host_port) : "") + ":" + spec;
+      if (!ip.empty()) spec = ip + ":" + spec;
+      request.publish.push_back(spec);
+    }
+  }
+  if (const json* netns = field(body, "netns")) {
+    std::string mode = string_field(*netns, "nsmode");
+    std::string value = string_field(*netns, "value");
+    if (mode == "host" || mode == "none") request.network = mode;
+    if (mode == "container" || mode == "ns") request.network = mode + ":" + value;
+  }
+  if (std::string signal = string_field(body, "stop_signal"); !signal.empty()) {
+    request.stop_signal = signal;
+  }
+  if (const json* timeout = field(body, "stop_timeout"); timeout && timeout->is_number_integer()) {
+    request.stop_timeout = timeout->get<int>();
+  }
+  if (std::string policy = string_field(body, "restart_policy"); !policy.empty()) {
+    std::int64_t tries = int_field(body, "restart_tries");
+    request.restart = policy == "on-failure" && tries > 0 ? policy + ":" + std::to_string(tries)
+                                                          : policy;
+  }
+  return request;
+}
+
+}  // namespace berth::api

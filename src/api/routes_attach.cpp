@@ -1,0 +1,321 @@
+// Hijacked streams of both APIs: attach, resize, and exec sessions
+// (create, start, inspect, resize).
+
+#include <sys/socket.h>
+
+#include <map>
+#include <mutex>
+
+#include "api/exchange.hpp"
+#include "api/pending_attach.hpp"
+#include "api/routes.hpp"
+#include "common/error.hpp"
+#include "common/ids.hpp"
+#include "common/log.hpp"
+#include "container/attach.hpp"
+#include "engine/engine.hpp"
+#include "os/file.hpp"
+
+namespace berth::api {
+
+namespace {
+
+using boost::beast::http::status;
+using boost::beast::http::verb;
+using nlohmann::json;
+
+struct PendingEntry {
+  std::string id;
+  os::Fd fd;
+};
+
+std::mutex g_pending_mutex;
+std::map<int, PendingEntry> g_pending;  // by ticket; guarded by g_pending_mutex
+int g_next_ticket = 1;                   // guarded by g_pending_mutex
+
+// An exec session created but maybe not started yet.
+struct ExecRecord {
+  std::string container;
+  container::ExecOptions options;
+  std::string session;  // set once started
+  bool running = false;
+  std::optional<int> exit_code;
+};
+
+std::mutex g_exec_mutex;
+std::map<std::string, ExecRecord> g_execs;  // by exec ID; guarded by g_exec_mutex
+
+std::string multiplexed(unsigned char stream, std::string_view payload) {
+  std::string frame(8, '\0');
+  frame[0] = static_cast<char>(stream);
+  auto length = static_cast<std::uint32_t>(payload.size());
+  for (int i = 0; i < 4; ++i) frame[4 + i] = static_cast<char>((length >> (24 - 8 * i)) & 0xff);
+  frame.append(payload);
+  return frame;
+}
+
+// Relays between the hijacked client socket and a monitor's attach socket
+// until the process exits or the monitor goes away. Returns the exit code
+// the monitor sent, if any.
+std::optional<int> relay(int client, int monitor, bool tty, bool with_stdin, bool with_stdout,
+                         bool with_stderr) {
+  container::AttachIo io;
+  io.stdin_fd = with_stdin ? client : -1;
+  io.on_output = [&](unsigned char stream, std::string_view payload) {
+    bool wanted = stream == container::kStreamStdout ? with_stdout : with_stderr;
+    if (!wanted) return;
+    std::string data = tty ? std::string(payload) : multiplexed(stream, payload);
+    // A client that went away loses the rest; the relay still ends with
+    // the process.
+    ::send(client, data.data(), data.size(), MSG_NOSIGNAL);
+  };
+  auto result = container::attach_stream(monitor, io);
+  return result.exit_code;
+}
+
+json inspect_one(Exchange& x, const std::string& name) {
+  json result = x.engine().inspect_container(name);
+  if (result.is_array() && !result.empty()) result = result.front();
+  return result;
+}
+
+void attach(Exchange& x) {
+  json inspect = inspect_one(x, x.param("name"));
+  std::string id = inspect.value("Id", "");
+  bool tty = inspect["Config"].value("Tty", false);
+  std::string state = inspect["State"].value("Status", "");
+  bool with_stdin = x.query().flag("stdin", false);
+  bool with_stdout = x.query().flag("stdout", false);
+  bool with_stderr = x.query().flag("stderr", false);
+  os::Fd monitor;
+  int ticket = 0;
+  if (state == "running" || state == "paused") {
+    monitor = os::Fd(container::connect_attach_socket(x.engine().attach_socket(id)));
+  } else {
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+      fail_errno(errno, "creating the attach socket pair");
+    }
+    monitor = os::Fd(pair[0]);
+    ticket = add_pending_attach(id, os::Fd(pair[1]));
+  }
+  std::string pending_input;
+  int client = x.hijack(tty ? "application/vnd.docker.raw-stream"
+                            : "application/vnd.docker.multiplexed-stream",
+                        pending_input);
+  try {
+    relay(client, monitor.get(), tty, with_stdin, with_stdout, with_stderr);
+  } catch (const std::exception& e) {
+    spdlog::debug("api: attach to {}: {}", id, e.what());
+  }
+  if (ticket) withdraw_pending_attach(ticket);
+}
+
+std::uint16_t size_param(Exchange& x, const char* name) {
+  auto value = x.query().integer(name);
+  if (!value || *value < 0 || *value > 65535) {
+    fail(ErrorCode::kInvalidArgument, "invalid {} \"{}\": want a number of 0 to 65535", name,
+         x.query().get(name).value_or(""));
+  }
+  return static_cast<std::uint16_t>(*value);
+}
+
+void resize(Exchange& x) {
+  auto rows = size_param(x, "h");
+  auto columns = size_param(x, "w");
+  json inspect = inspect_one(x, x.param("name"));
+  std::string state = inspect["State"].value("Status", "");
+  if (state != "running" && state != "paused") {
+    fail(ErrorCode::kConflict, "cannot resize container {}: it is not running: container state improper",
+         x.param("name"));
+  }
+  os::Fd monitor(container::connect_attach_socket(
+      x.engine().attach_socket(inspect.value("Id", ""))));
+  container::send_resize(monitor.get(), rows, columns);
+  x.reply_text(status::ok, "text/plain", "");
+}
+
+std::vector<std::string> string_list(const json& body, const char* key) {
+  std::vector<std::string> out;
+  if (!body.contains(key) || body[key].is_null()) return out;
+  if (!body[key].is_array()) {
+    fail(ErrorCode::kInvalidArgument, "invalid {} in the request body: want a list of strings", key);
+  }
+  for (const auto& item : body[key]) {
+    if (!item.is_string()) {
+      fail(ErrorCode::kInvalidArgument, "invalid {} in the request body: want a list of strings",
+           key);
+    }
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+void exec_create(Exchange& x) {
+  json body = x.json_body();
+  if (!body.is_object()) fail(ErrorCode::kInvalidArgument, "invalid request body: want an object");
+  ExecRecord record;
+  json inspect = inspect_one(x, x.param("name"));
+  record.container = inspect.value("Id", "");
+  std::string state = inspect["State"].value("Status", "");
+  if (state != "running") {
+    fail(ErrorCode::kConflict, "container {} is not running: can only create exec sessions on running containers: container state improper",
+         x.param("name"));
+  }
+  auto& o = record.options;
+  o.command = string_list(body, "Cmd");
+  if (o.command.empty()) fail(ErrorCode::kInvalidArgument, "no command given: the body needs Cmd");
+  o.env = string_list(body, "Env");
+  if (body.contains("User") && body["User"].is_string() && !body["User"].get<std::string>().empty()) {
+    o.user = body["User"].get<std::string>();
+  }
+  if (body.contains("WorkingDir") && body["WorkingDir"].is_string() &&
+      !body["WorkingDir"].get<std::string>().empty()) {
+    o.working_dir = body["WorkingDir"].get<std::string>();
+  }
+  o.tty = body.value("Tty", false);
+  o.interactive = body.value("AttachStdin", false);
+  o.privileged = body.value("Privileged", false);
+  std::string exec_id = random_id();
+  {
+    std::lock_guard lock(g_exec_mutex);
+    g_execs[exec_id] = std::move(record);
+  }
+  x.reply_json(status::created, json{{"Id", exec_id}});
+}
+
+ExecRecord exec_record(const std::string& exec_id) {
+  std::lock_guard lock(g_exec_mutex);
+  auto it = g_execs.find(exec_id);
+  if (it == g_execs.end()) {
+    fail(ErrorCode::kNotFound, "no exec session with ID {} found: no such exec session", exec_id);
+  }
+  return it->second;
+}
+
+void exec_start(Exchange& x) {
+  std::string exec_id = x.param("id");
+  ExecRecord record = exec_record(exec_id);
+  if (!record.session.empty()) {
+    fail(ErrorCode::kConflict, "exec session {} has already been started: exec session state improper",
+         exec_id);
+  }
+  json body = x.json_body();
+  bool detach = body.is_object() && body.value("Detach", false);
+  int pair[2] = {-1, -1};
+  os::Fd ours, theirs;
+  if (!detach) {
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+      fail_errno(errno, "creating the attach socket pair");
+    }
+    ours = os::Fd(pair[0]);
+    theirs = os::Fd(pair[1]);
+    record.options.attach_fd = theirs.get();
+  }
+  std::string session = x.engine().exec(record.container, record.options);
+  theirs.reset();
+  {
+    std::lock_guard lock(g_exec_mutex);
+    g_execs[exec_id].session = session;
+    g_execs[exec_id].running = true;
+  }
+  if (detach) {
+    x.reply_json(status::ok, json::object());
+    return;
+  }
+  std::string pending_input;
+  bool tty = record.options.tty;
+  int client = x.hijack(tty ? "application/vnd.docker.raw-stream"
+                            : "application/vnd.docker.multiplexed-stream",
+                        pending_input);
+  std::optional<int> code;
+  try {
+    code = relay(client, ours.get(), tty, record.options.interactive, true, true);
+  } catch (const std::exception& e) {
+    spdlog::debug("api: exec {}: {}", exec_id, e.what());
+  }
+  if (!code) code = x.engine().exec_exit_code(record.container, session);
+  if (code) x.engine().exec_finished(record.container, session, *code);
+  std::lock_guard lock(g_exec_mutex);
+  g_execs[exec_id].running = false;
+  g_execs[exec_id].exit_code = code;
+}
+
+void exec_inspect(Exchange& x) {
+  std::string exec_id = x.param("id");
+  ExecRecord record = exec_record(exec_id);
+  if (record.running && !record.session.empty()) {
+    if (auto code = x.engine().exec_exit_code(record.container, record.session)) {
+      record.running = false;
+      record.exit_code = code;
+    }
+  }
+  json process = {{"entrypoint", record.options.command.empty() ? "" : record.options.command[0]},
+                  {"arguments", record.options.command.size() > 1
+                                    ? json(std::vector<std::string>(record.options.command.begin() + 1,
+                                                                    record.options.command.end()))
+                                    : json::array()},
+                  {"privileged", record.options.privileged},
+                  {"tty", record.options.tty},
+                  {"user", record.options.user.value_or("")}};
+  x.reply_json(status::ok, json{{"ID", exec_id},
+                                {"Running", record.running},
+                                {"ExitCode", record.exit_code.value_or(0)},
+                                {"ProcessConfig", process},
+                                {"OpenStdin", record.options.interactive},
+                                {"OpenStdout", true},
+                                {"OpenStderr", true},
+                                {"ContainerID", record.container},
+                                {"Pid", 0},
+                                {"CanRemove", false},
+                                {"DetachKeys", ""}});
+}
+
+void exec_resize(Exchange& x) {
+  size_param(x, "h");
+  size_param(x, "w");
+  exec_record(x.param("id"));
+  // The session's size follows the client's terminal through its own
+  // attach stream; a resize of a known session succeeds.
+  x.reply_text(status::created, "text/plain", "");
+}
+
+}  // namespace
+
+int add_pending_attach(const std::string& id, os::Fd monitor_end) {
+  std::lock_guard lock(g_pending_mutex);
+  int ticket = g_next_ticket++;
+  g_pending[ticket] = PendingEntry{id, std::move(monitor_end)};
+  return ticket;
+}
+
+os::Fd take_pending_attach(const std::string& id) {
+  std::lock_guard lock(g_pending_mutex);
+  for (auto it = g_pending.begin(); it != g_pending.end(); ++it) {
+    if (it->second.id == id) {
+      os::Fd fd = std::move(it->second.fd);
+      g_pending.erase(it);
+      return fd;
+    }
+  }
+  return {};
+}
+
+void withdraw_pending_attach(int ticket) {
+  std::lock_guard lock(g_pending_mutex);
+  g_pending.erase(ticket);
+}
+
+void add_attach_routes(Router& router) {
+  for (const char* prefix : {"", "/libpod"}) {
+    std::string p = prefix;
+    router.add(verb::post, p + "/containers/{name}/attach", attach);
+    router.add(verb::post, p + "/containers/{name}/resize", resize);
+    router.add(verb::post, p + "/containers/{name}/exec", exec_create);
+    router.add(verb::post, p + "/exec/{id}/start", exec_start);
+    router.add(verb::get, p + "/exec/{id}/json", exec_inspect);
+    router.add(verb::post, p + "/exec/{id}/resize", exec_resize);
+  }
+}
+
+}  // namespace berth::api

@@ -1,0 +1,272 @@
+// Container routes of both APIs: list, inspect, create, start, stop, kill,
+// restart, wait and delete.
+
+#include <algorithm>
+
+#include "api/compat_create.hpp"
+#include "api/exchange.hpp"
+#include "api/pending_attach.hpp"
+#include "api/routes.hpp"
+#include "common/error.hpp"
+#include "common/time.hpp"
+#include "engine/container_filter.hpp"
+#include "engine/container_json.hpp"
+#include "engine/engine.hpp"
+
+namespace berth::api {
+
+namespace {
+
+using boost::beast::http::status;
+using boost::beast::http::verb;
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+// The containers GET /containers/json lists: all or the running ones,
+// matching the filters, newest first, at most limit.
+std::vector<engine::ContainerSummary> listed_containers(Exchange& x) {
+  bool all = x.query().flag("all", false);
+  auto filter =
+      engine::parse_container_filters(parse_filters(x.query().get("filters").value_or("")));
+  auto every = x.engine().list_containers(true);
+  std::vector<engine::ContainerSummary> containers;
+  for (const auto& c : every) {
+    if (all || filter.has("status") || c.status == "running") containers.push_back(c);
+  }
+  if (!filter.empty()) containers = engine::match_containers(containers, every, filter);
+  std::stable_sort(containers.begin(), containers.end(),
+                   [](const auto& a, const auto& b) { return a.created_ns > b.created_ns; });
+  auto limit = x.query().integer(x.libpod() ? "last" : "limit");
+  if (!limit) limit = x.query().integer("limit");
+  if (limit && *limit > 0 && static_cast<std::size_t>(*limit) < containers.size()) {
+    containers.resize(static_cast<std::size_t>(*limit));
+  }
+  return containers;
+}
+
+std::string docker_state(const std::string& status) {
+  if (status == "stopped") return "exited";
+  if (status == "initialized") return "created";
+  return status;
+}
+
+ordered_json compat_summary(const engine::ContainerSummary& c,
+                            const std::optional<engine::ContainerSize>& size, std::int64_t now) {
+  std::string command;
+  for (const auto& arg : c.command) command += (command.empty() ? "" : " ") + arg;
+  ordered_json ports = ordered_json::array();
+  for (const auto& p : c.ports) {
+    ports.push_back({{"IP", p.host_ip.empty() ? "0.0.0.0" : p.host_ip},
+                     {"PrivatePort", p.container_port},
+                     {"PublicPort", p.host_port},
+                     {"Type", p.protocol}});
+  }
+  ordered_json networks = ordered_json::object();
+  for (const auto& name : c.networks) networks[name] = {{"NetworkID", name}};
+  ordered_json mounts = ordered_json::array();
+  for (const auto& destination : c.mounts) mounts.push_back({{"Destination", destination}});
+  ordered_json summary = {
+      {"Id", c.id},
+      {"Names", {"/" + c.name}},
+      {"Image", c.image},
+      {"ImageID", "sha256:" + c.image_id},
+      {"Command", command},
+      {"Created", c.created_ns / 1000000000},
+      {"Ports", ports},
+      {"Labels", c.labels.is_object() ? c.labels : json::object()},
+      {"State", docker_state(c.status)},
+      {"Status", engine::container_status_text(c, now)},
+      {"HostConfig", {{"NetworkMode", c.networks.empty() ? "default" : "bridge"}}},
+      {"NetworkSettings", {{"Networks", networks}}},
+      {"Mounts", mounts}};
+  if (size) {
+    summary["SizeRw"] = size->rw_size;
+    summary["SizeRootFs"] = size->rootfs_size;
+  }
+  return summary;
+}
+
+void list(Exchange& x) {
+  auto containers = listed_containers(x);
+  bool with_size = x.query().flag("size", false);
+  std::int64_t now = now_ns();
+  ordered_json out = ordered_json::array();
+  for (const auto& c : containers) {
+    std::optional<engine::ContainerSize> size;
+    if (with_size) size = x.engine().container_size(c.id);
+    if (x.libpod()) {
+      out.push_back(engine::podman_container_json(c, size, x.query().flag("namespace", false),
+                                                  now));
+    } else {
+      out.push_back(compat_summary(c, size, now));
+    }
+  }
+  x.reply_json(status::ok, out);
+}
+
+// Docker's inspect object from Podman's: the name starts with "/" and the
+// image is its ID.
+json compat_inspect(json inspect) {
+  if (inspect.contains("Name") && inspect["Name"].is_string()) {
+    inspect["Name"] = "/" + inspect["Name"].get<std::string>();
+  }
+  if (inspect.contains("Image") && inspect["Image"].is_string()) {
+    inspect["Image"] = "sha256:" + inspect["Image"].get<std::string>();
+  }
+  if (inspect.contains("State") && inspect["State"].contains("Status")) {
+    inspect["State"]["Status"] = docker_state(inspect["State"]["Status"].get<std::string>());
+  }
+  return inspect;
+}
+
+void inspect(Exchange& x) {
+  json result = x.engine().inspect_container(x.param("name"));
+  if (result.is_array() && !result.empty()) result = result.front();
+  if (x.libpod()) {
+    x.reply_json(status::ok, result);
+  } else {
+    x.reply_json(status::ok, compat_inspect(std::move(result)));
+  }
+}
+
+// Discards pull progress: create never pulls.
+class NoProgress : public engine::PullProgress {
+ public:
+  void trying(const std::string&) override {}
+  void copying_blob(const std::string&, bool) override {}
+  void copying_config(const std::string&) override {}
+  void writing_manifest() override {}
+};
+
+void create(Exchange& x) {
+  json body = x.json_body();
+  engine::CreateRequest request = x.libpod()
+                                      ? libpod_create_request(body)
+                                      : compat_create_request(body, x.query().get("name").value_or(""));
+  NoProgress progress;
+  std::string id = x.engine().create(request, progress);
+  x.reply_json(status::created, json{{"Id", id}, {"Warnings", json::array()}});
+}
+
+// The container's state as inspect reports it ("running", "exited", ...).
+std::string container_state(Exchange& x) {
+  json result = x.engine().inspect_container(x.param("name"));
+  if (result.is_array() && !result.empty()) result = result.front();
+  return result["State"].value("Status", "");
+}
+
+bool is_running(const std::string& state) {
+  return state == "running" || state == "paused";
+}
+
+void start(Exchange& x) {
+  if (is_running(container_state(x))) {
+    x.reply_empty(status::not_modified);
+    return;
+  }
+  // An attach client waiting for this start gets the container's output
+  // from its first byte.
+  os::Fd attach = take_pending_attach(x.engine().container_id(x.param("name")));
+  container::StartOptions options;
+  options.attach_fd = attach ? attach.get() : -1;
+  x.engine().start(x.param("name"), options);
+  x.reply_empty(status::no_content);
+}
+
+std::optional<int> timeout_param(Exchange& x) {
+  auto seconds = x.query().integer(x.libpod() ? "timeout" : "t");
+  if (!seconds) seconds = x.query().integer("t");
+  if (!seconds) return std::nullopt;
+  return static_cast<int>(*seconds);
+}
+
+void stop(Exchange& x) {
+  if (!is_running(container_state(x))) {
+    x.reply_empty(status::not_modified);
+    return;
+  }
+  x.engine().stop(x.param("name"), timeout_param(x));
+  x.reply_empty(status::no_content);
+}
+
+void kill(Exchange& x) {
+  if (!is_running(container_state(x))) {
+    fail(ErrorCode::kConflict, "cannot kill container {}: it is not running", x.param("name"));
+  }
+  x.engine().kill(x.param("name"), x.query().get("signal").value_or("SIGKILL"));
+  x.reply_empty(status::no_content);
+}
+
+void restart(Exchange& x) {
+  x.engine().restart(x.param("name"), timeout_param(x));
+  x.reply_empty(status::no_content);
+}
+
+container::WaitCondition wait_condition(Exchange& x) {
+  std::string condition = x.query().get("condition").value_or("");
+  if (condition.empty() || condition == "not-running" || condition == "stopped" ||
+      condition == "exited") {
+    return container::WaitCondition::kNotRunning;
+  }
+  if (condition == "next-exit") return container::WaitCondition::kNextExit;
+  if (condition == "removed") return container::WaitCondition::kRemoved;
+  fail(ErrorCode::kInvalidArgument,
+       "invalid wait condition \"{}\": use not-running, next-exit or removed", condition);
+}
+
+void wait(Exchange& x) {
+  auto condition = wait_condition(x);
+  // The container must exist when the wait begins.
+  std::string id = x.engine().container_id(x.param("name"));
+  // Docker clients wait for the response headers before they start the
+  // container, so they go out at once.
+  if (x.libpod()) {
+    int code = x.engine().wait_for(id, condition);
+    x.reply_json(status::ok, json(code));
+    return;
+  }
+  x.begin_stream(status::ok, "application/json");
+  int code = x.engine().wait_for(id, condition);
+  x.write_chunk(json{{"StatusCode", code}, {"Error", nullptr}}.dump() + "\n");
+  x.end_stream();
+}
+
+void remove(Exchange& x) {
+  bool force = x.query().flag("force", false);
+  std::string name = x.param("name");
+  if (x.libpod()) {
+    bool ignore = x.query().flag("ignore", false);
+    std::string id;
+    try {
+      id = x.engine().container_id(name);
+      x.engine().remove(name, force);
+    } catch (const Error& e) {
+      if (!(ignore && e.code() == ErrorCode::kNotFound)) throw;
+    }
+    json report = json::array();
+    if (!id.empty()) report.push_back({{"Id", id}, {"Err", nullptr}});
+    x.reply_json(status::ok, report);
+    return;
+  }
+  x.engine().remove(name, force);
+  x.reply_empty(status::no_content);
+}
+
+}  // namespace
+
+void add_container_routes(Router& router) {
+  for (const char* prefix : {"", "/libpod"}) {
+    std::string p = prefix;
+    router.add(verb::get, p + "/containers/json", list);
+    router.add(verb::post, p + "/containers/create", create);
+    router.add(verb::get, p + "/containers/{name}/json", inspect);
+    router.add(verb::post, p + "/containers/{name}/start", start);
+    router.add(verb::post, p + "/containers/{name}/stop", stop);
+    router.add(verb::post, p + "/containers/{name}/kill", kill);
+    router.add(verb::post, p + "/containers/{name}/restart", restart);
+    router.add(verb::post, p + "/containers/{name}/wait", wait);
+    router.add(verb::delete_, p + "/containers/{name}", remove);
+  }
+}
+
+}  // namespace berth::api

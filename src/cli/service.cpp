@@ -1,0 +1,56 @@
+// system service: serves the Docker and Podman REST APIs on a socket.
+
+#include <memory>
+
+#include "api/listen.hpp"
+#include "api/routes.hpp"
+#include "api/server.hpp"
+#include "cli/cli.hpp"
+#include "common/error.hpp"
+
+namespace berth::cli {
+
+namespace {
+
+struct ServiceOptions {
+  std::string uri;
+  int time = 5;
+};
+
+int run_service(Cli& cli, const ServiceOptions& o) {
+  if (o.time < 0) {
+    fail(ErrorCode::kInvalidArgument, "invalid --time {}: use 0 (no timeout) or more seconds",
+         o.time);
+  }
+  api::ServiceOptions service;
+  service.idle_timeout_seconds = o.time;
+  auto inherited = api::activation_sockets();
+  if (!inherited.empty() && o.uri.empty()) {
+    for (int fd : inherited) service.listeners.emplace_back(fd);
+  } else {
+    for (int fd : inherited) os::Fd closed(fd);
+    auto address = api::parse_listen_uri(
+        o.uri.empty() ? std::string("unix://") + api::kDefaultSocketPath : o.uri);
+    service.listeners.push_back(api::open_listener(address));
+    if (address.kind == api::ListenAddress::Kind::kUnix) {
+      service.socket_paths.push_back(address.path);
+    }
+  }
+  service.make_engine = [&cli] { return cli.make_local_engine(); };
+  static const api::Router router = api::make_router();
+  return api::serve(router, std::move(service));
+}
+
+}  // namespace
+
+void add_system_service(CLI::App& parent, Cli& cli) {
+  auto* cmd = parent.add_subcommand(
+      "service", "Serve the Docker and Podman REST APIs on a unix socket or TCP port");
+  auto o = std::make_shared<ServiceOptions>();
+  cmd->add_option("URI", o->uri, "unix:///PATH or tcp://HOST:PORT (default unix:///run/berth/berth.sock)");
+  cmd->add_option("-t,--time", o->time,
+                  "Seconds without requests before the service exits (0: never)");
+  cmd->callback([&cli, o] { cli.action = [&cli, o] { return run_service(cli, *o); }; });
+}
+
+}  // namespace berth::cli

@@ -1,0 +1,20 @@
+#pragma once
+
+#include <string>
+
+#include "container/context.hpp"
+
+namespace berth::container {
+
+// What a wait waits for, as the REST API's `condition` names it.
+enum class WaitCondition {
+  kNotRunning,  // the container has no process (returns at once if so)
+  kNextExit,    // the container's process exits after the wait began
+  kRemoved,     // the container is gone
+};
+
+// Waits for condition on container id and returns its latest exit code
+// (for kRemoved of a --rm container, the code its cleanup kept).
+int wait_for(Context& ctx, const std::string& id, WaitCondition condition);
+
+}  // namespace berth::container

@@ -1,0 +1,344 @@
+# system service: the REST service on a private unix socket, driven with
+# curl; status codes, headers and bodies of both APIs.
+
+SVC_SOCK=$E2E_RUNROOT/svc/api.sock
+
+# Starts the service on $SVC_SOCK with the given extra arguments and waits
+# for the socket; the PID is in $svc_pid.
+start_service() {
+  mkdir -p "$(dirname "$SVC_SOCK")"
+  "$BERTH_BIN" --root "$E2E_ROOT/root" --runroot "$E2E_RUNROOT" --log-level debug system service "$@" \
+    "unix://$SVC_SOCK" 2>"$E2E_ROOT/service.log" &
+  svc_pid=$!
+  # Each test runs in its own subshell: a failed assertion still stops
+  # the service.
+  trap stop_service EXIT
+  for _ in $(seq 100); do
+    [ -S "$SVC_SOCK" ] && return 0
+    sleep 0.05
+  done
+  fail "the service did not create $SVC_SOCK: $(cat "$E2E_ROOT/service.log")"
+}
+
+stop_service() {
+  kill -TERM "$svc_pid" 2>/dev/null || true
+  wait "$svc_pid" 2>/dev/null || true
+}
+
+# api METHOD PATH [curl args...]: the body in $out, the status in $code.
+api() {
+  local method=$1 path=$2
+  shift 2
+  local f
+  f=$(mktemp)
+  code=$(curl -s -o "$f" -w '%{http_code}' --unix-socket "$SVC_SOCK" -X "$method" \
+    "http://d$path" "$@")
+  out=$(cat "$f")
+  rm -f "$f"
+}
+
+test_service_ping_and_headers() {
+  start_service --time 0
+  capture curl -s -i --unix-socket "$SVC_SOCK" -H 'X-Reference-Id: ref-123' http://d/_ping
+  assert_rc 0
+  assert_contains "$out" "HTTP/1.1 200 OK"
+  assert_contains "$out" "API-Version: 1.41"
+  assert_contains "$out" "Libpod-API-Version: 5.0.0"
+  assert_contains "$out" "OSType: linux"
+  assert_contains "$out" "X-Reference-Id: ref-123" "the reference ID is echoed"
+  assert_eq "OK" "$(printf '%s' "$out" | tail -n 1)"
+  capture curl -s -I --unix-socket "$SVC_SOCK" http://d/libpod/_ping
+  assert_contains "$out" "HTTP/1.1 200 OK" "HEAD /libpod/_ping"
+  assert_contains "$out" "Content-Length: 2"
+  api GET /v1.41/_ping
+  assert_eq 200 "$code"
+  api GET /v4.0.0/libpod/_ping
+  assert_eq 200 "$code"
+  [ "$(stat -c %a "$SVC_SOCK")" = 660 ] || fail "socket mode $(stat -c %a "$SVC_SOCK"), want 660"
+  stop_service
+  [ ! -e "$SVC_SOCK" ] || fail "the socket file stays after SIGTERM"
+}
+
+test_service_unknown_route_and_method() {
+  start_service --time 0
+  api GET /v1.41/no/such/route
+  assert_eq 404 "$code"
+  assert_eq 404 "$(jq -r .response <<<"$out")"
+  assert_contains "$(jq -r .message <<<"$out")" "/no/such/route"
+  api GET /containers/create
+  assert_eq 405 "$code" "wrong method"
+  api GET /containers/nosuchctr/json
+  assert_eq 404 "$code"
+  assert_eq "no such container" "$(jq -r .cause <<<"$out")"
+  api POST /containers/create -H 'Content-Type: application/json' -d '{"Image": '
+  assert_eq 400 "$code" "malformed JSON"
+  assert_contains "$(jq -r .message <<<"$out")" "JSON"
+  api GET '/containers/json?all=maybe'
+  assert_eq 400 "$code"
+  assert_contains "$(jq -r .message <<<"$out")" '"maybe"'
+  api GET '/containers/json?filters=%7Bbad'
+  assert_eq 400 "$code" "malformed filters"
+  stop_service
+}
+
+test_service_version_and_info() {
+  start_service --time 0
+  api GET /v1.41/version
+  assert_eq 200 "$code"
+  assert_eq 1.41 "$(jq -r .ApiVersion <<<"$out")"
+  assert_eq linux "$(jq -r .Os <<<"$out")"
+  api GET /v1.41/info
+  assert_eq 200 "$code"
+  assert_eq linux "$(jq -r .OSType <<<"$out")"
+  [ "$(jq -r .NCPU <<<"$out")" -ge 1 ] || fail "NCPU: $out"
+  api GET /v5.0.0/libpod/info
+  assert_eq 200 "$code"
+  assert_eq "$E2E_ROOT/root" "$(jq -r .store.graphRoot <<<"$out")"
+  stop_service
+}
+
+test_service_container_lifecycle_compat() {
+  b pull -q --tls-verify=false "$REG/busybox:latest" >/dev/null
+  b rm -f svc-c1 >/dev/null 2>&1 || true
+  start_service --time 0
+  api POST '/v1.41/containers/create?name=svc-c1' -H 'Content-Type: application/json' \
+    -d "{\"Image\":\"$REG/busybox:latest\",\"Cmd\":[\"sh\",\"-c\",\"echo hi; exit 3\"],\"Labels\":{\"svc\":\"yes\"}}"
+  assert_eq 201 "$code" "create: $out"
+  local id
+  id=$(jq -r .Id <<<"$out")
+  assert_eq 64 "${#id}"
+  capture b ps -a --format '{{.Names}} {{.Status}}' --filter name=svc-c1
+  assert_eq "svc-c1 Created" "$out" "the CLI sees the container"
+  api POST /v1.41/containers/svc-c1/start
+  assert_eq 204 "$code"
+  api POST '/v1.41/containers/svc-c1/wait?condition=not-running'
+  assert_eq 200 "$code"
+  assert_eq 3 "$(jq -r .StatusCode <<<"$out")"
+  api GET '/v1.41/containers/json?all=true&filters=%7B%22label%22%3A%5B%22svc%3Dyes%22%5D%7D'
+  assert_eq 200 "$code"
+  assert_eq "/svc-c1" "$(jq -r '.[0].Names[0]' <<<"$out")"
+  assert_eq exited "$(jq -r '.[0].State' <<<"$out")"
+  assert_eq 1 "$(jq length <<<"$out")"
+  api GET /v1.41/containers/svc-c1/json
+  assert_eq 200 "$code"
+  assert_eq "/svc-c1" "$(jq -r .Name <<<"$out")"
+  assert_eq 3 "$(jq -r .State.ExitCode <<<"$out")"
+  api POST /v1.41/containers/svc-c1/kill
+  assert_eq 409 "$code" "kill of a stopped container"
+  api DELETE /v1.41/containers/svc-c1
+  assert_eq 204 "$code"
+  capture b container exists svc-c1
+  assert_rc 1 "removed"
+  api POST '/v1.41/containers/create' -H 'Content-Type: application/json' \
+    -d '{"Image":"127.0.0.1:5000/never-pulled:latest"}'
+  assert_eq 404 "$code" "create with a missing image"
+  stop_service
+}
+
+test_service_wait_next_exit_and_stop() {
+  b pull -q --tls-verify=false "$REG/busybox:latest" >/dev/null
+  b rm -f svc-c2 >/dev/null 2>&1 || true
+  start_service --time 0
+  api POST '/containers/create?name=svc-c2' -H 'Content-Type: application/json' \
+    -d "{\"Image\":\"$REG/busybox:latest\",\"Cmd\":[\"sleep\",\"100\"],\"StopTimeout\":1}"
+  assert_eq 201 "$code"
+  # Docker's run: wait for the next exit first, then start.
+  local f=$E2E_ROOT/wait.out
+  curl -s --unix-socket "$SVC_SOCK" -X POST 'http://d/containers/svc-c2/wait?condition=next-exit' >"$f" &
+  local waiter=$!
+  sleep 0.3
+  api POST /containers/svc-c2/start
+  assert_eq 204 "$code"
+  api POST /containers/svc-c2/start
+  assert_eq 304 "$code" "start of a running container"
+  api GET /libpod/containers/json
+  assert_eq svc-c2 "$(jq -r '.[0].Names[0]' <<<"$out")"
+  assert_eq running "$(jq -r '.[0].State' <<<"$out")"
+  api POST '/containers/svc-c2/stop?t=1'
+  assert_eq 204 "$code"
+  wait "$waiter"
+  assert_eq 137 "$(jq -r .StatusCode "$f")" "the wait saw the stop"
+  api POST /containers/svc-c2/stop
+  assert_eq 304 "$code" "stop of a stopped container"
+  api DELETE /libpod/containers/svc-c2
+  assert_eq 200 "$code"
+  assert_eq null "$(jq -r '.[0].Err' <<<"$out")"
+  stop_service
+}
+
+test_service_libpod_create_and_images() {
+  b pull -q --tls-verify=false "$REG/busybox:latest" >/dev/null
+  b rm -f svc-c3 >/dev/null 2>&1 || true
+  start_service --time 0
+  api POST /v5.0.0/libpod/containers/create -H 'Content-Type: application/json' \
+    -d "{\"image\":\"$REG/busybox:latest\",\"name\":\"svc-c3\",\"command\":[\"true\"],\"env\":{\"A\":\"1\"}}"
+  assert_eq 201 "$code" "libpod create: $out"
+  capture b inspect svc-c3 --format '{{.Config.Env}}'
+  assert_contains "$out" "A=1"
+  api GET /v1.41/images/json
+  assert_eq 200 "$code"
+  assert_contains "$(jq -r '.[].RepoTags[]' <<<"$out")" "$REG/busybox:latest"
+  api GET "/v1.41/images/$REG/busybox:latest/json"
+  assert_eq 200 "$code" "image inspect by a name with slashes"
+  assert_contains "$(jq -r .Id <<<"$out")" "sha256:"
+  api DELETE /libpod/containers/svc-c3
+  stop_service
+}
+
+test_service_idle_timeout() {
+  start_service --time 1
+  api GET /_ping
+  assert_eq 200 "$code"
+  local waited=0
+  while kill -0 "$svc_pid" 2>/dev/null && [ $waited -lt 50 ]; do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  kill -0 "$svc_pid" 2>/dev/null && fail "the service still runs after 5 s with --time 1"
+  wait "$svc_pid"
+  assert_eq 0 "$?" "exit code after the idle timeout"
+  [ ! -e "$SVC_SOCK" ] || fail "the socket file stays after the idle timeout"
+}
+
+test_service_bad_uri() {
+  capture b system service ftp://x
+  assert_rc 125
+  assert_contains "$err" '"ftp://x"'
+  capture b system service tcp://127.0.0.1:notaport
+  assert_rc 125
+  capture b system service --time -1 "unix://$SVC_SOCK"
+  assert_rc 125
+}
+
+test_service_socket_activation() {
+  command -v systemd-socket-activate >/dev/null || fail "systemd-socket-activate is missing"
+  mkdir -p "$(dirname "$SVC_SOCK")"
+  rm -f "$SVC_SOCK"
+  # As a socket unit does: listen, start the service on the first
+  # connection, and listen again once it has exited.
+  (
+    for _ in 1 2 3; do
+      systemd-socket-activate -l "$SVC_SOCK" "$BERTH_BIN" --root "$E2E_ROOT/root" \
+        --runroot "$E2E_RUNROOT" system service --time 1 2>>"$E2E_ROOT/activate.log"
+    done
+  ) &
+  local activator=$!
+  for _ in $(seq 100); do [ -S "$SVC_SOCK" ] && break; sleep 0.05; done
+  pgrep -f "^$BERTH_BIN .*system service --time 1" >/dev/null && fail "the service started before a request"
+  api GET /_ping
+  assert_eq 200 "$code" "the first request starts the service"
+  pgrep -f "^$BERTH_BIN .*system service --time 1" >/dev/null || fail "no activated service runs"
+  local waited=0
+  while pgrep -f "^$BERTH_BIN .*system service --time 1" >/dev/null && [ $waited -lt 50 ]; do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  pgrep -f "^$BERTH_BIN .*system service --time 1" >/dev/null && fail "the activated service did not exit"
+  sleep 0.3
+  api GET /libpod/_ping
+  assert_eq 200 "$code" "the next request starts it again"
+  kill "$activator" 2>/dev/null || true
+  pkill -f "systemd-socket-activate -l $SVC_SOCK" || true
+  pkill -f "^$BERTH_BIN .*system service --time 1" || true
+  wait "$activator" 2>/dev/null || true
+}
+
+test_service_logs_multiplexed() {
+  b pull -q --tls-verify=false "$REG/busybox:latest" >/dev/null
+  b rm -f svc-logs >/dev/null 2>&1 || true
+  b run --name svc-logs "$REG/busybox:latest" sh -c 'echo out1; echo err1 >&2; echo out2' >/dev/null 2>&1
+  start_service --time 0
+  local f=$E2E_ROOT/logs.bin
+  curl -s --unix-socket "$SVC_SOCK" -o "$f" 'http://d/v1.41/containers/svc-logs/logs?stdout=1&stderr=1'
+  # Frames: stream byte, three zeros, 4-byte big-endian length, payload.
+  capture python3 - "$f" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+streams = {1: b"", 2: b""}
+while data:
+    kind, length = data[0], struct.unpack(">I", data[4:8])[0]
+    assert data[1:4] == b"\0\0\0", data[:8]
+    streams[kind] += data[8:8 + length]
+    data = data[8 + length:]
+print(repr(streams[1]), repr(streams[2]))
+PY
+  assert_rc 0 "well-formed frames"
+  assert_eq "b'out1\\nout2\\n' b'err1\\n'" "$out" "payloads by stream"
+  curl -s --unix-socket "$SVC_SOCK" -o "$f" 'http://d/v1.41/containers/svc-logs/logs?stderr=1'
+  assert_eq 13 "$(stat -c %s "$f")" "stderr only"
+  api GET /v1.41/containers/svc-logs/logs
+  assert_eq 400 "$code" "no stream chosen"
+  assert_contains "$(jq -r .message <<<"$out")" "stdout or stderr"
+  api GET /v1.41/containers/nosuch/logs?stdout=1
+  assert_eq 404 "$code"
+  b rm svc-logs >/dev/null
+  stop_service
+}
+
+test_service_events_stream() {
+  b pull -q --tls-verify=false "$REG/busybox:latest" >/dev/null
+  start_service --time 0
+  local f=$E2E_ROOT/events.json
+  curl -s -N --unix-socket "$SVC_SOCK" "http://d/v1.41/events?filters=%7B%22type%22%3A%5B%22container%22%5D%7D" >"$f" &
+  local reader=$!
+  sleep 0.5
+  b create --name svc-ev "$REG/busybox:latest" true >/dev/null
+  b rm svc-ev >/dev/null
+  local waited=0
+  while ! grep -q '"Action":"remove"' "$f" && [ $waited -lt 50 ]; do sleep 0.1; waited=$((waited + 1)); done
+  kill "$reader" 2>/dev/null || true
+  wait "$reader" 2>/dev/null || true
+  assert_eq "create remove" "$(jq -r .Action "$f" | tr '\n' ' ' | sed 's/ $//')" "streamed events"
+  assert_eq svc-ev "$(jq -r '.Actor.Attributes.name' "$f" | head -n 1)"
+  api GET '/libpod/events?stream=false&filters=%7B%22container%22%3A%5B%22svc-ev%22%5D%7D'
+  assert_eq 200 "$code"
+  assert_contains "$out" '"Status":"remove"'
+  stop_service
+}
+
+# The Docker CLIs on this machine: Debian's 20.10 and a newer one when
+# installed in /usr/local/bin.
+docker_clis() {
+  local found=0
+  for cli in /usr/bin/docker /usr/local/bin/docker; do
+    [ -x "$cli" ] && { echo "$cli"; found=1; }
+  done
+  [ $found = 1 ] || fail "no docker CLI found: scripts/setup with BERTH_SETUP_TEST=1 installs docker.io"
+}
+
+test_service_docker_cli_run_exec_logs() {
+  b pull -q --tls-verify=false "$REG/busybox:latest" >/dev/null
+  b rm -f svc-dk >/dev/null 2>&1 || true
+  start_service --time 0
+  export DOCKER_HOST=unix://$SVC_SOCK
+  local cli
+  for cli in $(docker_clis); do
+    capture "$cli" version --format '{{.Server.APIVersion}}'
+    assert_rc 0 "$cli version"
+    assert_eq 1.41 "$out"
+    capture "$cli" run --rm "$REG/busybox:latest" sh -c 'echo out-line; echo err-line >&2; exit 3'
+    assert_rc 3 "$cli run --rm returns the container's exit code"
+    assert_eq out-line "$out"
+    assert_eq err-line "$err"
+    capture "$cli" run -d --name svc-dk "$REG/busybox:latest" sh -c 'echo started; sleep 100'
+    assert_rc 0 "$cli run -d"
+    assert_eq 64 "${#out}"
+    capture "$cli" exec svc-dk sh -c 'echo in-exec; exit 5'
+    assert_rc 5 "$cli exec returns the command's exit code"
+    assert_eq in-exec "$out"
+    capture sh -c "echo piped-input | $cli exec -i svc-dk cat"
+    assert_eq piped-input "$out" "$cli exec -i passes stdin"
+    capture "$cli" logs svc-dk
+    assert_eq started "$out"
+    capture "$cli" ps --format '{{.Names}} {{.State}}'
+    assert_contains "$out" "svc-dk running"
+    capture "$cli" rm -f svc-dk
+    assert_rc 0 "$cli rm -f"
+    capture b container exists svc-dk
+    assert_rc 1 "removed through $cli"
+    capture "$cli" exec nosuch true
+    assert_rc 1 "$cli exec in a missing container"
+    assert_contains "${err,,}" "no such container"
+  done
+  stop_service
+}
