@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -104,6 +105,14 @@ class ServerState {
   Clock::time_point idle_since_ = Clock::now();  // guarded by mutex_
 };
 
+// A new X-Reference-Id: a random prefix drawn once per process and a
+// counter, so a response costs no getrandom call.
+std::string next_reference_id() {
+  static const std::string prefix = random_id().substr(0, 16);
+  static std::atomic<std::uint64_t> counter{0};
+  return fmt::format("{}{:016x}", prefix, ++counter);
+}
+
 void reply_error(Exchange& exchange, const std::exception& error) {
   auto status = status_for(error);
   spdlog::debug("api: {} {}: {}", static_cast<int>(status), std::string(exchange.path()),
@@ -127,7 +136,9 @@ void serve_request(const Router& router, Connection& connection) {
   std::string_view query_text =
       question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
   bool libpod = path.starts_with("/libpod/") || path == "/libpod";
-  spdlog::debug("api: {} {}", std::string(request.method_string()), std::string(target));
+  if (spdlog::should_log(spdlog::level::debug)) {
+    spdlog::debug("api: {} {}", std::string(request.method_string()), std::string(target));
+  }
 
   Router::Match match = router.find(request.method(), path);
   Query query;
@@ -239,7 +250,7 @@ void Connection::add_common_headers(http::fields& fields) {
     auto it = header_->get().find("X-Reference-Id");
     if (it != header_->get().end()) reference = std::string(it->value());
   }
-  if (reference.empty()) reference = random_id().substr(0, 32);
+  if (reference.empty()) reference = next_reference_id();
   fields.set("X-Reference-Id", reference);
 }
 
