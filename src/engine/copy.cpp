@@ -17,6 +17,7 @@
 #include "engine/local_image.hpp"
 #include "os/fd.hpp"
 #include "os/file.hpp"
+#include "runtime/id_mapping.hpp"
 #include "runtime/spec.hpp"
 
 namespace berth::engine {
@@ -38,11 +39,19 @@ std::string absolute_container_path(const std::string& path) {
 }
 
 // Returns the primary uid and gid of the container's user from its root's
-// /etc/passwd and /etc/group.
+// /etc/passwd and /etc/group, as the host stores them: in a container with
+// a user namespace, container IDs map through its uid and gid maps (an
+// unmapped ID becomes the overflow ID 65534, as the kernel shows it).
 container::CopyOwner container_owner(const ContainerFileSystem& root) {
   auto config = nlohmann::json::parse(root.record().config).get<container::ContainerConfig>();
   auto user = runtime::resolve_user(root.path(), config.user);
-  return {user.uid, user.gid};
+  container::CopyOwner owner{user.uid, user.gid};
+  const auto& userns = config.userns;
+  if (userns.enabled() && !userns.uid_map.empty() && !userns.gid_map.empty()) {
+    owner.uid = runtime::map_to_host(userns.uid_map, user.uid).value_or(65534);
+    owner.gid = runtime::map_to_host(userns.gid_map, user.gid).value_or(65534);
+  }
+  return owner;
 }
 
 // Creates an unnamed temporary file under dir that contains a tar between

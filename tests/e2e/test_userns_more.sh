@@ -157,3 +157,21 @@ test_userns_idmap_volume_left_after_stop() {
   b rm "$id" >/dev/null
   rm -rf "$dir"
 }
+
+test_userns_cp_maps_owner() {
+  pull_busybox
+  local id src=$E2E_ROOT/userns-cp-src
+  echo copied >"$src"
+  id=$(b run -d --network none --uidmap 0:100000:65536 --gidmap 0:100000:65536 "$IMG" sleep 100)
+  capture b cp "$src" "$id:/tmp/copied"
+  assert_rc 0 "cp into a user-namespace container"
+  capture b exec "$id" stat -c '%u:%g %n' /tmp/copied
+  assert_eq "0:0 /tmp/copied" "$out" "the container's root owns the copy"
+  capture b exec "$id" cat /tmp/copied
+  assert_eq copied "$out"
+  local mount_point
+  mount_point=$(b mount "$id")
+  assert_eq "100000:100000" "$(stat -c '%u:%g' "$mount_point/tmp/copied")" "host ids on disk"
+  b unmount "$id" >/dev/null
+  b rm -f "$id" >/dev/null
+}
