@@ -48,3 +48,18 @@ assert_rc() { [ "$rc" == "$1" ] || fail "${2:-exit code}: expected $1, got $rc (
 
 # A snapshot of what the store shows, to compare before and after a failure.
 store_snapshot() { b images --no-trunc 2>&1; b ps -a --no-trunc 2>&1; }
+
+# tmux on the server at $TMUX_SOCKET, which each terminal test file sets
+# to a socket of its own, so no other tmux server is touched.
+t() { tmux -S "$TMUX_SOCKET" "$@"; }
+stop_tmux() { t kill-server 2>/dev/null || true; }
+
+# Waits up to 10 s until the pane shows text.
+wait_for_screen() { # text
+  local i
+  for i in $(seq 100); do
+    if t capture-pane -p -t e2e | grep -qF -- "$1"; then return 0; fi
+    sleep 0.1
+  done
+  fail "the terminal never showed [$1]; it shows: $(t capture-pane -p -t e2e)"
+}

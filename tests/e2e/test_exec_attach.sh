@@ -16,18 +16,6 @@ setup_image() {
 # makes a new session on its socket fail.
 TMUX_SOCKET=${E2E_ROOT}/tmux-0.sock
 TMUX_COUNT=0
-t() { tmux -S "$TMUX_SOCKET" "$@"; }
-stop_tmux() { t kill-server 2>/dev/null || true; }
-
-# Waits up to 10 s until the pane shows text.
-wait_for_screen() { # text
-  local i
-  for i in $(seq 100); do
-    if t capture-pane -p -t e2e | grep -qF -- "$1"; then return 0; fi
-    sleep 0.1
-  done
-  fail "the terminal never showed [$1]; it shows: $(t capture-pane -p -t e2e)"
-}
 
 # Starts a 80x24 tmux session running a berth command line.
 start_tmux() { # command-line

@@ -14,18 +14,6 @@ setup_image() {
 
 # A tmux server of this file's own, so no other tmux session is touched.
 TMUX_SOCKET=${E2E_ROOT}/tmux-fixes.sock
-t() { tmux -S "$TMUX_SOCKET" "$@"; }
-stop_tmux() { t kill-server 2>/dev/null || true; }
-
-# Waits up to 10 s until the pane shows text.
-wait_for_screen() { # text
-  local i
-  for i in $(seq 100); do
-    if t capture-pane -p -t e2e | grep -qF -- "$1"; then return 0; fi
-    sleep 0.1
-  done
-  fail "the terminal never showed [$1]; it shows: $(t capture-pane -p -t e2e)"
-}
 
 test_numeric_user_gets_passwd_entry() {
   setup_image
