@@ -149,7 +149,12 @@ void add_host_config(const json& host, engine::CreateRequest& request) {
   flags.privileged = bool_field(host, "Privileged");
   flags.cap_add = strings_field(host, "CapAdd");
   flags.cap_drop = strings_field(host, "CapDrop");
-  flags.memory = positive_number(int_field(host, "Memory"));
+  std::int64_t memory = int_field(host, "Memory");
+  if (memory < 0 || (memory > 0 && memory < (6 << 20))) {
+    fail(ErrorCode::kInvalidArgument,
+         "invalid Memory {}: the minimum memory limit is 6 MiB (6291456 bytes)", memory);
+  }
+  flags.memory = positive_number(memory);
   std::int64_t swap = int_field(host, "MemorySwap");
   if (swap != 0) flags.memory_swap = std::to_string(swap);
   flags.memory_reservation = positive_number(int_field(host, "MemoryReservation"));

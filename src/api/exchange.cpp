@@ -3,6 +3,7 @@
 
 #include "api/exchange.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <boost/asio/write.hpp>
@@ -105,11 +106,11 @@ void Exchange::reply_text(http::status status, std::string_view content_type, st
 }
 
 void Exchange::reply_json(http::status status, const nlohmann::json& body) {
-  reply_text(status, "application/json", body.dump() + "\n");
+  reply_text(status, "application/json", json_text(body) + "\n");
 }
 
 void Exchange::reply_json(http::status status, const nlohmann::ordered_json& body) {
-  reply_text(status, "application/json", body.dump() + "\n");
+  reply_text(status, "application/json", json_text(body) + "\n");
 }
 
 void Exchange::reply_empty(http::status status) {
@@ -181,6 +182,22 @@ int Exchange::hijack(std::string_view content_type, std::string& pending_input) 
 }
 
 engine::Engine& Exchange::engine() { return connection_.engine(); }
+
+int Exchange::client_fd() const { return connection_.fd(); }
+
+bool peer_closed(int fd, bool half_close_counts) {
+  pollfd polled{fd, static_cast<short>(half_close_counts ? POLLRDHUP : 0), 0};
+  if (::poll(&polled, 1, 0) <= 0) return false;
+  return (polled.revents & (POLLHUP | POLLERR | POLLRDHUP)) != 0;
+}
+
+std::string json_text(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string json_text(const nlohmann::ordered_json& value) {
+  return value.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
 
 http::status status_for(const std::exception& error) {
   const auto* e = dynamic_cast<const Error*>(&error);

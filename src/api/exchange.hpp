@@ -77,6 +77,9 @@ class Exchange {
   // returns.
   int hijack(std::string_view content_type, std::string& pending_input);
 
+  // The connection's socket, for a stream that watches its client.
+  int client_fd() const;
+
   // The engine for this connection, made on first use.
   engine::Engine& engine();
 
@@ -91,6 +94,16 @@ class Exchange {
   bool replied_ = false;
   bool streaming_ = false;
 };
+
+// Whether the client at the other end of socket fd has gone: closed or
+// reset, or (with half_close_counts) shut down its side for writing.
+// Returns at once.
+bool peer_closed(int fd, bool half_close_counts = true);
+
+// Serializes value as compact JSON. Bytes that are not UTF-8 (from a URL
+// or a label) become U+FFFD instead of failing the response.
+std::string json_text(const nlohmann::json& value);
+std::string json_text(const nlohmann::ordered_json& value);
 
 // The HTTP status for an error code of berth::Error.
 boost::beast::http::status status_for(const std::exception& error);

@@ -31,6 +31,9 @@ std::string percent_decode(std::string_view text, bool plus_is_space) {
         fail(ErrorCode::kInvalidArgument, "invalid URL escape \"{}\"",
              std::string(text.substr(i, 3)));
       }
+      if (high == 0 && low == 0) {
+        fail(ErrorCode::kInvalidArgument, "invalid URL escape %00: names and values cannot hold NUL");
+      }
       out += static_cast<char>(high * 16 + low);
       i += 2;
     } else if (c == '+' && plus_is_space) {

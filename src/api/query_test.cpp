@@ -30,6 +30,7 @@ TEST(Query, RejectsBadValuesByName) {
   EXPECT_THROW(query.integer("limit"), Error);
   EXPECT_THROW(Query("a=%zz"), Error);
   EXPECT_THROW(Query("a=%4"), Error);
+  EXPECT_THROW(Query("a=x%00y"), Error);
 }
 
 TEST(Query, IntegerParameter) {

@@ -2,9 +2,12 @@
 // (create, start, inspect, resize).
 
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include "api/exchange.hpp"
 #include "api/pending_attach.hpp"
@@ -59,18 +62,39 @@ std::string multiplexed(unsigned char stream, std::string_view payload) {
 // the monitor sent, if any.
 std::optional<int> relay(int client, int monitor, bool tty, bool with_stdin, bool with_stdout,
                          bool with_stderr) {
+  // A client that has gone ends the relay: the monitor's socket is shut
+  // down, so attach_stream sees the end of its stream. A client that only
+  // closed its writing side still gets the output.
+  std::atomic<bool> finished{false};
+  auto cut = [monitor] { ::shutdown(monitor, SHUT_RDWR); };
+  std::thread watcher([&] {
+    while (!finished) {
+      if (peer_closed(client, false)) {
+        cut();
+        return;
+      }
+      ::usleep(200'000);
+    }
+  });
   container::AttachIo io;
   io.stdin_fd = with_stdin ? client : -1;
   io.on_output = [&](unsigned char stream, std::string_view payload) {
     bool wanted = stream == container::kStreamStdout ? with_stdout : with_stderr;
     if (!wanted) return;
     std::string data = tty ? std::string(payload) : multiplexed(stream, payload);
-    // A client that went away loses the rest; the relay still ends with
-    // the process.
-    ::send(client, data.data(), data.size(), MSG_NOSIGNAL);
+    if (::send(client, data.data(), data.size(), MSG_NOSIGNAL) < 0 && errno != EINTR) cut();
   };
-  auto result = container::attach_stream(monitor, io);
-  return result.exit_code;
+  std::optional<int> code;
+  try {
+    code = container::attach_stream(monitor, io).exit_code;
+  } catch (...) {
+    finished = true;
+    watcher.join();
+    throw;
+  }
+  finished = true;
+  watcher.join();
+  return code;
 }
 
 json inspect_one(Exchange& x, const std::string& name) {
@@ -193,6 +217,13 @@ ExecRecord exec_record(const std::string& exec_id) {
   return it->second;
 }
 
+// Records that exec_id runs as session.
+void mark_started(const std::string& exec_id, const std::string& session) {
+  std::lock_guard lock(g_exec_mutex);
+  g_execs[exec_id].session = session;
+  g_execs[exec_id].running = true;
+}
+
 void exec_start(Exchange& x) {
   std::string exec_id = x.param("id");
   ExecRecord record = exec_record(exec_id);
@@ -212,22 +243,37 @@ void exec_start(Exchange& x) {
     theirs = os::Fd(pair[1]);
     record.options.attach_fd = theirs.get();
   }
-  std::string session = x.engine().exec(record.container, record.options);
-  theirs.reset();
-  {
-    std::lock_guard lock(g_exec_mutex);
-    g_execs[exec_id].session = session;
-    g_execs[exec_id].running = true;
-  }
   if (detach) {
+    std::string session = x.engine().exec(record.container, record.options);
+    mark_started(exec_id, session);
     x.reply_json(status::ok, json::object());
     return;
   }
+  // The connection is taken first, so a command that cannot run is
+  // reported inside the stream, where Docker clients print it.
   std::string pending_input;
   bool tty = record.options.tty;
   int client = x.hijack(tty ? "application/vnd.docker.raw-stream"
                             : "application/vnd.docker.multiplexed-stream",
                         pending_input);
+  std::string session;
+  try {
+    session = x.engine().exec(record.container, record.options);
+  } catch (const Error& e) {
+    spdlog::debug("api: exec {} in {} failed to start: {}", exec_id, record.container, e.what());
+    std::string message = std::string(e.what()) + "\n";
+    std::string data = tty ? message : multiplexed(container::kStreamStderr, message);
+    ::send(client, data.data(), data.size(), MSG_NOSIGNAL);
+    // Docker's daemon reports 126 for any exec its runtime could not
+    // start; Podman's API keeps 127 for a missing command.
+    int code = x.libpod() && e.code() == ErrorCode::kCommandNotFound ? 127 : 126;
+    std::lock_guard lock(g_exec_mutex);
+    g_execs[exec_id].exit_code = code;
+    g_execs[exec_id].session = "failed";
+    return;
+  }
+  theirs.reset();
+  mark_started(exec_id, session);
   std::optional<int> code;
   try {
     code = relay(client, ours.get(), tty, record.options.interactive, true, true);

@@ -227,7 +227,7 @@ void wait(Exchange& x) {
   }
   x.begin_stream(status::ok, "application/json");
   int code = x.engine().wait_for(id, condition);
-  x.write_chunk(json{{"StatusCode", code}, {"Error", nullptr}}.dump() + "\n");
+  x.write_chunk(json_text(json{{"StatusCode", code}, {"Error", nullptr}}) + "\n");
   x.end_stream();
 }
 

@@ -122,6 +122,16 @@ void logs(Exchange& x) {
   x.end_stream();
 }
 
+// Docker's name for an action berth records under Podman's name.
+std::string docker_action(const state::EventRecord& event) {
+  const std::string& status = event.status;
+  if (status == "died") return "die";
+  if (status == "exec_died") return "exec_die";
+  if (status == "remove") return event.type == "image" ? "delete" : "destroy";
+  if (status == "exec") return "exec_start";
+  return status;
+}
+
 // An event in Docker's shape (compat) or Podman's (libpod).
 json event_json(const state::EventRecord& event, bool libpod) {
   if (libpod) return events::to_json(event);
@@ -131,11 +141,12 @@ json event_json(const state::EventRecord& event, bool libpod) {
   if (!event.image.empty()) attributes["image"] = event.image;
   if (event.exit_code) attributes["exitCode"] = std::to_string(*event.exit_code);
   std::string id = event.object_id.empty() ? event.name : event.object_id;
-  return {{"status", event.status},
+  std::string action = docker_action(event);
+  return {{"status", action},
           {"id", id},
           {"from", event.image},
           {"Type", event.type},
-          {"Action", event.status},
+          {"Action", action},
           {"Actor", {{"ID", id}, {"Attributes", attributes}}},
           {"scope", "local"},
           {"time", event.time_ns / 1000000000},
@@ -150,13 +161,15 @@ void events_route(Exchange& x) {
   request.stream = x.query().flag("stream", true);
   request.history = !request.stream || filter.since_ns() || filter.until_ns();
   request.until_ns = filter.until_ns();
+  int client = x.client_fd();
+  request.keep_going = [client] { return !peer_closed(client); };
   // Headers go out at once, so a client sees the stream begin before the
   // first event.
   x.begin_stream(status::ok, "application/json");
   bool libpod = x.libpod();
   x.engine().read_events(request, [&](const state::EventRecord& event) {
     if (!filter.matches(event)) return true;
-    return x.write_chunk(event_json(event, libpod).dump() + "\n");
+    return x.write_chunk(json_text(event_json(event, libpod)) + "\n");
   });
   x.end_stream();
 }

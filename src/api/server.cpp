@@ -115,12 +115,16 @@ std::string next_reference_id() {
 
 void reply_error(Exchange& exchange, const std::exception& error) {
   auto status = status_for(error);
-  spdlog::debug("api: {} {}: {}", static_cast<int>(status), std::string(exchange.path()),
-             error.what());
+  // Client errors are the client's business; a server error is logged.
+  auto level = static_cast<int>(status) >= 500 ? spdlog::level::warn : spdlog::level::debug;
+  auto method = http::to_string(exchange.method());
+  spdlog::log(level, "api: {} {} {}: {}", static_cast<int>(status),
+              std::string(method.data(), method.size()), std::string(exchange.path()),
+              error.what());
   if (exchange.streaming()) {
     // Headers are out: the error goes into the stream as a JSON line.
-    exchange.write_chunk(nlohmann::json{{"message", error.what()}, {"error", error.what()}}.dump() +
-                         "\n");
+    exchange.write_chunk(
+        json_text(nlohmann::json{{"message", error.what()}, {"error", error.what()}}) + "\n");
     exchange.end_stream();
     return;
   }
@@ -140,9 +144,10 @@ void serve_request(const Router& router, Connection& connection) {
     spdlog::debug("api: {} {}", std::string(request.method_string()), std::string(target));
   }
 
-  Router::Match match = router.find(request.method(), path);
+  Router::Match match;
   Query query;
   try {
+    match = router.find(request.method(), path);
     query = Query(query_text);
   } catch (const std::exception& e) {
     Exchange exchange(connection, {}, {}, libpod);
@@ -175,9 +180,8 @@ void serve_request(const Router& router, Connection& connection) {
   if (exchange.streaming()) exchange.end_stream();
 }
 
-// Runs on the connection's own thread; state.add(connection) was called.
-void serve_connection(const Router& router, ServerState& state, std::unique_ptr<Connection> owned) {
-  Connection& connection = *owned;
+// Serves the requests of one connection until it closes.
+void serve_requests(const Router& router, ServerState& state, Connection& connection) {
   for (;;) {
     auto& header = connection.header_parser();
     header.emplace();
@@ -192,10 +196,10 @@ void serve_connection(const Router& router, ServerState& state, std::unique_ptr<
         // A malformed request gets a 400 before the connection closes.
         http::response<http::string_body> response(http::status::bad_request, 11);
         response.set(http::field::content_type, "application/json");
-        response.body() = nlohmann::json{{"cause", "bad request"},
-                                         {"message", "malformed HTTP request: " + ec.message()},
-                                         {"response", 400}}
-                              .dump() +
+        response.body() = json_text(nlohmann::json{
+                              {"cause", "bad request"},
+                              {"message", "malformed HTTP request: " + ec.message()},
+                              {"response", 400}}) +
                           "\n";
         response.prepare_payload();
         response.keep_alive(false);
@@ -220,6 +224,18 @@ void serve_connection(const Router& router, ServerState& state, std::unique_ptr<
     }
     state.end_request(&connection);
     if (connection.close_after) break;
+  }
+}
+
+// Runs on the connection's own thread; state.add(connection) was called.
+void serve_connection(const Router& router, ServerState& state, std::unique_ptr<Connection> owned) {
+  Connection& connection = *owned;
+  try {
+    serve_requests(router, state, connection);
+  } catch (const std::exception& e) {
+    // Nothing may end the service from a connection's thread.
+    spdlog::warn("api: connection closed after an error: {}", e.what());
+    state.end_request(&connection);
   }
   boost::beast::error_code ignored;
   connection.socket().shutdown(Connection::Socket::shutdown_both, ignored);

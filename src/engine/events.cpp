@@ -83,6 +83,7 @@ void LocalEngine::read_events(const EventsRequest& request,
       timeout = static_cast<int>(std::min<std::int64_t>(left_ms + 1, timeout));
     }
     wait_for_change(watch.get(), timeout);
+    if (request.keep_going && !request.keep_going()) return;
   }
 }
 

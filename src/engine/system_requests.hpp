@@ -3,6 +3,7 @@
 // Requests and reports of the events and system commands.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +19,9 @@ struct EventsRequest {
   bool stream = false;
   // Stop streaming once the clock passes this time.
   std::optional<std::int64_t> until_ns;
+  // When set, asked at least every 2 s while streaming waits for an entry;
+  // returning false ends the read (the REST service's client has gone).
+  std::function<bool()> keep_going;
 };
 
 // system df: one image, container or volume with the bytes it takes.

@@ -285,10 +285,11 @@ test_service_events_stream() {
   b create --name svc-ev "$REG/busybox:latest" true >/dev/null
   b rm svc-ev >/dev/null
   local waited=0
-  while ! grep -q '"Action":"remove"' "$f" && [ $waited -lt 50 ]; do sleep 0.1; waited=$((waited + 1)); done
+  while ! grep -q '"Action":"destroy"' "$f" && [ $waited -lt 50 ]; do sleep 0.1; waited=$((waited + 1)); done
   kill "$reader" 2>/dev/null || true
   wait "$reader" 2>/dev/null || true
-  assert_eq "create remove" "$(jq -r .Action "$f" | tr '\n' ' ' | sed 's/ $//')" "streamed events"
+  assert_eq "create destroy" "$(jq -r .Action "$f" | tr '\n' ' ' | sed 's/ $//')" \
+    "streamed events, with Docker's action names"
   assert_eq svc-ev "$(jq -r '.Actor.Attributes.name' "$f" | head -n 1)"
   api GET '/libpod/events?stream=false&filters=%7B%22container%22%3A%5B%22svc-ev%22%5D%7D'
   assert_eq 200 "$code"
@@ -340,5 +341,68 @@ test_service_docker_cli_run_exec_logs() {
     assert_rc 1 "$cli exec in a missing container"
     assert_contains "${err,,}" "no such container"
   done
+  stop_service
+}
+
+test_service_survives_bad_bytes() {
+  start_service --time 0
+  api GET '/v1.41/containers/%ff%fe/json'
+  assert_eq 404 "$code" "a name that is not UTF-8"
+  assert_contains "$(jq -r .cause <<<"$out")" "no such container"
+  api GET '/v1.41/containers/json?filters=%7B%22name%22%3A%5B%22%ff%22%5D%7D'
+  assert_contains "200 400" "$code" "filters that are not UTF-8"
+  api GET '/v1.41/containers/%00abc/json'
+  assert_eq 400 "$code" "a NUL byte in a path"
+  assert_contains "$(jq -r .message <<<"$out")" "%00"
+  api POST /v1.41/containers/create -H 'Content-Type: application/json' \
+    -d '{"Image":"x","HostConfig":{"Memory":-5}}'
+  assert_eq 400 "$code" "a negative memory limit"
+  assert_contains "$(jq -r .message <<<"$out")" "Memory -5"
+  api GET /_ping
+  assert_eq 200 "$code" "the service still serves"
+  kill -0 "$svc_pid" || fail "the service died"
+  stop_service
+}
+
+# Prints the number of open fds and threads of process $1.
+fds_and_threads() { echo "$(ls "/proc/$1/fd" | wc -l) $(ls "/proc/$1/task" | wc -l)"; }
+
+test_service_stream_clients_that_leave() {
+  b pull -q --tls-verify=false "$REG/busybox:latest" >/dev/null
+  b rm -f svc-quiet >/dev/null 2>&1 || true
+  b run -d --name svc-quiet --network none "$REG/busybox:latest" sleep 100 >/dev/null
+  start_service --time 0
+  api GET /_ping
+  local before after
+  before=$(fds_and_threads "$svc_pid")
+  # Clients that hang up on streams that have nothing to send.
+  timeout 1 curl -s -N --unix-socket "$SVC_SOCK" http://d/v1.41/events >/dev/null || true
+  timeout 1 curl -s -N --unix-socket "$SVC_SOCK" -X POST \
+    'http://d/v1.41/containers/svc-quiet/attach?stream=1&stdout=1&stderr=1' >/dev/null || true
+  local waited=0
+  after=$(fds_and_threads "$svc_pid")
+  while [ "$after" != "$before" ] && [ $waited -lt 60 ]; do
+    sleep 0.1
+    waited=$((waited + 1))
+    after=$(fds_and_threads "$svc_pid")
+  done
+  assert_eq "$before" "$after" "fds and threads once the stream clients left"
+  b rm -f svc-quiet >/dev/null
+  stop_service
+}
+
+test_service_exec_missing_command() {
+  b pull -q --tls-verify=false "$REG/busybox:latest" >/dev/null
+  b rm -f svc-ex >/dev/null 2>&1 || true
+  b run -d --name svc-ex --network none "$REG/busybox:latest" sleep 100 >/dev/null
+  start_service --time 0
+  export DOCKER_HOST=unix://$SVC_SOCK
+  local cli
+  for cli in $(docker_clis); do
+    capture "$cli" exec svc-ex nosuchcmd
+    assert_rc 126 "$cli exec of a missing command"
+    assert_contains "$err" "nosuchcmd"
+  done
+  b rm -f svc-ex >/dev/null
   stop_service
 }
