@@ -183,6 +183,15 @@ int Exchange::hijack(std::string_view content_type, std::string& pending_input) 
 
 engine::Engine& Exchange::engine() { return connection_.engine(); }
 
+std::string multiplexed_frame(unsigned char stream, std::string_view payload) {
+  std::string frame(8, '\0');
+  frame[0] = static_cast<char>(stream);
+  auto length = static_cast<std::uint32_t>(payload.size());
+  for (int i = 0; i < 4; ++i) frame[4 + i] = static_cast<char>((length >> (24 - 8 * i)) & 0xff);
+  frame.append(payload);
+  return frame;
+}
+
 int Exchange::client_fd() const { return connection_.fd(); }
 
 bool peer_closed(int fd, bool half_close_counts) {

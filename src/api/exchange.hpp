@@ -95,6 +95,11 @@ class Exchange {
   bool streaming_ = false;
 };
 
+// Frames payload for Docker's multiplexed stream: the stream (1 stdout,
+// 2 stderr), three zero bytes and the payload's length as a 32-bit
+// big-endian number, then the payload.
+std::string multiplexed_frame(unsigned char stream, std::string_view payload);
+
 // Whether the client at the other end of socket fd has gone: closed or
 // reset, or (with half_close_counts) shut down its side for writing.
 // Returns at once.

@@ -7,8 +7,8 @@
 
 namespace berth::api {
 
-// Where `system service` listens: a unix socket path, or a TCP host and
-// port.
+// The address `system service` listens on: a unix socket path, or a TCP
+// host and port.
 struct ListenAddress {
   enum class Kind { kUnix, kTcp };
   Kind kind = Kind::kUnix;
@@ -26,7 +26,7 @@ ListenAddress parse_listen_uri(const std::string& uri);
 
 // Opens a listening socket for address, close-on-exec. A unix socket's
 // parent directory is made when missing, the socket file gets mode 0660,
-// and a stale socket file that nobody listens on is replaced. Throws
+// and a stale socket file that no process listens on is replaced. Throws
 // Error{kAlreadyExists} when another process listens on the path, and
 // Error with errno for a failed bind or listen.
 os::Fd open_listener(const ListenAddress& address);

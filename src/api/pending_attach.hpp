@@ -7,9 +7,9 @@
 namespace berth::api {
 
 // Attach clients waiting for a created container to start. Docker clients
-// attach before they start a container; the start through the service
-// hands the waiting socket to the container's monitor (as `run` does), so
-// no output is lost.
+// attach before they start a container. The start through the service
+// then hands the waiting socket to the container's monitor, as `run`
+// does, so no output is lost.
 
 // Registers the monitor's end of an attach socket pair for container id.
 // Returns a ticket for withdraw.

@@ -48,15 +48,6 @@ struct ExecRecord {
 std::mutex g_exec_mutex;
 std::map<std::string, ExecRecord> g_execs;  // by exec ID; guarded by g_exec_mutex
 
-std::string multiplexed(unsigned char stream, std::string_view payload) {
-  std::string frame(8, '\0');
-  frame[0] = static_cast<char>(stream);
-  auto length = static_cast<std::uint32_t>(payload.size());
-  for (int i = 0; i < 4; ++i) frame[4 + i] = static_cast<char>((length >> (24 - 8 * i)) & 0xff);
-  frame.append(payload);
-  return frame;
-}
-
 // Relays between the hijacked client socket and a monitor's attach socket
 // until the process exits or the monitor goes away. Returns the exit code
 // the monitor sent, if any.
@@ -81,7 +72,7 @@ std::optional<int> relay(int client, int monitor, bool tty, bool with_stdin, boo
   io.on_output = [&](unsigned char stream, std::string_view payload) {
     bool wanted = stream == container::kStreamStdout ? with_stdout : with_stderr;
     if (!wanted) return;
-    std::string data = tty ? std::string(payload) : multiplexed(stream, payload);
+    std::string data = tty ? std::string(payload) : multiplexed_frame(stream, payload);
     if (::send(client, data.data(), data.size(), MSG_NOSIGNAL) < 0 && errno != EINTR) cut();
   };
   std::optional<int> code;
@@ -262,7 +253,7 @@ void exec_start(Exchange& x) {
   } catch (const Error& e) {
     spdlog::debug("api: exec {} in {} failed to start: {}", exec_id, record.container, e.what());
     std::string message = std::string(e.what()) + "\n";
-    std::string data = tty ? message : multiplexed(container::kStreamStderr, message);
+    std::string data = tty ? message : multiplexed_frame(container::kStreamStderr, message);
     ::send(client, data.data(), data.size(), MSG_NOSIGNAL);
     // Docker's daemon reports 126 for any exec its runtime could not
     // start; Podman's API keeps 127 for a missing command.

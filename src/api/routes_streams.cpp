@@ -23,21 +23,6 @@ using boost::beast::http::status;
 using boost::beast::http::verb;
 using nlohmann::json;
 
-// Docker's multiplexed stream: one frame per write, with an 8-byte header
-// of the stream (1 stdout, 2 stderr), three zero bytes and the payload's
-// length as a 32-bit big-endian number.
-std::string multiplexed_frame(int stream, std::string_view payload) {
-  std::string frame(8, '\0');
-  frame[0] = static_cast<char>(stream);
-  auto length = static_cast<std::uint32_t>(payload.size());
-  frame[4] = static_cast<char>(length >> 24);
-  frame[5] = static_cast<char>(length >> 16);
-  frame[6] = static_cast<char>(length >> 8);
-  frame[7] = static_cast<char>(length);
-  frame.append(payload);
-  return frame;
-}
-
 // A time query parameter in Unix seconds (fractions allowed) or an RFC
 // 3339 time, or nullopt when absent or 0.
 std::optional<std::int64_t> time_param(Exchange& x, const char* name) {

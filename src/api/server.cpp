@@ -40,7 +40,7 @@ void on_stop_signal(int) {
   [[maybe_unused]] auto written = ::write(g_signal_pipe, &byte, 1);
 }
 
-// What the accept loop and the connection threads share.
+// The state the accept loop and the connection threads share.
 class ServerState {
  public:
   // Registers a connection; false when the service is stopping.
@@ -290,8 +290,8 @@ int serve(const Router& router, ServiceOptions options) {
   ::signal(SIGPIPE, SIG_IGN);
 
   boost::asio::io_context io;
-  // Left alive on purpose: a stream the stop does not wait for still holds
-  // it until the process exits.
+  // Never freed on purpose, because a stream that the stop does not wait
+  // for still uses it until the process exits.
   auto& state = *new ServerState;
   std::vector<pollfd> polled;
   for (const auto& listener : options.listeners) {

@@ -6,7 +6,7 @@
 
 namespace berth::container {
 
-// What a wait waits for, as the REST API's `condition` names it.
+// The event a wait waits for, named as in the REST API's `condition`.
 enum class WaitCondition {
   kNotRunning,  // the container has no process (returns at once if so)
   kNextExit,    // the container's process exits after the wait began
