@@ -63,3 +63,51 @@ wait_for_screen() { # text
   done
   fail "the terminal never showed [$1]; it shows: $(t capture-pane -p -t e2e)"
 }
+
+# The REST service (system service) on a private unix socket, shared by
+# the test_service*.sh files.
+SVC_SOCK=$E2E_RUNROOT/svc/api.sock
+
+# Starts the service on $SVC_SOCK with the given extra arguments and waits
+# for the socket; the PID is in $svc_pid.
+start_service() {
+  mkdir -p "$(dirname "$SVC_SOCK")"
+  "$BERTH_BIN" --root "$E2E_ROOT/root" --runroot "$E2E_RUNROOT" --log-level debug system service "$@" \
+    "unix://$SVC_SOCK" 2>"$E2E_ROOT/service.log" &
+  svc_pid=$!
+  # Each test runs in its own subshell: a failed assertion still stops
+  # the service.
+  trap stop_service EXIT
+  for _ in $(seq 100); do
+    [ -S "$SVC_SOCK" ] && return 0
+    sleep 0.05
+  done
+  fail "the service did not create $SVC_SOCK: $(cat "$E2E_ROOT/service.log")"
+}
+
+stop_service() {
+  kill -TERM "$svc_pid" 2>/dev/null || true
+  wait "$svc_pid" 2>/dev/null || true
+}
+
+# api METHOD PATH [curl args...]: the body in $out, the status in $code.
+api() {
+  local method=$1 path=$2
+  shift 2
+  local f
+  f=$(mktemp)
+  code=$(curl -s -o "$f" -w '%{http_code}' --unix-socket "$SVC_SOCK" -X "$method" \
+    "http://d$path" "$@")
+  out=$(cat "$f")
+  rm -f "$f"
+}
+
+# The Docker CLIs on this machine: Debian's 20.10 and a newer one when
+# installed in /usr/local/bin.
+docker_clis() {
+  local found=0
+  for cli in /usr/bin/docker /usr/local/bin/docker; do
+    [ -x "$cli" ] && { echo "$cli"; found=1; }
+  done
+  [ $found = 1 ] || fail "no docker CLI found: scripts/setup with BERTH_SETUP_TEST=1 installs docker.io"
+}

@@ -1,42 +1,6 @@
 # system service: the REST service on a private unix socket, driven with
 # curl; status codes, headers and bodies of both APIs.
 
-SVC_SOCK=$E2E_RUNROOT/svc/api.sock
-
-# Starts the service on $SVC_SOCK with the given extra arguments and waits
-# for the socket; the PID is in $svc_pid.
-start_service() {
-  mkdir -p "$(dirname "$SVC_SOCK")"
-  "$BERTH_BIN" --root "$E2E_ROOT/root" --runroot "$E2E_RUNROOT" --log-level debug system service "$@" \
-    "unix://$SVC_SOCK" 2>"$E2E_ROOT/service.log" &
-  svc_pid=$!
-  # Each test runs in its own subshell: a failed assertion still stops
-  # the service.
-  trap stop_service EXIT
-  for _ in $(seq 100); do
-    [ -S "$SVC_SOCK" ] && return 0
-    sleep 0.05
-  done
-  fail "the service did not create $SVC_SOCK: $(cat "$E2E_ROOT/service.log")"
-}
-
-stop_service() {
-  kill -TERM "$svc_pid" 2>/dev/null || true
-  wait "$svc_pid" 2>/dev/null || true
-}
-
-# api METHOD PATH [curl args...]: the body in $out, the status in $code.
-api() {
-  local method=$1 path=$2
-  shift 2
-  local f
-  f=$(mktemp)
-  code=$(curl -s -o "$f" -w '%{http_code}' --unix-socket "$SVC_SOCK" -X "$method" \
-    "http://d$path" "$@")
-  out=$(cat "$f")
-  rm -f "$f"
-}
-
 test_service_ping_and_headers() {
   start_service --time 0
   capture curl -s -i --unix-socket "$SVC_SOCK" -H 'X-Reference-Id: ref-123' http://d/_ping
@@ -295,16 +259,6 @@ test_service_events_stream() {
   assert_eq 200 "$code"
   assert_contains "$out" '"Status":"remove"'
   stop_service
-}
-
-# The Docker CLIs on this machine: Debian's 20.10 and a newer one when
-# installed in /usr/local/bin.
-docker_clis() {
-  local found=0
-  for cli in /usr/bin/docker /usr/local/bin/docker; do
-    [ -x "$cli" ] && { echo "$cli"; found=1; }
-  done
-  [ $found = 1 ] || fail "no docker CLI found: scripts/setup with BERTH_SETUP_TEST=1 installs docker.io"
 }
 
 test_service_docker_cli_run_exec_logs() {
