@@ -50,7 +50,11 @@ class Connection {
   // Writes the standard headers every response carries.
   void add_common_headers(http::fields& fields);
 
+  // The engine requests use: the connection's own, made on first use, or
+  // while lent, the event loop's (one engine per thread, since an engine
+  // holds a database connection that threads cannot share).
   engine::Engine& engine();
+  void lend_engine(std::unique_ptr<engine::Engine>* slot) { lent_engine_ = slot; }
 
   // Set when the connection must close after this response (hijacked, a
   // stream ended, the body was left unread, or the client asked).
@@ -67,6 +71,7 @@ class Connection {
   std::optional<http::request<http::string_body>> full_;
   std::function<std::unique_ptr<engine::Engine>()> make_engine_;
   std::unique_ptr<engine::Engine> engine_;
+  std::unique_ptr<engine::Engine>* lent_engine_ = nullptr;
 };
 
 }  // namespace berth::api

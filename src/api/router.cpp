@@ -57,6 +57,12 @@ void Router::add(boost::beast::http::verb method, const std::string& pattern, Ha
   routes_.push_back(std::move(route));
 }
 
+void Router::add_quick(boost::beast::http::verb method, const std::string& pattern,
+                       Handler handler) {
+  add(method, pattern, std::move(handler));
+  routes_.back().quick = true;
+}
+
 bool Router::match(const Route& route, const std::vector<std::string_view>& path,
                    std::map<std::string, std::string>& params) {
   const auto& pattern = route.segments;
@@ -105,6 +111,7 @@ Router::Match Router::find(boost::beast::http::verb method, std::string_view pat
       result.handler = &route.handler;
       result.params = std::move(params);
       result.method_not_allowed = false;
+      result.quick = route.quick;
       return result;
     }
     if (method == verb::head && route.method == verb::get && !get_route) {
@@ -117,6 +124,7 @@ Router::Match Router::find(boost::beast::http::verb method, std::string_view pat
     result.handler = &get_route->handler;
     result.params = std::move(get_params);
     result.method_not_allowed = false;
+    result.quick = get_route->quick;
   }
   return result;
 }

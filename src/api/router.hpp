@@ -31,10 +31,15 @@ class Router {
   struct Match {
     const Handler* handler = nullptr;  // null when nothing matched
     bool method_not_allowed = false;   // the path matched under another method
+    bool quick = false;                // the route was added with add_quick
     std::map<std::string, std::string> params;  // percent-decoded
   };
 
   void add(boost::beast::http::verb method, const std::string& pattern, Handler handler);
+  // Adds a route whose handler never waits (no runtime, registry or
+  // container exit) and replies with a small body. The service may run it
+  // on its event loop instead of a thread of its own.
+  void add_quick(boost::beast::http::verb method, const std::string& pattern, Handler handler);
   // Finds the route for method and path (already without its version). A
   // HEAD request matches a GET route when no HEAD route exists.
   Match find(boost::beast::http::verb method, std::string_view path) const;
@@ -45,6 +50,7 @@ class Router {
     std::vector<std::string> segments;
     int greedy = -1;  // index of the "{name...}" segment, or -1
     Handler handler;
+    bool quick = false;
   };
   static bool match(const Route& route, const std::vector<std::string_view>& path,
                     std::map<std::string, std::string>& params);

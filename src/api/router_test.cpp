@@ -26,6 +26,16 @@ int called(const Router::Match& match) {
   return match.handler ? 1 : 0;
 }
 
+TEST(Router, ReportsQuickRoutes) {
+  Router router;
+  router.add_quick(verb::get, "/_ping", [](Exchange&) {});
+  router.add(verb::post, "/containers/{name}/wait", [](Exchange&) {});
+  EXPECT_TRUE(router.find(verb::get, "/_ping").quick);
+  EXPECT_TRUE(router.find(verb::head, "/_ping").quick) << "HEAD takes the GET route's speed";
+  EXPECT_FALSE(router.find(verb::post, "/containers/c/wait").quick);
+  EXPECT_FALSE(router.find(verb::get, "/nothing").quick);
+}
+
 TEST(Router, MatchesLiteralAndParameterSegments) {
   Router router;
   router.add(verb::get, "/containers/json", [](Exchange&) {});

@@ -124,9 +124,9 @@ void info(Exchange& x) {
 void add_system_routes(Router& router) {
   for (const char* prefix : {"", "/libpod"}) {
     std::string p = prefix;
-    router.add(verb::get, p + "/_ping", ping);
-    router.add(verb::head, p + "/_ping", ping);
-    router.add(verb::get, p + "/version", version);
+    router.add_quick(verb::get, p + "/_ping", ping);
+    router.add_quick(verb::head, p + "/_ping", ping);
+    router.add_quick(verb::get, p + "/version", version);
     router.add(verb::get, p + "/info", info);
   }
 }

@@ -1,11 +1,16 @@
-// The REST service's accept loop and connections: one thread per
-// connection, an idle timeout that counts only time with no request in
-// flight, and a clean stop on SIGTERM.
+// The REST service's event loop and connections. One thread watches the
+// listeners and every idle keep-alive connection with epoll, and serves
+// quick requests (ping, version, lists) itself, so a busy client costs no
+// thread wake-up per request. A request that may wait (start, wait, pull,
+// attach, streams) moves its connection to a thread of its own, which
+// keeps it until it closes. The idle timeout counts only time with no
+// request in flight; SIGTERM stops cleanly.
 
 #include "api/server.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -18,6 +23,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <unordered_map>
 
 #include "api/connection.hpp"
 #include "api/exchange.hpp"
@@ -131,8 +137,19 @@ void reply_error(Exchange& exchange, const std::exception& error) {
   if (!exchange.replied()) exchange.reply_json(status, error_body(error, status));
 }
 
-// Serves one request whose header has been read.
-void serve_request(const Router& router, Connection& connection) {
+// The route of the request whose header the connection holds. Throws for
+// a path the router cannot split or decode.
+Router::Match route_of(const Router& router, Connection& connection) {
+  std::string_view target(connection.request().target().data(),
+                          connection.request().target().size());
+  return router.find(connection.request().method(),
+                     strip_version(target.substr(0, target.find('?'))));
+}
+
+// Serves one request whose header has been read; match is its route when
+// the caller looked it up already.
+void serve_request(const Router& router, Connection& connection,
+                   std::optional<Router::Match> known = std::nullopt) {
   const auto& request = connection.request();
   std::string_view target(request.target().data(), request.target().size());
   auto question = target.find('?');
@@ -147,7 +164,7 @@ void serve_request(const Router& router, Connection& connection) {
   Router::Match match;
   Query query;
   try {
-    match = router.find(request.method(), path);
+    match = known ? std::move(*known) : router.find(request.method(), path);
     query = Query(query_text);
   } catch (const std::exception& e) {
     Exchange exchange(connection, {}, {}, libpod);
@@ -180,58 +197,83 @@ void serve_request(const Router& router, Connection& connection) {
   if (exchange.streaming()) exchange.end_stream();
 }
 
-// Serves the requests of one connection until it closes.
-void serve_requests(const Router& router, ServerState& state, Connection& connection) {
+// Answers a request that could not be parsed with 400; the connection
+// then closes. End of stream and resets get no answer.
+void reply_malformed(Connection& connection, boost::beast::error_code ec) {
+  if (ec == http::error::end_of_stream || ec == boost::asio::error::eof ||
+      ec == boost::asio::error::connection_reset || ec == boost::asio::error::not_connected) {
+    return;
+  }
+  http::response<http::string_body> response(http::status::bad_request, 11);
+  response.set(http::field::content_type, "application/json");
+  response.body() = json_text(nlohmann::json{{"cause", "bad request"},
+                                             {"message", "malformed HTTP request: " + ec.message()},
+                                             {"response", 400}}) +
+                    "\n";
+  response.prepare_payload();
+  response.keep_alive(false);
+  http::write(connection.socket(), response, ec);
+}
+
+// Starts reading the next request's header: a fresh parser and no body.
+void begin_header(Connection& connection) {
+  auto& header = connection.header_parser();
+  header.emplace();
+  header->header_limit(64 * 1024);
+  connection.body().reset();
+  connection.full_request().reset();
+}
+
+// Serves the request whose header the connection holds, then drains what
+// the handler left of its body. Returns false when the connection must
+// close.
+bool serve_held_request(const Router& router, ServerState& state, Connection& connection,
+                        std::optional<Router::Match> known = std::nullopt) {
+  if (!state.begin_request(&connection)) return false;
+  connection.close_after = !connection.keep_alive();
+  serve_request(router, connection, std::move(known));
+  // A body the handler left unread is drained when small; else the
+  // connection closes, since the next request would start inside it.
+  if (!connection.close_after && !connection.body() && !connection.header_parser()->is_done()) {
+    auto length = connection.header_parser()->content_length();
+    if (length && *length <= (1u << 20)) {
+      http::request_parser<http::string_body> rest(std::move(*connection.header_parser()));
+      boost::beast::error_code ec;
+      http::read(connection.socket(), connection.buffer(), rest, ec);
+      if (ec) connection.close_after = true;
+    } else {
+      connection.close_after = true;
+    }
+  }
+  state.end_request(&connection);
+  return !connection.close_after;
+}
+
+// Serves the requests of one connection until it closes, reading with
+// blocking calls; the first request's header may be held already.
+void serve_requests(const Router& router, ServerState& state, Connection& connection,
+                    bool header_held) {
   for (;;) {
-    auto& header = connection.header_parser();
-    header.emplace();
-    header->header_limit(64 * 1024);
-    connection.body().reset();
-    connection.full_request().reset();
-    boost::beast::error_code ec;
-    http::read_header(connection.socket(), connection.buffer(), *header, ec);
-    if (ec) {
-      if (ec != http::error::end_of_stream && ec != boost::asio::error::eof &&
-          ec != boost::asio::error::connection_reset && ec != boost::asio::error::not_connected) {
-        // A malformed request gets a 400 before the connection closes.
-        http::response<http::string_body> response(http::status::bad_request, 11);
-        response.set(http::field::content_type, "application/json");
-        response.body() = json_text(nlohmann::json{
-                              {"cause", "bad request"},
-                              {"message", "malformed HTTP request: " + ec.message()},
-                              {"response", 400}}) +
-                          "\n";
-        response.prepare_payload();
-        response.keep_alive(false);
-        http::write(connection.socket(), response, ec);
-      }
-      break;
-    }
-    if (!state.begin_request(&connection)) break;
-    connection.close_after = !connection.keep_alive();
-    serve_request(router, connection);
-    // A body the handler left unread is drained when small; else the
-    // connection closes, since the next request would start inside it.
-    if (!connection.close_after && !connection.body() && !connection.header_parser()->is_done()) {
-      auto length = connection.header_parser()->content_length();
-      if (length && *length <= (1u << 20)) {
-        http::request_parser<http::string_body> rest(std::move(*connection.header_parser()));
-        http::read(connection.socket(), connection.buffer(), rest, ec);
-        if (ec) connection.close_after = true;
-      } else {
-        connection.close_after = true;
+    if (!header_held) {
+      begin_header(connection);
+      boost::beast::error_code ec;
+      http::read_header(connection.socket(), connection.buffer(), *connection.header_parser(), ec);
+      if (ec) {
+        reply_malformed(connection, ec);
+        break;
       }
     }
-    state.end_request(&connection);
-    if (connection.close_after) break;
+    header_held = false;
+    if (!serve_held_request(router, state, connection)) break;
   }
 }
 
 // Runs on the connection's own thread; state.add(connection) was called.
-void serve_connection(const Router& router, ServerState& state, std::unique_ptr<Connection> owned) {
+void serve_connection(const Router& router, ServerState& state, std::unique_ptr<Connection> owned,
+                      bool header_held) {
   Connection& connection = *owned;
   try {
-    serve_requests(router, state, connection);
+    serve_requests(router, state, connection, header_held);
   } catch (const std::exception& e) {
     // Nothing may end the service from a connection's thread.
     spdlog::warn("api: connection closed after an error: {}", e.what());
@@ -271,9 +313,168 @@ void Connection::add_common_headers(http::fields& fields) {
 }
 
 engine::Engine& Connection::engine() {
-  if (!engine_) engine_ = make_engine_();
-  return *engine_;
+  auto& slot = lent_engine_ ? *lent_engine_ : engine_;
+  if (!slot) slot = make_engine_();
+  return *slot;
 }
+
+namespace {
+
+// What the event loop does with an idle connection that became readable.
+enum class Next { kKeep, kClose, kHandOff };
+
+// The event loop: the listeners, the signal pipe and the idle connections
+// in one epoll set, all on the thread that called serve.
+class EventLoop {
+ public:
+  EventLoop(const Router& router, ServerState& state, ServiceOptions& options)
+      : router_(router), state_(state), options_(options) {
+    epoll_ = os::Fd(::epoll_create1(EPOLL_CLOEXEC));
+    if (!epoll_) fail_errno(errno, "creating an epoll instance");
+  }
+
+  void watch(int fd, std::uint64_t tag) {
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u64 = tag;
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) != 0) {
+      fail_errno(errno, "watching a socket");
+    }
+  }
+
+  // Runs until a signal or the idle timeout.
+  void run(int wake_fd) {
+    constexpr std::uint64_t kWake = ~0ull;
+    constexpr std::uint64_t kListener = 1ull << 63;
+    for (std::size_t i = 0; i < options_.listeners.size(); ++i) {
+      watch(options_.listeners[i].get(), kListener | i);
+    }
+    watch(wake_fd, kWake);
+    auto timeout = std::chrono::seconds(options_.idle_timeout_seconds);
+    epoll_event events[64];
+    for (;;) {
+      int wait_ms = -1;
+      if (options_.idle_timeout_seconds > 0) {
+        if (auto left = state_.idle_left(timeout)) {
+          if (*left <= Clock::duration::zero()) {
+            spdlog::debug("api: idle for {} s, stopping", options_.idle_timeout_seconds);
+            return;
+          }
+          wait_ms = static_cast<int>(
+              std::chrono::duration_cast<std::chrono::milliseconds>(*left).count() + 1);
+        } else {
+          wait_ms = 1000;  // a request runs: look again when it may have ended
+        }
+      }
+      int ready = ::epoll_wait(epoll_.get(), events, 64, wait_ms);
+      if (ready < 0 && errno != EINTR) fail_errno(errno, "waiting for connections");
+      for (int i = 0; i < ready; ++i) {
+        std::uint64_t tag = events[i].data.u64;
+        if (tag == kWake) {
+          spdlog::debug("api: stopping on a signal");
+          return;
+        }
+        if (tag & kListener) {
+          accept_one(options_.listeners[tag & ~kListener].get());
+        } else {
+          readable(static_cast<int>(tag));
+        }
+      }
+    }
+  }
+
+  // Closes the idle connections; busy ones belong to their threads.
+  void close_idle() {
+    for (auto& [fd, connection] : idle_) state_.remove(connection.get());
+    idle_.clear();
+  }
+
+ private:
+  void accept_one(int listener) {
+    int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) return;
+    auto connection = std::make_unique<Connection>(io_, fd, options_.make_engine);
+    if (!state_.add(connection.get())) return;
+    watch(fd, static_cast<std::uint64_t>(fd));
+    idle_[fd] = std::move(connection);
+  }
+
+  void readable(int fd) {
+    auto it = idle_.find(fd);
+    if (it == idle_.end()) return;
+    Next next = Next::kClose;
+    try {
+      next = serve_ready(*it->second);
+    } catch (const std::exception& e) {
+      spdlog::warn("api: connection closed after an error: {}", e.what());
+      state_.end_request(it->second.get());
+    }
+    if (next == Next::kKeep) return;
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+    auto connection = std::move(it->second);
+    idle_.erase(it);
+    if (next == Next::kHandOff) {
+      std::thread(serve_connection, std::cref(router_), std::ref(state_), std::move(connection),
+                  true)
+          .detach();
+      return;
+    }
+    boost::beast::error_code ignored;
+    connection->socket().shutdown(Connection::Socket::shutdown_both, ignored);
+    state_.remove(connection.get());
+  }
+
+  // Reads what the client sent and serves each complete request that is
+  // quick. Reads once per readiness, without blocking: a client that sends
+  // half a header waits in the epoll set, not on a thread.
+  Next serve_ready(Connection& connection) {
+    auto& buffer = connection.buffer();
+    auto space = buffer.prepare(16 * 1024);
+    ssize_t got = ::recv(connection.fd(), space.data(), space.size(), MSG_DONTWAIT);
+    if (got == 0) return Next::kClose;
+    if (got < 0) return errno == EAGAIN || errno == EINTR ? Next::kKeep : Next::kClose;
+    buffer.commit(static_cast<std::size_t>(got));
+    for (;;) {
+      auto data = buffer.data();
+      std::string_view held(static_cast<const char*>(data.data()), data.size());
+      if (held.empty()) return Next::kKeep;
+      if (held.find("\r\n\r\n") == std::string_view::npos) {
+        // A header larger than the limit fails on the thread with a 400.
+        return held.size() > 64 * 1024 ? Next::kHandOff : Next::kKeep;
+      }
+      begin_header(connection);
+      boost::beast::error_code ec;
+      // The whole header is buffered, so this reads nothing.
+      http::read_header(connection.socket(), buffer, *connection.header_parser(), ec);
+      if (ec) {
+        reply_malformed(connection, ec);
+        return Next::kClose;
+      }
+      std::optional<Router::Match> match;
+      try {
+        match = route_of(router_, connection);
+      } catch (const std::exception&) {
+        return Next::kHandOff;  // the thread replies with the error
+      }
+      if (!match->quick || !connection.header_parser()->is_done()) return Next::kHandOff;
+      connection.lend_engine(&engine_);
+      bool keep = serve_held_request(router_, state_, connection, std::move(match));
+      connection.lend_engine(nullptr);
+      if (!keep) return Next::kClose;
+    }
+  }
+
+  const Router& router_;
+  ServerState& state_;
+  ServiceOptions& options_;
+  boost::asio::io_context io_;
+  os::Fd epoll_;
+  std::unordered_map<int, std::unique_ptr<Connection>> idle_;
+  // The engine of requests served on this thread.
+  std::unique_ptr<engine::Engine> engine_;
+};
+
+}  // namespace
 
 int serve(const Router& router, ServiceOptions options) {
   int pipe_fds[2];
@@ -289,50 +490,15 @@ int serve(const Router& router, ServiceOptions options) {
   // EPIPE instead. (berth-monitor restores SIGPIPE for containers.)
   ::signal(SIGPIPE, SIG_IGN);
 
-  boost::asio::io_context io;
   // Never freed on purpose, because a stream that the stop does not wait
-  // for still uses it until the process exits.
+  // for still uses it until the process exits. The loop is leaked with
+  // it: its io_context backs every connection's socket.
   auto& state = *new ServerState;
-  std::vector<pollfd> polled;
-  for (const auto& listener : options.listeners) {
-    polled.push_back({listener.get(), POLLIN, 0});
-  }
-  polled.push_back({wake_read.get(), POLLIN, 0});
-  auto timeout = std::chrono::seconds(options.idle_timeout_seconds);
-
-  for (;;) {
-    int wait_ms = -1;
-    if (options.idle_timeout_seconds > 0) {
-      if (auto left = state.idle_left(timeout)) {
-        if (*left <= Clock::duration::zero()) {
-          spdlog::debug("api: idle for {} s, stopping", options.idle_timeout_seconds);
-          break;
-        }
-        wait_ms = static_cast<int>(
-            std::chrono::duration_cast<std::chrono::milliseconds>(*left).count() + 1);
-      } else {
-        wait_ms = 1000;  // a request runs: look again when it may have ended
-      }
-    }
-    int ready = ::poll(polled.data(), polled.size(), wait_ms);
-    if (ready < 0 && errno != EINTR) fail_errno(errno, "waiting for connections");
-    if (ready <= 0) continue;
-    if (polled.back().revents & POLLIN) {
-      spdlog::debug("api: stopping on a signal");
-      break;
-    }
-    for (std::size_t i = 0; i + 1 < polled.size(); ++i) {
-      if (!(polled[i].revents & POLLIN)) continue;
-      int fd = ::accept4(polled[i].fd, nullptr, nullptr, SOCK_CLOEXEC);
-      if (fd < 0) continue;
-      auto connection = std::make_unique<Connection>(io, fd, options.make_engine);
-      if (!state.add(connection.get())) continue;
-      std::thread(serve_connection, std::cref(router), std::ref(state), std::move(connection))
-          .detach();
-    }
-  }
+  auto& loop = *new EventLoop(router, state, options);
+  loop.run(wake_read.get());
   options.listeners.clear();
   for (const auto& path : options.socket_paths) ::unlink(path.c_str());
+  loop.close_idle();
   state.stop();
   return 0;
 }

@@ -318,6 +318,40 @@ test_service_survives_bad_bytes() {
   stop_service
 }
 
+# The event loop: a client that sends half a request holds no one up, and
+# requests pipelined on one connection are all answered, in order.
+test_service_half_request_and_pipelining() {
+  start_service --time 0
+  python3 - "$SVC_SOCK" <<'PY' || fail "the event loop test failed"
+import socket, sys, time
+path = sys.argv[1]
+slow = socket.socket(socket.AF_UNIX)
+slow.connect(path)
+slow.sendall(b"GET /_ping HTTP/1.1\r\nHost: d\r\n")  # no blank line yet
+fast = socket.socket(socket.AF_UNIX)
+fast.connect(path)
+fast.settimeout(5)
+started = time.monotonic()
+fast.sendall(b"GET /_ping HTTP/1.1\r\nHost: d\r\n\r\n"
+             b"GET /version HTTP/1.1\r\nHost: d\r\n\r\n"
+             b"HEAD /_ping HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n")
+got = b""
+while True:
+    chunk = fast.recv(65536)
+    if not chunk:
+        break
+    got += chunk
+assert time.monotonic() - started < 3, "a half-sent request held up another client"
+assert got.count(b"HTTP/1.1 200 OK") == 3, got
+first, second = got.index(b"\r\n\r\nOK"), got.index(b'"ApiVersion"')
+assert first < second, "pipelined answers out of order"
+slow.settimeout(5)
+slow.sendall(b"\r\n")
+assert slow.recv(65536).startswith(b"HTTP/1.1 200 OK"), "the slow client got no answer"
+PY
+  stop_service
+}
+
 # Prints the number of open fds and threads of process $1.
 fds_and_threads() { echo "$(ls "/proc/$1/fd" | wc -l) $(ls "/proc/$1/task" | wc -l)"; }
 
