@@ -242,6 +242,55 @@ void add_healthcheck(const json& body, engine::CreateRequest& request) {
   }
 }
 
+// User networks: NetworkingConfig.EndpointsConfig names the network to
+// join when HostConfig.NetworkMode leaves it at the default, as Docker
+// clients send it for `docker run --network NAME` and docker-compose.
+// NOTE: Aliases are accepted but unused, because berth serves no DNS on
+// its networks yet.
+void add_endpoints_config(const json& body, engine::CreateRequest& request) {
+  const json* networking = field(body, "NetworkingConfig");
+  const json* endpoints = networking ? field(*networking, "EndpointsConfig") : nullptr;
+  if (!endpoints) return;
+  if (!endpoints->is_object()) {
+    fail(ErrorCode::kInvalidArgument,
+         "invalid NetworkingConfig.EndpointsConfig in the request body: expected an object");
+  }
+  if (endpoints->size() > 1) {
+    fail(ErrorCode::kInvalidArgument,
+         "invalid NetworkingConfig.EndpointsConfig: a container joins one network at create, "
+         "got {}",
+         endpoints->size());
+  }
+  if (endpoints->empty()) return;
+  const std::string& name = endpoints->begin().key();
+  if (request.network == "bridge" || request.network == name) request.network = name;
+}
+
+// Removes the anonymous volumes of the body's Volumes map whose path a bind
+// or mount of HostConfig also covers. Docker mounts only the bind there, and
+// docker-compose sends a named volume in both places.
+void drop_covered_volumes(engine::CreateRequest& request) {
+  auto covered = [&](const std::string& path) {
+    for (const auto& spec : request.volumes) {
+      auto first = spec.find(':');
+      if (first == std::string::npos) continue;
+      auto second = spec.find(':', first + 1);
+      if (spec.substr(first + 1, second - first - 1) == path) return true;
+    }
+    std::string target = ",target=" + path;
+    for (const auto& mount : request.mount_flags.mounts) {
+      auto at = mount.find(target);
+      if (at == std::string::npos) continue;
+      auto end = at + target.size();
+      if (end == mount.size() || mount[end] == ',') return true;
+    }
+    return false;
+  };
+  std::erase_if(request.volumes, [&](const std::string& spec) {
+    return spec.find(':') == std::string::npos && covered(spec);
+  });
+}
+
 }  // namespace
 
 engine::CreateRequest compat_create_request(const json& body, const std::string& name) {
@@ -280,6 +329,8 @@ engine::CreateRequest compat_create_request(const json& body, const std::string&
   }
   add_healthcheck(body, request);
   if (const json* host = field(body, "HostConfig")) add_host_config(*host, request);
+  add_endpoints_config(body, request);
+  drop_covered_volumes(request);
   return request;
 }
 

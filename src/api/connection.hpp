@@ -52,7 +52,7 @@ class Connection {
 
   // The engine requests use: the connection's own, made on first use, or
   // while lent, the event loop's (one engine per thread, since an engine
-  // holds a database connection that threads cannot share).
+  // keeps a database connection that threads cannot share).
   engine::Engine& engine();
   void lend_engine(std::unique_ptr<engine::Engine>* slot) { lent_engine_ = slot; }
 

@@ -50,6 +50,37 @@ std::string Exchange::header(std::string_view name) const {
   return std::string(it->value());
 }
 
+std::string Exchange::api_version() const {
+  std::string_view target(connection_.request().target().data(),
+                          connection_.request().target().size());
+  std::string_view path = target.substr(0, target.find('?'));
+  std::string_view rest = strip_version(path);
+  if (rest.size() == path.size()) return "";
+  // path is "/vVERSION" + rest.
+  return std::string(path.substr(2, path.size() - rest.size() - 2));
+}
+
+int Exchange::libpod_major() const {
+  if (!libpod_) return 0;
+  auto version = api_version();
+  int major = 0;
+  for (char c : version) {
+    if (c < '0' || c > '9') break;
+    major = major * 10 + (c - '0');
+    if (major > 1000) break;
+  }
+  return major;
+}
+
+void Exchange::add_header(std::string name, std::string value) {
+  extra_headers_.emplace_back(std::move(name), std::move(value));
+}
+
+void Exchange::set_headers(http::fields& fields) {
+  connection_.add_common_headers(fields);
+  for (const auto& [name, value] : extra_headers_) fields.set(name, value);
+}
+
 const std::string& Exchange::body() {
   auto& body = connection_.body();
   if (body) return *body;
@@ -87,7 +118,7 @@ nlohmann::json Exchange::json_body() {
 
 void Exchange::reply_text(http::status status, std::string_view content_type, std::string body) {
   http::response<http::string_body> response(status, connection_.request().version());
-  connection_.add_common_headers(response.base());
+  set_headers(response.base());
   response.set(http::field::content_type,
                boost::beast::string_view(content_type.data(), content_type.size()));
   bool head = method() == http::verb::head;
@@ -115,7 +146,12 @@ void Exchange::reply_json(http::status status, const nlohmann::ordered_json& bod
 
 void Exchange::reply_empty(http::status status) {
   http::response<http::empty_body> response(status, connection_.request().version());
-  connection_.add_common_headers(response.base());
+  set_headers(response.base());
+  // 204 and 304 carry no body by definition. Any other status sends
+  // Content-Length: 0, or the client would read until the connection closes.
+  if (status != http::status::no_content && status != http::status::not_modified) {
+    response.content_length(0);
+  }
   response.keep_alive(!connection_.close_after && connection_.keep_alive());
   boost::beast::error_code ec;
   http::write(connection_.socket(), response, ec);
@@ -125,7 +161,7 @@ void Exchange::reply_empty(http::status status) {
 
 void Exchange::begin_stream(http::status status, std::string_view content_type) {
   http::response<http::empty_body> response(status, connection_.request().version());
-  connection_.add_common_headers(response.base());
+  set_headers(response.base());
   response.set(http::field::content_type,
                boost::beast::string_view(content_type.data(), content_type.size()));
   response.chunked(true);
@@ -165,7 +201,7 @@ int Exchange::hijack(std::string_view content_type, std::string& pending_input) 
                              : "HTTP/1.1 200 OK\r\n";
   head += "Content-Type: " + std::string(content_type) + "\r\n";
   http::fields common;
-  connection_.add_common_headers(common);
+  set_headers(common);
   for (const auto& field : common) {
     head += std::string(field.name_string()) + ": " + std::string(field.value()) + "\r\n";
   }

@@ -5,9 +5,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <ostream>  // see router.hpp
 
+#include <boost/beast/http/fields.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <nlohmann/json.hpp>
@@ -47,6 +50,16 @@ class Exchange {
   const Query& query() const { return query_; }
   // A request header's value, "" when absent.
   std::string header(std::string_view name) const;
+  // The API version the path names ("1.41" for "/v1.41/...", "4.3.1" for
+  // "/v4.3.1/libpod/..."); "" for an unversioned path.
+  std::string api_version() const;
+  // The major number of a libpod path's version (4 for "/v4.3.1/libpod"),
+  // 0 for an unversioned path. Podman 4 clients want some fields in their
+  // older shapes.
+  int libpod_major() const;
+  // Adds a header to the reply (or stream, or hijacked stream) that is
+  // sent next.
+  void add_header(std::string name, std::string value);
 
   // The request body, read on first use. Throws Error{kInvalidArgument}
   // when it exceeds the limit for in-memory bodies.
@@ -87,8 +100,12 @@ class Exchange {
   bool streaming() const { return streaming_; }
 
  private:
+  // The standard headers and those add_header gave.
+  void set_headers(boost::beast::http::fields& fields);
+
   Connection& connection_;
   std::map<std::string, std::string> params_;
+  std::vector<std::pair<std::string, std::string>> extra_headers_;
   Query query_;
   bool libpod_ = false;
   bool replied_ = false;

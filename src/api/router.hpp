@@ -36,9 +36,9 @@ class Router {
   };
 
   void add(boost::beast::http::verb method, const std::string& pattern, Handler handler);
-  // Adds a route whose handler never waits (no runtime, registry or
-  // container exit) and replies with a small body. The service may run it
-  // on its event loop instead of a thread of its own.
+  // Adds a route whose handler must not wait (no runtime, registry or
+  // container exit) and replies with a small body; nothing checks this.
+  // The service runs it on its event loop instead of a thread of its own.
   void add_quick(boost::beast::http::verb method, const std::string& pattern, Handler handler);
   // Finds the route for method and path (already without its version). A
   // HEAD request matches a GET route when no HEAD route exists.

@@ -11,6 +11,12 @@ Router make_router() {
   add_image_routes(router);
   add_stream_routes(router);
   add_attach_routes(router);
+  // Container top, stats, rename, pause, prune and archive routes.
+  add_container_ops_routes(router);
+  add_archive_routes(router);
+  // Networks, volumes and system df.
+  add_network_routes(router);
+  add_volume_routes(router);
   return router;
 }
 

@@ -13,5 +13,11 @@ void add_container_routes(Router& router);  // containers, both APIs
 void add_image_routes(Router& router);      // images, both APIs
 void add_stream_routes(Router& router);     // logs and events, both APIs
 void add_attach_routes(Router& router);     // attach, resize and exec, both APIs
+// Container top, stats, rename, pause, prune and archive routes, both APIs.
+void add_container_ops_routes(Router& router);
+void add_archive_routes(Router& router);
+// Networks, volumes and system df, both APIs.
+void add_network_routes(Router& router);
+void add_volume_routes(Router& router);
 
 }  // namespace berth::api

@@ -9,6 +9,7 @@
 #include "api/routes.hpp"
 #include "common/error.hpp"
 #include "common/time.hpp"
+#include "container/operations.hpp"
 #include "engine/container_filter.hpp"
 #include "engine/container_json.hpp"
 #include "engine/engine.hpp"
@@ -30,8 +31,10 @@ std::vector<engine::ContainerSummary> listed_containers(Exchange& x) {
       engine::parse_container_filters(parse_filters(x.query().get("filters").value_or("")));
   auto every = x.engine().list_containers(true);
   std::vector<engine::ContainerSummary> containers;
+  // Docker lists paused containers without all too.
   for (const auto& c : every) {
-    if (all || filter.has("status") || c.status == "running") containers.push_back(c);
+    bool shown = c.status == "running" || (!x.libpod() && c.status == "paused");
+    if (all || filter.has("status") || shown) containers.push_back(c);
   }
   if (!filter.empty()) containers = engine::match_containers(containers, every, filter);
   std::stable_sort(containers.begin(), containers.end(),
@@ -48,6 +51,14 @@ std::string docker_state(const std::string& status) {
   if (status == "stopped") return "exited";
   if (status == "initialized") return "created";
   return status;
+}
+
+// Docker's status text: a paused container shows "Up 5 minutes (Paused)".
+std::string compat_status_text(const engine::ContainerSummary& c, std::int64_t now) {
+  if (c.status != "paused") return engine::container_status_text(c, now);
+  engine::ContainerSummary running = c;
+  running.status = "running";
+  return engine::container_status_text(running, now) + " (Paused)";
 }
 
 ordered_json compat_summary(const engine::ContainerSummary& c,
@@ -75,7 +86,7 @@ ordered_json compat_summary(const engine::ContainerSummary& c,
       {"Ports", ports},
       {"Labels", c.labels.is_object() ? c.labels : json::object()},
       {"State", docker_state(c.status)},
-      {"Status", engine::container_status_text(c, now)},
+      {"Status", compat_status_text(c, now)},
       {"HostConfig", {{"NetworkMode", c.networks.empty() ? "default" : "bridge"}}},
       {"NetworkSettings", {{"Networks", networks}}},
       {"Mounts", mounts}};
@@ -95,8 +106,10 @@ void list(Exchange& x) {
     std::optional<engine::ContainerSize> size;
     if (with_size) size = x.engine().container_size(c.id);
     if (x.libpod()) {
-      out.push_back(engine::podman_container_json(c, size, x.query().flag("namespace", false),
-                                                  now));
+      auto entry = engine::podman_container_json(c, size, x.query().flag("namespace", false), now);
+      // Podman 4 clients decode Created as a time, Podman 5 ones as seconds.
+      if (x.libpod_major() == 4) entry["Created"] = format_rfc3339_nano(c.created_ns);
+      out.push_back(std::move(entry));
     } else {
       out.push_back(compat_summary(c, size, now));
     }
@@ -116,13 +129,46 @@ json compat_inspect(json inspect) {
   if (inspect.contains("State") && inspect["State"].contains("Status")) {
     inspect["State"]["Status"] = docker_state(inspect["State"]["Status"].get<std::string>());
   }
+  // Docker clients read logs only from the drivers Docker can read back
+  // (the Python SDK's containers.run returns no output otherwise), and
+  // berth's k8s-file logs serve the logs route just as json-file would.
+  if (inspect.contains("HostConfig") && inspect["HostConfig"].contains("LogConfig") &&
+      inspect["HostConfig"]["LogConfig"].value("Type", "") == "k8s-file") {
+    inspect["HostConfig"]["LogConfig"]["Type"] = "json-file";
+  }
   return inspect;
+}
+
+// Rewrites Podman 5's inspect fields that Podman 4 clients decode in
+// their older types: the entrypoint as one string, the stop signal as a
+// number.
+void podman4_inspect(json& inspect) {
+  if (!inspect.contains("Config") || !inspect["Config"].is_object()) return;
+  auto& config = inspect["Config"];
+  if (config.contains("Entrypoint") && config["Entrypoint"].is_array()) {
+    std::string joined;
+    for (const auto& word : config["Entrypoint"]) {
+      if (!joined.empty()) joined += ' ';
+      joined += word.is_string() ? word.get<std::string>() : word.dump();
+    }
+    config["Entrypoint"] = joined;
+  }
+  if (config.contains("StopSignal") && config["StopSignal"].is_string()) {
+    int number = 15;
+    try {
+      number = container::parse_signal(config["StopSignal"].get<std::string>());
+    } catch (const Error&) {
+      // An unknown name keeps SIGTERM, the default.
+    }
+    config["StopSignal"] = number;
+  }
 }
 
 void inspect(Exchange& x) {
   json result = x.engine().inspect_container(x.param("name"));
   if (result.is_array() && !result.empty()) result = result.front();
   if (x.libpod()) {
+    if (x.libpod_major() == 4) podman4_inspect(result);
     x.reply_json(status::ok, result);
   } else {
     x.reply_json(status::ok, compat_inspect(std::move(result)));
@@ -257,9 +303,9 @@ void remove(Exchange& x) {
 void add_container_routes(Router& router) {
   for (const char* prefix : {"", "/libpod"}) {
     std::string p = prefix;
-    router.add(verb::get, p + "/containers/json", list);
+    router.add_quick(verb::get, p + "/containers/json", list);
     router.add(verb::post, p + "/containers/create", create);
-    router.add(verb::get, p + "/containers/{name}/json", inspect);
+    router.add_quick(verb::get, p + "/containers/{name}/json", inspect);
     router.add(verb::post, p + "/containers/{name}/start", start);
     router.add(verb::post, p + "/containers/{name}/stop", stop);
     router.add(verb::post, p + "/containers/{name}/kill", kill);

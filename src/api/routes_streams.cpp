@@ -24,10 +24,13 @@ using boost::beast::http::verb;
 using nlohmann::json;
 
 // A time query parameter in Unix seconds (fractions allowed) or an RFC
-// 3339 time, or nullopt when absent or 0.
+// 3339 time, or nullopt when absent, 0 or Go's zero time, which Podman's
+// client sends for an unset since or until.
 std::optional<std::int64_t> time_param(Exchange& x, const char* name) {
   auto value = x.query().get(name);
-  if (!value || value->empty() || *value == "0") return std::nullopt;
+  if (!value || value->empty() || *value == "0" || value->starts_with("0001-01-01T00:00:00")) {
+    return std::nullopt;
+  }
   return parse_time_or_duration(*value);
 }
 
@@ -117,16 +120,19 @@ std::string docker_action(const state::EventRecord& event) {
   return status;
 }
 
-// An event in Docker's shape (compat) or Podman's (libpod).
+// An event as both APIs send it: Docker's shape, with Docker's action
+// names (compat) or Podman's (libpod). Podman's clients read a container's
+// exit code from the containerExitCode attribute.
 json event_json(const state::EventRecord& event, bool libpod) {
-  if (libpod) return events::to_json(event);
   json attributes = json::parse(event.attributes, nullptr, false);
   if (!attributes.is_object()) attributes = json::object();
   if (!event.name.empty()) attributes["name"] = event.name;
   if (!event.image.empty()) attributes["image"] = event.image;
-  if (event.exit_code) attributes["exitCode"] = std::to_string(*event.exit_code);
+  if (event.exit_code) {
+    attributes[libpod ? "containerExitCode" : "exitCode"] = std::to_string(*event.exit_code);
+  }
   std::string id = event.object_id.empty() ? event.name : event.object_id;
-  std::string action = docker_action(event);
+  std::string action = libpod ? event.status : docker_action(event);
   return {{"status", action},
           {"id", id},
           {"from", event.image},

@@ -20,6 +20,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <limits>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -197,8 +198,8 @@ void serve_request(const Router& router, Connection& connection,
   if (exchange.streaming()) exchange.end_stream();
 }
 
-// Answers a request that could not be parsed with 400; the connection
-// then closes. End of stream and resets get no answer.
+// Replies 400 to a request that could not be parsed; the connection then
+// closes. End of stream and resets get no reply.
 void reply_malformed(Connection& connection, boost::beast::error_code ec) {
   if (ec == http::error::end_of_stream || ec == boost::asio::error::eof ||
       ec == boost::asio::error::connection_reset || ec == boost::asio::error::not_connected) {
@@ -220,6 +221,11 @@ void begin_header(Connection& connection) {
   auto& header = connection.header_parser();
   header.emplace();
   header->header_limit(64 * 1024);
+  // The header parser does not read the body, but Beast checks a
+  // Content-Length against its body limit (1 MiB by default) already.
+  // Exchange::body() applies the real limit; routes that stream a body
+  // have none. (boost::none here breaks in Beast 1.74, so the maximum.)
+  header->body_limit(std::numeric_limits<std::uint64_t>::max());
   connection.body().reset();
   connection.full_request().reset();
 }
@@ -320,7 +326,7 @@ engine::Engine& Connection::engine() {
 
 namespace {
 
-// What the event loop does with an idle connection that became readable.
+// The event loop's next step for an idle connection that became readable.
 enum class Next { kKeep, kClose, kHandOff };
 
 // The event loop: the listeners, the signal pipe and the idle connections

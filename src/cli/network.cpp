@@ -1,6 +1,7 @@
-// network ls, inspect and exists.
+// network create, ls, inspect, rm, prune and exists.
 
 #include <cstdio>
+#include <iostream>
 
 #include "cli/cli.hpp"
 #include "common/error.hpp"
@@ -145,6 +146,121 @@ void add_network_inspect(CLI::App& parent, Cli& cli) {
   });
 }
 
+// Prompts "[y/N]" on stderr and reads the reply from stdin.
+bool confirm(const std::string& question) {
+  std::fprintf(stderr, "%s [y/N] ", question.c_str());
+  std::fflush(stderr);
+  std::string reply;
+  if (!std::getline(std::cin, reply)) return false;
+  return reply == "y" || reply == "Y" || reply == "yes";
+}
+
+// KEY=VALUE values of a repeated flag as a map; a bare KEY maps to "".
+std::map<std::string, std::string> key_values(const std::vector<std::string>& values,
+                                              const char* flag) {
+  std::map<std::string, std::string> out;
+  for (const auto& value : values) {
+    auto equals = value.find('=');
+    std::string key = value.substr(0, equals);
+    if (key.empty()) {
+      fail(ErrorCode::kInvalidArgument, "invalid {} \"{}\": expected KEY=VALUE", flag, value);
+    }
+    out[key] = equals == std::string::npos ? "" : value.substr(equals + 1);
+  }
+  return out;
+}
+
+void add_network_create(CLI::App& parent, Cli& cli) {
+  struct Options {
+    engine::NetworkCreateRequest request;
+    std::vector<std::string> labels;
+    std::vector<std::string> options;
+  };
+  auto o = std::make_shared<Options>();
+  auto& r = o->request;
+  auto* cmd = parent.add_subcommand("create", "Create a network");
+  cmd->add_option("name", r.name, "Name of the network (berthN when not given)");
+  cmd->add_option("-d,--driver", r.driver, "Network driver (only bridge)");
+  cmd->add_option("--subnet", r.subnet, "IPv4 subnet in CIDR form (next free 10.89.N.0/24)");
+  cmd->add_option("--gateway", r.gateway, "Gateway address in the subnet (its first address)");
+  cmd->add_option("--ip-range", r.ip_range, "CIDR range in the subnet to hand addresses from");
+  cmd->add_option("--interface-name", r.interface, "Name of the bridge (next free berthN)");
+  cmd->add_option("--label", o->labels, "Label KEY=VALUE of the network")
+      ->allow_extra_args(false);
+  cmd->add_option("-o,--opt", o->options, "Driver option KEY=VALUE: mtu, vlan, isolate, metric")
+      ->allow_extra_args(false);
+  cmd->add_flag("--internal", r.internal, "Keep the network off the outside world");
+  cmd->add_flag("--disable-dns", r.disable_dns, "Disable DNS on the network");
+  cmd->add_flag("--ignore", r.ignore, "Do not fail when the network exists");
+  cmd->callback([&cli, o] {
+    cli.action = [&cli, o] {
+      o->request.labels = key_values(o->labels, "--label");
+      o->request.options = key_values(o->options, "--opt");
+      auto net = cli.engine().network_create(o->request);
+      std::printf("%s\n", net.name.c_str());
+      return 0;
+    };
+  });
+}
+
+void add_network_rm(CLI::App& parent, Cli& cli, const std::string& name) {
+  struct Options {
+    std::vector<std::string> names;
+    bool force = false;
+    int timeout = -1;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = parent.add_subcommand(name, "Remove networks");
+  cmd->add_option("names", o->names, "Networks to remove (names or IDs)")->required();
+  cmd->add_flag("-f,--force", o->force, "Remove the containers on the network first");
+  cmd->add_option("-t,--time", o->timeout,
+                  "With --force: seconds to wait for a running container to stop");
+  cmd->callback([&cli, o] {
+    cli.action = [&cli, o] {
+      std::optional<int> timeout;
+      if (o->timeout >= 0) timeout = o->timeout;
+      // Podman: 1 when a network does not exist, 2 when one is in use.
+      int exit_code = 0;
+      for (const auto& network : o->names) {
+        try {
+          cli.engine().network_remove(network, o->force, timeout);
+          std::printf("%s\n", network.c_str());
+        } catch (const Error& e) {
+          print_error(e);
+          exit_code = e.code() == ErrorCode::kNotFound   ? 1
+                      : e.code() == ErrorCode::kConflict ? 2
+                                                         : 125;
+        }
+      }
+      return exit_code;
+    };
+  });
+}
+
+void add_network_prune(CLI::App& parent, Cli& cli) {
+  struct Options {
+    std::vector<std::string> filters;
+    bool force = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = parent.add_subcommand("prune", "Remove every network no container uses");
+  cmd->add_option("--filter", o->filters, "Filter KEY=VALUE: label, label!, until")
+      ->allow_extra_args(false);
+  cmd->add_flag("-f,--force", o->force, "Do not ask for confirmation");
+  cmd->callback([&cli, o] {
+    cli.action = [&cli, o] {
+      if (!o->force &&
+          !confirm("WARNING: this removes every network that no container uses.\nContinue?")) {
+        return 0;
+      }
+      for (const auto& name : cli.engine().network_prune(o->filters)) {
+        std::printf("%s\n", name.c_str());
+      }
+      return 0;
+    };
+  });
+}
+
 }  // namespace
 
 void add_network_group(CLI::App& app, Cli& cli) {
@@ -153,6 +269,10 @@ void add_network_group(CLI::App& app, Cli& cli) {
   add_network_ls(*group, cli, "ls");
   add_network_ls(*group, cli, "list");
   add_network_inspect(*group, cli);
+  add_network_create(*group, cli);
+  add_network_rm(*group, cli, "rm");
+  add_network_rm(*group, cli, "remove");
+  add_network_prune(*group, cli);
   add_exists_command(*group, cli, "Exit 0 when a network exists, 1 when not",
                      "Network name or ID", [](engine::Engine& engine, const std::string& name) {
                        try {

@@ -80,7 +80,8 @@ void release_network(Context& ctx, const state::ContainerRecord& record,
     netns = ctx.network().netns_path(record.id);
     if (!os::path_exists(netns)) return;  // the start never got this far
   }
-  ctx.network().teardown_and_remove_netns(record.id, netns, "podman", port_mappings(config));
+  ctx.network().teardown_and_remove_netns(record.id, netns, config.bridge_network(),
+                                          port_mappings(config));
 }
 
 void remove_files(Context& ctx, const std::string& id, const std::string& trash_token) {

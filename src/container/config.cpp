@@ -66,6 +66,8 @@ void to_json(nlohmann::json& j, const ContainerConfig& c) {
   // --init.
   j["init"] = c.init;
   j["init_path"] = c.init_path;
+  // User networks.
+  if (!c.network_name.empty()) j["network_name"] = c.network_name;
 }
 
 void from_json(const nlohmann::json& j, ContainerConfig& c) {
@@ -80,6 +82,7 @@ void from_json(const nlohmann::json& j, ContainerConfig& c) {
   c.interactive = j.value("interactive", false);
   c.remove = j.value("remove", false);
   c.network_mode = j.value("network_mode", "bridge");
+  c.network_name = j.value("network_name", "");
   c.ports = j.value("ports", std::vector<PublishedPort>{});
   c.volumes = j.value("volumes", std::vector<VolumeMount>{});
   c.exposed_ports = j.value("exposed_ports", std::vector<std::string>{});

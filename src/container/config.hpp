@@ -56,6 +56,9 @@ struct ContainerConfig {
   bool interactive = false;
   bool remove = false;  // --rm
   std::string network_mode = "bridge";  // bridge, host or none
+  // User networks: the network a bridge container joins; "" is the default
+  // network "podman". bridge_network() gives the name either way.
+  std::string network_name;
   std::vector<PublishedPort> ports;
   std::vector<VolumeMount> volumes;
   // Volumes: --read-only, and --read-only-tmpfs (tmpfs on /tmp, /var/tmp
@@ -87,6 +90,8 @@ struct ContainerConfig {
   // User namespace and groups: --userns, --uidmap, --gidmap, --group-add.
   UsernsSettings userns;
 
+  // The bridge network this container joins when network_mode is "bridge".
+  std::string bridge_network() const { return network_name.empty() ? "podman" : network_name; }
   // The process argv: entrypoint followed by cmd.
   std::vector<std::string> args() const;
   // The argv the runtime starts: args(), behind "kInitPath --" with --init.

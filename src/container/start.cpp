@@ -87,10 +87,11 @@ NetworkState prepare_network(Context& ctx, const state::ContainerRecord& record,
   // joins that first, may join the network namespace too.
   state.netns = manager.create_netns(record.id, userns_path);
   rollback.add([&manager, netns = state.netns] { manager.remove_netns(netns); });
-  state.network = "podman";
+  state.network = config.bridge_network();
   auto attachment = manager.allocate(record.id, state.network);
-  rollback.add([&manager, id = record.id, netns = state.netns, ports = port_mappings(config)] {
-    manager.teardown(id, netns, "podman", ports);
+  rollback.add([&manager, id = record.id, netns = state.netns, network = state.network,
+                ports = port_mappings(config)] {
+    manager.teardown(id, netns, network, ports);
   });
   state.interface = attachment.interface;
   state.ip = attachment.ip;

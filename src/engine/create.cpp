@@ -146,7 +146,16 @@ std::string LocalEngine::create(const CreateRequest& request, PullProgress& prog
   // Log driver.
   config.log = resolve_log_config(request);
   config.runtime = ctx_.runtime().name();
-  config.network_mode = normalize_network(request.network);
+  // User networks: any other name joins that bridge network.
+  const auto& wanted = request.network;
+  bool builtin_mode = wanted.empty() || wanted == "bridge" || wanted == "podman" ||
+                      wanted == "default" || wanted == "host" || wanted == "none";
+  if (!builtin_mode && network::is_valid_network_name(wanted)) {
+    config.network_mode = "bridge";
+    config.network_name = inspect_network(wanted).name;
+  } else {
+    config.network_mode = normalize_network(wanted);
+  }
   for (const auto& value : request.publish) {
     auto m = network::parse_port_mapping(value);
     config.ports.push_back({m.host_ip, m.host_port, m.container_port, m.protocol});

@@ -27,6 +27,8 @@
 #include "engine/secret_requests.hpp"
 // Networks: the definitions that network ls and inspect show.
 #include "network/network_config.hpp"
+// Network administration: the network create request.
+#include "engine/network_requests.hpp"
 // User namespaces: the --userns, --uidmap and --group-add flags.
 #include "engine/userns_flags.hpp"
 // Events and system commands: their requests and reports, and event entries.
@@ -655,6 +657,22 @@ class Engine {
   // Error{kNotFound} for an unknown network.
   virtual std::vector<network::Network> list_networks(const std::vector<std::string>& filters) = 0;
   virtual network::Network inspect_network(const std::string& name_or_id) = 0;
+
+  // Network administration (network_admin.cpp). network_create stores a new
+  // bridge network and returns it; it throws Error{kAlreadyExists} for a
+  // name in use (unless request.ignore), Error{kConflict} for a subnet or
+  // bridge another network or a host interface uses, and
+  // Error{kInvalidArgument} for bad flags. network_remove throws
+  // Error{kNotFound} for an unknown network and Error{kConflict} while
+  // containers use it, unless force, which removes them first (stopping
+  // running ones with timeout). network_prune removes the networks no
+  // container uses that match every filter (label, label!, until) and
+  // returns their names; the default network is never removed. These
+  // default to Error{kUnavailable} for engines that lack them.
+  virtual network::Network network_create(const NetworkCreateRequest& request);
+  virtual void network_remove(const std::string& name_or_id, bool force,
+                              std::optional<int> timeout);
+  virtual std::vector<std::string> network_prune(const std::vector<std::string>& filters);
 
   // Lifecycle commands (container_state.cpp): port, rename, pause, unpause,
   // restart, init, stats, mount and unmount. Each throws Error{kNotFound}

@@ -131,19 +131,19 @@ nlohmann::json container_inspect_json(container::Context& ctx,
 
   nlohmann::json networks = nlohmann::json::object();
   if (config.network_mode == "bridge") {
-    networks["podman"] = {{"EndpointID", ""},
-                          {"Gateway", network.gateway},
-                          {"IPAddress", network.ip},
-                          {"IPPrefixLen", network.prefix_len},
-                          {"IPv6Gateway", ""},
-                          {"GlobalIPv6Address", ""},
-                          {"GlobalIPv6PrefixLen", 0},
-                          {"MacAddress", network.mac},
-                          {"NetworkID", "podman"},
-                          {"DriverOpts", nullptr},
-                          {"IPAMConfig", nullptr},
-                          {"Links", nullptr},
-                          {"Aliases", {record.id.substr(0, 12)}}};
+    networks[config.bridge_network()] = {{"EndpointID", ""},
+                                         {"Gateway", network.gateway},
+                                         {"IPAddress", network.ip},
+                                         {"IPPrefixLen", network.prefix_len},
+                                         {"IPv6Gateway", ""},
+                                         {"GlobalIPv6Address", ""},
+                                         {"GlobalIPv6PrefixLen", 0},
+                                         {"MacAddress", network.mac},
+                                         {"NetworkID", config.bridge_network()},
+                                         {"DriverOpts", nullptr},
+                                         {"IPAMConfig", nullptr},
+                                         {"Links", nullptr},
+                                         {"Aliases", {record.id.substr(0, 12)}}};
   }
 
   nlohmann::json out = {

@@ -123,6 +123,11 @@ class LocalEngine : public Engine {
   // Networks (networks.cpp).
   std::vector<network::Network> list_networks(const std::vector<std::string>& filters) override;
   network::Network inspect_network(const std::string& name_or_id) override;
+  // Network administration (network_admin.cpp).
+  network::Network network_create(const NetworkCreateRequest& request) override;
+  void network_remove(const std::string& name_or_id, bool force,
+                      std::optional<int> timeout) override;
+  std::vector<std::string> network_prune(const std::vector<std::string>& filters) override;
   // Lifecycle commands (container_state.cpp).
   std::vector<container::PublishedPort> container_ports(const std::string& name_or_id) override;
   void rename_container(const std::string& name_or_id, const std::string& new_name) override;

@@ -1,6 +1,8 @@
-// Networks: network ls and inspect of LocalEngine. Creating and removing
-// networks is not there yet, so the list is the default network plus any
-// definition files in ROOT/networks.
+// Networks: network ls and inspect of LocalEngine. The list is the default
+// network plus the definition files in ROOT/networks (network_admin.cpp
+// creates and removes them).
+
+#include <set>
 
 #include "common/error.hpp"
 #include "common/time.hpp"
@@ -24,19 +26,18 @@ std::vector<network::Network> LocalEngine::list_networks(
     const std::vector<std::string>& filters) {
   auto groups = group_filters(
       filters, {"name", "id", "driver", "label", "label!", "until", "dangling"}, "network");
-  // Networks that containers use, for dangling: berth attaches bridge
-  // containers to the default network only.
-  bool default_in_use = false;
+  // Networks that containers use, for dangling.
+  std::set<std::string> in_use_names;
   if (groups.contains("dangling")) {
     for (const auto& record : ctx_.db().list_containers()) {
       auto config = nlohmann::json::parse(record.config).get<container::ContainerConfig>();
-      default_in_use = default_in_use || config.network_mode == "bridge";
+      if (config.network_mode == "bridge") in_use_names.insert(config.bridge_network());
     }
   }
   std::vector<network::Network> result;
   for (auto& net : network::list_networks(ctx_.paths().networks())) {
     nlohmann::json labels = net.labels;
-    bool in_use = default_in_use && net.name == network::kDefaultNetworkName;
+    bool in_use = in_use_names.contains(net.name);
     bool keep = filters_match(groups, [&](const std::string& key, const std::string& value) {
       if (key == "name") return filter_regex_matches(key, value, net.name);
       if (key == "id") return filter_regex_matches(key, value, net.id);

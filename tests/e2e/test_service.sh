@@ -257,7 +257,7 @@ test_service_events_stream() {
   assert_eq svc-ev "$(jq -r '.Actor.Attributes.name' "$f" | head -n 1)"
   api GET '/libpod/events?stream=false&filters=%7B%22container%22%3A%5B%22svc-ev%22%5D%7D'
   assert_eq 200 "$code"
-  assert_contains "$out" '"Status":"remove"'
+  assert_contains "$out" '"Action":"remove"' "libpod events use Podman's action names"
   stop_service
 }
 
@@ -318,7 +318,7 @@ test_service_survives_bad_bytes() {
   stop_service
 }
 
-# The event loop: a client that sends half a request holds no one up, and
+# The event loop: a client that sends half a request delays no one, and
 # requests pipelined on one connection are all answered, in order.
 test_service_half_request_and_pipelining() {
   start_service --time 0

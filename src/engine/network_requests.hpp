@@ -1,0 +1,28 @@
+#pragma once
+
+// Networks: the request of `network create` and the report of `network rm`.
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace berth::engine {
+
+// The flags of `network create`. Empty strings take Podman's defaults: the
+// bridge driver, the next free 10.89.N.0/24 subnet, its first address as
+// the gateway and the next free bridge name berthN.
+struct NetworkCreateRequest {
+  std::string name;       // "" gives the next free name "berthN", as Podman's "podmanN"
+  std::string driver;     // --driver; only "bridge" is supported
+  std::string subnet;     // --subnet CIDR
+  std::string gateway;    // --gateway IP, inside subnet
+  std::string ip_range;   // --ip-range CIDR inside subnet: the addresses handed out
+  std::string interface;  // --interface-name: the bridge name
+  std::map<std::string, std::string> labels;   // --label KEY=VALUE
+  std::map<std::string, std::string> options;  // --opt KEY=VALUE
+  bool internal = false;                       // --internal: no route or masquerade to the outside
+  bool disable_dns = false;                    // --disable-dns
+  bool ignore = false;  // --ignore: return an existing network of that name unchanged
+};
+
+}  // namespace berth::engine
