@@ -17,6 +17,11 @@ struct GlobalOptions {
   std::string run_root;
   std::string runtime;
   std::string log_level = "warn";
+  // Remote client: --remote, --url, --identity and --connection.
+  bool remote = false;
+  std::string url;
+  std::string identity;
+  std::string connection;
 };
 
 // State shared by the command files: the global options, the engine (made
@@ -31,6 +36,10 @@ class Cli {
   // A new engine for the global options; the REST service makes one per
   // connection.
   std::unique_ptr<engine::Engine> make_local_engine();
+  // Remote client (connection.cpp): whether the flags or CONTAINER_HOST or
+  // CONTAINER_CONNECTION ask for a service, and a RemoteEngine for it.
+  bool remote() const;
+  std::unique_ptr<engine::Engine> make_remote_engine();
 
  private:
   std::unique_ptr<engine::Engine> engine_;
@@ -125,6 +134,8 @@ void add_info_command(CLI::App& parent, Cli& cli);
 void add_system_group(CLI::App& app, Cli& cli);
 // system service (service.cpp).
 void add_system_service(CLI::App& parent, Cli& cli);
+// system connection and its subcommands (connection.cpp).
+void add_system_connection(CLI::App& system, Cli& cli);
 
 // Maps an error to Podman's exit code for engine errors: 125, or 126/127
 // when the container's command cannot run or does not exist.

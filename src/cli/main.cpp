@@ -17,7 +17,7 @@
 namespace berth::cli {
 
 engine::Engine& Cli::engine() {
-  if (!engine_) engine_ = make_local_engine();
+  if (!engine_) engine_ = remote() ? make_remote_engine() : make_local_engine();
   return *engine_;
 }
 
@@ -102,7 +102,7 @@ void add_version(CLI::App& app, Cli& cli) {
   auto format = std::make_shared<std::string>();
   cmd->add_option("-f,--format", *format, "Print with a Go template, or json");
   cmd->callback([&cli, format] {
-    cli.action = [format] {
+    cli.action = [&cli, format] {
 #if defined(__x86_64__)
       const char* arch = "amd64";
 #elif defined(__aarch64__)
@@ -110,6 +110,22 @@ void add_version(CLI::App& app, Cli& cli) {
 #else
       const char* arch = "unknown";
 #endif
+      // Remote mode: a Server section from the "version" member of the
+      // service's info, after a Client section, as Podman's remote client
+      // prints them.
+      nlohmann::json server;
+      if (cli.remote()) {
+        auto info = cli.engine().system_info();
+        if (info.contains("version")) server = nlohmann::json::parse(info["version"].dump());
+      }
+      if (format->empty() && server.is_object()) {
+        std::printf("Client:       berth\nVersion:      %s\nOS/Arch:      linux/%s\n\n", "0.1.0",
+                    arch);
+        std::printf("Server:       berth\nVersion:      %s\nAPI Version:  %s\nOS/Arch:      %s\n",
+                    server.value("Version", "").c_str(), server.value("APIVersion", "").c_str(),
+                    server.value("OsArch", "").c_str());
+        return 0;
+      }
       if (format->empty()) {
         std::printf("Version:      %s\nOS/Arch:      linux/%s\n", "0.1.0", arch);
         return 0;
@@ -122,6 +138,7 @@ void add_version(CLI::App& app, Cli& cli) {
                                {"OsArch", std::string("linux/") + arch},
                                {"Os", "linux"}};
       nlohmann::json version = {{"Client", client}};
+      if (server.is_object()) version["Server"] = server;  // remote mode
       if (format::is_json_format(*format)) {
         std::printf("%s\n", version.dump(4).c_str());
         return 0;
@@ -264,14 +281,21 @@ constexpr std::pair<std::string_view, Registrar> kCommands[] = {
     // events and system.
     {"events", add_events},
     {"info", add_info_command},
-    {"system", add_system_group},
+    // system, with system connection (connection.cpp).
+    {"system",
+     [](CLI::App& a, Cli& c) {
+       add_system_group(a, c);
+       add_system_connection(*a.get_subcommand("system"), c);
+     }},
     {"version", add_version},
     {"container", add_container_group},
     {"image", add_image_group},
 };
 
 // Global options that take a value, as the command word is searched for.
-constexpr std::string_view kValueOptions[] = {"--root", "--runroot", "--runtime", "--log-level"};
+constexpr std::string_view kValueOptions[] = {"--root", "--runroot", "--runtime", "--log-level",
+                                              // Remote client.
+                                              "--url", "--identity", "--connection", "-c"};
 
 // Returns the command word of argv: the first argument that is neither a
 // global option nor its value. Empty when there is none or when help or
@@ -319,6 +343,13 @@ int main(int argc, char** argv) {
   app.add_option("--runtime", cli.global.runtime, "OCI runtime to use: runc, crun or a path");
   app.add_option("--log-level", cli.global.log_level,
                  "Log messages at and above this level: debug, info, warn, error");
+  // Remote client: talk to a berth or Podman service instead of local storage.
+  app.add_flag("-r,--remote", cli.global.remote, "Access a remote berth service");
+  app.add_option("--url", cli.global.url,
+                 "URL of the service: unix:///PATH, tcp://HOST:PORT or ssh://[USER@]HOST[:PORT]/PATH");
+  app.add_option("--identity", cli.global.identity, "Path to the ssh private key");
+  app.add_option("-c,--connection", cli.global.connection,
+                 "Name of the remote connection (see system connection)");
   // -v and --version count only before the command, as in Podman: CLI11's
   // version flag would also fire for "berth logout -v" and skip the logout.
   for (int i = 1; i < argc; ++i) {

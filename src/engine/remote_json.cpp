@@ -1,0 +1,116 @@
+// Remote client: request paths and JSON field readers (see remote_json.hpp).
+
+#include "engine/remote_json.hpp"
+
+#include <cctype>
+
+#include "common/error.hpp"
+#include "common/time.hpp"
+#include "engine/remote_engine.hpp"
+
+namespace berth::engine::remote {
+
+using nlohmann::json;
+
+std::string escape(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string libpod(const std::string& suffix) { return kLibpodPrefix + suffix; }
+
+std::string container_path(const std::string& name, const std::string& action) {
+  return libpod("/containers/" + escape(name) + (action.empty() ? "" : "/" + action));
+}
+
+std::string string_or_empty(const json& object, const char* key) {
+  return object.contains(key) && object[key].is_string() ? object[key].get<std::string>() : "";
+}
+
+std::int64_t int_or_zero(const json& object, const char* key) {
+  return object.contains(key) && object[key].is_number() ? object[key].get<std::int64_t>() : 0;
+}
+
+std::int64_t time_field_ns(const json& object, const char* key) {
+  if (!object.contains(key)) return 0;
+  const json& value = object[key];
+  if (value.is_number()) {
+    std::int64_t seconds = value.get<std::int64_t>();
+    return seconds > 0 ? seconds * 1'000'000'000 : 0;
+  }
+  if (value.is_string()) {
+    try {
+      std::int64_t ns = parse_rfc3339(value.get<std::string>());
+      return ns > 0 ? ns : 0;
+    } catch (const Error&) {
+      return 0;
+    }
+  }
+  return 0;
+}
+
+std::vector<std::string> strings_or_empty(const json& object, const char* key) {
+  std::vector<std::string> out;
+  if (!object.contains(key) || !object[key].is_array()) return out;
+  for (const auto& item : object[key]) {
+    if (item.is_string()) out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+std::string strip_sha256(std::string id) {
+  if (id.starts_with("sha256:")) id.erase(0, 7);
+  return id;
+}
+
+std::string filters_query(const std::vector<std::string>& filters) {
+  if (filters.empty()) return "";
+  json object = json::object();
+  for (const auto& filter : filters) {
+    auto equals = filter.find('=');
+    std::string name = filter.substr(0, equals);
+    std::string value = equals == std::string::npos ? "" : filter.substr(equals + 1);
+    object[name].push_back(value);
+  }
+  return escape(object.dump());
+}
+
+json key_values_object(const std::vector<std::string>& items) {
+  json object = json::object();
+  for (const auto& item : items) {
+    auto equals = item.find('=');
+    object[item.substr(0, equals)] = equals == std::string::npos ? "" : item.substr(equals + 1);
+  }
+  return object;
+}
+
+void report_progress_line(const std::string& stream, PullProgress& progress) {
+  if (stream.starts_with("Trying to pull ")) {
+    std::string reference = stream.substr(15);
+    while (!reference.empty() && (reference.back() == '\n' || reference.back() == '.')) {
+      reference.pop_back();
+    }
+    progress.trying(reference);
+  } else if (stream.starts_with("Copying blob ")) {
+    std::string rest = stream.substr(13);
+    bool skipped = rest.find("skipped") != std::string::npos;
+    progress.copying_blob(rest.substr(0, rest.find_first_of(" \n")), skipped);
+  } else if (stream.starts_with("Copying config ")) {
+    std::string rest = stream.substr(15);
+    progress.copying_config(rest.substr(0, rest.find_first_of(" \n")));
+  } else if (stream.starts_with("Writing manifest")) {
+    progress.writing_manifest();
+  }
+}
+
+}  // namespace berth::engine::remote

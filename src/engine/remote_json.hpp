@@ -1,0 +1,53 @@
+#pragma once
+
+// Remote client: helpers that build libpod request paths and read fields
+// of the service's JSON replies, shared by the RemoteEngine source files.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/engine.hpp"
+
+namespace berth::engine::remote {
+
+// Percent-encodes text for a path segment or a query value.
+std::string escape(std::string_view text);
+
+// Returns suffix under the libpod path prefix (kLibpodPrefix).
+std::string libpod(const std::string& suffix);
+
+// Returns the libpod path of a container, with "/action" when action is set.
+std::string container_path(const std::string& name, const std::string& action = "");
+
+// Field readers: the member's value, or "", 0 or an empty list when the
+// member is absent or of another type.
+std::string string_or_empty(const nlohmann::json& object, const char* key);
+std::int64_t int_or_zero(const nlohmann::json& object, const char* key);
+std::vector<std::string> strings_or_empty(const nlohmann::json& object, const char* key);
+
+// A time field in Unix seconds or RFC 3339, as nanoseconds; 0 for the
+// zero time and for absent fields.
+std::int64_t time_field_ns(const nlohmann::json& object, const char* key);
+
+// Returns id without a leading "sha256:".
+std::string strip_sha256(std::string id);
+
+// Returns the CLI's "NAME=VALUE" filters as the JSON text of the service's
+// filters parameter ({"NAME": ["VALUE", ...]}), percent-encoded; "" for
+// no filters. A filter without "=" keeps an empty value.
+std::string filters_query(const std::vector<std::string>& filters);
+
+// Returns "KEY=VALUE" (or "KEY") items as a JSON object of strings, as the
+// libpod create bodies take labels and options.
+nlohmann::json key_values_object(const std::vector<std::string>& items);
+
+// Passes one "stream" line of a libpod pull or push progress stream
+// ("Copying blob sha256:...") to progress; other lines are ignored.
+void report_progress_line(const std::string& stream, PullProgress& progress);
+
+}  // namespace berth::engine::remote
