@@ -245,20 +245,14 @@ std::string RemoteEngine::pull(const PullRequest& request, PullProgress& progres
     if (second != std::string::npos) target += "&Variant=" + escape(request.platform.substr(second + 1));
   }
   if (request.retry) target += "&retry=" + std::to_string(*request.retry);
-  std::string pending, id, error;
-  client_.stream("POST", target, "", [&](std::string_view data) {
-    pending.append(data);
-    for (auto newline = pending.find('\n'); newline != std::string::npos;
-         newline = pending.find('\n')) {
-      json line = json::parse(pending.substr(0, newline), nullptr, false);
-      pending.erase(0, newline + 1);
-      if (!line.is_object()) continue;
-      if (auto text = string_or_empty(line, "error"); !text.empty()) error = text;
-      if (auto text = string_or_empty(line, "id"); !text.empty()) id = text;
-      report_progress_line(string_or_empty(line, "stream"), progress);
-    }
+  std::string id, error;
+  JsonLines lines([&](const json& line) {
+    if (auto text = string_or_empty(line, "error"); !text.empty()) error = text;
+    if (auto text = string_or_empty(line, "id"); !text.empty()) id = text;
+    report_progress_line(string_or_empty(line, "stream"), progress);
     return true;
   });
+  client_.stream("POST", target, "", [&](std::string_view data) { return lines.feed(data); });
   if (!error.empty()) throw Error(ErrorCode::kInternal, error);
   if (id.empty()) fail(ErrorCode::kInternal, "pulling {}: the service sent no image ID", request.reference);
   return strip_sha256(id);

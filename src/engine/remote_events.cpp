@@ -62,19 +62,9 @@ void RemoteEngine::read_events(const EventsRequest& request,
   }
   if (request.until_ns) target += "&until=" + escape(format_rfc3339_nano(*request.until_ns));
 
-  std::string pending;
   std::int64_t sequence = 0;
-  client_.stream("GET", target, "", [&](std::string_view data) {
-    pending.append(data);
-    for (auto newline = pending.find('\n'); newline != std::string::npos;
-         newline = pending.find('\n')) {
-      json event = json::parse(pending.substr(0, newline), nullptr, false);
-      pending.erase(0, newline + 1);
-      if (!event.is_object()) continue;
-      if (!sink(record_from_event(event, ++sequence))) return false;
-    }
-    return true;
-  });
+  JsonLines lines([&](const json& event) { return sink(record_from_event(event, ++sequence)); });
+  client_.stream("GET", target, "", [&](std::string_view data) { return lines.feed(data); });
 }
 
 }  // namespace berth::engine

@@ -135,20 +135,14 @@ std::string RemoteEngine::push(const PushRequest& request, PullProgress& progres
   if (!request.format.empty()) target += "&format=" + escape(request.format);
   if (request.access.retry) target += "&retry=" + std::to_string(*request.access.retry);
 
-  std::string pending, digest, error;
-  client_.stream("POST", target, "", [&](std::string_view data) {
-    pending.append(data);
-    for (auto newline = pending.find('\n'); newline != std::string::npos;
-         newline = pending.find('\n')) {
-      json line = json::parse(pending.substr(0, newline), nullptr, false);
-      pending.erase(0, newline + 1);
-      if (!line.is_object()) continue;
-      if (auto text = string_or_empty(line, "error"); !text.empty()) error = text;
-      if (auto text = string_or_empty(line, "manifestdigest"); !text.empty()) digest = text;
-      report_progress_line(string_or_empty(line, "stream"), progress);
-    }
+  std::string digest, error;
+  JsonLines lines([&](const json& line) {
+    if (auto text = string_or_empty(line, "error"); !text.empty()) error = text;
+    if (auto text = string_or_empty(line, "manifestdigest"); !text.empty()) digest = text;
+    report_progress_line(string_or_empty(line, "stream"), progress);
     return true;
   });
+  client_.stream("POST", target, "", [&](std::string_view data) { return lines.feed(data); });
   // The service sends the engine's message; the code is lost inside the
   // 200 stream, so it comes back as an internal error.
   if (!error.empty()) throw Error(ErrorCode::kInternal, error);

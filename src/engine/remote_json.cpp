@@ -94,6 +94,25 @@ json key_values_object(const std::vector<std::string>& items) {
   return object;
 }
 
+bool JsonLines::feed(std::string_view data) {
+  pending_.append(data);
+  std::size_t start = 0;
+  bool keep_going = true;
+  for (auto newline = pending_.find('\n', start); newline != std::string::npos;
+       newline = pending_.find('\n', start)) {
+    auto line = nlohmann::json::parse(pending_.begin() + static_cast<std::ptrdiff_t>(start),
+                                      pending_.begin() + static_cast<std::ptrdiff_t>(newline),
+                                      nullptr, false);
+    start = newline + 1;
+    if (line.is_object() && !on_line_(line)) {
+      keep_going = false;
+      break;
+    }
+  }
+  pending_.erase(0, start);
+  return keep_going;
+}
+
 void report_progress_line(const std::string& stream, PullProgress& progress) {
   if (stream.starts_with("Trying to pull ")) {
     std::string reference = stream.substr(15);

@@ -4,6 +4,7 @@
 // of the service's JSON replies, shared by the RemoteEngine source files.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -45,6 +46,20 @@ std::string filters_query(const std::vector<std::string>& filters);
 // Returns "KEY=VALUE" (or "KEY") items as a JSON object of strings, as the
 // libpod create bodies take labels and options.
 nlohmann::json key_values_object(const std::vector<std::string>& items);
+
+// Splits a streamed reply into lines of JSON: feed() takes each piece as
+// it arrives and calls on_line with every complete line that parses as an
+// object. Returns false as soon as on_line does.
+class JsonLines {
+ public:
+  explicit JsonLines(std::function<bool(const nlohmann::json&)> on_line)
+      : on_line_(std::move(on_line)) {}
+  bool feed(std::string_view data);
+
+ private:
+  std::function<bool(const nlohmann::json&)> on_line_;
+  std::string pending_;
+};
 
 // Passes one "stream" line of a libpod pull or push progress stream
 // ("Copying blob sha256:...") to progress; other lines are ignored.
