@@ -8,6 +8,7 @@
 #include "api/pending_attach.hpp"
 #include "api/routes.hpp"
 #include "common/error.hpp"
+#include "common/log.hpp"
 #include "common/time.hpp"
 #include "container/operations.hpp"
 #include "engine/container_filter.hpp"
@@ -189,6 +190,12 @@ void create(Exchange& x) {
   engine::CreateRequest request = x.libpod()
                                       ? libpod_create_request(body)
                                       : compat_create_request(body, x.query().get("name").value_or(""));
+  // Docker clients pull and retry only when the 404 says "No such image"
+  // (the Python SDK matches that text), so a missing image gets Docker's
+  // message in the compat API.
+  if (!x.libpod() && !request.image.empty() && !x.engine().image_exists(request.image)) {
+    fail(ErrorCode::kNotFound, "No such image: {}", request.image);
+  }
   NoProgress progress;
   std::string id = x.engine().create(request, progress);
   x.reply_json(status::created, json{{"Id", id}, {"Warnings", json::array()}});
@@ -205,6 +212,21 @@ bool is_running(const std::string& state) {
   return state == "running" || state == "paused";
 }
 
+// Removes a container created with AutoRemove (run --rm) whose start
+// failed, as `run --rm` does, because clients wait for its removal.
+void remove_if_auto_remove(Exchange& x) {
+  try {
+    json inspect = x.engine().inspect_container(x.param("name"));
+    if (inspect.is_array() && !inspect.empty()) inspect = inspect.front();
+    bool auto_remove = inspect.contains("HostConfig") && inspect["HostConfig"].is_object() &&
+                       inspect["HostConfig"].value("AutoRemove", false);
+    if (auto_remove) x.engine().remove(x.param("name"), true);
+  } catch (const Error& e) {
+    spdlog::warn("api: removing container {} after its failed start: {}", x.param("name"),
+                 e.what());
+  }
+}
+
 void start(Exchange& x) {
   if (is_running(container_state(x))) {
     x.reply_empty(status::not_modified);
@@ -215,7 +237,12 @@ void start(Exchange& x) {
   os::Fd attach = take_pending_attach(x.engine().container_id(x.param("name")));
   container::StartOptions options;
   options.attach_fd = attach ? attach.get() : -1;
-  x.engine().start(x.param("name"), options);
+  try {
+    x.engine().start(x.param("name"), options);
+  } catch (const Error&) {
+    remove_if_auto_remove(x);
+    throw;
+  }
   x.reply_empty(status::no_content);
 }
 
@@ -266,13 +293,17 @@ void wait(Exchange& x) {
   std::string id = x.engine().container_id(x.param("name"));
   // Docker clients wait for the response headers before they start the
   // container, so they go out at once.
+  // A client that hangs up ends the wait, so its thread and the idle
+  // timeout are not held until the container exits.
+  int client = x.client_fd();
+  auto client_there = [client] { return !peer_closed(client); };
   if (x.libpod()) {
-    int code = x.engine().wait_for(id, condition);
+    int code = x.engine().wait_for(id, condition, client_there);
     x.reply_json(status::ok, json(code));
     return;
   }
   x.begin_stream(status::ok, "application/json");
-  int code = x.engine().wait_for(id, condition);
+  int code = x.engine().wait_for(id, condition, client_there);
   x.write_chunk(json_text(json{{"StatusCode", code}, {"Error", nullptr}}) + "\n");
   x.end_stream();
 }

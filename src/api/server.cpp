@@ -327,7 +327,12 @@ engine::Engine& Connection::engine() {
 namespace {
 
 // The event loop's next step for an idle connection that became readable.
-enum class Next { kKeep, kClose, kHandOff };
+enum class Next {
+  kKeep,            // wait in the epoll set for more bytes
+  kClose,           // close the connection
+  kHandOff,         // a thread serves the request whose header was read
+  kHandOffUnread,   // a thread reads the request itself (header not parsed)
+};
 
 // The event loop: the listeners, the signal pipe and the idle connections
 // in one epoll set, all on the thread that called serve.
@@ -419,9 +424,9 @@ class EventLoop {
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
     auto connection = std::move(it->second);
     idle_.erase(it);
-    if (next == Next::kHandOff) {
+    if (next == Next::kHandOff || next == Next::kHandOffUnread) {
       std::thread(serve_connection, std::cref(router_), std::ref(state_), std::move(connection),
-                  true)
+                  next == Next::kHandOff)
           .detach();
       return;
     }
@@ -445,8 +450,9 @@ class EventLoop {
       std::string_view held(static_cast<const char*>(data.data()), data.size());
       if (held.empty()) return Next::kKeep;
       if (held.find("\r\n\r\n") == std::string_view::npos) {
-        // A header larger than the limit fails on the thread with a 400.
-        return held.size() > 64 * 1024 ? Next::kHandOff : Next::kKeep;
+        // A header larger than the limit fails on the thread with a 400;
+        // the thread parses it, since it was not parsed here.
+        return held.size() > 64 * 1024 ? Next::kHandOffUnread : Next::kKeep;
       }
       begin_header(connection);
       boost::beast::error_code ec;

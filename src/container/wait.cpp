@@ -9,7 +9,19 @@
 
 namespace berth::container {
 
-int wait(Context& ctx, const std::string& id) {
+namespace {
+
+// Throws when the caller's keep_going says the wait is no longer wanted.
+void check_keep_going(const std::function<bool()>& keep_going, const std::string& id) {
+  if (keep_going && !keep_going()) {
+    throw Error(ErrorCode::kUnavailable, "stopped waiting for container " + id +
+                                             ": the client went away");
+  }
+}
+
+// wait() with keep_going between polls.
+int wait_until_stopped(Context& ctx, const std::string& id,
+                       const std::function<bool()>& keep_going) {
   useconds_t pause = 1'000;
   int last_code = 0;
   for (;;) {
@@ -23,17 +35,23 @@ int wait(Context& ctx, const std::string& id) {
     refresh(ctx, *record);
     if (!has_process(record->status)) return static_cast<int>(record->exit_code);
     last_code = static_cast<int>(record->exit_code);
+    check_keep_going(keep_going, id);
     ::usleep(pause);
     pause = std::min<useconds_t>(pause * 2, 50'000);
   }
 }
 
+}  // namespace
+
+int wait(Context& ctx, const std::string& id) { return wait_until_stopped(ctx, id, {}); }
+
 }  // namespace berth::container
 
 namespace berth::container {
 
-int wait_for(Context& ctx, const std::string& id, WaitCondition condition) {
-  if (condition == WaitCondition::kNotRunning) return wait(ctx, id);
+int wait_for(Context& ctx, const std::string& id, WaitCondition condition,
+             const std::function<bool()>& keep_going) {
+  if (condition == WaitCondition::kNotRunning) return wait_until_stopped(ctx, id, keep_going);
   auto first = ctx.db().get_container(id);
   std::int64_t finished_before = first ? first->finished_ns : 0;
   useconds_t pause = 1'000;
@@ -48,6 +66,7 @@ int wait_for(Context& ctx, const std::string& id, WaitCondition condition) {
         record->finished_ns != finished_before) {
       return static_cast<int>(record->exit_code);
     }
+    check_keep_going(keep_going, id);
     ::usleep(pause);
     pause = std::min<useconds_t>(pause * 2, 50'000);
   }

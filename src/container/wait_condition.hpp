@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "container/context.hpp"
@@ -14,7 +15,10 @@ enum class WaitCondition {
 };
 
 // Waits for condition on container id and returns its latest exit code
-// (for kRemoved of a --rm container, the code its cleanup kept).
-int wait_for(Context& ctx, const std::string& id, WaitCondition condition);
+// (for kRemoved of a --rm container, the code its cleanup kept). Between
+// polls it calls keep_going, when given, and throws Error{kUnavailable}
+// once that returns false (the REST client hung up).
+int wait_for(Context& ctx, const std::string& id, WaitCondition condition,
+             const std::function<bool()>& keep_going = {});
 
 }  // namespace berth::container

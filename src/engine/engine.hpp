@@ -583,8 +583,10 @@ class Engine {
   virtual void remove(const std::string& name_or_id, bool force) = 0;
   virtual int wait(const std::string& name_or_id) = 0;
   // REST service: waits for condition (see container::wait_for) and
-  // returns the container's exit code.
-  virtual int wait_for(const std::string& name_or_id, container::WaitCondition condition) = 0;
+  // returns the container's exit code. keep_going, when given, is asked
+  // between polls; the wait throws Error{kUnavailable} once it says no.
+  virtual int wait_for(const std::string& name_or_id, container::WaitCondition condition,
+                       const std::function<bool()>& keep_going = {}) = 0;
   virtual std::vector<ContainerSummary> list_containers(bool all) = 0;
   virtual nlohmann::json inspect_container(const std::string& name_or_id) = 0;
   // Writes the logs of one or more containers (see container::write_logs);

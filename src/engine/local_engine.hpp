@@ -80,7 +80,8 @@ class LocalEngine : public Engine {
   void kill(const std::string& name_or_id, const std::string& signal) override;
   void remove(const std::string& name_or_id, bool force) override;
   int wait(const std::string& name_or_id) override;
-  int wait_for(const std::string& name_or_id, container::WaitCondition condition) override;
+  int wait_for(const std::string& name_or_id, container::WaitCondition condition,
+               const std::function<bool()>& keep_going = {}) override;
   std::vector<ContainerSummary> list_containers(bool all) override;
   nlohmann::json inspect_container(const std::string& name_or_id) override;
   void logs(const std::vector<std::string>& names_or_ids, const container::LogOptions& options,

@@ -337,7 +337,8 @@ int RemoteEngine::wait(const std::string& name_or_id) {
   return wait_for(name_or_id, container::WaitCondition::kNotRunning);
 }
 
-int RemoteEngine::wait_for(const std::string& name_or_id, container::WaitCondition condition) {
+int RemoteEngine::wait_for(const std::string& name_or_id, container::WaitCondition condition,
+                           const std::function<bool()>& /*keep_going*/) {
   if (condition == container::WaitCondition::kNotRunning) {
     json reply = client_.send_json("POST", container_path(name_or_id, "wait"));
     return reply.is_number() ? reply.get<int>() : 0;

@@ -40,7 +40,9 @@ class RemoteEngine : public Engine {
   void remove(const std::string& name_or_id, bool force) override;
   void restart(const std::string& name_or_id, std::optional<int> timeout) override;
   int wait(const std::string& name_or_id) override;
-  int wait_for(const std::string& name_or_id, container::WaitCondition condition) override;
+  // keep_going is not asked: the wait is one request to the service.
+  int wait_for(const std::string& name_or_id, container::WaitCondition condition,
+               const std::function<bool()>& keep_going = {}) override;
   std::vector<ContainerSummary> list_containers(bool all) override;
   nlohmann::json inspect_container(const std::string& name_or_id) override;
   void logs(const std::vector<std::string>& names_or_ids, const container::LogOptions& options,

@@ -379,6 +379,73 @@ test_service_stream_clients_that_leave() {
   stop_service
 }
 
+# A wait whose client hangs up ends with it: no thread or fd stays until
+# the container exits, and the idle timeout runs again.
+test_service_wait_client_that_leaves() {
+  b pull -q --tls-verify=false "$REG/busybox:latest" >/dev/null
+  b rm -f svc-waitgone >/dev/null 2>&1 || true
+  b run -d --name svc-waitgone --network none "$REG/busybox:latest" sleep 100 >/dev/null
+  start_service --time 2
+  api GET /_ping
+  local before after waited=0
+  before=$(fds_and_threads "$svc_pid")
+  timeout 1 curl -s --unix-socket "$SVC_SOCK" -X POST \
+    'http://d/v1.41/containers/svc-waitgone/wait?condition=not-running' >/dev/null || true
+  timeout 1 curl -s --unix-socket "$SVC_SOCK" -X POST \
+    'http://d/v4.0.0/libpod/containers/svc-waitgone/wait' >/dev/null || true
+  after=$(fds_and_threads "$svc_pid")
+  while [ "$after" != "$before" ] && [ $waited -lt 30 ]; do
+    sleep 0.1
+    waited=$((waited + 1))
+    after=$(fds_and_threads "$svc_pid")
+  done
+  assert_eq "$before" "$after" "fds and threads once the wait clients left"
+  waited=0
+  while kill -0 "$svc_pid" 2>/dev/null && [ $waited -lt 60 ]; do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  kill -0 "$svc_pid" 2>/dev/null && fail "the service still runs 6 s after its last client left"
+  assert_eq running "$(b inspect --format '{{.State.Status}}' svc-waitgone)"
+  b rm -f svc-waitgone >/dev/null
+}
+
+# A request header over the 64 KiB limit gets a clean 400, whatever its
+# size, and the service goes on serving.
+test_service_huge_header() {
+  start_service --time 0
+  local size
+  for size in 70000 90000 200000; do
+    capture python3 - "$SVC_SOCK" "$size" <<'PY'
+import socket, sys
+conn = socket.socket(socket.AF_UNIX)
+conn.connect(sys.argv[1])
+conn.settimeout(10)
+filler = b"A" * int(sys.argv[2])
+try:
+    conn.sendall(b"GET /_ping HTTP/1.1\r\nHost: d\r\nX-Big: " + filler + b"\r\n\r\n")
+except (BrokenPipeError, ConnectionResetError):
+    pass
+got = b""
+try:
+    while True:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        got += chunk
+except ConnectionResetError:
+    pass
+print(got.decode("utf-8", "replace"))
+PY
+    assert_rc 0
+    assert_contains "$out" "HTTP/1.1 400 Bad Request" "a $size-byte header"
+    assert_contains "$out" "header limit exceeded" "a $size-byte header"
+  done
+  api GET /_ping
+  assert_eq 200 "$code" "the service still serves"
+  stop_service
+}
+
 test_service_exec_missing_command() {
   b pull -q --tls-verify=false "$REG/busybox:latest" >/dev/null
   b rm -f svc-ex >/dev/null 2>&1 || true

@@ -494,3 +494,45 @@ EOF
   svc_rm svc-cc
   stop_service
 }
+
+# The Python SDK pulls an image that is missing, which it does only when
+# the create's 404 says "No such image".
+test_service_sdk_run_pulls_missing_image() {
+  python3 -c 'import docker' 2>/dev/null || fail "python3-docker is not installed"
+  local missing=$REG/busybox:oci
+  b rmi -f "$missing" >/dev/null 2>&1 || true
+  start_service --time 0
+  api POST /v1.41/containers/create -H 'Content-Type: application/json' -d "{\"Image\":\"$missing\"}"
+  assert_eq 404 "$code"
+  assert_eq "No such image: $missing" "$(jq -r .message <<<"$out")"
+  capture env SDK_IMAGE="$missing" python3 - "unix://$SVC_SOCK" <<'PY'
+import os, sys
+import docker
+
+client = docker.DockerClient(base_url=sys.argv[1])
+output = client.containers.run(os.environ["SDK_IMAGE"], ["echo", "pulled-run"], remove=True,
+                               network_mode="none")
+print(output.decode().strip())
+PY
+  assert_rc 0 "containers.run of a missing image"
+  assert_eq pulled-run "$out"
+  capture b image exists "$missing"
+  assert_rc 0 "the image was pulled"
+  stop_service
+}
+
+# docker run --rm whose start fails removes the container, as the CLI's
+# run --rm does; Docker 28 waits for that removal.
+test_service_run_rm_failed_start_removes() {
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  start_service --time 0
+  export DOCKER_HOST=unix://$SVC_SOCK
+  local cli
+  for cli in $(docker_clis); do
+    capture timeout 60 "$cli" run --rm --name svc-rmfail --network none "$IMG" /no/such/cmd
+    assert_rc 127 "$cli run --rm of a missing command"
+    capture b ps -a --format '{{.Names}}' --filter name=svc-rmfail
+    assert_eq "" "$out" "$cli: the failed container is removed"
+  done
+  stop_service
+}
