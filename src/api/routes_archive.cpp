@@ -184,7 +184,7 @@ engine::CopyRequest read_request(Exchange& x) {
 // Sends the response head of an archive reply with the path stat header
 // and returns the socket, which the connection closes after the handler.
 // The tar's length is not known up front and the reply has none, so it
-// says Connection: close.
+// sends Connection: close.
 int begin_archive_reply(Exchange& x, const PathStat& stat) {
   std::string pending;
   x.add_header("X-Docker-Container-Path-Stat", stat_header(stat));

@@ -277,7 +277,7 @@ void unpause(Exchange& x) {
 }
 
 // POST /libpod/containers/{name}/init: 304 when the container already has
-// its runtime state (initialized, running, paused), as Podman answers.
+// its runtime state (initialized, running, paused), as Podman does.
 void init(Exchange& x) {
   std::string name = x.param("name");
   for (const auto& c : x.engine().list_containers(true)) {

@@ -190,7 +190,7 @@ void create(Exchange& x) {
   engine::CreateRequest request = x.libpod()
                                       ? libpod_create_request(body)
                                       : compat_create_request(body, x.query().get("name").value_or(""));
-  // Docker clients pull and retry only when the 404 says "No such image"
+  // Docker clients pull and retry only when the 404 contains "No such image"
   // (the Python SDK matches that text), so a missing image gets Docker's
   // message in the compat API.
   if (!x.libpod() && !request.image.empty() && !x.engine().image_exists(request.image)) {

@@ -11,7 +11,7 @@ namespace berth::container {
 
 namespace {
 
-// Throws when the caller's keep_going says the wait is no longer wanted.
+// Throws when the caller's keep_going returns false.
 void check_keep_going(const std::function<bool()>& keep_going, const std::string& id) {
   if (keep_going && !keep_going()) {
     throw Error(ErrorCode::kUnavailable, "stopped waiting for container " + id +

@@ -147,14 +147,14 @@ std::string LocalEngine::create(const CreateRequest& request, PullProgress& prog
   config.log = resolve_log_config(request);
   config.runtime = ctx_.runtime().name();
   // User networks: any other name joins that bridge network.
-  const auto& wanted = request.network;
-  bool builtin_mode = wanted.empty() || wanted == "bridge" || wanted == "podman" ||
-                      wanted == "default" || wanted == "host" || wanted == "none";
-  if (!builtin_mode && network::is_valid_network_name(wanted)) {
+  const auto& requested = request.network;
+  bool builtin_mode = requested.empty() || requested == "bridge" || requested == "podman" ||
+                      requested == "default" || requested == "host" || requested == "none";
+  if (!builtin_mode && network::is_valid_network_name(requested)) {
     config.network_mode = "bridge";
-    config.network_name = inspect_network(wanted).name;
+    config.network_name = inspect_network(requested).name;
   } else {
-    config.network_mode = normalize_network(wanted);
+    config.network_mode = normalize_network(requested);
   }
   for (const auto& value : request.publish) {
     auto m = network::parse_port_mapping(value);

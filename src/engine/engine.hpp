@@ -583,8 +583,8 @@ class Engine {
   virtual void remove(const std::string& name_or_id, bool force) = 0;
   virtual int wait(const std::string& name_or_id) = 0;
   // REST service: waits for condition (see container::wait_for) and
-  // returns the container's exit code. keep_going, when given, is asked
-  // between polls; the wait throws Error{kUnavailable} once it says no.
+  // returns the container's exit code. keep_going, when given, is called
+  // between polls, and the wait throws Error{kUnavailable} once it returns false.
   virtual int wait_for(const std::string& name_or_id, container::WaitCondition condition,
                        const std::function<bool()>& keep_going = {}) = 0;
   virtual std::vector<ContainerSummary> list_containers(bool all) = 0;

@@ -72,7 +72,10 @@ std::vector<ImageChange> RemoteEngine::container_diff(const std::string& name_or
   for (const auto& item : reply) {
     ImageChange change;
     std::int64_t kind = int_or_zero(item, "Kind");
-    change.kind = kind == 1 ? 'A' : kind == 2 ? 'D' : 'C';
+    // Kind 0 is a change, 1 an addition and 2 a deletion.
+    change.kind = 'C';
+    if (kind == 1) change.kind = 'A';
+    if (kind == 2) change.kind = 'D';
     change.path = string_or_empty(item, "Path");
     changes.push_back(std::move(change));
   }

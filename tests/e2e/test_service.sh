@@ -319,7 +319,7 @@ test_service_survives_bad_bytes() {
 }
 
 # The event loop: a client that sends half a request delays no one, and
-# requests pipelined on one connection are all answered, in order.
+# requests pipelined on one connection all get replies, in order.
 test_service_half_request_and_pipelining() {
   start_service --time 0
   python3 - "$SVC_SOCK" <<'PY' || fail "the event loop test failed"

@@ -496,7 +496,7 @@ EOF
 }
 
 # The Python SDK pulls an image that is missing, which it does only when
-# the create's 404 says "No such image".
+# the create's 404 contains "No such image".
 test_service_sdk_run_pulls_missing_image() {
   python3 -c 'import docker' 2>/dev/null || fail "python3-docker is not installed"
   local missing=$REG/busybox:oci
