@@ -260,7 +260,8 @@ class TarExtractor {
     gid_t gid = options_.owner ? options_.owner->gid : static_cast<gid_t>(archive_entry_gid(entry));
     const char* hardlink = archive_entry_hardlink(entry);
 
-    make_room(parent.get(), leaf, path, type == AE_IFDIR && !hardlink);
+    bool in_place = !hardlink && type == AE_IFREG && is_regular_file(parent.get(), leaf);
+    if (!in_place) make_room(parent.get(), leaf, path, type == AE_IFDIR && !hardlink);
     if (hardlink) {
       std::string target = join_path(dest_, clean_entry_name(hardlink));
       os::Fd target_parent = open_parent(target);
@@ -270,8 +271,11 @@ class TarExtractor {
       return;
     }
     if (type == AE_IFREG) {
-      os::Fd file(::openat(parent.get(), leaf.c_str(),
-                           O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+      // A regular file is rewritten in place, so that a file bind mount
+      // (a volume, or the /etc/hosts a start writes) keeps its inode.
+      int flags = in_place ? O_TRUNC : O_CREAT | O_EXCL;
+      os::Fd file(::openat(parent.get(), leaf.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC | flags,
+                           0600));
       if (!file) fail_errno(errno, "creating \"" + path + "\"");
       copy_data(reader, file.get(), path);
       set_attributes(file.get(), path, uid, gid, mode, entry);
@@ -322,6 +326,11 @@ class TarExtractor {
     os::Fd fd = open_in_root(root_fd_.get(), parent, O_PATH | O_DIRECTORY);
     if (!fd) fail_errno(errno, "opening directory \"" + parent + "\"");
     return fd;
+  }
+
+  static bool is_regular_file(int parent_fd, const std::string& leaf) {
+    struct stat st;
+    return ::fstatat(parent_fd, leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
   }
 
   // Removes what is at leaf so the new entry can be created, keeping an

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <optional>
 
@@ -71,12 +72,36 @@ bool follows_last_component(const std::string& path) {
   return path.ends_with("/") || path.ends_with("/.") || path == ".";
 }
 
+// Adds the /etc/hosts, /etc/hostname and /etc/resolv.conf that each start
+// writes beside the bundle and bind-mounts over the image's files, so that
+// cp reads and writes those rather than the image's placeholders. A user's
+// mount on the same path, --no-hosts and --dns=none keep the image's file.
+void add_etc_file_mounts(container::Context& ctx, const std::string& id,
+                         const container::ContainerConfig& config,
+                         std::vector<container::CopyMount>& mounts) {
+  const auto& names = config.host_config.names;
+  bool no_resolv = names.dns_servers.size() == 1 && names.dns_servers.front() == "none";
+  std::string bundle = ctx.paths().bundle_dir(id);
+  for (const char* file : {"hosts", "hostname", "resolv.conf"}) {
+    std::string destination = std::string("/etc/") + file;
+    if (destination == "/etc/hosts" && names.no_hosts) continue;
+    if (destination == "/etc/resolv.conf" && no_resolv) continue;
+    bool user_mounted = std::any_of(mounts.begin(), mounts.end(), [&](const auto& mount) {
+      return mount.destination == destination;
+    });
+    std::string source = bundle + "/" + file;
+    if (user_mounted || !os::path_exists(source)) continue;
+    mounts.push_back({destination, source, false});
+  }
+}
+
 // Maps a container path onto the host tree that contains it: the
 // container's root file system, a named volume or a bind mount source.
 container::CopyLocation locate(container::Context& ctx, const ContainerFileSystem& root,
                                const std::string& path, bool follow_last) {
   auto config = nlohmann::json::parse(root.record().config).get<container::ContainerConfig>();
   auto mounts = container::copy_mounts(ctx, config, root.running());
+  add_etc_file_mounts(ctx, root.record().id, config, mounts);
   auto location = container::resolve_container_path(root.path(), mounts, path, follow_last);
   if (location.root.empty()) {
     fail(ErrorCode::kConflict,

@@ -178,3 +178,40 @@ test_cp_symlink_in_volume() {
   b rm -f -t 0 cpv-link >/dev/null
   b volume rm cpv-link-vol >/dev/null
 }
+
+# A start bind-mounts its own /etc/hosts, /etc/hostname and resolv.conf
+# over the image's files: cp reads and writes those, and a file bind mount
+# is rewritten in place, so the running container sees the new content.
+test_cp_etc_files_and_file_bind_mount() {
+  cpv_pull
+  local dir
+  dir=$(cpv_host_dir etc-files)
+  echo original > "$dir/bound"
+  echo replaced > "$dir/new"
+  printf '10.9.9.9 extra-host\n' > "$dir/hosts"
+  cpv_forget cpv-etc
+  b run -d --name cpv-etc --hostname cpv-host -v "$dir/bound:/bound" "$REG/busybox:latest" \
+    sleep 300 >/dev/null
+
+  capture b cp cpv-etc:/etc/hostname "$dir/hostname-out"
+  assert_rc 0
+  assert_eq "cpv-host" "$(cat "$dir/hostname-out")" "cp reads the hostname the start wrote"
+  assert_contains "$(b cp cpv-etc:/etc/hosts - | tar -xOf -)" "cpv-host cpv-etc" \
+    "the streamed /etc/hosts"
+
+  capture b cp "$dir/hosts" cpv-etc:/etc/hosts
+  assert_rc 0
+  capture b exec cpv-etc cat /etc/hosts
+  assert_eq "10.9.9.9 extra-host" "$out" "the running container reads the copied /etc/hosts"
+
+  capture b cp "$dir/new" cpv-etc:/bound
+  assert_rc 0
+  capture b exec cpv-etc cat /bound
+  assert_eq "replaced" "$out" "the file bind mount shows the new content"
+  assert_eq "replaced" "$(cat "$dir/bound")" "the host file was rewritten in place"
+
+  b stop -t 0 cpv-etc >/dev/null
+  assert_eq "cpv-host" "$(b cp cpv-etc:/etc/hostname - | tar -xOf -)" \
+    "a stopped container keeps its hostname file"
+  cpv_forget cpv-etc
+}
