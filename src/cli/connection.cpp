@@ -4,6 +4,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -85,6 +86,19 @@ struct AddOptions {
   bool make_default = false;
 };
 
+// A connection name is what --connection and CONTAINER_CONNECTION take, so
+// it must be a word that can be typed.
+void require_valid_name(const std::string& name) {
+  bool printable = std::all_of(name.begin(), name.end(), [](unsigned char c) {
+    return c > ' ' && c != 0x7f;
+  });
+  if (name.empty() || !printable) {
+    fail(ErrorCode::kInvalidArgument,
+         "invalid connection name \"{}\": give a non-empty name without spaces or control "
+         "characters", name);
+  }
+}
+
 // Returns the URI to store for `system connection add`: a destination
 // without a scheme is an ssh login ("user@host"), and an ssh URL gets the
 // port and socket path filled in, as Podman writes them.
@@ -127,19 +141,22 @@ void add_connection_add(CLI::App& parent, Cli& cli) {
   cmd->callback([&cli, o] {
     // The action runs no engine: connections are the client's own files.
     cli.action = [o] {
-    std::string uri = connection_uri(*o);
-    std::string path = engine::ConnectionsFile::default_path();
-    auto file = engine::ConnectionsFile::load(path);
-    engine::RemoteConnection connection;
-    connection.uri = uri;
-    if (!o->identity.empty()) connection.identity = std::filesystem::absolute(o->identity).string();
-    file.connections[o->name] = connection;
-    if (o->make_default || file.default_name.empty() ||
-        !file.connections.contains(file.default_name)) {
-      file.default_name = o->name;
-    }
-    file.save(path);
-    return 0;
+      require_valid_name(o->name);
+      std::string uri = connection_uri(*o);
+      std::string path = engine::ConnectionsFile::default_path();
+      auto file = engine::ConnectionsFile::load(path);
+      engine::RemoteConnection connection;
+      connection.uri = uri;
+      if (!o->identity.empty()) {
+        connection.identity = std::filesystem::absolute(o->identity).string();
+      }
+      file.connections[o->name] = connection;
+      if (o->make_default || file.default_name.empty() ||
+          !file.connections.contains(file.default_name)) {
+        file.default_name = o->name;
+      }
+      file.save(path);
+      return 0;
     };
   });
 }
@@ -155,34 +172,34 @@ void add_connection_list(CLI::App& parent, Cli& cli, const std::string& name) {
   cmd->add_flag("-q,--quiet", o->quiet, "Print only the names");
   cmd->callback([&cli, o] {
     cli.action = [o] {
-    auto file = engine::ConnectionsFile::load(engine::ConnectionsFile::default_path());
-    if (o->quiet) {
-      for (const auto& [entry_name, connection] : file.connections) {
-        std::printf("%s\n", entry_name.c_str());
+      auto file = engine::ConnectionsFile::load(engine::ConnectionsFile::default_path());
+      if (o->quiet) {
+        for (const auto& [entry_name, connection] : file.connections) {
+          std::printf("%s\n", entry_name.c_str());
+        }
+        return 0;
       }
+      nlohmann::ordered_json items = nlohmann::ordered_json::array();
+      for (const auto& [entry_name, connection] : file.connections) {
+        items.push_back({{"Name", entry_name},
+                         {"URI", connection.uri},
+                         {"Identity", connection.identity},
+                         {"IsMachine", connection.is_machine},
+                         {"Default", entry_name == file.default_name},
+                         {"ReadWrite", true}});
+      }
+      if (format::is_json_format(o->format)) {
+        std::printf("%s\n", items.dump(4).c_str());
+        return 0;
+      }
+      format::FormatOptions options = {
+          "connection", "config.Connection",
+          {{"Name", "Name"}, {"URI", "URI"}, {"Identity", "Identity"}, {"Default", "Default"},
+           {"ReadWrite", "ReadWrite"}},
+          "{{.Name}}\t{{.URI}}\t{{.Identity}}\t{{.Default}}\t{{.ReadWrite}}"};
+      std::string format = o->format.empty() ? "table " + options.default_table : o->format;
+      format::print_formatted(format, nlohmann::json::parse(items.dump()), options);
       return 0;
-    }
-    nlohmann::ordered_json items = nlohmann::ordered_json::array();
-    for (const auto& [entry_name, connection] : file.connections) {
-      items.push_back({{"Name", entry_name},
-                       {"URI", connection.uri},
-                       {"Identity", connection.identity},
-                       {"IsMachine", connection.is_machine},
-                       {"Default", entry_name == file.default_name},
-                       {"ReadWrite", true}});
-    }
-    if (format::is_json_format(o->format)) {
-      std::printf("%s\n", items.dump(4).c_str());
-      return 0;
-    }
-    format::FormatOptions options = {
-        "connection", "config.Connection",
-        {{"Name", "Name"}, {"URI", "URI"}, {"Identity", "Identity"}, {"Default", "Default"},
-         {"ReadWrite", "ReadWrite"}},
-        "{{.Name}}\t{{.URI}}\t{{.Identity}}\t{{.Default}}\t{{.ReadWrite}}"};
-    std::string format = o->format.empty() ? "table " + options.default_table : o->format;
-    format::print_formatted(format, nlohmann::json::parse(items.dump()), options);
-    return 0;
     };
   });
 }
@@ -196,21 +213,21 @@ void add_connection_rm(CLI::App& parent, Cli& cli) {
   cmd->add_flag("-a,--all", *all, "Remove all connections");
   cmd->callback([&cli, name, all] {
     cli.action = [name, all] {
-    if (!*all && name->empty()) {
-      fail(ErrorCode::kInvalidArgument, "accepts 1 arg(s), received 0: name a connection or "
-           "give --all");
-    }
-    std::string path = engine::ConnectionsFile::default_path();
-    auto file = engine::ConnectionsFile::load(path);
-    if (*all) {
-      file.connections.clear();
-      file.default_name.clear();
-    } else {
-      file.connections.erase(*name);
-      if (file.default_name == *name) file.default_name.clear();
-    }
-    file.save(path);
-    return 0;
+      if (!*all && name->empty()) {
+        fail(ErrorCode::kInvalidArgument, "accepts 1 arg(s), received 0: name a connection or "
+             "give --all");
+      }
+      std::string path = engine::ConnectionsFile::default_path();
+      auto file = engine::ConnectionsFile::load(path);
+      if (*all) {
+        file.connections.clear();
+        file.default_name.clear();
+      } else {
+        file.connections.erase(*name);
+        if (file.default_name == *name) file.default_name.clear();
+      }
+      file.save(path);
+      return 0;
     };
   });
 }
@@ -231,15 +248,16 @@ void add_connection_rename(CLI::App& parent, Cli& cli) {
   cmd->add_option("new", names->second, "New name")->required();
   cmd->callback([&cli, names] {
     cli.action = [names] {
-    std::string path = engine::ConnectionsFile::default_path();
-    auto file = engine::ConnectionsFile::load(path);
-    require_connection(file, names->first);
-    auto connection = file.connections[names->first];
-    file.connections.erase(names->first);
-    file.connections[names->second] = connection;
-    if (file.default_name == names->first) file.default_name = names->second;
-    file.save(path);
-    return 0;
+      require_valid_name(names->second);
+      std::string path = engine::ConnectionsFile::default_path();
+      auto file = engine::ConnectionsFile::load(path);
+      require_connection(file, names->first);
+      auto connection = file.connections[names->first];
+      file.connections.erase(names->first);
+      file.connections[names->second] = connection;
+      if (file.default_name == names->first) file.default_name = names->second;
+      file.save(path);
+      return 0;
     };
   });
 }
@@ -250,12 +268,12 @@ void add_connection_default(CLI::App& parent, Cli& cli) {
   cmd->add_option("name", *name, "Name of the connection")->required();
   cmd->callback([&cli, name] {
     cli.action = [name] {
-    std::string path = engine::ConnectionsFile::default_path();
-    auto file = engine::ConnectionsFile::load(path);
-    require_connection(file, *name);
-    file.default_name = *name;
-    file.save(path);
-    return 0;
+      std::string path = engine::ConnectionsFile::default_path();
+      auto file = engine::ConnectionsFile::load(path);
+      require_connection(file, *name);
+      file.default_name = *name;
+      file.save(path);
+      return 0;
     };
   });
 }

@@ -190,6 +190,8 @@ bool wants_size(const PsOptions& o) {
 int run_ps(Cli& cli, PsOptions& o) {
   validate_sort(o.sort);
   auto filter = engine::parse_container_filters(o.filters);
+  // As in Podman, --latest does not exist in remote mode.
+  if (o.latest && cli.remote()) cli.engine().latest_container();
   if (o.latest) o.last = 1;
   if (o.last == 0) o.last = -1;
   bool all = o.all || o.last > 0 || filter.has("status");

@@ -121,15 +121,15 @@ test_remote_rejects_local_only_flags() {
   capture r stop -l
   assert_rc 125
   assert_contains "$err" "unknown flag: --latest"
+  capture r ps -l
+  assert_rc 125
+  assert_contains "$err" "unknown flag: --latest"
   capture "$BERTH_BIN" --remote --url "unix://$SVC_SOCK" --root /var/tmp/remote-unused ps
   assert_rc 125
   assert_contains "$err" "unknown flag: --root"
   capture "$BERTH_BIN" --url "unix://$SVC_SOCK" --runroot /run/remote-unused ps
   assert_rc 125
   assert_contains "$err" "unknown flag: --runroot"
-  capture r secret ls
-  assert_rc 125
-  assert_eq "Error: berth --remote: secret ls is not supported yet" "$err"
 }
 
 test_remote_bad_or_unreachable_url() {
@@ -218,6 +218,14 @@ third" "$out"
   capture "$BERTH_BIN" system connection add bad http://x
   assert_rc 125
   assert_contains "$err" 'invalid URL "http://x"'
+  capture "$BERTH_BIN" system connection add '' unix:///run/empty.sock
+  assert_rc 125
+  assert_contains "$err" 'invalid connection name ""'
+  capture "$BERTH_BIN" system connection add 'two words' unix:///run/two.sock
+  assert_rc 125
+  assert_contains "$err" 'invalid connection name "two words"'
+  capture "$BERTH_BIN" system connection ls -q
+  assert_eq "" "$out" "a rejected name adds nothing"
   rm -rf "$(dirname "$conf")"
 }
 
