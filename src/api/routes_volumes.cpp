@@ -54,14 +54,32 @@ void list(Exchange& x) {
   x.reply_json(status::ok, ordered_json{{"Volumes", volumes}, {"Warnings", json::array()}});
 }
 
+// The service's message for a missing volume: the CLI's own message names
+// `berth volume ls`, which means nothing to an API client.
+[[noreturn]] void volume_not_found(const std::string& name) {
+  fail(ErrorCode::kNotFound, "no volume with name \"{}\" found: no such volume", name);
+}
+
+// Runs action, turning the engine's "no such volume" into the service's.
+template <typename Action>
+auto on_volume(Exchange& x, Action action) {
+  try {
+    return action(x.param("name"));
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::kNotFound) volume_not_found(x.param("name"));
+    throw;
+  }
+}
+
 void inspect(Exchange& x) {
-  x.reply_json(status::ok, volume_json(x.engine().inspect_volume(x.param("name")), x.libpod()));
+  auto volume = on_volume(x, [&](const std::string& name) {
+    return x.engine().inspect_volume(name);
+  });
+  x.reply_json(status::ok, volume_json(volume, x.libpod()));
 }
 
 void exists(Exchange& x) {
-  if (!x.engine().volume_exists(x.param("name"))) {
-    fail(ErrorCode::kNotFound, "no volume with name \"{}\" found: no such volume", x.param("name"));
-  }
+  if (!x.engine().volume_exists(x.param("name"))) volume_not_found(x.param("name"));
   x.reply_empty(status::no_content);
 }
 
@@ -121,7 +139,9 @@ void create(Exchange& x) {
 void remove(Exchange& x) {
   std::optional<int> timeout;
   if (auto seconds = x.query().integer("timeout")) timeout = static_cast<int>(*seconds);
-  x.engine().volume_remove(x.param("name"), x.query().flag("force", false), timeout);
+  on_volume(x, [&](const std::string& name) {
+    x.engine().volume_remove(name, x.query().flag("force", false), timeout);
+  });
   x.reply_empty(status::no_content);
 }
 

@@ -126,6 +126,11 @@ test_service_volume_routes() {
   assert_eq "local" "$(jq -r .Driver <<<"$out")"
   api GET /v1.41/volumes/nvs-nope
   assert_eq 404 "$code"
+  assert_eq 'no volume with name "nvs-nope" found: no such volume' "$(jq -r .message <<<"$out")" \
+    "the service's message names no CLI command"
+  api DELETE /v1.41/volumes/nvs-nope
+  assert_eq 404 "$code"
+  assert_eq 'no volume with name "nvs-nope" found: no such volume' "$(jq -r .message <<<"$out")"
   b run -d --name nvs-vol-ctr -v nvs-vol:/data "$REG/busybox:latest" sh -c 'echo hi > /data/f; sleep 300' >/dev/null
   api DELETE /v1.41/volumes/nvs-vol
   assert_eq 409 "$code" "a volume in use"
