@@ -21,8 +21,15 @@ Context::Context(Paths paths, std::optional<std::string> runtime_name)
     : paths_(prepare(std::move(paths))),
       db_(paths_.database()),
       runtime_name_(std::move(runtime_name)) {
-  std::string dir = os::self_dir();
-  berth_binary_ = dir + "/berth";
+  // The monitor calls back the CLI that started it for cleanup, so a CLI
+  // installed under another name (podman, docker) finds itself. The
+  // monitor's own Context, and test programs, fall back to the berth beside
+  // them.
+  std::string self = os::self_path();
+  std::string dir = self.substr(0, self.rfind('/'));
+  std::string name = self.substr(self.rfind('/') + 1);
+  bool cli = name != "berth-monitor" && !name.ends_with("_test");
+  berth_binary_ = cli ? self : dir + "/berth";
   monitor_binary_ = dir + "/berth-monitor";
 }
 

@@ -41,11 +41,15 @@ std::optional<std::string> find_in_path(const std::string& program) {
   return std::nullopt;
 }
 
-std::string self_dir() {
+std::string self_path() {
   char buffer[PATH_MAX];
   ssize_t n = ::readlink("/proc/self/exe", buffer, sizeof buffer - 1);
   if (n < 0) fail_errno(errno, "reading /proc/self/exe");
-  std::string path(buffer, static_cast<std::size_t>(n));
+  return std::string(buffer, static_cast<std::size_t>(n));
+}
+
+std::string self_dir() {
+  std::string path = self_path();
   return path.substr(0, path.rfind('/'));
 }
 

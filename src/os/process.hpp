@@ -23,7 +23,9 @@ ProcessResult run_process(const std::vector<std::string>& argv,
 // Returns the absolute path of program found in PATH, or nullopt.
 std::optional<std::string> find_in_path(const std::string& program);
 
-// Returns the directory that holds the running executable (/proc/self/exe).
+// Returns the path of the running executable (/proc/self/exe) and the
+// directory that holds it.
+std::string self_path();
 std::string self_dir();
 
 }  // namespace berth::os
