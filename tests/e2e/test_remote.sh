@@ -114,6 +114,20 @@ test_remote_errors_match_local() {
   capture r inspect remote-nosuch
   assert_rc 125
   assert_contains "$err" "remote-nosuch"
+
+  # A container in the wrong state: the engine's own message either way.
+  b rm -f remote-created >/dev/null 2>&1 || true
+  b create --name remote-created "$(remote_busybox)" >/dev/null
+  capture b kill remote-created
+  local local_err=$err
+  capture r kill remote-created
+  assert_rc 125
+  assert_eq "$local_err" "$err" "kill of a created container: message as locally"
+  api POST /v1.41/containers/remote-created/kill
+  assert_eq 409 "$code" "compat kill of a created container"
+  assert_eq "cannot kill container: remote-created: container is not running" \
+    "$(jq -r .message <<<"$out")" "Docker's message"
+  b rm -f remote-created >/dev/null
 }
 
 test_remote_rejects_local_only_flags() {
