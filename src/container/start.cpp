@@ -229,6 +229,12 @@ runtime::SpecInput spec_input(Context& ctx, const state::ContainerRecord& record
   in.terminal = config.tty;
   in.seccomp = config.seccomp;
   in.hostname = container_hostname(record, config);
+  // As with Podman, a --user puts its primary group in the process's group
+  // list too, so `id` prints groups=GID.
+  if (!config.user.empty() && std::find(in.additional_gids.begin(), in.additional_gids.end(),
+                                        user.gid) == in.additional_gids.end()) {
+    in.additional_gids.insert(in.additional_gids.begin(), user.gid);
+  }
   std::string bundle = paths.bundle_dir(record.id);
   if (config.network_mode == "host") {
     in.network_namespace = std::string(runtime::kHostNetwork);

@@ -23,7 +23,8 @@ test_numeric_user_gets_passwd_entry() {
   assert_eq "1000:*:1000:0:container user:/:/bin/sh
 1000:x:1000:1000
 HOME=/" "$(head -3 <<<"$out")" "-u 1000: passwd and group lines as Podman writes them"
-  assert_contains "$out" "uid=1000(1000) gid=0(root)" "id finds the name"
+  assert_contains "$out" "uid=1000(1000) gid=0(root) groups=0(root)" \
+    "id finds the name; --user puts the primary group in the group list, as Podman does"
   capture b run --rm -u 1000:2000 -w /tmp "$IMG" sh -c "$show"
   assert_rc 0
   assert_eq "1000:*:1000:2000:container user:/tmp:/bin/sh

@@ -88,7 +88,8 @@ test_userns_group_add() {
   assert_eq "Groups: 5 65534" "$(tail -1 <<<"$out" | squeeze | sed 's/ *$//')"
   capture b run --rm -u 1000 --group-add 5,6 "$IMG" id
   assert_rc 0
-  assert_eq "uid=1000(1000) gid=0(root) groups=5,6" "$out" "berth adds a passwd line for a numeric user, as Podman does"
+  assert_eq "uid=1000(1000) gid=0(root) groups=0(root),5,6" "$out" \
+    "a passwd line for a numeric user, and its primary group first, as Podman has them"
   capture b run --rm --group-add nosuchgroup "$IMG" true
   assert_rc 126 "unknown group"
   assert_contains "$err" "Unable to find group nosuchgroup: no matching entries in group file"
