@@ -1,5 +1,6 @@
 #include "common/error.hpp"
 #include "common/ids.hpp"
+#include "common/json_text.hpp"
 #include "common/time.hpp"
 #include "container/operations.hpp"
 #include "events/events.hpp"
@@ -21,7 +22,7 @@ state::ContainerRecord create(Context& ctx, const std::string& name, const std::
   record.image_id = image_id;
   record.image_name = image_name;
   record.created_ns = now_ns();
-  record.config = nlohmann::json(config).dump();
+  record.config = json_text(nlohmann::json(config));
   record.status = "created";
 
   // A generated name can collide; try a few others before giving up.

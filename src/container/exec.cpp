@@ -1,3 +1,4 @@
+#include "common/json_text.hpp"
 #include "container/exec.hpp"
 
 #include <sys/stat.h>
@@ -143,9 +144,9 @@ std::string exec(Context& ctx, const state::ContainerRecord& record, const ExecO
     }
   }
   try {
-    os::write_file_atomic(dir + "/process.json", process.dump(), 0600, os::Durability::kVolatile);
+    os::write_file_atomic(dir + "/process.json", json_text(process), 0600, os::Durability::kVolatile);
     json meta = {{"id", session}, {"command", options.command}, {"created", now_ns()}};
-    os::write_file_atomic(dir + "/session.json", meta.dump(), 0600, os::Durability::kVolatile);
+    os::write_file_atomic(dir + "/session.json", json_text(meta), 0600, os::Durability::kVolatile);
     std::vector<int> preserved;
     for (int fd = 3; fd < 3 + options.preserve_fds; ++fd) preserved.push_back(fd);
     MonitorLaunch launch =

@@ -1,3 +1,4 @@
+#include "common/json_text.hpp"
 #include "engine/local_image.hpp"
 
 #include <fcntl.h>
@@ -160,7 +161,7 @@ LayerTar write_layer_tar(const std::string& dir, const std::string& path,
 std::string record_local_image(container::Context& ctx, LocalImage& image, std::size_t new_layers,
                                PullProgress& progress) {
   image.config["rootfs"] = {{"type", "layers"}, {"diff_ids", image.diff_ids}};
-  std::string config_text = image.config.dump();
+  std::string config_text = json_text(image.config);
   std::string config_digest = sha256_digest(config_text);
 
   nlohmann::ordered_json manifest;

@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "common/error.hpp"
+#include "common/json_text.hpp"
 #include "common/log.hpp"
 #include "container/operations.hpp"
 #include "engine/local_engine.hpp"
@@ -112,7 +113,7 @@ int LocalEngine::system_migrate(const std::string& new_runtime) {
     auto config = nlohmann::json::parse(record.config).get<container::ContainerConfig>();
     if (config.runtime == new_runtime) continue;
     config.runtime = new_runtime;
-    record.config = nlohmann::json(config).dump();
+    record.config = json_text(nlohmann::json(config));
     ctx_.db().update_container(record);
     ++changed;
   }

@@ -1,3 +1,4 @@
+#include "common/json_text.hpp"
 #include "runtime/spec.hpp"
 
 #include <sys/prctl.h>
@@ -418,7 +419,7 @@ json build_spec(const SpecInput& input) {
 
 void write_spec(const std::string& bundle_dir, const json& spec) {
   // Rewritten on every start, so a crash that loses it loses nothing.
-  os::write_file_atomic(bundle_dir + "/config.json", spec.dump(), 0600,
+  os::write_file_atomic(bundle_dir + "/config.json", json_text(spec), 0600,
                         os::Durability::kVolatile);
 }
 

@@ -1,3 +1,4 @@
+#include "common/json_text.hpp"
 #include "secret/secret_store.hpp"
 
 #include <unistd.h>
@@ -74,7 +75,7 @@ state::SecretRecord SecretStore::create(const CreateOptions& options) {
   record.name = options.name;
   record.driver = options.driver;
   record.driver_options = parse_driver_options(options.driver_options, data_dir()).dump();
-  record.labels = volume::parse_labels(options.labels).dump();
+  record.labels = json_text(volume::parse_labels(options.labels));
   record.created_ns = now_ns();
   record.updated_ns = record.created_ns;
   // Root only: the directories 0700 and the files 0600.

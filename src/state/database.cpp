@@ -1,3 +1,4 @@
+#include "common/json_text.hpp"
 #include "state/database.hpp"
 
 #include <nlohmann/json.hpp>
@@ -102,7 +103,7 @@ CREATE TABLE IF NOT EXISTS events (
 )sql";
 
 std::string to_json_array(const std::vector<std::string>& values) {
-  return nlohmann::json(values).dump();
+  return json_text(nlohmann::json(values));
 }
 
 std::vector<std::string> from_json_array(const std::string& text) {

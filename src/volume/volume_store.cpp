@@ -1,3 +1,4 @@
+#include "common/json_text.hpp"
 #include "volume/volume_store.hpp"
 
 #include <dirent.h>
@@ -171,9 +172,9 @@ state::VolumeRecord VolumeStore::create(const VolumeCreateOptions& options) {
   }
   record.driver = options.driver;
   record.created_ns = now_ns();
-  record.labels = parse_labels(options.labels).dump();
+  record.labels = json_text(parse_labels(options.labels));
   auto driver_options = parse_driver_options(options.options);
-  record.options = driver_options.dump();
+  record.options = json_text(driver_options);
   record.anonymous = options.anonymous;
   // -o nocopy turns copy-up off for every container that mounts it.
   record.needs_copy_up = !driver_options.contains("nocopy");

@@ -209,3 +209,21 @@ test_detached_exec_records_exec_died() {
     "the session stays listed after it ends, as in Podman"
   b rm -f execd-ct >/dev/null
 }
+
+# Arguments, labels and environment values that are not UTF-8 get U+FFFD
+# for each bad byte, as in Podman, instead of failing the JSON encoder.
+test_non_utf8_arguments_are_replaced() {
+  setup_image
+  capture b run --rm "$IMG" echo $'a\xffb'
+  assert_rc 0
+  assert_eq $'a\xef\xbf\xbdb' "$out" "the argument reaches the container with U+FFFD"
+  b rm -f fixes-utf8 >/dev/null 2>&1 || true
+  capture b create --name fixes-utf8 --label $'bad=\xff' --env $'BAD=\xfe' "$IMG" true
+  assert_rc 0
+  capture b inspect --format '{{index .Config.Labels "bad"}}' fixes-utf8
+  assert_rc 0
+  assert_eq $'\xef\xbf\xbd' "$out" "the label value"
+  capture b inspect --format '{{range .Config.Env}}{{.}} {{end}}' fixes-utf8
+  assert_contains "$out" $'BAD=\xef\xbf\xbd' "the environment value"
+  b rm fixes-utf8 >/dev/null
+}
