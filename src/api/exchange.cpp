@@ -6,12 +6,15 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <limits>
+
 #include <boost/asio/write.hpp>
 
 #include "api/connection.hpp"
 #include "api/router.hpp"
 #include "common/error.hpp"
 #include "engine/engine.hpp"
+#include "os/file.hpp"
 
 namespace berth::api {
 
@@ -104,6 +107,41 @@ const std::string& Exchange::body() {
   connection_.full_request() = parser.release();
   body = std::move(connection_.full_request()->body());
   return *body;
+}
+
+void Exchange::read_body_to(int fd) {
+  auto& body = connection_.body();
+  if (body) return;
+  auto& header = connection_.header_parser();
+  if (header->is_done()) {
+    body.emplace();
+    return;
+  }
+  http::request_parser<http::buffer_body> parser(std::move(*header));
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+  std::string buffer(1 << 16, '\0');
+  while (!parser.is_done()) {
+    parser.get().body().data = buffer.data();
+    parser.get().body().size = buffer.size();
+    boost::beast::error_code ec;
+    http::read(connection_.socket(), connection_.buffer(), parser, ec);
+    // need_buffer only means that the buffer is full.
+    if (ec && ec != http::error::need_buffer) {
+      connection_.close_after = true;
+      fail(ErrorCode::kInvalidArgument, "failed to read the request body: {}", ec.message());
+    }
+    std::size_t used = buffer.size() - parser.get().body().size;
+    try {
+      os::write_all(fd, std::string_view(buffer.data(), used));
+    } catch (const Error&) {
+      // The rest of the body stays unread, so the connection cannot be reused.
+      connection_.close_after = true;
+      throw;
+    }
+  }
+  // request() and keep_alive() read the header from full_request() now.
+  connection_.full_request().emplace(http::request_header<>(parser.get().base()));
+  body.emplace();
 }
 
 nlohmann::json Exchange::json_body() {

@@ -64,6 +64,12 @@ class Exchange {
   // The request body, read on first use. Throws Error{kInvalidArgument}
   // when it exceeds the limit for in-memory bodies.
   const std::string& body();
+  // Writes the request body to fd as it arrives (Content-Length or
+  // chunked), with no size limit, so routes can take image archives of any
+  // size. The body counts as read afterwards and body() returns "". Throws
+  // Error{kInvalidArgument} when the client sends a malformed body or hangs
+  // up, and the Error of a failed write to fd.
+  void read_body_to(int fd);
   // The body parsed as JSON; an empty body gives an empty object. Throws
   // Error{kInvalidArgument} naming the parse error for malformed JSON.
   nlohmann::json json_body();

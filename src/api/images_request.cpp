@@ -52,10 +52,8 @@ engine::RegistryAccess request_registry_access(Exchange& x, const std::string& r
 }
 
 os::Fd body_file(Exchange& x) {
-  const std::string& body = x.body();
-  os::Fd file(::memfd_create("berth-request-body", MFD_CLOEXEC));
-  if (!file) fail_errno(errno, "creating a file for the request body");
-  os::write_all(file.get(), body);
+  os::Fd file = anonymous_temp_file();
+  x.read_body_to(file.get());
   if (::lseek(file.get(), 0, SEEK_SET) < 0) fail_errno(errno, "rewinding the request body");
   return file;
 }

@@ -34,7 +34,8 @@ std::optional<bool> request_tls_verify(Exchange& x, const std::string& registry)
 // X-Registry-Config and the TLS setting of request_tls_verify.
 engine::RegistryAccess request_registry_access(Exchange& x, const std::string& reference);
 
-// The request body in an anonymous in-memory file, positioned at its start.
+// The request body in an anonymous temporary file (see anonymous_temp_file),
+// positioned at its start. The body has no size limit.
 os::Fd body_file(Exchange& x);
 
 // An anonymous temporary file under /var/tmp, removed when closed.

@@ -31,8 +31,13 @@ engine::ImagePruneRequest prune_request(Exchange& x);
 std::vector<std::pair<std::string, std::int64_t>> run_prune(
     Exchange& x, const engine::ImagePruneRequest& request);
 
+// The commit request of POST commit: container, repo and tag (the new
+// image's name), comment and author. Throws Error{kInvalidArgument} when
+// container is missing.
+engine::CommitRequest commit_request(Exchange& x);
+
 // The libpod-only image routes: pull, push, exists, remove, tag, untag,
-// load, import and get.
+// load, import, get, changes and commit.
 void add_libpod_image_routes(Router& router);
 
 }  // namespace berth::api

@@ -9,6 +9,7 @@ Router make_router() {
   add_system_routes(router);
   add_container_routes(router);
   add_image_routes(router);
+  add_manifest_routes(router);
   add_stream_routes(router);
   add_attach_routes(router);
   // Container top, stats, rename, pause, prune and archive routes.

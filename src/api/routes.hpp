@@ -11,6 +11,7 @@ Router make_router();
 void add_system_routes(Router& router);     // _ping, version, info
 void add_container_routes(Router& router);  // containers, both APIs
 void add_image_routes(Router& router);      // images, both APIs
+void add_manifest_routes(Router& router);   // manifest lists, libpod only
 void add_stream_routes(Router& router);     // logs and events, both APIs
 void add_attach_routes(Router& router);     // attach, resize and exec, both APIs
 // Container top, stats, rename, pause, prune and archive routes, both APIs.

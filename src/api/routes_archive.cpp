@@ -263,12 +263,10 @@ void archive_put(Exchange& x) {
   // unless copyUIDGID is set.
   request.archive = x.query().flag("copyUIDGID", x.libpod());
 
-  // NOTE: the body is read into memory, so a tar over the service's body
-  // limit (64 MiB) is rejected with 400.
-  const std::string& body = x.body();
-  os::Fd tar(::memfd_create("berth-archive", MFD_CLOEXEC));
-  if (!tar) fail_errno(errno, "creating a memory file for an archive");
-  os::write_all(tar.get(), body);
+  // The tar goes to a file as it arrives, so its size has no limit.
+  os::Fd tar(::open("/var/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+  if (!tar) fail_errno(errno, "creating a temporary file in /var/tmp for an archive");
+  x.read_body_to(tar.get());
   if (::lseek(tar.get(), 0, SEEK_SET) < 0) fail_errno(errno, "rewinding an archive");
 
   try {
@@ -321,9 +319,13 @@ void export_container(Exchange& x) {
 
 // GET /containers/{name}/changes: [{"Path", "Kind"}] with Kind 0 changed,
 // 1 added and 2 deleted, as Docker numbers them.
+// Podman 4.3's `image diff` requests this route with diffType=image.
 void changes(Exchange& x) {
   json out = json::array();
-  for (const auto& change : x.engine().container_diff(x.param("name"))) {
+  std::string diff_type = x.query().get("diffType").value_or(x.query().get("difftype").value_or(""));
+  auto changes = diff_type == "image" ? x.engine().image_diff(x.param("name"))
+                                      : x.engine().container_diff(x.param("name"));
+  for (const auto& change : changes) {
     int kind = 0;
     if (change.kind == 'A') kind = 1;
     if (change.kind == 'D') kind = 2;

@@ -1,6 +1,6 @@
 // Image routes of Docker's compat API: list, inspect, pull (create),
-// import, push, tag, delete, history, search, save (get), load, prune and
-// auth. The libpod image routes are in routes_libpod_images.cpp.
+// import, push, tag, delete, history, search, save (get), load, prune,
+// auth and commit. The libpod image routes are in routes_libpod_images.cpp.
 
 #include <map>
 
@@ -391,6 +391,49 @@ std::vector<std::pair<std::string, std::int64_t>> run_prune(
   return report;
 }
 
+engine::CommitRequest commit_request(Exchange& x) {
+  engine::CommitRequest request;
+  request.container = x.query().get("container").value_or("");
+  if (request.container.empty()) {
+    fail(ErrorCode::kInvalidArgument, "missing container: name the container to commit");
+  }
+  std::string repo = x.query().get("repo").value_or("");
+  std::string tag = x.query().get("tag").value_or("");
+  request.image = repo.empty() || tag.empty() ? repo : repo + ":" + tag;
+  request.message = x.query().get("comment").value_or("");
+  request.author = x.query().get("author").value_or("");
+  return request;
+}
+
+namespace {
+
+// POST /commit?container=&repo=&tag=: 201 with {"Id": "sha256:..."}. Each
+// changes value holds Dockerfile instructions, one per line. The
+// container is paused while its files are read unless pause=false, as
+// Docker does.
+void commit(Exchange& x) {
+  engine::CommitRequest request = commit_request(x);
+  for (const auto& value : x.query().all("changes")) {
+    std::size_t start = 0;
+    while (start <= value.size()) {
+      std::size_t end = value.find('\n', start);
+      if (end == std::string::npos) end = value.size();
+      std::string line = value.substr(start, end - start);
+      if (!line.empty()) request.changes.push_back(std::move(line));
+      start = end + 1;
+    }
+  }
+  // NOTE: the Config body Docker clients may send is ignored; only changes
+  // alter the new image's settings.
+  request.format = "docker";
+  request.pause = x.query().flag("pause", true);
+  SilentProgress progress;
+  std::string id = x.engine().commit(request, progress);
+  x.reply_json(status::created, ordered_json{{"Id", "sha256:" + id}});
+}
+
+}  // namespace
+
 void add_image_routes(Router& router) {
   // Literal paths go before the "{name...}" patterns that would match them.
   // List and inspect read only the state database: they are quick routes.
@@ -409,6 +452,7 @@ void add_image_routes(Router& router) {
   router.add(verb::post, "/images/{name...}/push", push);
   router.add(verb::post, "/images/{name...}/tag", tag);
   router.add(verb::post, "/auth", auth);
+  router.add(verb::post, "/commit", commit);
   add_libpod_image_routes(router);
   router.add(verb::delete_, "/images/{name...}", remove);
 }

@@ -1,5 +1,6 @@
 // Image routes that only Podman's libpod API has, or that it shapes its
-// own way: pull, push, exists, remove, tag, untag, load, import and get.
+// own way: pull, push, exists, remove, tag, untag, load, import, get,
+// changes and commit.
 
 #include "api/exchange.hpp"
 #include "api/images_progress.hpp"
@@ -200,6 +201,9 @@ void import(Exchange& x) {
   request.reference = x.query().get("reference").value_or("");
   request.changes = x.query().all("changes");
   request.message = x.query().get("message").value_or("");
+  request.os = x.query().get("os").value_or("");
+  request.arch = x.query().get("arch").value_or("");
+  request.variant = x.query().get("variant").value_or("");
   os::Fd body = body_file(x);
   SilentProgress progress;
   std::string id = x.engine().import_image(request, body.get(), progress);
@@ -217,6 +221,8 @@ std::string archive_format(Exchange& x) {
 
 void save_images(Exchange& x, engine::SaveRequest request) {
   request.format = archive_format(x);
+  // The engine rejects compress for archive formats, as Podman does.
+  request.compress = x.query().flag("compress", false);
   os::Fd file = anonymous_temp_file();
   SilentProgress progress;
   x.engine().save(request, file.get(), progress);
@@ -241,9 +247,40 @@ void export_many(Exchange& x) {
   save_images(x, std::move(request));
 }
 
+// GET /libpod/images/{name}/changes?parent=: [{"Path", "Kind"}] with Kind
+// 0 changed, 1 added and 2 deleted. Without parent, the changes of the
+// image's top layer.
+void changes(Exchange& x) {
+  std::string parent = x.query().get("parent").value_or("");
+  auto changes = parent.empty() ? x.engine().image_diff(x.param("name"))
+                                : x.engine().image_diff(x.param("name"), parent);
+  json out = json::array();
+  for (const auto& change : changes) {
+    int kind = 0;
+    if (change.kind == 'A') kind = 1;
+    if (change.kind == 'D') kind = 2;
+    out.push_back({{"Path", change.path}, {"Kind", kind}});
+  }
+  x.reply_json(status::ok, out);
+}
+
+// POST /libpod/commit?container=&repo=&tag=: {"Id"} of the new image.
+// changes is repeated, one instruction each.
+void commit(Exchange& x) {
+  engine::CommitRequest request = commit_request(x);
+  request.changes = x.query().all("changes");
+  request.format = x.query().get("format").value_or("oci");
+  request.pause = x.query().flag("pause", false);
+  request.squash = x.query().flag("squash", false);
+  SilentProgress progress;
+  std::string id = x.engine().commit(request, progress);
+  x.reply_json(status::ok, ordered_json{{"Id", id}});
+}
+
 }  // namespace
 
 void add_libpod_image_routes(Router& router) {
+  router.add(verb::post, "/libpod/commit", commit);
   // Literal paths go before the "{name...}" patterns that would match them.
   router.add(verb::post, "/libpod/images/pull", pull);
   router.add(verb::post, "/libpod/images/load", load);
@@ -255,6 +292,7 @@ void add_libpod_image_routes(Router& router) {
   router.add(verb::post, "/libpod/images/{name...}/tag", tag);
   router.add(verb::post, "/libpod/images/{name...}/untag", untag);
   router.add(verb::get, "/libpod/images/{name...}/get", get_one);
+  router.add(verb::get, "/libpod/images/{name...}/changes", changes);
   router.add(verb::delete_, "/libpod/images/{name...}", remove_one);
 }
 

@@ -11,68 +11,8 @@ void RemoteEngine::unsupported(const std::string& command) const {
   fail(ErrorCode::kUnavailable, "berth --remote: {} is not supported yet", command);
 }
 
-std::vector<ImageChange> RemoteEngine::image_diff(const std::string& name_or_id) {
-  unsupported("image diff");
-}
-
-std::vector<ImageChange> RemoteEngine::image_diff(const std::string& name_or_id, const std::string& base) {
-  unsupported("image diff");
-}
-
 ImageTreeReport RemoteEngine::image_tree(const std::string& name_or_id, bool whatrequires) {
   unsupported("image tree");
-}
-
-void RemoteEngine::save(const SaveRequest& request, int output_fd, PullProgress& progress) {
-  unsupported("save");
-}
-
-std::vector<std::string> RemoteEngine::load(const std::string& input, int input_fd, PullProgress& progress) {
-  unsupported("load");
-}
-
-std::string RemoteEngine::manifest_create(const ManifestCreateRequest& request) {
-  unsupported("manifest create");
-}
-
-std::string RemoteEngine::manifest_add(const ManifestAddRequest& request) {
-  unsupported("manifest add");
-}
-
-std::string RemoteEngine::manifest_annotate(const ManifestAnnotateRequest& request) {
-  unsupported("manifest annotate");
-}
-
-std::string RemoteEngine::manifest_remove(const std::string& list, const std::string& digest) {
-  unsupported("manifest remove");
-}
-
-nlohmann::ordered_json RemoteEngine::manifest_inspect(const std::string& list, const RegistryAccess& access) {
-  unsupported("manifest inspect");
-}
-
-bool RemoteEngine::manifest_exists(const std::string& list) {
-  unsupported("manifest exists");
-}
-
-ImageRemoveReport RemoteEngine::manifest_rm(const std::string& list) {
-  unsupported("manifest rm");
-}
-
-std::string RemoteEngine::manifest_push(const ManifestPushRequest& request, ManifestPushProgress& progress) {
-  unsupported("manifest push");
-}
-
-std::string RemoteEngine::commit(const CommitRequest& request, PullProgress& progress) {
-  unsupported("commit");
-}
-
-void RemoteEngine::export_container(const std::string& name_or_id, int output_fd) {
-  unsupported("export");
-}
-
-std::string RemoteEngine::import_image(const ImportRequest& request, int input_fd, PullProgress& progress) {
-  unsupported("import");
 }
 
 void RemoteEngine::copy(const CopyRequest& request, int stream_fd) {
