@@ -1,7 +1,8 @@
-// Container create bodies of both APIs, mapped to the engine's request.
+// Docker's container create body, mapped to the engine's request.
 
 #include "api/compat_create.hpp"
 
+#include "api/body_fields.hpp"
 #include "common/error.hpp"
 
 namespace berth::api {
@@ -9,82 +10,7 @@ namespace berth::api {
 namespace {
 
 using nlohmann::json;
-
-// Returns body[key], or null when body has no such field or it is null.
-const json* field(const json& body, const char* key) {
-  if (!body.is_object()) return nullptr;
-  auto it = body.find(key);
-  if (it == body.end() || it->is_null()) return nullptr;
-  return &*it;
-}
-
-std::string string_field(const json& body, const char* key) {
-  const json* value = field(body, key);
-  if (!value) return "";
-  if (!value->is_string()) {
-    fail(ErrorCode::kInvalidArgument, "invalid {} in the request body: want a string", key);
-  }
-  return value->get<std::string>();
-}
-
-bool bool_field(const json& body, const char* key) {
-  const json* value = field(body, key);
-  if (!value) return false;
-  if (!value->is_boolean()) {
-    fail(ErrorCode::kInvalidArgument, "invalid {} in the request body: want true or false", key);
-  }
-  return value->get<bool>();
-}
-
-std::int64_t int_field(const json& body, const char* key) {
-  const json* value = field(body, key);
-  if (!value) return 0;
-  if (!value->is_number_integer()) {
-    fail(ErrorCode::kInvalidArgument, "invalid {} in the request body: want an integer", key);
-  }
-  return value->get<std::int64_t>();
-}
-
-std::vector<std::string> strings_field(const json& body, const char* key) {
-  const json* value = field(body, key);
-  std::vector<std::string> out;
-  if (!value) return out;
-  if (value->is_string()) {
-    out.push_back(value->get<std::string>());
-    return out;
-  }
-  if (!value->is_array()) {
-    fail(ErrorCode::kInvalidArgument, "invalid {} in the request body: want a list of strings",
-         key);
-  }
-  for (const auto& item : *value) {
-    if (!item.is_string()) {
-      fail(ErrorCode::kInvalidArgument, "invalid {} in the request body: want a list of strings",
-           key);
-    }
-    out.push_back(item.get<std::string>());
-  }
-  return out;
-}
-
-// A {"KEY": "VALUE"} object as KEY=VALUE strings.
-std::vector<std::string> map_field(const json& body, const char* key) {
-  const json* value = field(body, key);
-  std::vector<std::string> out;
-  if (!value) return out;
-  if (!value->is_object()) {
-    fail(ErrorCode::kInvalidArgument, "invalid {} in the request body: want an object of strings",
-         key);
-  }
-  for (const auto& [k, v] : value->items()) {
-    if (!v.is_string()) {
-      fail(ErrorCode::kInvalidArgument, "invalid {}.{} in the request body: want a string", key,
-           k);
-    }
-    out.push_back(k + "=" + v.get<std::string>());
-  }
-  return out;
-}
+using namespace body_fields;
 
 std::string positive_number(std::int64_t value) {
   return value > 0 ? std::to_string(value) : "";
@@ -334,62 +260,5 @@ engine::CreateRequest compat_create_request(const json& body, const std::string&
   return request;
 }
 
-engine::CreateRequest libpod_create_request(const json& body) {
-  if (!body.is_object()) {
-    fail(ErrorCode::kInvalidArgument, "invalid request body: want a JSON object");
-  }
-  engine::CreateRequest request;
-  request.name = string_field(body, "name");
-  request.image = string_field(body, "image");
-  if (request.image.empty()) {
-    fail(ErrorCode::kInvalidArgument, "no image given: the request body needs an image");
-  }
-  request.pull_policy = "never";
-  request.command = strings_field(body, "command");
-  if (field(body, "entrypoint")) {
-    request.entrypoint = json(strings_field(body, "entrypoint")).dump();
-  }
-  request.env = map_field(body, "env");
-  if (std::string dir = string_field(body, "work_dir"); !dir.empty()) request.working_dir = dir;
-  if (std::string user = string_field(body, "user"); !user.empty()) request.user = user;
-  request.hostname = string_field(body, "hostname");
-  request.tty = bool_field(body, "terminal");
-  request.interactive = bool_field(body, "stdin");
-  request.remove = bool_field(body, "remove");
-  request.host.labels = map_field(body, "labels");
-  request.host.privileged = bool_field(body, "privileged");
-  request.host.cap_add = strings_field(body, "cap_add");
-  request.host.cap_drop = strings_field(body, "cap_drop");
-  if (const json* ports = field(body, "portmappings"); ports && ports->is_array()) {
-    for (const auto& port : *ports) {
-      std::string ip = string_field(port, "host_ip");
-      std::int64_t host_port = int_field(port, "host_port");
-      std::string protocol = string_field(port, "protocol");
-      std::string spec = std::to_string(int_field(port, "container_port")) +
-                         (protocol.empty() ? "" : "/" + protocol);
-      spec = (host_port > 0 ? std::to_string(host_port) : "") + ":" + spec;
-      if (!ip.empty()) spec = ip + ":" + spec;
-      request.publish.push_back(spec);
-    }
-  }
-  if (const json* netns = field(body, "netns")) {
-    std::string mode = string_field(*netns, "nsmode");
-    std::string value = string_field(*netns, "value");
-    if (mode == "host" || mode == "none") request.network = mode;
-    if (mode == "container" || mode == "ns") request.network = mode + ":" + value;
-  }
-  if (std::string signal = string_field(body, "stop_signal"); !signal.empty()) {
-    request.stop_signal = signal;
-  }
-  if (const json* timeout = field(body, "stop_timeout"); timeout && timeout->is_number_integer()) {
-    request.stop_timeout = timeout->get<int>();
-  }
-  if (std::string policy = string_field(body, "restart_policy"); !policy.empty()) {
-    std::int64_t tries = int_field(body, "restart_tries");
-    request.restart = policy == "on-failure" && tries > 0 ? policy + ":" + std::to_string(tries)
-                                                          : policy;
-  }
-  return request;
-}
-
 }  // namespace berth::api
+

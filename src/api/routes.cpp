@@ -18,6 +18,7 @@ Router make_router() {
   // Networks, volumes and system df.
   add_network_routes(router);
   add_volume_routes(router);
+  add_secret_routes(router);
   return router;
 }
 

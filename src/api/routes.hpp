@@ -20,5 +20,6 @@ void add_archive_routes(Router& router);
 // Networks, volumes and system df, both APIs.
 void add_network_routes(Router& router);
 void add_volume_routes(Router& router);
+void add_secret_routes(Router& router);  // secrets, both APIs
 
 }  // namespace berth::api

@@ -291,6 +291,24 @@ void init(Exchange& x) {
   x.reply_empty(status::no_content);
 }
 
+// GET /libpod/containers/{name}/healthcheck: runs the container's check
+// once and returns Podman's HealthCheckResults, with the failing streak
+// and log that inspect shows after the run.
+void healthcheck(Exchange& x) {
+  std::string health_status = x.engine().healthcheck_run(x.param("name"));
+  json inspect = x.engine().inspect_container(x.param("name"));
+  if (inspect.is_array() && !inspect.empty()) inspect = inspect.front();
+  json health = json::object();
+  if (inspect.contains("State") && inspect["State"].is_object()) {
+    const auto& state = inspect["State"];
+    if (state.contains("Health") && state["Health"].is_object()) health = state["Health"];
+  }
+  json log = health.contains("Log") && health["Log"].is_array() ? health["Log"] : json::array();
+  x.reply_json(status::ok, json{{"Status", health_status},
+                                {"FailingStreak", health.value("FailingStreak", 0)},
+                                {"Log", log}});
+}
+
 void exists(Exchange& x) {
   x.engine().container_id(x.param("name"));
   x.reply_empty(status::no_content);
@@ -350,6 +368,7 @@ void add_container_ops_routes(Router& router) {
   router.add(verb::get, "/libpod/containers/stats", libpod_stats_all);
   router.add(verb::get, "/libpod/containers/{name}/exists", exists);
   router.add(verb::post, "/libpod/containers/{name}/init", init);
+  router.add(verb::get, "/libpod/containers/{name}/healthcheck", healthcheck);
   for (const char* prefix : {"", "/libpod"}) {
     std::string p = prefix;
     router.add(verb::get, p + "/containers/{name}/top", top);

@@ -310,24 +310,43 @@ void wait(Exchange& x) {
   x.end_stream();
 }
 
+// Removes the anonymous volumes a removed container mounted (v=true), as
+// `rm --volumes` does: one that another container still uses stays.
+void remove_anonymous_volumes(Exchange& x, const std::vector<std::string>& volumes) {
+  for (const auto& volume : volumes) {
+    try {
+      x.engine().volume_remove(volume, false, std::nullopt);
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kConflict && e.code() != ErrorCode::kNotFound) throw;
+      spdlog::debug("api: keeping volume {} of a removed container: {}", volume, e.what());
+    }
+  }
+}
+
 void remove(Exchange& x) {
   bool force = x.query().flag("force", false);
+  bool with_volumes = x.query().flag("v", false);
   std::string name = x.param("name");
+  std::vector<std::string> volumes;
   if (x.libpod()) {
     bool ignore = x.query().flag("ignore", false);
     std::string id;
     try {
       id = x.engine().container_id(name);
+      if (with_volumes) volumes = x.engine().anonymous_volumes(id);
       x.engine().remove(name, force);
     } catch (const Error& e) {
       if (!(ignore && e.code() == ErrorCode::kNotFound)) throw;
     }
+    remove_anonymous_volumes(x, volumes);
     json report = json::array();
     if (!id.empty()) report.push_back({{"Id", id}, {"Err", nullptr}});
     x.reply_json(status::ok, report);
     return;
   }
+  if (with_volumes) volumes = x.engine().anonymous_volumes(name);
   x.engine().remove(name, force);
+  remove_anonymous_volumes(x, volumes);
   x.reply_empty(status::no_content);
 }
 

@@ -54,19 +54,21 @@ void list(Exchange& x) {
   x.reply_json(status::ok, ordered_json{{"Volumes", volumes}, {"Warnings", json::array()}});
 }
 
-// The service's message for a missing volume: the CLI's own message names
-// `berth volume ls`, which means nothing to an API client.
+// The compat API's message for a missing volume: the engine's message
+// names `berth volume ls`, which means nothing to a Docker client. Libpod
+// clients (a remote berth among them) get the engine's message, so that a
+// remote command prints what the local one does.
 [[noreturn]] void volume_not_found(const std::string& name) {
   fail(ErrorCode::kNotFound, "no volume with name \"{}\" found: no such volume", name);
 }
 
-// Runs action, turning the engine's "no such volume" into the service's.
+// Runs action, turning the engine's "no such volume" into the compat one.
 template <typename Action>
 auto on_volume(Exchange& x, Action action) {
   try {
     return action(x.param("name"));
   } catch (const Error& e) {
-    if (e.code() == ErrorCode::kNotFound) volume_not_found(x.param("name"));
+    if (e.code() == ErrorCode::kNotFound && !x.libpod()) volume_not_found(x.param("name"));
     throw;
   }
 }

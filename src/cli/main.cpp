@@ -96,6 +96,24 @@ std::string usage_error(const CLI::App& app, const CLI::ParseError& error) {
   return fmt::format("{}: see `{} --help`", error.what(), path);
 }
 
+// Remote mode: commands that need the local store, rejected before they
+// run with the message of Podman's remote client (Podman 4.3 rejects the
+// same ones).
+void reject_local_only_command(const CLI::App& app, Cli& cli) {
+  static const std::vector<std::string> kLocalOnly = {
+      "berth mount",           "berth unmount",           "berth umount",
+      "berth container mount", "berth container unmount", "berth container umount",
+      "berth container cleanup", "berth image trust",    "berth system migrate",
+      "berth system reset",    "berth system renumber"};
+  std::string path = parsed_command(app).second;
+  for (const auto& command : kLocalOnly) {
+    if ((path == command || path.starts_with(command + " ")) && cli.remote()) {
+      fail(ErrorCode::kInvalidArgument, "cannot use command \"{}\" with the remote berth client",
+           path);
+    }
+  }
+}
+
 void add_version(CLI::App& app, Cli& cli) {
   auto* cmd = app.add_subcommand("version", "Display the berth version information");
   // --format: a Go template over {"Client": {...}} as Podman's, or json.
@@ -385,6 +403,7 @@ int main(int argc, char** argv) {
   }
   try {
     log::set_level(cli.global.log_level);
+    reject_local_only_command(app, cli);
     return cli.action ? cli.action() : 0;
   } catch (const std::exception& e) {
     print_error(e);

@@ -12,8 +12,9 @@
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "common/time.hpp"
-#include "engine/env.hpp"
+#include "engine/remote_create.hpp"
 #include "engine/remote_json.hpp"
+#include "engine/remote_logs.hpp"
 #include "os/file.hpp"
 
 namespace berth::engine {
@@ -54,147 +55,6 @@ ContainerSummary summary_from_json(const json& c) {
     }
   }
   return s;
-}
-
-// Parses a -p value "[IP:][HOST-PORT:]CONTAINER-PORT[/PROTOCOL]" into a
-// libpod port mapping.
-json port_mapping(const std::string& value) {
-  std::string spec = value;
-  std::string protocol = "tcp";
-  if (auto slash = spec.rfind('/'); slash != std::string::npos) {
-    protocol = spec.substr(slash + 1);
-    spec.erase(slash);
-  }
-
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  // An IPv6 host address is written in brackets.
-  std::string host_ip;
-  if (spec.starts_with("[")) {
-    auto close = spec.find("]:");
-    if (close == std::string::npos) {
-      fail(ErrorCode::kInvalidArgument, "invalid port mapping \"{}\"", value);
-    }
-    host_ip = spec.substr(1, close - 1);
-    start = close + 2;
-  }
-  for (;;) {
-    auto colon = spec.find(':', start);
-    parts.push_back(spec.substr(start, colon == std::string::npos ? colon : colon - start));
-    if (colon == std::string::npos) break;
-    start = colon + 1;
-  }
-  if (parts.size() > 3 || (parts.size() == 3 && !host_ip.empty())) {
-    fail(ErrorCode::kInvalidArgument, "invalid port mapping \"{}\"", value);
-  }
-
-  if (parts.size() == 3) host_ip = parts[0];
-  std::string host_port = parts.size() >= 2 ? parts[parts.size() - 2] : "";
-  std::string container_port = parts.back();
-  auto number = [&](const std::string& text) -> int {
-    if (text.empty()) return 0;
-    try {
-      std::size_t used = 0;
-      int n = std::stoi(text, &used);
-      if (used == text.size() && n >= 0 && n <= 65535) return n;
-    } catch (const std::exception&) {
-    }
-    fail(ErrorCode::kInvalidArgument,
-         "invalid port mapping \"{}\": ports must be numbers of 1 to 65535 (remote mode takes no "
-         "port ranges yet)", value);
-  };
-
-  json mapping = {{"container_port", number(container_port)}, {"protocol", protocol}};
-  if (int host = number(host_port)) mapping["host_port"] = host;
-  if (!host_ip.empty()) mapping["host_ip"] = host_ip;
-  return mapping;
-}
-
-// The run and create options the libpod create body of berth's service
-// does not carry yet; each is rejected rather than dropped.
-void reject_unsupported_create_options(const CreateRequest& r) {
-  auto reject = [](const char* option) {
-    fail(ErrorCode::kUnavailable, "berth --remote: run and create option {} is not supported yet",
-         option);
-  };
-  if (!r.volumes.empty()) reject("--volume");
-  if (!r.mount_flags.mounts.empty()) reject("--mount");
-  if (!r.mount_flags.tmpfs.empty()) reject("--tmpfs");
-  if (!r.mount_flags.volumes_from.empty()) reject("--volumes-from");
-  if (r.mount_flags.read_only) reject("--read-only");
-  if (!r.secrets.empty()) reject("--secret");
-  if (!r.security_opts.empty()) reject("--security-opt");
-  if (r.init) reject("--init");
-  if (!r.log_driver.empty()) reject("--log-driver");
-  if (!r.log_opts.empty()) reject("--log-opt");
-}
-
-json create_body(const CreateRequest& r) {
-  reject_unsupported_create_options(r);
-  json body = {{"image", r.image}};
-  if (!r.name.empty()) body["name"] = r.name;
-  if (!r.command.empty()) body["command"] = r.command;
-  if (r.entrypoint) {
-    json parsed = json::parse(*r.entrypoint, nullptr, false);
-    if (parsed.is_array()) {
-      body["entrypoint"] = parsed;
-    } else if (r.entrypoint->empty()) {
-      body["entrypoint"] = json::array();
-    } else {
-      body["entrypoint"] = json::array({*r.entrypoint});
-    }
-  }
-
-  // Environment files and KEY-only entries are read here, on the client,
-  // as Podman's remote client does.
-  std::vector<std::string> env;
-  for (const auto& file : r.env_files) apply_env_file(env, file);
-  for (const auto& value : r.env) apply_env_value(env, value);
-  json env_map = json::object();
-  for (const auto& entry : env) {
-    auto equals = entry.find('=');
-    if (equals == std::string::npos) continue;
-    env_map[entry.substr(0, equals)] = entry.substr(equals + 1);
-  }
-  if (!env_map.empty()) body["env"] = env_map;
-
-  if (r.working_dir) body["work_dir"] = *r.working_dir;
-  if (r.user) body["user"] = *r.user;
-  if (!r.hostname.empty()) body["hostname"] = r.hostname;
-  body["terminal"] = r.tty;
-  body["stdin"] = r.interactive;
-  body["remove"] = r.remove;
-
-  json labels = json::object();
-  for (const auto& label : r.host.labels) {
-    auto equals = label.find('=');
-    labels[label.substr(0, equals)] = equals == std::string::npos ? "" : label.substr(equals + 1);
-  }
-  if (!labels.empty()) body["labels"] = labels;
-  if (r.host.privileged) body["privileged"] = true;
-  if (!r.host.cap_add.empty()) body["cap_add"] = r.host.cap_add;
-  if (!r.host.cap_drop.empty()) body["cap_drop"] = r.host.cap_drop;
-
-  if (!r.publish.empty()) {
-    json mappings = json::array();
-    for (const auto& value : r.publish) mappings.push_back(port_mapping(value));
-    body["portmappings"] = mappings;
-  }
-  if (r.network == "host" || r.network == "none") {
-    body["netns"] = {{"nsmode", r.network}};
-  } else if (r.network.starts_with("container:")) {
-    body["netns"] = {{"nsmode", "container"}, {"value", r.network.substr(10)}};
-  } else if (r.network != "bridge" && !r.network.empty()) {
-    fail(ErrorCode::kUnavailable, "berth --remote: --network {} is not supported yet", r.network);
-  }
-  if (r.stop_signal) body["stop_signal"] = *r.stop_signal;
-  if (r.stop_timeout) body["stop_timeout"] = *r.stop_timeout;
-  if (!r.restart.empty()) {
-    auto colon = r.restart.find(':');
-    body["restart_policy"] = r.restart.substr(0, colon);
-    if (colon != std::string::npos) body["restart_tries"] = std::stoi(r.restart.substr(colon + 1));
-  }
-  return body;
 }
 
 // Writes all of data to fd; returns false once the reader has gone.
@@ -365,7 +225,10 @@ nlohmann::json RemoteEngine::inspect_container(const std::string& name_or_id) {
 
 void RemoteEngine::logs(const std::vector<std::string>& names_or_ids,
                         const container::LogOptions& options, int stdout_fd, int stderr_fd) {
-  if (names_or_ids.size() != 1) unsupported("logs of several containers");
+  if (names_or_ids.size() != 1) {
+    write_several_logs(client_, names_or_ids, options, stdout_fd, stderr_fd);
+    return;
+  }
   const std::string& name = names_or_ids.front();
   json inspect = inspect_container(name);
   bool tty = inspect.contains("Config") && inspect["Config"].value("Tty", false);

@@ -1,0 +1,27 @@
+#pragma once
+
+// Remote client: the body of POST /libpod/containers/create, Podman's
+// SpecGenerator with its snake_case field names, built from the run and
+// create flags.
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/engine.hpp"
+
+namespace berth::engine::remote {
+
+// Builds the SpecGenerator body for request. Values that the local create
+// checks with the same parsers (sizes, mounts, secrets, health check and
+// log options) are checked here, so a bad value fails with the local
+// message before anything is sent. Throws Error{kInvalidArgument} for a bad
+// value and Error{kUnavailable} for an option that remote mode does not
+// carry yet (see docs/remote.md).
+nlohmann::json create_body(const CreateRequest& request);
+
+// Parses a -p value "[IP:][HOST-PORT:]CONTAINER-PORT[/PROTOCOL]" into a
+// libpod port mapping. Throws Error{kInvalidArgument} naming the value.
+nlohmann::json port_mapping(const std::string& value);
+
+}  // namespace berth::engine::remote
