@@ -19,6 +19,22 @@ namespace {
 
 constexpr unsigned kDefaultParallelCopies = 6;
 
+// A [containers] field that holds a list of strings, or nullopt when absent.
+std::optional<std::vector<std::string>> string_list(const toml::table& containers,
+                                                    std::string_view key,
+                                                    std::string_view source) {
+  const toml::node* node = containers.get(key);
+  if (node == nullptr) return std::nullopt;
+  const toml::array* list = node->as_array();
+  if (list == nullptr || (!list->empty() && !list->is_homogeneous(toml::node_type::string))) {
+    fail(ErrorCode::kInvalidArgument,
+         "parsing {}: field \"containers.{}\" must be a list of strings", source, key);
+  }
+  std::vector<std::string> values;
+  for (const toml::node& item : *list) values.push_back(*item.value<std::string>());
+  return values;
+}
+
 std::optional<std::uint32_t> count_field(const toml::table& engine, std::string_view key,
                                          std::string_view source) {
   const toml::node* node = engine.get(key);
@@ -111,19 +127,11 @@ ContainersConf ContainersConf::parse(std::string_view toml_text, std::string_vie
     fail(ErrorCode::kInvalidArgument, "parsing {}: {}", source_name, e.description());
   }
   ContainersConf conf;
-  // [containers] default_ulimits, read before the [engine] table.
+  // [containers] default_ulimits and default_sysctls, read before the
+  // [engine] table.
   if (const toml::table* containers = root["containers"].as_table()) {
-    if (const toml::node* node = containers->get("default_ulimits")) {
-      const toml::array* list = node->as_array();
-      if (list == nullptr || (!list->empty() && !list->is_homogeneous(toml::node_type::string))) {
-        fail(ErrorCode::kInvalidArgument,
-             "parsing {}: field \"containers.default_ulimits\" must be a list of strings",
-             source_name);
-      }
-      std::vector<std::string> values;
-      for (const toml::node& item : *list) values.push_back(*item.value<std::string>());
-      conf.default_ulimits = std::move(values);
-    }
+    conf.default_ulimits = string_list(*containers, "default_ulimits", source_name);
+    conf.default_sysctls = string_list(*containers, "default_sysctls", source_name);
   }
   // Log driver defaults from [containers].
   if (const toml::table* containers = root["containers"].as_table()) {
@@ -164,6 +172,7 @@ void ContainersConf::merge(const ContainersConf& later) {
   if (later.retry) retry = later.retry;
   if (later.retry_delay_ns) retry_delay_ns = later.retry_delay_ns;
   if (later.default_ulimits) default_ulimits = later.default_ulimits;
+  if (later.default_sysctls) default_sysctls = later.default_sysctls;
   // Log driver defaults.
   if (later.log_driver) log_driver = later.log_driver;
   if (later.log_size_max) log_size_max = later.log_size_max;

@@ -25,6 +25,12 @@ struct ContainersConf {
   // earlier one.
   std::optional<std::vector<std::string>> default_ulimits;
 
+  // [containers] default_sysctls: "NAME=VALUE" entries every container
+  // gets unless --sysctl sets that name (Debian's file allows unprivileged
+  // ping with net.ipv4.ping_group_range). A later file's list replaces an
+  // earlier one.
+  std::optional<std::vector<std::string>> default_sysctls;
+
   // Log driver: [containers] log_driver, log_size_max (bytes, -1 for no
   // limit) and log_tag, the defaults of --log-driver and --log-opt.
   std::optional<std::string> log_driver;

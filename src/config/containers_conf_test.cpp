@@ -40,6 +40,23 @@ TEST(ContainersConf, LaterFileOverridesSetKeysOnly) {
   EXPECT_EQ(conf.retry, 0u);
 }
 
+TEST(ContainersConf, DefaultSysctlsAndUlimitsAreStringLists) {
+  auto conf = ContainersConf::parse(
+      "[containers]\ndefault_sysctls = [\"net.ipv4.ping_group_range=0 0\"]\n", "a.conf");
+  ASSERT_TRUE(conf.default_sysctls.has_value());
+  EXPECT_EQ(*conf.default_sysctls, std::vector<std::string>{"net.ipv4.ping_group_range=0 0"});
+  EXPECT_FALSE(conf.default_ulimits.has_value());
+  conf.merge(ContainersConf::parse("[containers]\ndefault_sysctls = []\n", "b.conf"));
+  EXPECT_TRUE(conf.default_sysctls->empty()) << "a later file's list replaces the earlier one";
+  try {
+    ContainersConf::parse("[containers]\ndefault_sysctls = [1]\n", "x.conf");
+    FAIL() << "accepted a list of numbers";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "parsing x.conf: field \"containers.default_sysctls\" must be a list of strings");
+  }
+}
+
 TEST(ContainersConf, WrongTypesNameFileAndKey) {
   struct Case {
     const char* text;

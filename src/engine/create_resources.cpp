@@ -335,6 +335,11 @@ void apply_cpu(const HostFlags& flags, container::ResourceSettings& r) {
   }
 }
 
+// The containers.conf default_sysctls, as NAME=VALUE.
+std::vector<std::string> default_sysctls() {
+  return config::ContainersConf::load().default_sysctls.value_or(std::vector<std::string>{});
+}
+
 void apply_other_limits(const HostFlags& flags, const std::string& network_mode,
                         container::ResourceSettings& r) {
   if (!flags.pids_limit.empty()) {
@@ -369,6 +374,17 @@ void apply_other_limits(const HostFlags& flags, const std::string& network_mode,
     auto ulimit = parse_ulimit(value);
     std::erase_if(r.ulimits, [&](const auto& u) { return u.name == ulimit.name; });
     r.ulimits.push_back(ulimit);
+  }
+  // containers.conf default_sysctls first, so that --sysctl replaces them.
+  // As in Podman, net.* defaults are left out when the container shares
+  // another network namespace.
+  bool own_netns = network_mode != "host" && !network_mode.starts_with("container:") &&
+                   !network_mode.starts_with("ns:");
+  for (const auto& value : default_sysctls()) {
+    if (value.starts_with("net.") && !own_netns) continue;
+    with_context("containers.conf default_sysctls", [&] { check_sysctl(value, network_mode); });
+    auto at = value.find('=');
+    r.sysctls[value.substr(0, at)] = value.substr(at + 1);
   }
   for (const auto& value : flags.sysctls) {
     check_sysctl(value, network_mode);
