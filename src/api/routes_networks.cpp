@@ -1,5 +1,5 @@
-// Network routes of both APIs: list, inspect, exists, create, delete and
-// prune. Docker's API gets Docker's network object; libpod gets the
+// Network routes of both APIs: list, inspect, exists, create, delete,
+// prune, connect and disconnect. Docker's API gets Docker's network object; libpod gets the
 // netavark JSON that `podman network inspect` prints.
 
 #include <algorithm>
@@ -273,6 +273,96 @@ void prune(Exchange& x) {
   x.reply_json(status::ok, json{{"NetworksDeleted", removed}});
 }
 
+std::vector<std::string> string_list_member(const json& body, const char* key) {
+  const json* value = member(body, key);
+  std::vector<std::string> out;
+  if (!value) return out;
+  if (!value->is_array()) {
+    fail(ErrorCode::kInvalidArgument, "invalid {} in the request body: expected a list of strings",
+         key);
+  }
+  for (const auto& item : *value) {
+    if (!item.is_string()) {
+      fail(ErrorCode::kInvalidArgument,
+           "invalid {} in the request body: expected a list of strings", key);
+    }
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+// The request of Docker's body {Container, EndpointConfig{IPAMConfig{IPv4Address},
+// Aliases, MacAddress}}.
+engine::NetworkConnectRequest docker_connect_request(const json& body) {
+  engine::NetworkConnectRequest request;
+  request.container = string_member(body, "Container");
+  if (const json* endpoint = member(body, "EndpointConfig")) {
+    request.aliases = string_list_member(*endpoint, "Aliases");
+    request.mac = string_member(*endpoint, "MacAddress");
+    if (const json* ipam = member(*endpoint, "IPAMConfig")) {
+      request.ipv4 = string_member(*ipam, "IPv4Address");
+      if (!string_member(*ipam, "IPv6Address").empty()) {
+        fail(ErrorCode::kInvalidArgument,
+             "invalid IPAMConfig.IPv6Address: berth supports IPv4 networks only");
+      }
+    }
+  }
+  return request;
+}
+
+// The request of Podman's body {container, aliases, static_ips, static_mac}.
+engine::NetworkConnectRequest podman_connect_request(const json& body) {
+  engine::NetworkConnectRequest request;
+  request.container = string_member(body, "container");
+  request.aliases = string_list_member(body, "aliases");
+  request.mac = string_member(body, "static_mac");
+  for (const auto& ip : string_list_member(body, "static_ips")) {
+    if (ip.find(':') != std::string::npos) {
+      fail(ErrorCode::kInvalidArgument,
+           "invalid static_ips entry \"{}\": berth supports IPv4 networks only", ip);
+    }
+    if (!request.ipv4.empty()) {
+      fail(ErrorCode::kInvalidArgument,
+           "invalid static_ips in the request body: expected at most one IPv4 address");
+    }
+    request.ipv4 = ip;
+  }
+  return request;
+}
+
+void require_object(const json& body) {
+  if (!body.is_object()) {
+    fail(ErrorCode::kInvalidArgument, "invalid request body: expected a JSON object");
+  }
+}
+
+void connect(Exchange& x) {
+  json body = x.json_body();
+  require_object(body);
+  auto request = x.libpod() ? podman_connect_request(body) : docker_connect_request(body);
+  if (request.container.empty()) {
+    fail(ErrorCode::kInvalidArgument, "missing {} in the request body",
+         x.libpod() ? "container" : "Container");
+  }
+  request.network = x.param("name");
+  x.engine().network_connect(request);
+  x.reply_empty(status::ok);
+}
+
+void disconnect(Exchange& x) {
+  json body = x.json_body();
+  require_object(body);
+  // Podman's client sends Docker's capitalized names here too.
+  std::string container = string_member(body, "Container");
+  if (container.empty()) container = string_member(body, "container");
+  if (container.empty()) {
+    fail(ErrorCode::kInvalidArgument, "missing Container in the request body");
+  }
+  bool force = bool_member(body, "Force") || bool_member(body, "force");
+  x.engine().network_disconnect(x.param("name"), container, force);
+  x.reply_empty(status::ok);
+}
+
 }  // namespace
 
 void add_network_routes(Router& router) {
@@ -287,6 +377,11 @@ void add_network_routes(Router& router) {
   router.add(verb::post, "/libpod/networks/create", create);
   router.add(verb::delete_, "/libpod/networks/{name}", remove);
   router.add(verb::post, "/libpod/networks/prune", prune);
+  // network connect and disconnect.
+  router.add(verb::post, "/networks/{name}/connect", connect);
+  router.add(verb::post, "/networks/{name}/disconnect", disconnect);
+  router.add(verb::post, "/libpod/networks/{name}/connect", connect);
+  router.add(verb::post, "/libpod/networks/{name}/disconnect", disconnect);
 }
 
 }  // namespace berth::api

@@ -1,4 +1,4 @@
-// network create, ls, inspect, rm, prune and exists.
+// network create, ls, inspect, rm, prune, exists, connect and disconnect.
 
 #include <cstdio>
 #include <iostream>
@@ -27,6 +27,27 @@ std::string created_text(const std::string& created) {
   }
 }
 
+// The "containers" object of network inspect under the Go names of
+// Podman's NetworkContainerInfo, for --format.
+nlohmann::json containers_fields(const nlohmann::json& containers) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [id, info] : containers.items()) {
+    nlohmann::json interfaces = nlohmann::json::object();
+    auto listed = info.value("interfaces", nlohmann::json::object());
+    for (const auto& [name, interface] : listed.items()) {
+      nlohmann::json addresses = nlohmann::json::array();
+      for (const auto& address : interface.value("subnets", nlohmann::json::array())) {
+        addresses.push_back(
+            {{"IPNet", address.value("ipnet", "")}, {"Gateway", address.value("gateway", "")}});
+      }
+      interfaces[name] = {{"Subnets", addresses},
+                          {"MacAddress", interface.value("mac_address", "")}};
+    }
+    out[id] = {{"Name", info.value("name", "")}, {"Interfaces", interfaces}};
+  }
+  return out;
+}
+
 // The fields a --format template can use, under the Go names of Podman's
 // network type. Created prints as Go prints a time.
 nlohmann::json template_fields(const network::Network& net, bool truncate_id) {
@@ -41,18 +62,23 @@ nlohmann::json template_fields(const network::Network& net, bool truncate_id) {
     }
     subnets.push_back(item);
   }
-  return {{"Name", net.name},
-          {"ID", truncate_id ? net.id.substr(0, 12) : net.id},
-          {"Driver", net.driver},
-          {"NetworkInterface", net.network_interface},
-          {"Created", created_text(net.created)},
-          {"Subnets", subnets},
-          {"IPv6Enabled", net.ipv6_enabled},
-          {"Internal", net.internal},
-          {"DNSEnabled", net.dns_enabled},
-          {"Labels", net.labels},
-          {"Options", net.options},
-          {"IPAMOptions", net.ipam_options}};
+  nlohmann::json fields = {{"Name", net.name},
+                           {"ID", truncate_id ? net.id.substr(0, 12) : net.id},
+                           {"Driver", net.driver},
+                           {"NetworkInterface", net.network_interface},
+                           {"Created", created_text(net.created)},
+                           {"Subnets", subnets},
+                           {"IPv6Enabled", net.ipv6_enabled},
+                           {"Internal", net.internal},
+                           {"DNSEnabled", net.dns_enabled},
+                           {"Labels", net.labels},
+                           {"Options", net.options},
+                           {"IPAMOptions", net.ipam_options}};
+  // network inspect only: the running containers.
+  if (auto it = net.extra.find("containers"); it != net.extra.end() && it->is_object()) {
+    fields["Containers"] = containers_fields(*it);
+  }
+  return fields;
 }
 
 const format::FormatOptions& network_format_options() {
@@ -261,6 +287,51 @@ void add_network_prune(CLI::App& parent, Cli& cli) {
   });
 }
 
+void add_network_connect(CLI::App& parent, Cli& cli) {
+  struct Options {
+    engine::NetworkConnectRequest request;
+    std::string ipv6;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = parent.add_subcommand("connect", "Connect a container to a network");
+  cmd->add_option("network", o->request.network, "Network name or ID")->required();
+  cmd->add_option("container", o->request.container, "Container name or ID")->required();
+  cmd->add_option("--alias", o->request.aliases, "Network-scoped alias of the container")
+      ->allow_extra_args(false);
+  cmd->add_option("--ip", o->request.ipv4, "Static IPv4 address on the network");
+  cmd->add_option("--ip6", o->ipv6, "Static IPv6 address on the network (not supported)");
+  cmd->add_option("--mac-address", o->request.mac, "Static MAC address of the new interface");
+  cmd->callback([&cli, o] {
+    cli.action = [&cli, o] {
+      if (!o->ipv6.empty()) {
+        fail(ErrorCode::kInvalidArgument,
+             "--ip6 \"{}\" is not supported: berth networks are IPv4 only", o->ipv6);
+      }
+      cli.engine().network_connect(o->request);
+      return 0;
+    };
+  });
+}
+
+void add_network_disconnect(CLI::App& parent, Cli& cli) {
+  struct Options {
+    std::string network;
+    std::string container;
+    bool force = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = parent.add_subcommand("disconnect", "Disconnect a container from a network");
+  cmd->add_option("network", o->network, "Network name or ID")->required();
+  cmd->add_option("container", o->container, "Container name or ID")->required();
+  cmd->add_flag("-f,--force", o->force, "Accepted for Docker compatibility; changes nothing");
+  cmd->callback([&cli, o] {
+    cli.action = [&cli, o] {
+      cli.engine().network_disconnect(o->network, o->container, o->force);
+      return 0;
+    };
+  });
+}
+
 }  // namespace
 
 void add_network_group(CLI::App& app, Cli& cli) {
@@ -273,6 +344,8 @@ void add_network_group(CLI::App& app, Cli& cli) {
   add_network_rm(*group, cli, "rm");
   add_network_rm(*group, cli, "remove");
   add_network_prune(*group, cli);
+  add_network_connect(*group, cli);
+  add_network_disconnect(*group, cli);
   add_exists_command(*group, cli, "Exit 0 when a network exists, 1 when not",
                      "Network name or ID", [](engine::Engine& engine, const std::string& name) {
                        try {

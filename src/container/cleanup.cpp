@@ -7,6 +7,7 @@
 #include "common/log.hpp"
 #include "common/time.hpp"
 #include "container/mounts.hpp"
+#include "container/network_join.hpp"
 #include "container/operations.hpp"
 #include "container/restart.hpp"
 #include "container/secret_files.hpp"
@@ -80,6 +81,9 @@ void release_network(Context& ctx, const state::ContainerRecord& record,
     netns = ctx.network().netns_path(record.id);
     if (!os::path_exists(netns)) return;  // the start never got this far
   }
+  // Networks added by `network connect` first: their interfaces go with
+  // the namespace below.
+  release_connected_networks(ctx, record, config, false);
   ctx.network().teardown_and_remove_netns(record.id, netns, config.bridge_network(),
                                           port_mappings(config));
 }

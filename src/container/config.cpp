@@ -14,6 +14,27 @@ std::vector<std::string> ContainerConfig::process_args() const {
   return result;
 }
 
+std::vector<std::string> ContainerConfig::bridge_networks() const {
+  std::vector<std::string> names;
+  if (network_mode != "bridge") return names;
+  names.push_back(bridge_network());
+  for (const auto& connected : connected_networks) names.push_back(connected.name);
+  return names;
+}
+
+void to_json(nlohmann::json& j, const ConnectedNetwork& n) {
+  j = {{"name", n.name}, {"aliases", n.aliases}};
+  if (!n.static_ip.empty()) j["static_ip"] = n.static_ip;
+  if (!n.static_mac.empty()) j["static_mac"] = n.static_mac;
+}
+
+void from_json(const nlohmann::json& j, ConnectedNetwork& n) {
+  n.name = j.value("name", "");
+  n.aliases = j.value("aliases", std::vector<std::string>{});
+  n.static_ip = j.value("static_ip", "");
+  n.static_mac = j.value("static_mac", "");
+}
+
 void to_json(nlohmann::json& j, const PublishedPort& p) {
   j = {{"host_ip", p.host_ip},
        {"host_port", p.host_port},
@@ -68,6 +89,7 @@ void to_json(nlohmann::json& j, const ContainerConfig& c) {
   j["init_path"] = c.init_path;
   // User networks.
   if (!c.network_name.empty()) j["network_name"] = c.network_name;
+  if (!c.connected_networks.empty()) j["connected_networks"] = c.connected_networks;
 }
 
 void from_json(const nlohmann::json& j, ContainerConfig& c) {
@@ -83,6 +105,7 @@ void from_json(const nlohmann::json& j, ContainerConfig& c) {
   c.remove = j.value("remove", false);
   c.network_mode = j.value("network_mode", "bridge");
   c.network_name = j.value("network_name", "");
+  c.connected_networks = j.value("connected_networks", std::vector<ConnectedNetwork>{});
   c.ports = j.value("ports", std::vector<PublishedPort>{});
   c.volumes = j.value("volumes", std::vector<VolumeMount>{});
   c.exposed_ports = j.value("exposed_ports", std::vector<std::string>{});
@@ -130,10 +153,25 @@ void from_json(const nlohmann::json& j, HealthCheck& h) {
   h.on_failure = j.value("on_failure", defaults.on_failure);
 }
 
+void to_json(nlohmann::json& j, const NetworkEndpoint& e) {
+  j = {{"network", e.network},       {"interface", e.interface}, {"ip", e.ip},
+       {"prefix_len", e.prefix_len}, {"gateway", e.gateway},     {"mac", e.mac}};
+}
+
+void from_json(const nlohmann::json& j, NetworkEndpoint& e) {
+  e.network = j.value("network", "");
+  e.interface = j.value("interface", "");
+  e.ip = j.value("ip", "");
+  e.prefix_len = j.value("prefix_len", 0);
+  e.gateway = j.value("gateway", "");
+  e.mac = j.value("mac", "");
+}
+
 void to_json(nlohmann::json& j, const NetworkState& n) {
   j = {{"netns", n.netns},         {"network", n.network}, {"interface", n.interface},
        {"ip", n.ip},               {"prefix_len", n.prefix_len},
        {"gateway", n.gateway},     {"mac", n.mac}};
+  if (!n.connected.empty()) j["connected"] = n.connected;
 }
 
 void from_json(const nlohmann::json& j, NetworkState& n) {
@@ -144,6 +182,7 @@ void from_json(const nlohmann::json& j, NetworkState& n) {
   n.prefix_len = j.value("prefix_len", 0);
   n.gateway = j.value("gateway", "");
   n.mac = j.value("mac", "");
+  n.connected = j.value("connected", std::vector<NetworkEndpoint>{});
 }
 
 }  // namespace berth::container

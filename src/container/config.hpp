@@ -40,6 +40,17 @@ struct HealthCheck {
 void to_json(nlohmann::json& j, const HealthCheck& h);
 void from_json(const nlohmann::json& j, HealthCheck& h);
 
+// A network joined by `network connect` after the container was created.
+struct ConnectedNetwork {
+  std::string name;
+  std::vector<std::string> aliases;  // --alias
+  std::string static_ip;             // --ip, or "" to let the network's IPAM choose
+  std::string static_mac;            // --mac-address, or "" for a random one
+};
+
+void to_json(nlohmann::json& j, const ConnectedNetwork& n);
+void from_json(const nlohmann::json& j, ConnectedNetwork& n);
+
 // Everything a container was created with: the image's config merged with
 // the command-line overrides. Stored as JSON in the state database.
 struct ContainerConfig {
@@ -59,6 +70,10 @@ struct ContainerConfig {
   // User networks: the network a bridge container joins; "" is the default
   // network "podman". bridge_network() gives the name either way.
   std::string network_name;
+  // network connect: more bridge networks, in the order they were joined.
+  // They get eth1, eth2, ... and no default route. Stored under its own
+  // key, so records written before it existed read as an empty list.
+  std::vector<ConnectedNetwork> connected_networks;
   std::vector<PublishedPort> ports;
   std::vector<VolumeMount> volumes;
   // Volumes: --read-only, and --read-only-tmpfs (tmpfs on /tmp, /var/tmp
@@ -92,6 +107,9 @@ struct ContainerConfig {
 
   // The bridge network this container joins when network_mode is "bridge".
   std::string bridge_network() const { return network_name.empty() ? "podman" : network_name; }
+  // Every bridge network the container joins: bridge_network() first, then
+  // connected_networks. Empty unless network_mode is "bridge".
+  std::vector<std::string> bridge_networks() const;
   // The process argv: entrypoint followed by cmd.
   std::vector<std::string> args() const;
   // The argv the runtime starts: args(), behind "kInitPath --" with --init.
@@ -106,8 +124,23 @@ void from_json(const nlohmann::json& j, PublishedPort& p);
 void to_json(nlohmann::json& j, const ContainerConfig& c);
 void from_json(const nlohmann::json& j, ContainerConfig& c);
 
+// A running container's place on one of its connected networks.
+struct NetworkEndpoint {
+  std::string network;
+  std::string interface;  // "eth1"
+  std::string ip;
+  int prefix_len = 0;
+  std::string gateway;
+  std::string mac;
+};
+
+void to_json(nlohmann::json& j, const NetworkEndpoint& e);
+void from_json(const nlohmann::json& j, NetworkEndpoint& e);
+
 // The network side of a running container: where its namespace is and the
 // address it got. Stored as JSON in the state database while it runs.
+// The first network's fields sit at the top level, as before connected
+// networks existed; the others are in connected.
 struct NetworkState {
   std::string netns;  // bind-mounted namespace path, "" for host or none
   std::string network;
@@ -116,6 +149,7 @@ struct NetworkState {
   int prefix_len = 0;
   std::string gateway;
   std::string mac;
+  std::vector<NetworkEndpoint> connected;
 };
 
 void to_json(nlohmann::json& j, const NetworkState& n);

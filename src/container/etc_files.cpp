@@ -79,6 +79,10 @@ std::string hosts_file(const std::string& hostname, const std::string& name,
     out += network.gateway + "\thost.containers.internal host.docker.internal\n";
   }
   out += (network.ip.empty() ? "127.0.1.1" : network.ip) + "\t" + hostname + " " + name + "\n";
+  // Networks added by `network connect`: one line per address, as Podman writes.
+  for (const auto& endpoint : network.connected) {
+    out += endpoint.ip + "\t" + hostname + " " + name + "\n";
+  }
   return out;
 }
 

@@ -27,6 +27,7 @@
 #include "container/logs.hpp"
 #include "container/monitor_launch.hpp"
 #include "container/mounts.hpp"
+#include "container/network_join.hpp"
 #include "container/operations.hpp"
 #include "container/userns_start.hpp"
 #include "container/secret_files.hpp"
@@ -97,6 +98,9 @@ NetworkState prepare_network(Context& ctx, const state::ContainerRecord& record,
   state.ip = attachment.ip;
   state.prefix_len = attachment.prefix_len;
   state.gateway = attachment.gateway;
+  // Networks added by `network connect`.
+  allocate_connected_networks(ctx, record.id, config, state);
+  rollback.add([&ctx, record, config] { release_connected_networks(ctx, record, config, true); });
   return state;
 }
 
@@ -110,6 +114,7 @@ void connect_network(Context& ctx, const state::ContainerRecord& record,
   attachment.gateway = state.gateway;
   ctx.network().connect(record.id, state.netns, port_mappings(config), attachment);
   state.mac = attachment.mac;
+  attach_connected_networks(ctx, record.id, config, state);
 }
 
 // The FIFO on which the CLI signals the container's createRuntime hook

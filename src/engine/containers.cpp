@@ -61,7 +61,7 @@ std::vector<ContainerSummary> LocalEngine::list_containers(bool all) {
     for (const auto& volume : config.volumes) {
       if (volume.type == volume::MountType::kVolume) s.volume_names.push_back(volume.source);
     }
-    if (config.network_mode == "bridge") s.networks.push_back(config.bridge_network());
+    s.networks = config.bridge_networks();
     s.restart_count = record.restart_count;
     // Health check: the status while it runs.
     if (auto health = container::health_state(ctx_, record, config); health.is_object()) {

@@ -676,6 +676,19 @@ class Engine {
                               std::optional<int> timeout);
   virtual std::vector<std::string> network_prune(const std::vector<std::string>& filters);
 
+  // Network membership (network_connect.cpp). network_connect attaches a
+  // container to one more network, at once when it runs and from its next
+  // start otherwise; it throws Error{kNotFound} for an unknown network or
+  // container, Error{kAlreadyExists} when the container is already on the
+  // network and Error{kInvalidArgument} for a bad address or a container
+  // whose network mode is host, none or container:NAME.
+  // network_disconnect detaches it; Error{kNotFound} when the container is
+  // not on the network. force is Docker's flag and changes nothing here.
+  // Both default to Error{kUnavailable}.
+  virtual void network_connect(const NetworkConnectRequest& request);
+  virtual void network_disconnect(const std::string& network, const std::string& container,
+                                  bool force);
+
   // Lifecycle commands (container_state.cpp): port, rename, pause, unpause,
   // restart, init, stats, mount and unmount. Each throws Error{kNotFound}
   // for an unknown container and Error{kConflict} for one in the wrong state.

@@ -96,6 +96,26 @@ nlohmann::json healthcheck_json(const container::HealthCheck& check) {
 }
 
 // The IDs of the container's exec sessions, oldest first.
+// One entry of NetworkSettings.Networks. The endpoint is empty while the
+// container does not run.
+nlohmann::json network_endpoint_json(const std::string& network_name,
+                                     const container::NetworkEndpoint& endpoint,
+                                     const std::vector<std::string>& aliases) {
+  return {{"EndpointID", ""},
+          {"Gateway", endpoint.gateway},
+          {"IPAddress", endpoint.ip},
+          {"IPPrefixLen", endpoint.prefix_len},
+          {"IPv6Gateway", ""},
+          {"GlobalIPv6Address", ""},
+          {"GlobalIPv6PrefixLen", 0},
+          {"MacAddress", endpoint.mac},
+          {"NetworkID", network_name},
+          {"DriverOpts", nullptr},
+          {"IPAMConfig", nullptr},
+          {"Links", nullptr},
+          {"Aliases", aliases}};
+}
+
 std::vector<std::string> exec_ids(container::Context& ctx, const std::string& id) {
   std::vector<std::string> ids;
   for (const auto& session : container::exec_sessions(ctx, id)) ids.push_back(session.id);
@@ -131,19 +151,20 @@ nlohmann::json container_inspect_json(container::Context& ctx,
 
   nlohmann::json networks = nlohmann::json::object();
   if (config.network_mode == "bridge") {
-    networks[config.bridge_network()] = {{"EndpointID", ""},
-                                         {"Gateway", network.gateway},
-                                         {"IPAddress", network.ip},
-                                         {"IPPrefixLen", network.prefix_len},
-                                         {"IPv6Gateway", ""},
-                                         {"GlobalIPv6Address", ""},
-                                         {"GlobalIPv6PrefixLen", 0},
-                                         {"MacAddress", network.mac},
-                                         {"NetworkID", config.bridge_network()},
-                                         {"DriverOpts", nullptr},
-                                         {"IPAMConfig", nullptr},
-                                         {"Links", nullptr},
-                                         {"Aliases", {record.id.substr(0, 12)}}};
+    networks[config.bridge_network()] = network_endpoint_json(
+        config.bridge_network(), {network.network, network.interface, network.ip,
+                                  network.prefix_len, network.gateway, network.mac},
+        {record.id.substr(0, 12)});
+    // Networks added by `network connect`: the --alias names, then the short ID.
+    for (const auto& connected : config.connected_networks) {
+      container::NetworkEndpoint endpoint;
+      for (const auto& e : network.connected) {
+        if (e.network == connected.name) endpoint = e;
+      }
+      std::vector<std::string> aliases = connected.aliases;
+      aliases.push_back(record.id.substr(0, 12));
+      networks[connected.name] = network_endpoint_json(connected.name, endpoint, aliases);
+    }
   }
 
   nlohmann::json out = {

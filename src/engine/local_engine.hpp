@@ -129,6 +129,9 @@ class LocalEngine : public Engine {
   void network_remove(const std::string& name_or_id, bool force,
                       std::optional<int> timeout) override;
   std::vector<std::string> network_prune(const std::vector<std::string>& filters) override;
+  void network_connect(const NetworkConnectRequest& request) override;
+  void network_disconnect(const std::string& network, const std::string& container,
+                          bool force) override;
   // Lifecycle commands (container_state.cpp).
   std::vector<container::PublishedPort> container_ports(const std::string& name_or_id) override;
   void rename_container(const std::string& name_or_id, const std::string& new_name) override;

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <memory>
@@ -201,7 +202,8 @@ std::vector<state::ContainerRecord> containers_on(container::Context& ctx,
   std::vector<state::ContainerRecord> users;
   for (auto& record : ctx.db().list_containers()) {
     auto config = nlohmann::json::parse(record.config).get<container::ContainerConfig>();
-    if (config.network_mode == "bridge" && config.bridge_network() == network_name) {
+    auto names = config.bridge_networks();  // the first network and connected ones
+    if (std::find(names.begin(), names.end(), network_name) != names.end()) {
       users.push_back(std::move(record));
     }
   }

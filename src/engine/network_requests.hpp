@@ -1,6 +1,6 @@
 #pragma once
 
-// Networks: the request of `network create` and the report of `network rm`.
+// Networks: the requests of `network create` and `network connect`.
 
 #include <map>
 #include <string>
@@ -23,6 +23,16 @@ struct NetworkCreateRequest {
   bool internal = false;                       // --internal: no route or masquerade to the outside
   bool disable_dns = false;                    // --disable-dns
   bool ignore = false;  // --ignore: return an existing network of that name unchanged
+};
+
+// The flags of `network connect`: attach a container to one more network.
+// Empty strings let the network's address allocator choose.
+struct NetworkConnectRequest {
+  std::string network;               // name, ID or unique ID prefix
+  std::string container;             // name, ID or unique ID prefix
+  std::vector<std::string> aliases;  // --alias: more names in the network
+  std::string ipv4;                  // --ip: static address inside the subnet
+  std::string mac;                   // --mac-address
 };
 
 }  // namespace berth::engine

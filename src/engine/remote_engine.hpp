@@ -93,6 +93,9 @@ class RemoteEngine : public Engine {
   void network_remove(const std::string& name_or_id, bool force,
                       std::optional<int> timeout) override;
   std::vector<std::string> network_prune(const std::vector<std::string>& filters) override;
+  void network_connect(const NetworkConnectRequest& request) override;
+  void network_disconnect(const std::string& network, const std::string& container,
+                          bool force) override;
 
   // Events (remote_events.cpp): the pod ID of each record stays empty.
   void read_events(const EventsRequest& request, const std::function<bool(const state::EventRecord&)>& sink) override;

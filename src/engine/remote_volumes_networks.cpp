@@ -148,4 +148,17 @@ std::vector<std::string> RemoteEngine::network_prune(const std::vector<std::stri
   return names;
 }
 
+void RemoteEngine::network_connect(const NetworkConnectRequest& request) {
+  json body = {{"container", request.container}, {"aliases", request.aliases}};
+  if (!request.ipv4.empty()) body["static_ips"] = json::array({request.ipv4});
+  if (!request.mac.empty()) body["static_mac"] = request.mac;
+  client_.send("POST", network_path(request.network, "connect"), body.dump());
+}
+
+void RemoteEngine::network_disconnect(const std::string& network, const std::string& container,
+                                      bool force) {
+  json body = {{"Container", container}, {"Force", force}};
+  client_.send("POST", network_path(network, "disconnect"), body.dump());
+}
+
 }  // namespace berth::engine

@@ -227,6 +227,15 @@ std::string create_veth(const VethRequest& request) {
   Link peer(rtnl_link_veth_get_peer(veth.get()));
   rtnl_link_set_name(peer.get(), request.container_name.c_str());
   rtnl_link_set_ns_fd(peer.get(), netns.get());
+  NlAddr peer_mac;
+  if (!request.mac.empty()) {
+    nl_addr* parsed = nullptr;
+    if (nl_addr_parse(request.mac.c_str(), AF_LLC, &parsed) < 0) {
+      fail(ErrorCode::kInvalidArgument, "address {}: invalid MAC address", request.mac);
+    }
+    peer_mac.reset(parsed);
+    rtnl_link_set_addr(peer.get(), peer_mac.get());
+  }
 
   int err = rtnl_link_add(sock.get(), veth.get(), NLM_F_CREATE | NLM_F_EXCL);
   if (err == -NLE_EXIST) {

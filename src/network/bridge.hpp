@@ -21,6 +21,7 @@ struct VethRequest {
   std::string address;        // IPv4 address of the container end
   int prefix_len = 0;
   std::string gateway;        // default route via this address; empty for none
+  std::string mac;            // MAC of the container end, or "" for a random one
 };
 
 // Creates the veth pair with the container end directly in the namespace,

@@ -114,12 +114,13 @@ void NetworkManager::connect(const std::string& container_id, const std::string&
       veth.host_name = veth_name(net.name, container_id);
       veth.bridge = net.network_interface;
       veth.netns_path = netns_path;
-      veth.container_name = kContainerInterface;
+      veth.container_name = attachment.interface;
       veth.address = attachment.ip;
       veth.prefix_len = bridge.cidr.prefix_len;
+      veth.mac = attachment.mac;
       // An internal network gets no default route, so its containers reach
-      // only their own subnet.
-      if (!net.internal) veth.gateway = bridge.subnet.gateway;
+      // only their own subnet. Only the primary network sets the route.
+      if (!net.internal && attachment.primary) veth.gateway = bridge.subnet.gateway;
       attachment.mac = create_veth(veth);
 
       ContainerRules rules;
@@ -130,11 +131,15 @@ void NetworkManager::connect(const std::string& container_id, const std::string&
       rules.container_ip = attachment.ip;
       // Ports are not published from internal networks, because nothing is
       // forwarded into or out of them.
-      if (!net.internal) rules.ports = ports;
+      if (!net.internal && attachment.primary) rules.ports = ports;
       add_container_rules(rules);
     } catch (const Error&) {
       try {
-        teardown(container_id, netns_path, attachment.network, ports);
+        if (attachment.primary) {
+          teardown(container_id, netns_path, attachment.network, ports);
+        } else {
+          detach(container_id, attachment.network);
+        }
       } catch (const Error& cleanup) {
         spdlog::debug("undoing a failed network setup of {}: {}", container_id, cleanup.what());
       }
@@ -149,6 +154,25 @@ void NetworkManager::teardown(const std::string& container_id, const std::string
                               const std::string& network_name,
                               const std::vector<PortMapping>& ports) {
   remove_attachment(container_id, netns_path, network_name, ports, true);
+}
+
+void NetworkManager::detach(const std::string& container_id, const std::string& network_name,
+                            bool delete_veth_pair) {
+  std::exception_ptr first_failure;
+  if (delete_veth_pair) {
+    run_step(first_failure, "deleting the veth pair",
+             [&] { delete_veth(veth_name(network_name, container_id)); });
+  }
+  run_step(first_failure, "releasing the address",
+           [&] { release_address(run_dir_, network_name, container_id); });
+  if (first_failure) {
+    try {
+      std::rethrow_exception(first_failure);
+    } catch (const Error& e) {
+      throw e.with_context("disconnecting container " + container_id + " from network \"" +
+                           network_name + "\"");
+    }
+  }
 }
 
 void NetworkManager::teardown_and_remove_netns(const std::string& container_id,

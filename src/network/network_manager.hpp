@@ -16,7 +16,11 @@ struct Attachment {
   std::string ip;         // "10.88.0.2"
   int prefix_len = 0;     // 16
   std::string gateway;    // "10.88.0.1"
-  std::string mac;        // "aa:bb:cc:dd:ee:ff"
+  // "aa:bb:cc:dd:ee:ff". connect sets it, and uses a value set before as the MAC.
+  std::string mac;
+  // The container's first network, which gets the default route and the
+  // published ports. Other networks (network connect) get neither.
+  bool primary = true;
 };
 
 // Native rootful bridge networking: IPAM, a bridge and veth pair through
@@ -54,6 +58,14 @@ class NetworkManager {
                       const std::string& static_ip = "");
   void connect(const std::string& container_id, const std::string& netns_path,
                const std::vector<PortMapping>& ports, Attachment& attachment);
+
+  // Removes a network that is not the container's primary one: deletes its
+  // veth pair when delete_veth_pair and releases its address. The firewall
+  // rules stay, because they belong to the primary network. Idempotent.
+  // Pass delete_veth_pair = false when the namespace is being removed
+  // anyway, which takes the veth pair with it.
+  void detach(const std::string& container_id, const std::string& network_name,
+              bool delete_veth_pair = true);
 
   // Removes what setup added: the firewall rules, the veth pair and the
   // address. Idempotent: a second call, or a call after a setup that

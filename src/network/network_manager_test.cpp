@@ -306,3 +306,64 @@ TEST_F(NetworkManagerTest, SetupTeardownTiming) {
 
 }  // namespace
 }  // namespace berth::network
+
+namespace berth::network {
+namespace {
+
+// The routes of the calling thread's network namespace, as the kernel lists them.
+std::string thread_routes() {
+  return os::read_file_if_exists("/proc/thread-self/net/route").value_or("");
+}
+
+TEST_F(NetworkManagerTest, ConnectedNetworkKeepsPrimaryRules) {
+  Network second;
+  second.name = "berthtest2";
+  second.id = random_id();
+  second.network_interface = "berthtest1";
+  second.created = "2024-01-01T00:00:00Z";
+  second.subnets.push_back(Subnet{"10.89.251.0/24", "10.89.251.1", {}});
+  store_network(config_dir_, second);
+  std::string id = random_id();
+  std::string netns = manager_->create_netns(id);
+  PortMapping port{"", find_free_port("", "tcp"), 80, "tcp"};
+  manager_->setup(id, netns, kNetwork, {port});
+
+  Attachment extra = manager_->allocate(id, second.name, "10.89.251.9");
+  extra.interface = "eth1";
+  extra.primary = false;
+  extra.mac = "02:11:22:33:44:55";
+  manager_->connect(id, netns, {}, extra);
+  EXPECT_EQ(extra.ip, "10.89.251.9");
+  EXPECT_EQ(extra.mac, "02:11:22:33:44:55");
+  EXPECT_TRUE(link_exists(veth_name(second.name, id)));
+  std::string routes;
+  run_in_netns(netns, [&] { routes = thread_routes(); });
+  // One default route (destination 00000000), through eth0 only.
+  EXPECT_NE(routes.find("eth0\t00000000"), std::string::npos) << routes;
+  EXPECT_EQ(routes.find("eth1\t00000000"), std::string::npos) << routes;
+  // A connected network's server is reachable on its address.
+  std::string other = random_id();
+  std::string other_netns = manager_->create_netns(other);
+  Attachment peer = manager_->setup(other, other_netns, second.name, {});
+  NetnsServer server(other_netns);
+  std::string received;
+  run_in_netns(netns, [&] { received = fetch(peer.ip, 80); });
+  EXPECT_EQ(received, "hello from netns\n");
+
+  manager_->detach(id, second.name);
+  EXPECT_FALSE(link_exists(veth_name(second.name, id)));
+  EXPECT_FALSE(Ipam(run_dir_, second).lookup(id));
+  // The primary network's port rules survive the detach.
+  EXPECT_NE(list_table().find("ctr-" + id), std::string::npos);
+  // A second detach finds nothing left and succeeds.
+  EXPECT_NO_THROW(manager_->detach(id, second.name));
+
+  manager_->teardown(other, other_netns, second.name, {});
+  manager_->remove_netns(other_netns);
+  manager_->teardown(id, netns, kNetwork, {port});
+  manager_->remove_netns(netns);
+  delete_link("berthtest1");
+}
+
+}  // namespace
+}  // namespace berth::network
