@@ -78,7 +78,8 @@ class Context {
   const runtime::OciRuntime& runtime();
   network::NetworkManager& network();
 
-  // Paths of the berth and berth-monitor executables (beside this one).
+  // Paths of the berth CLI (the running one, or the berth beside the
+  // monitor) and of the berth-monitor beside it.
   const std::string& berth_binary() const { return berth_binary_; }
   const std::string& monitor_binary() const { return monitor_binary_; }
 
