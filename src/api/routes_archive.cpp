@@ -154,12 +154,14 @@ PathStat first_entry_stat(const std::string& prefix) {
   return stat;
 }
 
-std::string stat_header(const PathStat& stat) {
+std::string stat_header(const PathStat& stat, bool libpod) {
   json value = {{"name", stat.name},
                 {"size", stat.size},
                 {"mode", stat.go_mode},
                 {"mtime", format_rfc3339_nano(stat.mtime_ns)},
                 {"linkTarget", stat.link_target}};
+  // Podman's clients read isDir rather than the mode bits.
+  if (libpod) value["isDir"] = (stat.go_mode & (1u << 31)) != 0;
   // Docker encodes the header with base64's URL alphabet.
   std::string encoded = base64_encode(json_text(value));
   std::replace(encoded.begin(), encoded.end(), '+', '-');
@@ -181,13 +183,28 @@ engine::CopyRequest read_request(Exchange& x) {
   return request;
 }
 
+// Podman's clients read linkTarget as the absolute path that the request's
+// path resolves to, for every kind of file, and copy into that path; an
+// empty one would make them send the tar to ".". A symlink's target is
+// resolved against the link's directory.
+std::string libpod_link_target(const std::string& requested, const PathStat& stat) {
+  std::string path = requested.starts_with("/") ? requested : "/" + requested;
+  while (path.size() > 1 && (path.ends_with("/") || path.ends_with("/."))) {
+    path.erase(path.ends_with("/") ? path.size() - 1 : path.size() - 2);
+  }
+  if (stat.link_target.empty()) return path;
+  if (stat.link_target.starts_with("/")) return stat.link_target;
+  std::string directory = path.substr(0, path.rfind('/'));
+  return (directory.empty() ? "" : directory) + "/" + stat.link_target;
+}
+
 // Sends the response head of an archive reply with the path stat header
 // and returns the socket, which the connection closes after the handler.
 // The tar's length is not known up front and the reply has none, so it
 // sends Connection: close.
 int begin_archive_reply(Exchange& x, const PathStat& stat) {
   std::string pending;
-  x.add_header("X-Docker-Container-Path-Stat", stat_header(stat));
+  x.add_header("X-Docker-Container-Path-Stat", stat_header(stat, x.libpod()));
   x.add_header("Connection", "close");
   return x.hijack("application/x-tar", pending);
 }
@@ -214,6 +231,7 @@ void archive_get(Exchange& x) {
     writer.finish();
     throw;
   }
+  if (x.libpod()) stat.link_target = libpod_link_target(request.container_path, stat);
 
   int socket = begin_archive_reply(x, stat);
   if (x.method() == verb::head) {
@@ -257,7 +275,9 @@ bool path_exists(Exchange& x, const engine::CopyRequest& request) {
 void archive_put(Exchange& x) {
   auto request = read_request(x);
   request.to_container = true;
-  request.overwrite = !x.query().flag("noOverwriteDirNonDir", false);
+  // Podman 4.3's client spells the flag in lower case.
+  request.overwrite = !x.query().flag("noOverwriteDirNonDir", false) &&
+                      !x.query().flag("nooverwritedirnondir", false);
   // `podman cp` gives copied files the container user's IDs by default
   // (--archive), so the libpod route does too. Docker keeps the tar's IDs
   // unless copyUIDGID is set.

@@ -250,11 +250,21 @@ class TarExtractor {
 
   void extract(archive* reader, archive_entry* entry) {
     std::string name = archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "";
-    std::string path = join_path(dest_, clean_entry_name(name));
+    std::string entry_name = clean_entry_name(name);
+    mode_t type = archive_entry_filetype(entry);
+    if (entry_name.empty()) {
+      // "." or "/" names the destination directory itself, which stays as
+      // it is; nothing may replace it.
+      if (type == AE_IFDIR) return;
+      fail(ErrorCode::kInvalidArgument,
+           "invalid tar entry \"{}\": it names the destination directory \"{}\" itself, which a "
+           "non-directory cannot replace",
+           name, dest_);
+    }
+    std::string path = join_path(dest_, entry_name);
     if (trim_trailing(path) == "/") return;  // the root itself stays as it is
     os::Fd parent = open_parent(path);
     std::string leaf = base_name(path);
-    mode_t type = archive_entry_filetype(entry);
     auto mode = static_cast<mode_t>(archive_entry_perm(entry)) & 07777;
     uid_t uid = options_.owner ? options_.owner->uid : static_cast<uid_t>(archive_entry_uid(entry));
     gid_t gid = options_.owner ? options_.owner->gid : static_cast<gid_t>(archive_entry_gid(entry));
@@ -341,6 +351,10 @@ class TarExtractor {
     if (::fstatat(parent_fd, leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
       if (errno == ENOENT) return;
       fail_errno(errno, "reading \"" + path + "\"");
+    }
+    if (leaf.empty() || leaf == "." || leaf == "..") {
+      fail(ErrorCode::kInvalidArgument, "cannot replace \"{}\": it is not a directory entry",
+           path);
     }
     bool old_is_directory = S_ISDIR(st.st_mode);
     if (old_is_directory && new_is_directory) return;

@@ -536,3 +536,33 @@ test_service_run_rm_failed_start_removes() {
   done
   stop_service
 }
+
+# podman cp as a remote client reads isDir and linkTarget from the stat
+# header; a tar entry "." that is not a directory must not replace the
+# destination directory.
+test_service_podman_remote_cp() {
+  [ -x /usr/bin/podman ] || fail "podman is not installed"
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  svc_rm svc-pcp
+  start_service --time 0
+  local url=unix://$SVC_SOCK dir=$E2E_ROOT/podman-cp
+  rm -rf "$dir" && mkdir -p "$dir"
+  echo new-content >"$dir/newf"
+  b run -d --name svc-pcp "$IMG" sh -c 'mkdir -p /victim/sub; echo keep >/victim/sub/f; sleep 300' \
+    >/dev/null
+  capture podman --url "$url" cp "$dir/newf" svc-pcp:/tmp/
+  assert_rc 0 "podman cp into a directory"
+  capture podman --url "$url" cp "$dir/newf" svc-pcp:/etc/renamed
+  assert_rc 0 "podman cp to a new name"
+  capture b exec svc-pcp cat /tmp/newf /etc/renamed
+  assert_eq "new-content
+new-content" "$out"
+
+  (cd "$dir" && tar -cf dot.tar --transform 's|^newf$|.|' newf)
+  api PUT '/v4.3.1/libpod/containers/svc-pcp/archive?path=/victim' --data-binary "@$dir/dot.tar"
+  assert_eq 400 "$code" "a file entry named . is refused"
+  assert_contains "$out" 'invalid tar entry \".\"'
+  capture b exec svc-pcp cat /victim/sub/f
+  assert_eq "keep" "$out" "the destination directory is untouched"
+  svc_rm svc-pcp
+}
