@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <ctime>
@@ -176,6 +177,25 @@ std::int64_t parse_time_or_duration(std::string_view text) {
     std::int64_t secs = 0;
     std::from_chars(text.data(), text.data() + text.size(), secs);
     return secs * 1'000'000'000;
+  }
+  // SECONDS.FRACTION, the form Docker's clients send for --since and
+  // --until: up to nine digits of fraction.
+  if (auto dot = text.find('.'); dot != std::string_view::npos && dot > 0 &&
+                                 text.size() - dot - 1 <= 9 && text.size() > dot + 1) {
+    auto digits = [](std::string_view part) {
+      return std::all_of(part.begin(), part.end(),
+                         [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+    };
+    std::string_view whole = text.substr(0, dot);
+    std::string_view fraction = text.substr(dot + 1);
+    if (digits(whole) && digits(fraction)) {
+      std::int64_t secs = 0;
+      std::int64_t nanos = 0;
+      std::from_chars(whole.data(), whole.data() + whole.size(), secs);
+      std::from_chars(fraction.data(), fraction.data() + fraction.size(), nanos);
+      for (std::size_t i = fraction.size(); i < 9; ++i) nanos *= 10;
+      return secs * 1'000'000'000 + nanos;
+    }
   }
   if (text.size() >= 10 && text[4] == '-') {
     if (auto ns = parse_date_time(text)) return *ns;

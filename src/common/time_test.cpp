@@ -53,11 +53,15 @@ TEST_F(ParseTimeOrDuration, AcceptsPodmanDateForms) {
   EXPECT_EQ(parse_time_or_duration("2025-12-05+01:00"), kMidnight - 3'600'000'000'000);
   EXPECT_EQ(parse_time_or_duration("2025-12-05T01:00:00+01:00"), kMidnight);
   EXPECT_EQ(parse_time_or_duration("1764892800"), kMidnight);
+  // Docker's clients send SECONDS.NANOSECONDS.
+  EXPECT_EQ(parse_time_or_duration("1764892800.000000001"), kMidnight + 1);
+  EXPECT_EQ(parse_time_or_duration("1764892800.5"), kMidnight + 500'000'000);
 }
 
 TEST_F(ParseTimeOrDuration, RejectsMalformedDates) {
   for (const char* bad : {"2025-12-5", "2025-12-05T1", "2025-12-05X", "2025-12-05T00:00:00.",
-                          "2025-12-05T00:00:00Q", "yesterday"}) {
+                          "2025-12-05T00:00:00Q", "yesterday", "1764892800.", ".5",
+                          "1764892800.0000000001", "1764892800.5x"}) {
     EXPECT_THROW(parse_time_or_duration(bad), Error) << bad;
   }
 }
