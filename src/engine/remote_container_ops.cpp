@@ -66,20 +66,7 @@ void RemoteEngine::init(const std::string& name_or_id) {
 }
 
 std::vector<ImageChange> RemoteEngine::container_diff(const std::string& name_or_id) {
-  json reply = client_.send_json("GET", container_path(name_or_id, "changes"));
-  std::vector<ImageChange> changes;
-  if (!reply.is_array()) return changes;
-  for (const auto& item : reply) {
-    ImageChange change;
-    std::int64_t kind = int_or_zero(item, "Kind");
-    // Kind 0 is a change, 1 an addition and 2 a deletion.
-    change.kind = 'C';
-    if (kind == 1) change.kind = 'A';
-    if (kind == 2) change.kind = 'D';
-    change.path = string_or_empty(item, "Path");
-    changes.push_back(std::move(change));
-  }
-  return changes;
+  return changes_from_reply(client_.send_json("GET", container_path(name_or_id, "changes")));
 }
 
 }  // namespace berth::engine

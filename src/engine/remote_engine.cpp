@@ -57,21 +57,6 @@ ContainerSummary summary_from_json(const json& c) {
   return s;
 }
 
-// Writes all of data to fd; returns false once the reader has gone.
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
-std::string seconds_text(std::int64_t ns) {
-  return fmt::format("{}.{:09}", ns / 1'000'000'000, ns % 1'000'000'000);
-}
-
 }  // namespace
 
 RemoteEngine::RemoteEngine(std::unique_ptr<api::Transport> transport, std::string url)
@@ -240,7 +225,7 @@ void RemoteEngine::logs(const std::vector<std::string>& names_or_ids,
   if (options.tail) target += "&tail=" + std::to_string(*options.tail);
   std::string pending;
   client_.stream("GET", target, "", [&](std::string_view data) {
-    if (tty) return write_all(stdout_fd, data);
+    if (tty) return write_output(stdout_fd, data);
     pending.append(data);
     // Docker's multiplexed frames: stream byte, three zero bytes, a 32-bit
     // big-endian length, then the payload.
@@ -249,7 +234,7 @@ void RemoteEngine::logs(const std::vector<std::string>& names_or_ids,
       for (int i = 4; i < 8; ++i) length = (length << 8) | static_cast<unsigned char>(pending[i]);
       if (pending.size() < 8 + length) break;
       int fd = pending[0] == 2 ? stderr_fd : stdout_fd;
-      if (!write_all(fd, std::string_view(pending).substr(8, length))) return false;
+      if (!write_output(fd, std::string_view(pending).substr(8, length))) return false;
       pending.erase(0, 8 + length);
     }
     return true;

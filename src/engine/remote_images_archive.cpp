@@ -76,21 +76,6 @@ std::string repeated_query(const char* name, const std::vector<std::string>& val
   return query;
 }
 
-std::vector<ImageChange> changes_from_reply(const json& reply) {
-  std::vector<ImageChange> changes;
-  if (!reply.is_array()) return changes;
-  for (const auto& item : reply) {
-    ImageChange change;
-    // Kind 0 is a change, 1 an addition and 2 a deletion, as Docker numbers them.
-    std::int64_t kind = int_or_zero(item, "Kind");
-    change.kind = 'C';
-    if (kind == 1) change.kind = 'A';
-    if (kind == 2) change.kind = 'D';
-    change.path = string_or_empty(item, "Path");
-    changes.push_back(std::move(change));
-  }
-  return changes;
-}
 
 }  // namespace
 

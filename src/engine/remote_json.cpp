@@ -2,7 +2,12 @@
 
 #include "engine/remote_json.hpp"
 
+#include <unistd.h>
+
 #include <cctype>
+#include <cerrno>
+
+#include <fmt/format.h>
 
 #include "common/error.hpp"
 #include "common/time.hpp"
@@ -130,6 +135,33 @@ void report_progress_line(const std::string& stream, PullProgress& progress) {
   } else if (stream.starts_with("Writing manifest")) {
     progress.writing_manifest();
   }
+}
+
+std::string seconds_text(std::int64_t ns) {
+  return fmt::format("{}.{:09}", ns / 1'000'000'000, ns % 1'000'000'000);
+}
+
+std::vector<ImageChange> changes_from_reply(const nlohmann::json& reply) {
+  std::vector<ImageChange> changes;
+  if (!reply.is_array()) return changes;
+  for (const auto& item : reply) {
+    ImageChange change;
+    std::int64_t kind = int_or_zero(item, "Kind");
+    change.kind = kind == 1 ? 'A' : kind == 2 ? 'D' : 'C';
+    change.path = string_or_empty(item, "Path");
+    changes.push_back(std::move(change));
+  }
+  return changes;
+}
+
+bool write_output(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
 }
 
 }  // namespace berth::engine::remote

@@ -47,6 +47,16 @@ std::string filters_query(const std::vector<std::string>& filters);
 // libpod create bodies take labels and options.
 nlohmann::json key_values_object(const std::vector<std::string>& items);
 
+// Returns ns as the service's "SECONDS.NANOSECONDS" time parameter.
+std::string seconds_text(std::int64_t ns);
+
+// Reads a changes reply ([{"Path", "Kind"}], Kind 0 a change, 1 an
+// addition and 2 a deletion, as Docker numbers them).
+std::vector<ImageChange> changes_from_reply(const nlohmann::json& reply);
+
+// Writes all of data to fd; returns false once the reader has gone.
+bool write_output(int fd, std::string_view data);
+
 // Splits a streamed reply into lines of JSON: feed() takes each piece as
 // it arrives and calls on_line with every complete line that parses as an
 // object. Returns false as soon as on_line does.

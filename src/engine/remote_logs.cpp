@@ -37,20 +37,6 @@ struct LogLine {
   bool is_stderr = false;
 };
 
-bool write_fully(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
-std::string seconds_text(std::int64_t ns) {
-  return fmt::format("{}.{:09}", ns / 1'000'000'000, ns % 1'000'000'000);
-}
-
 // The logs route of one container, always with timestamps, which order
 // the merged lines.
 std::string logs_target(const std::string& id, const container::LogOptions& options) {
@@ -142,7 +128,7 @@ bool write_line(const LogSource& source, const LogLine& line,
   // The last output of a container may lack its newline. The next line
   // starts with its own prefix, so this one is ended here.
   if (!text.ends_with('\n')) text += '\n';
-  return write_fully(line.is_stderr ? stderr_fd : stdout_fd, text);
+  return write_output(line.is_stderr ? stderr_fd : stdout_fd, text);
 }
 
 void read_lines(api::Client& client, const LogSource& source,
