@@ -49,7 +49,8 @@ struct ExtractOptions {
 };
 
 // Extracts the tar read from fd below directory dest inside root: an entry
-// "a/b" becomes dest/a/b and an entry "." becomes dest itself. Modes,
+// "a/b" becomes dest/a/b and a directory entry "." is dest itself (any
+// other kind of entry "." throws Error{kInvalidArgument}). Modes,
 // owners, modification times, symlinks, hardlinks, devices and fifos are
 // kept. An entry name with ".." or a hardlink to a path outside dest throws
 // Error{kInvalidArgument}; a directory that would replace a non-directory (or
