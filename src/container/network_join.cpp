@@ -42,6 +42,15 @@ bool is_valid_mac(const std::string& mac) {
 
 // Checks --ip and --mac-address before anything changes, with Podman's messages.
 void check_request(Context& ctx, const ConnectedNetwork& request) {
+  static const std::regex kAlias("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
+  for (const auto& alias : request.aliases) {
+    if (!std::regex_match(alias, kAlias)) {
+      fail(ErrorCode::kInvalidArgument,
+           "invalid alias \"{}\": use letters, digits, '_', '.' and '-', starting with a letter "
+           "or digit",
+           alias);
+    }
+  }
   if (!request.static_mac.empty() && !is_valid_mac(request.static_mac)) {
     fail(ErrorCode::kInvalidArgument, "address {}: invalid MAC address", request.static_mac);
   }

@@ -203,6 +203,7 @@ test_connect_errors() {
     "container nct-err is not connected to network nct-b|disconnect nct-b nct-err"
     "requested static ip 1.2.3.4 not in any subnet on network nct-b|connect --ip 1.2.3.4 nct-b nct-err"
     "address zz: invalid MAC address|connect --mac-address zz nct-b nct-err"
+    "invalid alias \"-x\": use letters, digits|connect --alias -x nct-b nct-err"
     "\"host\" is not supported: invalid network mode|connect nct-b nct-host"
     "\"host\" is not supported: invalid network mode|disconnect nct-b nct-host"
   )
