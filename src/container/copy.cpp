@@ -246,7 +246,7 @@ using ArchivePtr = std::unique_ptr<archive, decltype(&archive_read_free)>;
 class TarExtractor {
  public:
   TarExtractor(const std::string& root, std::string dest, const ExtractOptions& options)
-      : root_fd_(open_root(root)), dest_(std::move(dest)), options_(options) {}
+      : root_(root), root_fd_(open_root(root)), dest_(std::move(dest)), options_(options) {}
 
   void extract(archive* reader, archive_entry* entry) {
     std::string name = archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "";
@@ -263,8 +263,14 @@ class TarExtractor {
     }
     std::string path = join_path(dest_, entry_name);
     if (trim_trailing(path) == "/") return;  // the root itself stays as it is
-    os::Fd parent = open_parent(path);
-    std::string leaf = base_name(path);
+    Place at = place_of(path);
+    if (trim_trailing(at.path) == "/") {
+      // The entry is a mount point: the mount stays as it is.
+      if (type == AE_IFDIR) return;
+      fail(ErrorCode::kConflict, "cannot replace \"{}\": it is a mount point", path);
+    }
+    os::Fd parent = open_parent(at);
+    std::string leaf = base_name(at.path);
     auto mode = static_cast<mode_t>(archive_entry_perm(entry)) & 07777;
     uid_t uid = options_.owner ? options_.owner->uid : static_cast<uid_t>(archive_entry_uid(entry));
     gid_t gid = options_.owner ? options_.owner->gid : static_cast<gid_t>(archive_entry_gid(entry));
@@ -274,8 +280,10 @@ class TarExtractor {
     if (!in_place) make_room(parent.get(), leaf, path, type == AE_IFDIR && !hardlink);
     if (hardlink) {
       std::string target = join_path(dest_, clean_entry_name(hardlink));
-      os::Fd target_parent = open_parent(target);
-      if (::linkat(target_parent.get(), base_name(target).c_str(), parent.get(), leaf.c_str(), 0) != 0) {
+      Place target_at = place_of(target);
+      os::Fd target_parent = open_parent(target_at);
+      if (::linkat(target_parent.get(), base_name(target_at.path).c_str(), parent.get(),
+                   leaf.c_str(), 0) != 0) {
         fail_errno(errno, "linking \"" + path + "\" to \"" + target + "\"");
       }
       return;
@@ -297,7 +305,7 @@ class TarExtractor {
       if (!dir) fail_errno(errno, "opening directory \"" + path + "\"");
       set_attributes(dir.get(), path, uid, gid, mode, nullptr);
       // Directory times are set last, after their contents have changed them.
-      directory_times_.emplace_back(path, archive_entry_mtime(entry));
+      directory_times_.push_back({at, archive_entry_mtime(entry)});
     } else if (type == AE_IFLNK) {
       const char* target = archive_entry_symlink(entry);
       if (::symlinkat(target ? target : "", parent.get(), leaf.c_str()) != 0) {
@@ -323,7 +331,8 @@ class TarExtractor {
 
   void finish() {
     for (auto it = directory_times_.rbegin(); it != directory_times_.rend(); ++it) {
-      os::Fd dir = open_in_root(root_fd_.get(), it->first, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+      os::Fd dir = open_in_root(it->first.root_fd, it->first.path,
+                                O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
       if (!dir) continue;
       timespec times[2] = {{0, UTIME_OMIT}, {it->second, 0}};
       ::futimens(dir.get(), times);
@@ -331,9 +340,37 @@ class TarExtractor {
   }
 
  private:
-  os::Fd open_parent(const std::string& path) {
-    std::string parent = parent_path(path);
-    os::Fd fd = open_in_root(root_fd_.get(), parent, O_PATH | O_DIRECTORY);
+  // Where an entry goes: a path inside an open root.
+  struct Place {
+    int root_fd;
+    std::string path;
+  };
+
+  // Without mounts, path inside root. With them, the place the container
+  // sees at path: inside a volume's directory, or a bind-mounted file's
+  // own name in its host directory.
+  Place place_of(const std::string& path) {
+    if (options_.mounts.empty()) return {root_fd_.get(), path};
+    CopyLocation location = resolve_container_path(root_, options_.mounts, path, false);
+    if (location.root.empty()) {
+      fail(ErrorCode::kConflict,
+           "cannot copy to \"{}\": mount \"{}\" (tmpfs, image, overlay or device volume) is only "
+           "reachable inside the container: stop it first or copy with exec",
+           path, location.mount_destination);
+    }
+    if (location.read_only) {
+      fail(ErrorCode::kPermissionDenied, "copying to \"{}\": mount \"{}\" is read-only: read-only "
+           "file system", path, location.mount_destination);
+    }
+    if (location.mount_destination.empty()) return {root_fd_.get(), location.path};
+    auto [it, added] = mount_fds_.try_emplace(location.root);
+    if (added) it->second = open_root(location.root);
+    return {it->second.get(), location.path};
+  }
+
+  static os::Fd open_parent(const Place& at) {
+    std::string parent = parent_path(at.path);
+    os::Fd fd = open_in_root(at.root_fd, parent, O_PATH | O_DIRECTORY);
     if (!fd) fail_errno(errno, "opening directory \"" + parent + "\"");
     return fd;
   }
@@ -405,10 +442,12 @@ class TarExtractor {
     }
   }
 
+  std::string root_;
   os::Fd root_fd_;
   std::string dest_;
   ExtractOptions options_;
-  std::vector<std::pair<std::string, time_t>> directory_times_;
+  std::map<std::string, os::Fd> mount_fds_;  // the roots of mounts, by host path
+  std::vector<std::pair<Place, time_t>> directory_times_;
 };
 
 }  // namespace

@@ -3,6 +3,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "container/copy_path.hpp"
 
 namespace berth::container {
 
@@ -46,6 +49,11 @@ std::string copy_base_name(const std::string& path);
 struct ExtractOptions {
   std::optional<CopyOwner> owner;  // unset: keep the tar's uid and gid
   bool overwrite = false;  // replace a directory with a non-directory and the reverse
+  // A container's mounts, when root is its root file system and dest a
+  // path inside it: each entry then lands where the container sees it (in
+  // a volume, or in place of a bind-mounted file), as resolve_container_path
+  // finds it. Empty: every entry goes below root.
+  std::vector<CopyMount> mounts;
 };
 
 // Extracts the tar read from fd below directory dest inside root: an entry

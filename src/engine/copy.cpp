@@ -97,12 +97,20 @@ void add_etc_file_mounts(container::Context& ctx, const std::string& id,
 
 // Maps a container path onto the host tree that contains it: the
 // container's root file system, a named volume or a bind mount source.
-container::CopyLocation locate(container::Context& ctx, const ContainerFileSystem& root,
-                               const std::string& path, bool follow_last) {
+// The mounts cp resolves container paths against (see copy_mounts), with
+// the /etc files a start writes.
+std::vector<container::CopyMount> cp_mounts(container::Context& ctx,
+                                            const ContainerFileSystem& root) {
   auto config = nlohmann::json::parse(root.record().config).get<container::ContainerConfig>();
   auto mounts = container::copy_mounts(ctx, config, root.running());
   add_etc_file_mounts(ctx, root.record().id, config, mounts);
-  auto location = container::resolve_container_path(root.path(), mounts, path, follow_last);
+  return mounts;
+}
+
+container::CopyLocation locate(container::Context& ctx, const ContainerFileSystem& root,
+                               const std::string& path, bool follow_last) {
+  auto location = container::resolve_container_path(root.path(), cp_mounts(ctx, root), path,
+                                                     follow_last);
   if (location.root.empty()) {
     fail(ErrorCode::kConflict,
          "cannot copy \"{}\": mount \"{}\" of running container {} (tmpfs, image, overlay or "
@@ -150,6 +158,10 @@ void LocalEngine::copy(const CopyRequest& request, int stream_fd) {
              "\"{}\" could not be found {}: a tar stream is extracted into an existing directory",
              request.container_path, location);
       }
+      // Entries of the stream may land on mounts below the destination (a
+      // volume, a bind-mounted file), so each is placed where the container
+      // sees it. A destination inside a mount takes its entries as they are.
+      if (dest.mount_destination.empty()) options.mounts = cp_mounts(ctx_, root);
       container::extract_copy_tar(stream_fd, dest.root, dest.path, options);
       return;
     }

@@ -255,3 +255,39 @@ test_service_compat_secret_routes() {
   api GET /v5.0.0/libpod/secrets/rc-sec2/exists
   assert_eq 404 "$code"
 }
+
+# A copy through the service lands where the container sees the path: in
+# place of a bind-mounted file, in the container's own /etc/hosts, and in
+# a volume that a tar stream's directory names; nothing goes to the
+# container's own layer under the mounts.
+test_remote_cp_onto_mounts() {
+  start_service --time 0
+  local image dir
+  image=$(rc_busybox)
+  dir=$E2E_ROOT/remote-cp-mounts
+  rm -rf "$dir" && mkdir -p "$dir/tree/data"
+  echo original >"$dir/bound"
+  echo replaced >"$dir/new"
+  echo in-volume >"$dir/tree/data/f"
+  b rm -f -t 0 rc-mounts >/dev/null 2>&1 || true
+  b volume rm -f rc-mounts-vol >/dev/null 2>&1 || true
+  b run -d --name rc-mounts -v "$dir/bound:/bf" -v rc-mounts-vol:/data "$image" sleep 300 \
+    >/dev/null
+
+  capture r cp "$dir/new" rc-mounts:/bf
+  assert_rc 0
+  assert_eq "replaced" "$(cat "$dir/bound")" "the bound host file is rewritten"
+  assert_eq "replaced" "$(b exec rc-mounts cat /bf)" "the container sees it"
+  capture r cp "$dir/new" rc-mounts:/etc/hosts
+  assert_rc 0
+  assert_eq "replaced" "$(b exec rc-mounts cat /etc/hosts)" "the container's own /etc/hosts"
+  tar -C "$dir/tree" -cf - data | r cp - rc-mounts:/
+  assert_eq "in-volume" "$(b exec rc-mounts cat /data/f)" "the stream's data/ went to the volume"
+  local mountpoint
+  mountpoint=$(b volume inspect --format '{{.Mountpoint}}' rc-mounts-vol)
+  assert_eq "in-volume" "$(cat "$mountpoint/f")" "the file is in the volume on the host"
+  capture b diff rc-mounts
+  assert_eq "" "$out" "nothing landed in the container's own layer"
+  b rm -f -t 0 rc-mounts >/dev/null
+  b volume rm rc-mounts-vol >/dev/null
+}
