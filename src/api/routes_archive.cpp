@@ -184,9 +184,9 @@ engine::CopyRequest read_request(Exchange& x) {
 }
 
 // Podman's clients read linkTarget as the absolute path that the request's
-// path resolves to, for every kind of file, and copy into that path; an
-// empty one would make them send the tar to ".". A symlink's target is
-// resolved against the link's directory.
+// path resolves to, for every kind of file, and copy into that path. An
+// empty one makes them send the tar to ".". A symlink's target is resolved
+// against the link's directory.
 std::string libpod_link_target(const std::string& requested, const PathStat& stat) {
   std::string path = requested.starts_with("/") ? requested : "/" + requested;
   while (path.size() > 1 && (path.ends_with("/") || path.ends_with("/."))) {

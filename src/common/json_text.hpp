@@ -1,6 +1,6 @@
 #pragma once
 
-// Serializing JSON that holds user input.
+// Serializing JSON with user input in it.
 
 #include <string>
 

@@ -19,7 +19,7 @@ namespace {
 
 constexpr unsigned kDefaultParallelCopies = 6;
 
-// A [containers] field that holds a list of strings, or nullopt when absent.
+// A [containers] field with a list of strings, or nullopt when absent.
 std::optional<std::vector<std::string>> string_list(const toml::table& containers,
                                                     std::string_view key,
                                                     std::string_view source) {

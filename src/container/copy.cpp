@@ -346,9 +346,9 @@ class TarExtractor {
     std::string path;
   };
 
-  // Without mounts, path inside root. With them, the place the container
-  // sees at path: inside a volume's directory, or a bind-mounted file's
-  // own name in its host directory.
+  // Without mounts, path inside root. With them, the host place of the
+  // container's path: inside a volume's directory, or a bind-mounted
+  // file's own name in its host directory.
   Place place_of(const std::string& path) {
     if (options_.mounts.empty()) return {root_fd_.get(), path};
     CopyLocation location = resolve_container_path(root_, options_.mounts, path, false);

@@ -147,7 +147,9 @@ std::vector<ImageChange> changes_from_reply(const nlohmann::json& reply) {
   for (const auto& item : reply) {
     ImageChange change;
     std::int64_t kind = int_or_zero(item, "Kind");
-    change.kind = kind == 1 ? 'A' : kind == 2 ? 'D' : 'C';
+    change.kind = 'C';
+    if (kind == 1) change.kind = 'A';
+    if (kind == 2) change.kind = 'D';
     change.path = string_or_empty(item, "Path");
     changes.push_back(std::move(change));
   }
