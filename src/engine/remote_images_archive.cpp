@@ -76,6 +76,19 @@ std::string repeated_query(const char* name, const std::vector<std::string>& val
   return query;
 }
 
+// Runs send and rethrows its error with local_prefix in place of
+// service_prefix: the service read a request body, so its message names
+// stdin where the local command names the user's file.
+template <typename Send>
+auto naming_input(const std::string& service_prefix, const std::string& local_prefix, Send send) {
+  try {
+    return send();
+  } catch (const Error& e) {
+    std::string message = e.what();
+    if (local_prefix == service_prefix || !message.starts_with(service_prefix)) throw;
+    throw Error(e.code(), local_prefix + message.substr(service_prefix.size()));
+  }
+}
 
 }  // namespace
 
@@ -114,8 +127,11 @@ std::vector<std::string> RemoteEngine::load(const std::string& input, int input_
                         [&] { return os::open_file(input, O_RDONLY); });
     input_fd = file.get();
   }
-  api::HttpReply reply =
-      client_.send_fd("POST", libpod("/images/load"), input_fd, "application/x-tar");
+  std::string local_prefix = input.empty() ? "loading images from stdin: "
+                                            : "loading images from \"" + input + "\": ";
+  api::HttpReply reply = naming_input("loading images from stdin: ", local_prefix, [&] {
+    return client_.send_fd("POST", libpod("/images/load"), input_fd, "application/x-tar");
+  });
   json body = reply.body.empty() ? json::object() : json::parse(reply.body, nullptr, false);
   return strings_or_empty(body, "Names");
 }
@@ -128,7 +144,10 @@ std::string RemoteEngine::import_image(const ImportRequest& request, int input_f
   if (!request.os.empty()) target += "&os=" + escape(request.os);
   if (!request.arch.empty()) target += "&arch=" + escape(request.arch);
   if (!request.variant.empty()) target += "&variant=" + escape(request.variant);
-  api::HttpReply reply = client_.send_fd("POST", target, input_fd, "application/x-tar");
+  api::HttpReply reply =
+      naming_input("importing \"-\": ", "importing \"" + request.source + "\": ", [&] {
+        return client_.send_fd("POST", target, input_fd, "application/x-tar");
+      });
   json body = reply.body.empty() ? json::object() : json::parse(reply.body, nullptr, false);
   return strip_sha256(string_or_empty(body, "Id"));
 }

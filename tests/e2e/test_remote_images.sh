@@ -84,11 +84,15 @@ test_remote_save_load_errors_match_local() {
   local before
   before=$(store_snapshot)
   capture b load -i "$dir/junk.tar"
-  local_rc=$rc
+  local_err=$err local_rc=$rc
   capture r load -i "$dir/junk.tar"
   assert_eq "$local_rc" "$rc" "load of a malformed archive: exit code as locally"
+  assert_eq "$local_err" "$err" "load of a malformed archive names the file as locally"
   assert_rc 125
   assert_eq "$before" "$(store_snapshot)" "a failed load changes nothing"
+  capture r import "$dir/junk.tar" rimages-junk
+  assert_rc 125
+  assert_contains "$err" "importing \"$dir/junk.tar\": " "import names the client's file"
 }
 
 test_remote_export_import() {
