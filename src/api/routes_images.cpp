@@ -408,7 +408,7 @@ engine::CommitRequest commit_request(Exchange& x) {
 namespace {
 
 // POST /commit?container=&repo=&tag=: 201 with {"Id": "sha256:..."}. Each
-// changes value holds Dockerfile instructions, one per line. The
+// changes value contains Dockerfile instructions, one per line. The
 // container is paused while its files are read unless pause=false, as
 // Docker does.
 void commit(Exchange& x) {

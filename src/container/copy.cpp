@@ -340,7 +340,7 @@ class TarExtractor {
   }
 
  private:
-  // Where an entry goes: a path inside an open root.
+  // The destination of an entry: a path inside an open root.
   struct Place {
     int root_fd;
     std::string path;

@@ -50,9 +50,9 @@ struct ExtractOptions {
   std::optional<CopyOwner> owner;  // unset: keep the tar's uid and gid
   bool overwrite = false;  // replace a directory with a non-directory and the reverse
   // A container's mounts, when root is its root file system and dest a
-  // path inside it: each entry then lands where the container sees it (in
-  // a volume, or in place of a bind-mounted file), as resolve_container_path
-  // finds it. Empty: every entry goes below root.
+  // path inside it. Each entry then lands on the file the container reads
+  // (in a volume, or in place of a bind-mounted file), as
+  // resolve_container_path finds it. Empty: every entry goes below root.
   std::vector<CopyMount> mounts;
 };
 

@@ -159,8 +159,8 @@ void LocalEngine::copy(const CopyRequest& request, int stream_fd) {
              request.container_path, location);
       }
       // Entries of the stream may land on mounts below the destination (a
-      // volume, a bind-mounted file), so each goes to the mount that holds
-      // its path inside the container. A destination inside a mount takes
+      // volume, a bind-mounted file), so each goes to the mount that
+      // contains its path inside the container. A destination inside a mount takes
       // its entries as they are.
       if (dest.mount_destination.empty()) options.mounts = cp_mounts(ctx_, root);
       container::extract_copy_tar(stream_fd, dest.root, dest.path, options);

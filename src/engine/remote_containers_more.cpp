@@ -188,8 +188,8 @@ DiskUsageReport RemoteEngine::disk_usage() {
 }
 
 // The CLI rejects these commands before they reach the engine (see
-// reject_local_only_commands in the CLI); these keep other callers from
-// reaching a store that is not there.
+// reject_local_only_command in the CLI). These stubs keep other callers
+// from reaching a store that is not there.
 
 std::string RemoteEngine::mount_container(const std::string&) { reject_local_only("mount"); }
 

@@ -29,7 +29,7 @@ namespace {
 using nlohmann::json;
 
 // A private 0700 directory under $TMPDIR (or /var/tmp), removed with its
-// contents when the object goes away. It holds the tars and the unpacked
+// contents when the object goes away. It contains the tars and the unpacked
 // copy between the service and the host path.
 class TempDir {
  public:

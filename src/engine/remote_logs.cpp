@@ -152,8 +152,8 @@ void write_several_logs(api::Client& client, const std::vector<std::string>& nam
     json inspect = client.send_json("GET", container_path(name, "json"));
     LogSource source;
     source.id = string_or_empty(inspect, "Id");
-    std::string shown = options.names ? string_or_empty(inspect, "Name") : short_id(source.id);
-    source.prefix = shown + " ";
+    std::string label = options.names ? string_or_empty(inspect, "Name") : short_id(source.id);
+    source.prefix = label + " ";
     source.tty = inspect.contains("Config") && inspect["Config"].is_object() &&
                  inspect["Config"].value("Tty", false);
     sources.push_back(std::move(source));

@@ -24,7 +24,7 @@ ProcessResult run_process(const std::vector<std::string>& argv,
 std::optional<std::string> find_in_path(const std::string& program);
 
 // Returns the path of the running executable (/proc/self/exe) and the
-// directory that holds it.
+// directory that contains it.
 std::string self_path();
 std::string self_dir();
 

@@ -181,7 +181,7 @@ test_cp_symlink_in_volume() {
 
 # A start bind-mounts its own /etc/hosts, /etc/hostname and resolv.conf
 # over the image's files: cp reads and writes those, and a file bind mount
-# is rewritten in place, so the running container sees the new content.
+# is rewritten in place, so the running container reads the new content.
 test_cp_etc_files_and_file_bind_mount() {
   cpv_pull
   local dir

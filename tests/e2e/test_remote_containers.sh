@@ -256,9 +256,9 @@ test_service_compat_secret_routes() {
   assert_eq 404 "$code"
 }
 
-# A copy through the service lands where the container sees the path: in
+# A copy through the service lands on the file the container reads: in
 # place of a bind-mounted file, in the container's own /etc/hosts, and in
-# a volume that a tar stream's directory names; nothing goes to the
+# a volume that a tar stream's directory names. Nothing goes to the
 # container's own layer under the mounts.
 test_remote_cp_onto_mounts() {
   start_service --time 0

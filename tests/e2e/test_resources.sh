@@ -225,7 +225,7 @@ test_resources_sysctl_shm_oom() {
   assert_rc 125 "an oom score out of range"
   assert_contains "$err" "5000"
   local id
-  # Sysctls also holds the machine's containers.conf default_sysctls.
+  # Sysctls also contains the machine's containers.conf default_sysctls.
   id=$(b create --shm-size 32m --oom-score-adj -10 --sysctl net.ipv4.ip_forward=1 "$IMG" true)
   assert_eq '33554432 -10 1' "$(b inspect "$id" --format \
     '{{.HostConfig.ShmSize}} {{.HostConfig.OomScoreAdj}} {{index .HostConfig.Sysctls "net.ipv4.ip_forward"}}')"

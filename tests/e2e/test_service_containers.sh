@@ -540,7 +540,7 @@ test_service_run_rm_failed_start_removes() {
 }
 
 # podman cp as a remote client reads isDir and linkTarget from the stat
-# header; a tar entry "." that is not a directory must not replace the
+# header. A tar entry "." that is not a directory must not replace the
 # destination directory.
 test_service_podman_remote_cp() {
   [ -x /usr/bin/podman ] || fail "podman is not installed"
