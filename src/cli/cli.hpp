@@ -127,6 +127,11 @@ void add_secret_group(CLI::App& app, Cli& cli);
 // network ls, inspect and exists (network.cpp).
 void add_network_group(CLI::App& app, Cli& cli);
 
+// pod and its subcommands (pod.cpp).
+void add_pod_group(CLI::App& app, Cli& cli);
+// build, also as `image build` (build.cpp).
+void add_build(CLI::App& parent, Cli& cli);
+
 // events (events.cpp), and system with its subcommands and the info alias
 // (system.cpp).
 void add_events(CLI::App& parent, Cli& cli);

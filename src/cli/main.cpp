@@ -296,6 +296,9 @@ constexpr std::pair<std::string_view, Registrar> kCommands[] = {
     // secrets.
     {"secret", add_secret_group},
     {"network", add_network_group},
+    // pods and building images.
+    {"pod", add_pod_group},
+    {"build", add_build},
     // events and system.
     {"events", add_events},
     {"info", add_info_command},

@@ -90,6 +90,10 @@ void to_json(nlohmann::json& j, const ContainerConfig& c) {
   // User networks.
   if (!c.network_name.empty()) j["network_name"] = c.network_name;
   if (!c.connected_networks.empty()) j["connected_networks"] = c.connected_networks;
+  // Pods and joined namespaces.
+  if (!c.pod_id.empty()) j["pod_id"] = c.pod_id;
+  if (c.pod_infra) j["pod_infra"] = true;
+  if (!c.joined_namespaces.empty()) j["joined_namespaces"] = c.joined_namespaces;
 }
 
 void from_json(const nlohmann::json& j, ContainerConfig& c) {
@@ -106,6 +110,10 @@ void from_json(const nlohmann::json& j, ContainerConfig& c) {
   c.network_mode = j.value("network_mode", "bridge");
   c.network_name = j.value("network_name", "");
   c.connected_networks = j.value("connected_networks", std::vector<ConnectedNetwork>{});
+  c.pod_id = j.value("pod_id", "");
+  c.pod_infra = j.value("pod_infra", false);
+  c.joined_namespaces =
+      j.value("joined_namespaces", std::map<std::string, std::string>{});
   c.ports = j.value("ports", std::vector<PublishedPort>{});
   c.volumes = j.value("volumes", std::vector<VolumeMount>{});
   c.exposed_ports = j.value("exposed_ports", std::vector<std::string>{});

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -104,6 +105,15 @@ struct ContainerConfig {
   LogConfig log;
   // User namespace and groups: --userns, --uidmap, --gidmap, --group-add.
   UsernsSettings userns;
+  // Pods: the pod this container belongs to ("" for none), and whether it
+  // is the pod's infra container.
+  std::string pod_id;
+  bool pod_infra = false;
+  // Namespaces joined from other containers: "net", "ipc", "uts", "pid" or
+  // "cgroup" to the ID of the container whose namespace this one enters
+  // (--pod, --ipc container:NAME, ...). Namespaces of the host are "host".
+  // Stored under their own keys, so older records read as having none.
+  std::map<std::string, std::string> joined_namespaces;
 
   // The bridge network this container joins when network_mode is "bridge".
   std::string bridge_network() const { return network_name.empty() ? "podman" : network_name; }

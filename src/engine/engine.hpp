@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -35,6 +36,9 @@
 #include <functional>
 
 #include "engine/system_requests.hpp"
+// Pods and building images.
+#include "engine/build_requests.hpp"
+#include "engine/pod_requests.hpp"
 #include "state/database.hpp"
 
 namespace berth::engine {
@@ -202,6 +206,13 @@ struct CreateRequest {
   // --subgidname and --group-add (see create_userns.hpp).
   UsernsFlags userns;
   PullRequest pull;  // registry options for an implicit pull
+  // Pods: --pod NAME|ID joins the pod's shared namespaces ("" for none).
+  std::string pod;
+  // Namespaces: --ipc, --uts and --pid, each "" (the default), "host",
+  // "private" or "container:NAME|ID".
+  std::string ipc;
+  std::string uts;
+  std::string pid;
 };
 
 struct ContainerSummary {
@@ -726,6 +737,46 @@ class Engine {
   // new_runtime is set, records it as the runtime of every container.
   // Returns the number of containers changed.
   virtual int system_migrate(const std::string& new_runtime) = 0;
+
+  // Pods (pods.cpp). pod_create stores a pod and, unless request.infra is
+  // false, its infra container, and returns the pod ID; it throws
+  // Error{kAlreadyExists} for a name in use and Error{kInvalidArgument} for
+  // bad flags. The others take a name, an ID or a unique ID prefix and
+  // throw Error{kNotFound} for an unknown pod. pod_start starts the infra
+  // container, then the members; pod_stop stops the members, then the
+  // infra container (timeout as for stop); each returns the pod ID and
+  // throws naming the first container that failed after trying them all.
+  // pod_remove throws Error{kConflict} for a pod with running members
+  // unless force, and removes the members with it. list_pods filters are
+  // KEY=VALUE: id, name, label, status, ctr-names, ctr-ids, ctr-status,
+  // network. pod_prune removes the pods with no running member and returns
+  // their IDs. All default to Error{kUnavailable}.
+  virtual std::string pod_create(const PodCreateRequest& request, PullProgress& progress);
+  virtual std::vector<PodReport> list_pods(const std::vector<std::string>& filters);
+  virtual PodReport inspect_pod(const std::string& name_or_id);
+  virtual bool pod_exists(const std::string& name_or_id);
+  virtual std::string pod_start(const std::string& name_or_id);
+  virtual std::string pod_stop(const std::string& name_or_id, std::optional<int> timeout);
+  virtual std::string pod_restart(const std::string& name_or_id);
+  virtual std::string pod_kill(const std::string& name_or_id, const std::string& signal);
+  virtual std::string pod_pause(const std::string& name_or_id);
+  virtual std::string pod_unpause(const std::string& name_or_id);
+  virtual std::string pod_remove(const std::string& name_or_id, bool force,
+                                 std::optional<int> timeout);
+  virtual std::vector<std::string> pod_prune();
+
+  // Building images (build.cpp). Runs the Containerfile's instructions and
+  // returns the new image's ID. output receives what Podman prints on
+  // stdout: the "STEP N/M: ..." lines, the output of RUN, "COMMIT" and
+  // "--> ID" lines (only the ID with request.quiet); progress receives the
+  // pulls of FROM images. Throws Error{kInvalidArgument} for a bad
+  // Containerfile or flag (naming the file and line), Error{kNotFound} for a
+  // missing context, file or stage, and an Error naming the step and its
+  // exit status for a RUN that fails. Nothing is tagged after a failure.
+  // Defaults to Error{kUnavailable}.
+  virtual std::string build(const BuildRequest& request,
+                            const std::function<void(std::string_view)>& output,
+                            PullProgress& progress);
 
   // The hidden step berth-monitor runs after the container exits, also run
   // by a foreground `run` as soon as it has the exit code. by_monitor

@@ -152,6 +152,24 @@ class LocalEngine : public Engine {
   int system_migrate(const std::string& new_runtime) override;
   void cleanup(const std::string& id, std::optional<int> exit_code,
                const std::string& start_token, bool by_monitor = false) override;
+  // Pods (pods.cpp).
+  std::string pod_create(const PodCreateRequest& request, PullProgress& progress) override;
+  std::vector<PodReport> list_pods(const std::vector<std::string>& filters) override;
+  PodReport inspect_pod(const std::string& name_or_id) override;
+  bool pod_exists(const std::string& name_or_id) override;
+  std::string pod_start(const std::string& name_or_id) override;
+  std::string pod_stop(const std::string& name_or_id, std::optional<int> timeout) override;
+  std::string pod_restart(const std::string& name_or_id) override;
+  std::string pod_kill(const std::string& name_or_id, const std::string& signal) override;
+  std::string pod_pause(const std::string& name_or_id) override;
+  std::string pod_unpause(const std::string& name_or_id) override;
+  std::string pod_remove(const std::string& name_or_id, bool force,
+                         std::optional<int> timeout) override;
+  std::vector<std::string> pod_prune() override;
+  // Building images (build.cpp).
+  std::string build(const BuildRequest& request,
+                    const std::function<void(std::string_view)>& output,
+                    PullProgress& progress) override;
 
  private:
   const config::RegistriesConfig& registries();

@@ -100,6 +100,26 @@ class RemoteEngine : public Engine {
   // Events (remote_events.cpp): the pod ID of each record stays empty.
   void read_events(const EventsRequest& request, const std::function<bool(const state::EventRecord&)>& sink) override;
 
+  // Pods (remote_pods.cpp).
+  std::string pod_create(const PodCreateRequest& request, PullProgress& progress) override;
+  std::vector<PodReport> list_pods(const std::vector<std::string>& filters) override;
+  PodReport inspect_pod(const std::string& name_or_id) override;
+  bool pod_exists(const std::string& name_or_id) override;
+  std::string pod_start(const std::string& name_or_id) override;
+  std::string pod_stop(const std::string& name_or_id, std::optional<int> timeout) override;
+  std::string pod_restart(const std::string& name_or_id) override;
+  std::string pod_kill(const std::string& name_or_id, const std::string& signal) override;
+  std::string pod_pause(const std::string& name_or_id) override;
+  std::string pod_unpause(const std::string& name_or_id) override;
+  std::string pod_remove(const std::string& name_or_id, bool force,
+                         std::optional<int> timeout) override;
+  std::vector<std::string> pod_prune() override;
+  // Building images (remote_build.cpp): the context directory is sent as
+  // a tar, without what .containerignore or .dockerignore leaves out.
+  std::string build(const BuildRequest& request,
+                    const std::function<void(std::string_view)>& output,
+                    PullProgress& progress) override;
+
   // Container operations (remote_container_ops.cpp).
   std::vector<std::vector<std::string>> top(const std::string& name_or_id, const std::vector<std::string>& descriptors) override;
   void rename_container(const std::string& name_or_id, const std::string& new_name) override;

@@ -16,7 +16,7 @@ namespace {
 
 // Bump when kSchema or kMigrations change; databases with a lower
 // user_version get them.
-constexpr int kSchemaVersion = 5;
+constexpr int kSchemaVersion = 6;
 
 // Changes to tables that kSchema created in an earlier version, applied to
 // a database whose user_version is below `version`. kSchema's CREATE TABLE
@@ -33,6 +33,13 @@ constexpr Migration kMigrations[] = {
 };
 
 constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS pods (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created_ns INTEGER NOT NULL,
+  infra_id TEXT NOT NULL,
+  config TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS images (
   id TEXT PRIMARY KEY,
   digest TEXT NOT NULL,

@@ -73,6 +73,17 @@ struct SecretRecord {
   std::int64_t updated_ns = 0;
 };
 
+// Pods: a pod's record. `config` is the JSON of its creation options,
+// owned by the pod domain (src/pod); members point at it by pod ID in
+// their container config.
+struct PodRecord {
+  std::string id;  // 64 hex digits
+  std::string name;
+  std::int64_t created_ns = 0;
+  std::string infra_id;  // "" for a pod without infra container
+  std::string config = "{}";
+};
+
 // Events: one entry of the event log, as Podman's events report it.
 struct EventRecord {
   std::int64_t id = 0;       // row ID, increasing in the order of writing
@@ -142,6 +153,15 @@ class Database {
   std::optional<SecretRecord> secret_by_name(const std::string& name);
   std::vector<SecretRecord> list_secrets();
   void remove_secret(const std::string& id);
+
+  // Pods (database_pods.cpp). insert_pod throws Error{kAlreadyExists}
+  // when the name is taken; list_pods returns them by creation time.
+  void insert_pod(const PodRecord& pod);
+  void update_pod(const PodRecord& pod);
+  std::optional<PodRecord> get_pod(const std::string& id);
+  std::optional<PodRecord> pod_by_name(const std::string& name);
+  std::vector<PodRecord> list_pods();
+  void remove_pod(const std::string& id);
 
   // Events (database_events.cpp). insert_event appends event and deletes
   // the oldest entries beyond the newest `keep`; it returns the new row ID.

@@ -97,6 +97,38 @@ TEST_F(DatabaseTest, ContainerUpdateAndRemove) {
   EXPECT_FALSE(db_->get_container("c1").has_value());
 }
 
+TEST_F(DatabaseTest, PodRoundTripAndNameConflict) {
+  PodRecord pod;
+  pod.id = std::string(64, 'p');
+  pod.name = "web";
+  pod.created_ns = 7;
+  pod.infra_id = "infra1";
+  pod.config = R"({"share":["ipc","net","uts"]})";
+  db_->insert_pod(pod);
+  PodRecord other = pod;
+  other.id = std::string(64, 'q');
+  try {
+    db_->insert_pod(other);
+    FAIL() << "second pod with the same name was stored";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kAlreadyExists);
+    EXPECT_NE(std::string(e.what()).find("\"web\""), std::string::npos);
+  }
+  auto loaded = db_->pod_by_name("web");
+  ASSERT_TRUE(loaded.has_value());
+  EXPECT_EQ(loaded->id, pod.id);
+  EXPECT_EQ(loaded->created_ns, 7);
+  EXPECT_EQ(loaded->infra_id, "infra1");
+  EXPECT_EQ(loaded->config, pod.config);
+  pod.infra_id = "";
+  db_->update_pod(pod);
+  EXPECT_EQ(db_->get_pod(pod.id)->infra_id, "");
+  ASSERT_EQ(db_->list_pods().size(), 1u);
+  db_->remove_pod(pod.id);
+  EXPECT_FALSE(db_->get_pod(pod.id).has_value());
+  EXPECT_TRUE(db_->list_pods().empty());
+}
+
 TEST_F(DatabaseTest, FailedWriteRollsBack) {
   EXPECT_THROW(db_->write([&] {
     db_->put_image(make_image("img1", {"localhost/a:latest"}));

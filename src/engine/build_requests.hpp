@@ -1,0 +1,35 @@
+#pragma once
+
+// Building images: the request of `build` from a Containerfile. The
+// builder reads .containerignore (else .dockerignore) from the context.
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace berth::engine {
+
+// The flags of `build`. Relative paths are already resolved by the caller.
+struct BuildRequest {
+  std::string context_dir;    // the build context, a directory on this host
+  // -f: the Containerfile. "" takes Containerfile, then Dockerfile, from
+  // context_dir. "-" is not passed here: the caller writes stdin to a file.
+  std::string containerfile;
+  std::vector<std::string> tags;                  // -t NAME[:TAG]
+  std::map<std::string, std::string> build_args;  // --build-arg KEY=VALUE
+  std::string target;                             // --target STAGE
+  std::vector<std::string> labels;                // --label KEY=VALUE
+  std::vector<std::string> annotations;           // --annotation KEY=VALUE
+  bool no_cache = false;                          // --no-cache
+  bool layers = true;     // --layers: reuse and keep an image per step
+  std::string pull_policy = "missing";  // --pull: always, missing, never, newer
+  bool quiet = false;                   // -q: only the image ID
+  bool remove = true;                   // --rm: remove intermediate containers
+  bool force_rm = false;                // --force-rm: also after a failed step
+  std::string format = "oci";           // --format oci|docker
+  std::string platform;                 // --platform os/arch[/variant]
+  std::string network;                  // --network for RUN; "" for the default bridge
+  bool squash = false;                  // --squash: one layer on top of the base
+};
+
+}  // namespace berth::engine
