@@ -262,13 +262,15 @@ std::optional<ErrorCode> code_by_name(std::string_view name) {
 // One HTTP exchange on a fresh connection.
 class ClientSession {
  public:
-  explicit ClientSession(os::Fd fd) : stream_(io_, fd.release()) {}
+  ClientSession(os::Fd fd, std::string registry_auth)
+      : stream_(io_, fd.release()), registry_auth_(std::move(registry_auth)) {}
 
   void write(std::string_view method, const std::string& target, const std::string& body,
              std::string_view content_type, bool upgrade) {
     http::request<http::string_body> request(http::string_to_verb(boost::beast::string_view(method.data(), method.size())), target, 11);
     request.set(http::field::host, "d");
     request.set(http::field::user_agent, "berth/0.1.0");
+    if (!registry_auth_.empty()) request.set("X-Registry-Auth", registry_auth_);
     if (upgrade) {
       request.set(http::field::connection, "Upgrade");
       request.set(http::field::upgrade, "tcp");
@@ -290,6 +292,7 @@ class ClientSession {
     http::request<http::empty_body> request(http::string_to_verb(boost::beast::string_view(method.data(), method.size())), target, 11);
     request.set(http::field::host, "d");
     request.set(http::field::user_agent, "berth/0.1.0");
+    if (!registry_auth_.empty()) request.set("X-Registry-Auth", registry_auth_);
     request.set(http::field::content_type,
                 boost::beast::string_view(content_type.data(), content_type.size()));
     request.chunked(true);
@@ -364,6 +367,7 @@ class ClientSession {
  private:
   boost::asio::io_context io_;
   boost::asio::posix::stream_descriptor stream_;
+  std::string registry_auth_;  // X-Registry-Auth value, "" for none
   boost::beast::flat_buffer buffer_;
   http::response_parser<http::buffer_body> parser_;
 };
@@ -477,7 +481,7 @@ Client::Client(std::unique_ptr<Transport> transport) : transport_(std::move(tran
 
 HttpReply Client::send(std::string_view method, const std::string& target, const std::string& body,
                        std::string_view content_type) {
-  ClientSession session(transport_->connect());
+  ClientSession session(transport_->connect(), registry_auth_);
   session.write(method, target, body, content_type, false);
   HttpReply reply;
   reply.status = session.read_header(target);
@@ -502,7 +506,7 @@ nlohmann::json Client::send_json(std::string_view method, const std::string& tar
 
 HttpReply Client::send_fd(std::string_view method, const std::string& target, int body_fd,
                           std::string_view content_type) {
-  ClientSession session(transport_->connect());
+  ClientSession session(transport_->connect(), registry_auth_);
   session.write_fd(method, target, body_fd, content_type);
   HttpReply reply;
   reply.status = session.read_header(target);
@@ -513,7 +517,7 @@ HttpReply Client::send_fd(std::string_view method, const std::string& target, in
 
 void Client::stream(std::string_view method, const std::string& target, const std::string& body,
                     const std::function<bool(std::string_view)>& on_data) {
-  ClientSession session(transport_->connect());
+  ClientSession session(transport_->connect(), registry_auth_);
   session.write(method, target, body, "application/json", false);
   int status = session.read_header(target);
   spdlog::debug("remote: {} {} -> {} (stream)", method, target, status);
@@ -531,7 +535,7 @@ std::string OpenReply::read_body() { return session_->read_all(target_); }
 
 OpenReply Client::open(std::string_view method, const std::string& target,
                        const std::string& body) {
-  auto session = std::make_unique<ClientSession>(transport_->connect());
+  auto session = std::make_unique<ClientSession>(transport_->connect(), registry_auth_);
   session->write(method, target, body, "application/json", false);
   int status = session->read_header(target);
   if (status >= 400) throw error_from_reply(status, session->read_all(target));
@@ -540,7 +544,7 @@ OpenReply Client::open(std::string_view method, const std::string& target,
 
 HijackedStream Client::hijack(std::string_view method, const std::string& target,
                               const std::string& body) {
-  ClientSession session(transport_->connect());
+  ClientSession session(transport_->connect(), registry_auth_);
   session.write(method, target, body, "application/json", true);
   int status = session.read_header(target);
   spdlog::debug("remote: {} {} -> {} (hijack)", method, target, status);

@@ -126,8 +126,13 @@ class Client {
   HijackedStream hijack(std::string_view method, const std::string& target,
                         const std::string& body = "");
 
+  // Registry credentials: the X-Registry-Auth value sent with each request
+  // from now on; "" sends none.
+  void set_registry_auth(std::string value) { registry_auth_ = std::move(value); }
+
  private:
   std::unique_ptr<Transport> transport_;
+  std::string registry_auth_;
 };
 
 }  // namespace berth::api

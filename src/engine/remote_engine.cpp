@@ -76,6 +76,7 @@ RemoteEngine::~RemoteEngine() {
 
 std::string RemoteEngine::pull(const PullRequest& request, PullProgress& progress) {
   std::string target = libpod("/images/pull?reference=" + escape(request.reference));
+  client_.set_registry_auth(registry_auth_value(request.username, request.password));
   if (request.tls_verify) target += std::string("&tlsVerify=") + (*request.tls_verify ? "true" : "false");
   if (!request.platform.empty()) {
     // "os/arch[/variant]"

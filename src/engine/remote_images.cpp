@@ -45,12 +45,9 @@ std::string tls_query(const RegistryAccess& access) {
 }
 
 // Rejects the registry options that the service cannot take from a remote
-// client. Credentials go in a header that the client does not send yet, and
-// the files named here are on this host, not on the service's.
+// client: the files named here are on this host, not on the service's.
+// --creds travels in the X-Registry-Auth header instead.
 void reject_local_access_options(const RegistryAccess& access, const std::string& command) {
-  if (access.username || access.password) {
-    fail(ErrorCode::kUnavailable, "berth --remote: {} --creds is not supported yet", command);
-  }
   if (!access.cert_dir.empty() || !access.authfile.empty()) {
     fail(ErrorCode::kInvalidArgument,
          "{} --cert-dir and --authfile name files on this host, which the service cannot read: "
@@ -123,6 +120,7 @@ std::vector<std::string> RemoteEngine::prune_images(const ImagePruneRequest& req
 
 std::string RemoteEngine::push(const PushRequest& request, PullProgress& progress) {
   reject_local_access_options(request.access, "push");
+  client_.set_registry_auth(registry_auth_value(request.access.username, request.access.password));
   if (!request.sign_by.empty() || request.remove_signatures || !request.signature_policy.empty()) {
     unsupported("push with signature options");
   }
@@ -154,6 +152,7 @@ std::string RemoteEngine::push(const PushRequest& request, PullProgress& progres
 
 std::vector<SearchResult> RemoteEngine::search(const SearchRequest& request) {
   reject_local_access_options(request.access, "search");
+  client_.set_registry_auth(registry_auth_value(request.access.username, request.access.password));
   std::string target = libpod("/images/search?term=" + escape(request.term));
   if (request.limit > 0) target += "&limit=" + std::to_string(request.limit);
   if (request.list_tags) target += "&listTags=true";

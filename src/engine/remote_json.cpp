@@ -2,6 +2,8 @@
 
 #include "engine/remote_json.hpp"
 
+#include "common/base64.hpp"
+
 #include <unistd.h>
 
 #include <cctype>
@@ -76,6 +78,13 @@ std::vector<std::string> strings_or_empty(const json& object, const char* key) {
 std::string strip_sha256(std::string id) {
   if (id.starts_with("sha256:")) id.erase(0, 7);
   return id;
+}
+
+std::string registry_auth_value(const std::optional<std::string>& username,
+                                const std::optional<std::string>& password) {
+  if (!username || username->empty()) return "";
+  json auth = {{"username", *username}, {"password", password.value_or("")}};
+  return base64_encode(auth.dump());
 }
 
 std::string filters_query(const std::vector<std::string>& filters) {

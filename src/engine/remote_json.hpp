@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,11 @@ std::int64_t time_field_ns(const nlohmann::json& object, const char* key);
 
 // Returns id without a leading "sha256:".
 std::string strip_sha256(std::string id);
+
+// Registry credentials: the X-Registry-Auth value that carries --creds (a
+// base64 AuthConfig of username and password), or "" without a username.
+std::string registry_auth_value(const std::optional<std::string>& username,
+                                const std::optional<std::string>& password);
 
 // Returns the CLI's "NAME=VALUE" filters as the JSON text of the service's
 // filters parameter ({"NAME": ["VALUE", ...]}), percent-encoded; "" for

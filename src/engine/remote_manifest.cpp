@@ -22,12 +22,9 @@ std::string manifest_path(const std::string& list, const std::string& action = "
 }
 
 // The query of access: "?tlsVerify=BOOL", or "" when registries.conf
-// decides. Rejects what the service cannot use: credentials, which the
-// client does not send yet, and files on this host.
+// decides. Rejects files on this host, which the service cannot read;
+// --creds travels in the X-Registry-Auth header.
 std::string access_query(const RegistryAccess& access, const std::string& command) {
-  if (access.username || access.password) {
-    fail(ErrorCode::kUnavailable, "berth --remote: {} --creds is not supported yet", command);
-  }
   if (!access.cert_dir.empty() || !access.authfile.empty()) {
     fail(ErrorCode::kInvalidArgument,
          "{} --cert-dir and --authfile name files on this host, which the service cannot read: "
@@ -95,6 +92,7 @@ void remote::report_manifest_push_line(std::string text, ManifestPushProgress& p
 std::string RemoteEngine::manifest_create(const ManifestCreateRequest& request) {
   std::string target = manifest_path(request.list);
   std::string query = access_query(request.access, "manifest create");
+  client_.set_registry_auth(registry_auth_value(request.access.username, request.access.password));
   query += (query.empty() ? "?" : "&") + std::string("all=") + bool_text(request.all);
   query += "&amend=" + bool_text(request.amend);
   if (!request.images.empty()) {
@@ -110,6 +108,7 @@ std::string RemoteEngine::manifest_create(const ManifestCreateRequest& request) 
 
 std::string RemoteEngine::manifest_add(const ManifestAddRequest& request) {
   std::string query = access_query(request.access, "manifest add");
+  client_.set_registry_auth(registry_auth_value(request.access.username, request.access.password));
   json body = {{"operation", "update"}, {"images", request.images}, {"all", request.all}};
   add_entry_fields(body, request.entry);
   json reply = client_.send_json("PUT", manifest_path(request.list) + query, body);
@@ -141,6 +140,7 @@ std::string RemoteEngine::manifest_remove(const std::string& list, const std::st
 nlohmann::ordered_json RemoteEngine::manifest_inspect(const std::string& list,
                                                       const RegistryAccess& access) {
   std::string target = manifest_path(list, "json") + access_query(access, "manifest inspect");
+  client_.set_registry_auth(registry_auth_value(access.username, access.password));
   api::HttpReply reply = client_.send("GET", target);
   // Parsed in order, so the output keeps the service's member order.
   try {
@@ -174,6 +174,7 @@ ImageRemoveReport RemoteEngine::manifest_rm(const std::string& list) {
 std::string RemoteEngine::manifest_push(const ManifestPushRequest& request,
                                         ManifestPushProgress& progress) {
   std::string query = access_query(request.access, "manifest push");
+  client_.set_registry_auth(registry_auth_value(request.access.username, request.access.password));
   std::string destination = request.destination.empty() ? request.list : request.destination;
   std::string target = manifest_path(request.list, "registry/" + escape(destination));
   target += query + (query.empty() ? "?" : "&") + "quiet=false&all=" + bool_text(request.all);
