@@ -9,6 +9,8 @@
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "engine/engine.hpp"
+#include "engine/scratch_dir.hpp"
+#include "storage/diff_tar.hpp"
 
 namespace berth::api {
 
@@ -210,11 +212,18 @@ void import(Exchange& x) {
   x.reply_json(status::ok, ordered_json{{"Id", "sha256:" + id}});
 }
 
+// Saved directories are written under this directory, then sent as a
+// tar. One that a killed service left behind is removed by the next save
+// (see ScratchDir).
+constexpr const char* kSaveRoot = "/var/tmp/berth-image-exports";
+
 std::string archive_format(Exchange& x) {
   std::string format = x.query().get("format").value_or("docker-archive");
-  if (format != "docker-archive" && format != "oci-archive") {
+  if (format != "docker-archive" && format != "oci-archive" && format != "oci-dir" &&
+      format != "docker-dir") {
     fail(ErrorCode::kInvalidArgument,
-         "invalid format \"{}\": use docker-archive or oci-archive", format);
+         "invalid format \"{}\": use docker-archive, oci-archive, oci-dir or docker-dir",
+         format);
   }
   return format;
 }
@@ -225,7 +234,15 @@ void save_images(Exchange& x, engine::SaveRequest request) {
   request.compress = x.query().flag("compress", false);
   os::Fd file = anonymous_temp_file();
   SilentProgress progress;
-  x.engine().save(request, file.get(), progress);
+  if (request.format == "oci-dir" || request.format == "docker-dir") {
+    // A directory is sent as a tar of its files, which the client unpacks.
+    engine::ScratchDir scratch(kSaveRoot, "save");
+    request.output = scratch.path() + "/out";
+    x.engine().save(request, -1, progress);
+    storage::write_diff_tar(request.output, file.get());
+  } else {
+    x.engine().save(request, file.get(), progress);
+  }
   stream_file(x, file.get(), "application/x-tar");
 }
 

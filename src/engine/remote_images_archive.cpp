@@ -7,11 +7,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
+
 #include "common/error.hpp"
 #include "common/ids.hpp"
 #include "engine/remote_engine.hpp"
 #include "engine/remote_json.hpp"
 #include "os/file.hpp"
+#include "storage/archive_unpack.hpp"
+#include "storage/diff_tar.hpp"
 
 namespace berth::engine {
 
@@ -68,6 +72,44 @@ void download(api::Client& client, const std::string& target, int fd) {
   });
 }
 
+// An anonymous file in /var/tmp for a tar on its way to or from the service.
+os::Fd client_temp_file() {
+  os::Fd file(::open("/var/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+  if (!file) fail_errno(errno, "creating a temporary file in /var/tmp");
+  return file;
+}
+
+void rewind(int fd) {
+  if (::lseek(fd, 0, SEEK_SET) < 0) fail_errno(errno, "rewinding a temporary file");
+}
+
+// Writes the directory of an oci-dir or docker-dir save on this host from
+// the tar the service sends: into a hidden sibling first, renamed to path
+// at the end, with the modes a local save gives (0755 directories, 0644
+// files). The sibling is removed after an error.
+void write_client_directory(const std::string& path, int tar_fd) {
+  std::string temporary = path + ".berth-tmp-" + random_id().substr(0, 12);
+  try {
+    os::make_dirs(temporary, 0755);
+    storage::unpack_image_archive(tar_fd, temporary);
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(temporary, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+      mode_t mode = it->is_directory() ? 0755 : 0644;
+      if (::chmod(it->path().c_str(), mode) != 0) {
+        fail_errno(errno, "setting the mode of \"" + it->path().string() + "\"");
+      }
+    }
+    if (ec) fail(ErrorCode::kInternal, "reading \"{}\": {}", temporary, ec.message());
+    if (::rename(temporary.c_str(), path.c_str()) != 0) {
+      fail_errno(errno, "renaming \"" + temporary + "\" to \"" + path + "\"");
+    }
+  } catch (...) {
+    os::remove_all(temporary);
+    throw;
+  }
+}
+
 // The query that passes each item of values as a repeated parameter name,
 // "&name=a&name=b".
 std::string repeated_query(const char* name, const std::vector<std::string>& values) {
@@ -93,9 +135,7 @@ auto naming_input(const std::string& service_prefix, const std::string& local_pr
 }  // namespace
 
 void RemoteEngine::save(const SaveRequest& request, int output_fd, PullProgress& progress) {
-  if (request.format == "oci-dir" || request.format == "docker-dir") {
-    unsupported("save --format " + request.format);
-  }
+  bool directory = request.format == "oci-dir" || request.format == "docker-dir";
   if (request.images.empty()) {
     fail(ErrorCode::kInvalidArgument, "image save: give at least one image name or ID");
   }
@@ -105,6 +145,27 @@ void RemoteEngine::save(const SaveRequest& request, int output_fd, PullProgress&
   std::string target = libpod("/images/export?format=" + escape(request.format) +
                               "&compress=" + bool_text(request.compress)) +
                        repeated_query("references", request.images);
+  if (directory) {
+    // The directory is written here; the service sends it as a tar. The
+    // checks of a local save that concern the output run on this host.
+    if (request.output.empty()) {
+      fail(ErrorCode::kInvalidArgument, "--format {} writes a directory: name it with -o",
+           request.format);
+    }
+    std::error_code ec;
+    if (std::filesystem::exists(request.output, ec) &&
+        !(std::filesystem::is_directory(request.output, ec) &&
+          std::filesystem::is_empty(request.output, ec))) {
+      fail(ErrorCode::kAlreadyExists,
+           "output \"{}\" already exists: remove it or name another directory with -o",
+           request.output);
+    }
+    os::Fd tar = client_temp_file();
+    download(client_, target, tar.get());
+    rewind(tar.get());
+    write_client_directory(request.output, tar.get());
+    return;
+  }
   if (request.output.empty()) {
     download(client_, target, output_fd);
     return;
@@ -120,12 +181,20 @@ std::vector<std::string> RemoteEngine::load(const std::string& input, int input_
   if (!input.empty()) {
     struct stat st;
     if (::stat(input.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-      unsupported("load of an image directory");
+      // An oci-dir or docker-dir goes to the service as a tar of the
+      // directory, which the service's load unpacks like an archive.
+      file = client_temp_file();
+      with_context("loading images from \"" + input + "\"",
+                   [&] { storage::write_diff_tar(input, file.get()); });
+      rewind(file.get());
+      input_fd = file.get();
     }
     // The same context as a local load, so a missing file reads the same.
-    file = with_context("loading images from \"" + input + "\"",
-                        [&] { return os::open_file(input, O_RDONLY); });
-    input_fd = file.get();
+    if (!file) {
+      file = with_context("loading images from \"" + input + "\"",
+                          [&] { return os::open_file(input, O_RDONLY); });
+      input_fd = file.get();
+    }
   }
   std::string local_prefix = input.empty() ? "loading images from stdin: "
                                             : "loading images from \"" + input + "\": ";
