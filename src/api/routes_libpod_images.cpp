@@ -9,6 +9,7 @@
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "engine/engine.hpp"
+#include "engine/image_tree_text.hpp"
 #include "engine/scratch_dir.hpp"
 #include "storage/diff_tar.hpp"
 
@@ -281,6 +282,27 @@ void changes(Exchange& x) {
   x.reply_json(status::ok, out);
 }
 
+json tree_layer_json(const engine::ImageTreeLayer& layer) {
+  json children = json::array();
+  for (const auto& child : layer.children) children.push_back(tree_layer_json(child));
+  return {{"Id", layer.id}, {"Size", layer.size}, {"TopLayerOf", layer.top_layer_of},
+          {"Children", children}};
+}
+
+// GET /libpod/images/{name}/tree?whatrequires=: Podman 4's {"Tree"} text,
+// which its remote client prints, and the same tree as fields (Id, Names,
+// Size, Layers), which berth's client reads.
+void tree(Exchange& x) {
+  auto report = x.engine().image_tree(x.param("name"), x.query().flag("whatrequires", false));
+  json layers = json::array();
+  for (const auto& layer : report.layers) layers.push_back(tree_layer_json(layer));
+  x.reply_json(status::ok, ordered_json{{"Tree", engine::image_tree_text(report)},
+                                        {"Id", report.id},
+                                        {"Names", report.names},
+                                        {"Size", report.size},
+                                        {"Layers", layers}});
+}
+
 // POST /libpod/commit?container=&repo=&tag=: {"Id"} of the new image.
 // changes is repeated, one instruction each.
 void commit(Exchange& x) {
@@ -305,6 +327,7 @@ void add_libpod_image_routes(Router& router) {
   router.add(verb::get, "/libpod/images/export", export_many);
   router.add(verb::delete_, "/libpod/images/remove", remove_many);
   router.add(verb::post, "/libpod/images/{name...}/push", push);
+  router.add(verb::get, "/libpod/images/{name...}/tree", tree);
   router.add_quick(verb::get, "/libpod/images/{name...}/exists", exists);
   router.add(verb::post, "/libpod/images/{name...}/tag", tag);
   router.add(verb::post, "/libpod/images/{name...}/untag", untag);

@@ -9,6 +9,7 @@
 #include "common/error.hpp"
 #include "common/time.hpp"
 #include "engine/image_query.hpp"
+#include "engine/image_tree_text.hpp"
 #include "format/table.hpp"
 #include "format/template.hpp"
 #include "format/tree.hpp"
@@ -34,12 +35,7 @@ std::string format_utc(std::int64_t ns, bool rfc3339) {
   return buffer;
 }
 
-// Formats a list like Go's fmt does for a []string: "[a b]".
-std::string go_list(const std::vector<std::string>& items) {
-  std::string text = "[";
-  for (std::size_t i = 0; i < items.size(); ++i) text += (i ? " " : "") + items[i];
-  return text + "]";
-}
+using format::go_list;
 
 std::string history_id(const engine::ImageHistoryEntry& entry, bool no_trunc) {
   if (no_trunc || entry.id == "<missing>") return entry.id;
@@ -199,33 +195,6 @@ void print_changes(const std::vector<engine::ImageChange>& changes, const std::s
   std::printf("%s\n", report.dump(5).c_str());
 }
 
-namespace {
-
-std::string tree_line(const engine::ImageTreeLayer& layer) {
-  std::string text = fmt::format("ID: {} Size: {:>7}", layer.id.substr(0, 12),
-                                 format::human_size_unspaced(static_cast<double>(layer.size), 4));
-  if (!layer.top_layer_of.empty()) text += " Top Layer of: " + go_list(layer.top_layer_of);
-  return text;
-}
-
-// Adds the descendants of layer to level, the list that contains layer's
-// own line, as Podman 4.3 draws them. Every child's line goes to level. The
-// descendants of the last child follow on level too, and those of any other
-// child go below that child's line.
-void add_tree_children(const engine::ImageTreeLayer& layer, std::vector<format::TreeNode>& level) {
-  for (std::size_t i = 0; i < layer.children.size(); ++i) {
-    const auto& child = layer.children[i];
-    level.push_back({tree_line(child), {}});
-    if (i + 1 < layer.children.size()) {
-      add_tree_children(child, level.back().children);
-    } else {
-      add_tree_children(child, level);
-    }
-  }
-}
-
-}  // namespace
-
 void add_image_tree(CLI::App& parent, Cli& cli) {
   struct Options {
     std::string image;
@@ -239,15 +208,7 @@ void add_image_tree(CLI::App& parent, Cli& cli) {
   cmd->callback([&cli, options] {
     cli.action = [&cli, options] {
       auto report = cli.engine().image_tree(options->image, options->whatrequires);
-      std::vector<format::TreeNode> nodes;
-      for (const auto& layer : report.layers) {
-        nodes.push_back({tree_line(layer), {}});
-        add_tree_children(layer, nodes);
-      }
-      std::printf("Image ID: %s\nTags:     %s\nSize:     %s\nImage Layers\n%s\n",
-                  report.id.substr(0, 12).c_str(), go_list(report.names).c_str(),
-                  format::human_size_unspaced(static_cast<double>(report.size), 4).c_str(),
-                  format::render_tree(nodes).c_str());
+      std::printf("%s\n", engine::image_tree_text(report).c_str());
       return 0;
     };
   });

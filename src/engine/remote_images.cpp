@@ -150,6 +150,39 @@ std::string RemoteEngine::push(const PushRequest& request, PullProgress& progres
   return digest;
 }
 
+namespace {
+
+ImageTreeLayer tree_layer_from_json(const json& object) {
+  ImageTreeLayer layer;
+  layer.id = string_or_empty(object, "Id");
+  layer.size = object.value("Size", std::int64_t{0});
+  layer.top_layer_of = strings_or_empty(object, "TopLayerOf");
+  if (object.contains("Children") && object["Children"].is_array()) {
+    for (const auto& child : object["Children"]) {
+      layer.children.push_back(tree_layer_from_json(child));
+    }
+  }
+  return layer;
+}
+
+}  // namespace
+
+ImageTreeReport RemoteEngine::image_tree(const std::string& name_or_id, bool whatrequires) {
+  json reply = client_.send_json(
+      "GET", image_path(name_or_id, "tree") + "?whatrequires=" + bool_text(whatrequires));
+  ImageTreeReport report;
+  report.id = string_or_empty(reply, "Id");
+  report.names = strings_or_empty(reply, "Names");
+  report.size = reply.value("Size", std::int64_t{0});
+  if (reply.contains("Layers") && reply["Layers"].is_array()) {
+    for (const auto& layer : reply["Layers"]) report.layers.push_back(tree_layer_from_json(layer));
+  }
+  if (report.id.empty()) {
+    fail(ErrorCode::kInternal, "image tree of {}: the service sent no image ID", name_or_id);
+  }
+  return report;
+}
+
 std::vector<SearchResult> RemoteEngine::search(const SearchRequest& request) {
   reject_local_access_options(request.access, "search");
   client_.set_registry_auth(registry_auth_value(request.access.username, request.access.password));

@@ -11,8 +11,4 @@ void RemoteEngine::unsupported(const std::string& command) const {
   fail(ErrorCode::kUnavailable, "berth --remote: {} is not supported yet", command);
 }
 
-ImageTreeReport RemoteEngine::image_tree(const std::string& name_or_id, bool whatrequires) {
-  unsupported("image tree");
-}
-
 }  // namespace berth::engine

@@ -40,4 +40,10 @@ std::string human_size_unspaced(double bytes, int precision) {
   return buffer;
 }
 
+std::string go_list(const std::vector<std::string>& items) {
+  std::string text = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) text += (i ? " " : "") + items[i];
+  return text + "]";
+}
+
 }  // namespace berth::format

@@ -22,4 +22,7 @@ std::string render_tree(const std::vector<TreeNode>& nodes);
 // "512B".
 std::string human_size_unspaced(double bytes, int precision);
 
+// Formats a list like Go's fmt does for a []string: "[a b]".
+std::string go_list(const std::vector<std::string>& items);
+
 }  // namespace berth::format

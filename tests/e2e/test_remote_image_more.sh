@@ -1,7 +1,8 @@
-# berth as a remote client for image directories: save --format oci-dir
-# and docker-dir write the directory on the client's side from a tar the
-# service sends, and load -i DIRECTORY sends the directory as a tar. The
-# directories must equal the ones a local save writes.
+# berth as a remote client for image directories and image tree. save
+# --format oci-dir and docker-dir write the directory on the client's side
+# from a tar the service sends, and load -i DIRECTORY sends the directory
+# as a tar; the directories must equal the ones a local save writes.
+# image tree must print what the local command prints.
 
 # berth through the service that start_service runs on $SVC_SOCK.
 r() { "$BERTH_BIN" --url "unix://$SVC_SOCK" "$@"; }
@@ -94,5 +95,30 @@ test_remote_load_directories() {
   local local_err=$err local_rc=$rc
   capture r load -i "$dir/not-an-image"
   assert_rc "$local_rc" "a directory that is no image"
+  assert_eq "$local_err" "$err"
+}
+
+test_remote_image_tree_matches_local() {
+  start_service --time 0
+  local image=$REG/busybox:latest flag local_out
+  b pull -q --tls-verify=false "$image" >/dev/null
+  for flag in "" --whatrequires; do
+    capture b image tree $flag "$image"
+    local_out=$out
+    capture r image tree $flag "$image"
+    assert_rc 0 "remote image tree $flag"
+    assert_eq "$local_out" "$out" "remote image tree $flag prints the local output"
+  done
+  assert_contains "$out" "Image Layers"
+  # Podman 4's remote client prints the service's Tree text.
+  if command -v podman >/dev/null; then
+    capture podman --url "unix://$SVC_SOCK" image tree "$image"
+    assert_rc 0 "podman --url image tree"
+    assert_contains "$out" "Image ID: $(b inspect --format '{{.Id}}' "$image" | cut -c1-12)"
+  fi
+  capture b image tree no-such-image-rtree
+  local local_err=$err
+  capture r image tree no-such-image-rtree
+  assert_rc 125 "an unknown image"
   assert_eq "$local_err" "$err"
 }
