@@ -236,6 +236,8 @@ void add_image_group(CLI::App& app, Cli& cli) {
   add_search(*image, cli);
   // import.
   add_import(*image, cli);
+  // image build.
+  add_build(*image, cli);
 }
 
 using Registrar = void (*)(CLI::App&, Cli&);

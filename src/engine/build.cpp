@@ -1,6 +1,7 @@
 // Building images: the engine's build command.
 
 #include "common/error.hpp"
+#include "engine/build_steps.hpp"
 #include "engine/engine.hpp"
 #include "engine/local_engine.hpp"
 
@@ -12,10 +13,11 @@ std::string Engine::build(const BuildRequest&, const std::function<void(std::str
   fail(ErrorCode::kUnavailable, "build is not supported by this engine");
 }
 
-// Until the builder lands, the local engine reports build as unavailable.
-std::string LocalEngine::build(const BuildRequest& r, const std::function<void(std::string_view)>& o,
-                               PullProgress& p) {
-  return Engine::build(r, o, p);
+std::string LocalEngine::build(const BuildRequest& request,
+                               const std::function<void(std::string_view)>& output,
+                               PullProgress& progress) {
+  BuildHooks hooks{*this, ctx_, [this](const std::string& name) { return find_image(name); }};
+  return run_build(hooks, request, output, progress);
 }
 
 }  // namespace berth::engine

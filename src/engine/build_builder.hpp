@@ -1,0 +1,148 @@
+#pragma once
+
+// The builder behind run_build, shared by build_steps.cpp (steps, cache,
+// stages) and build_copy.cpp (COPY and ADD). Only those files include it.
+
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "build/containerfile.hpp"
+#include "build/expand.hpp"
+#include "build/ignore.hpp"
+#include "common/error.hpp"
+#include "common/log.hpp"
+#include "engine/build_steps.hpp"
+#include "engine/local_image.hpp"
+#include "engine/scratch_dir.hpp"
+#include "image/manifest.hpp"
+
+namespace berth::engine::builder {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// The paths the runtime mounts over in a RUN container; their stubs belong
+// to no layer.
+inline const std::set<std::string> kRuntimeMountPoints = {
+    "dev", "proc", "sys", "etc/hosts", "etc/hostname", "etc/resolv.conf", "run/.containerenv"};
+
+// Step images record no transfer progress.
+class QuietProgress : public PullProgress {
+ public:
+  void trying(const std::string&) override {}
+  void copying_blob(const std::string&, bool) override {}
+  void copying_config(const std::string&) override {}
+  void writing_manifest() override {}
+};
+
+// The layer a step made: its tar file and digest.
+struct StepLayer {
+  std::string path;
+  LayerTar tar;
+};
+
+// The image a stage has built so far.
+struct StageImage {
+  std::string id;  // "" for scratch before its first step
+  json config;     // the whole image config
+  std::vector<std::string> diff_ids;
+  std::vector<image::Descriptor> blobs;
+};
+
+// A container made for one step, removed when the step ends.
+class StepContainer {
+ public:
+  StepContainer(Engine& engine, std::string id) : engine_(engine), id_(std::move(id)) {}
+  ~StepContainer() {
+    try {
+      engine_.remove(id_, true);
+    } catch (const Error& e) {
+      spdlog::warn("removing build container {}: {}", id_.substr(0, 12), e.what());
+    }
+  }
+  StepContainer(const StepContainer&) = delete;
+  StepContainer& operator=(const StepContainer&) = delete;
+  const std::string& id() const { return id_; }
+
+ private:
+  Engine& engine_;
+  std::string id_;
+};
+
+// Returns the stage image of a stored image.
+StageImage stage_image_of(const state::ImageRecord& record);
+// Returns the lowercase hex SHA-256 of the file's contents.
+std::string file_sha256(const std::string& path);
+// Returns path with "." and ".." resolved and no trailing "/".
+std::string clean_path(const std::string& path);
+// Whether ADD unpacks a source of this name.
+bool is_archive_name(const std::string& name);
+
+class Builder {
+ public:
+  Builder(BuildHooks& hooks, const BuildRequest& request,
+          const std::function<void(std::string_view)>& output, PullProgress& progress)
+      : hooks_(hooks),
+        request_(request),
+        output_(output),
+        progress_(progress),
+        scratch_(hooks.ctx.paths().tmp(), "build") {}
+
+  std::string run();
+
+ private:
+  struct StageState {
+    StageImage image;
+    std::map<std::string, std::string> args;  // ARGs declared in the stage
+    std::vector<std::string> shell = {"/bin/sh", "-c"};
+    bool cmd_set = false;
+  };
+
+  void print(std::string_view text) {
+    if (!request_.quiet) output_(text);
+  }
+  build::Lookup lookup_for(const StageState& state) const;
+  std::string expand(const StageState& state, const std::string& text) const {
+    return build::expand_word(text, lookup_for(state), file_.escape);
+  }
+  StageImage resolve_base(const build::Stage& stage, std::size_t index);
+  std::string cache_key(const StageState& state, const build::Instruction& instruction,
+                        const std::string& extra) const;
+  std::optional<StageImage> cached(const std::string& key);
+  void remember(const std::string& key, const std::string& id);
+  void run_step(StageState& state, const build::Instruction& instruction, bool last);
+  void apply_config(StageState& state, const build::Instruction& instruction, json& config,
+                    std::string& created_by);
+  std::optional<StepLayer> run_command(StageState& state, const build::Instruction& instruction,
+                                       std::string& created_by);
+  std::optional<StepLayer> copy_files(StageState& state, const build::Instruction& instruction,
+                                      std::string& created_by, std::string& key_extra,
+                                      bool dry_run);
+  std::string record(StageState& state, json config, const std::string& created_by,
+                     const std::optional<StepLayer>& layer, bool last);
+  void ensure_directory(const std::string& root, const std::string& dir);
+  std::string context_root();
+
+  BuildHooks& hooks_;
+  const BuildRequest& request_;
+  const std::function<void(std::string_view)>& output_;
+  PullProgress& progress_;
+  ScratchDir scratch_;
+  build::Containerfile file_;
+  std::string context_;
+  std::string filtered_context_;  // the context without ignored files, made on first use
+  build::IgnoreRules ignore_;
+  std::map<std::string, std::string> global_args_;
+  std::set<std::string> used_build_args_;
+  std::vector<StageImage> stage_results_;
+  std::map<std::string, std::size_t> stage_names_;
+  std::vector<std::string> intermediates_;
+  int scratch_count_ = 0;
+};
+
+}  // namespace berth::engine::builder
