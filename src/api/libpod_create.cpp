@@ -143,21 +143,36 @@ void add_network(const json& body, engine::CreateRequest& request) {
   }
 }
 
-// Rejects the namespace and pod fields that berth's create has no flag
-// for yet, rather than dropping them. Podman's client sends them empty
-// when the user gave no --pid, --ipc, --uts, --cgroupns or --pod.
+// Rejects the cgroupns field, which berth's create has no flag for yet,
+// rather than dropping it. Podman's client sends it empty when the user
+// gave no --cgroupns.
 void reject_unsupported_fields(const json& body) {
-  for (const char* key : {"pidns", "ipcns", "utsns", "cgroupns"}) {
-    const json* mode = field(body, key);
-    std::string name = mode ? string_field(*mode, "nsmode") : "";
-    if (!name.empty() && name != "private" && name != "default") {
-      fail(ErrorCode::kUnavailable, "{}.nsmode \"{}\" in the request body is not supported yet",
-           key, name);
-    }
+  const json* mode = field(body, "cgroupns");
+  std::string name = mode ? string_field(*mode, "nsmode") : "";
+  if (!name.empty() && name != "private" && name != "default") {
+    fail(ErrorCode::kUnavailable, "cgroupns.nsmode \"{}\" in the request body is not supported yet",
+         name);
   }
-  if (!string_field(body, "pod").empty()) {
-    fail(ErrorCode::kUnavailable, "pod in the request body is not supported yet");
-  }
+}
+
+// Pods: pod joins the pod's namespaces. pidns, ipcns and utsns become the
+// --pid, --ipc and --uts values. Podman's client sends them empty when the
+// user gave none of those flags.
+void add_pod_namespaces(const json& body, engine::CreateRequest& request) {
+  request.pod = string_field(body, "pod");
+  auto namespace_flag = [&](const char* key) -> std::string {
+    const json* ns = field(body, key);
+    if (!ns) return "";
+    std::string mode = string_field(*ns, "nsmode");
+    if (mode.empty() || mode == "default") return "";
+    if (mode == "host" || mode == "private") return mode;
+    if (mode == "container") return "container:" + string_field(*ns, "value");
+    fail(ErrorCode::kUnavailable, "{}.nsmode \"{}\" in the request body is not supported yet",
+         key, mode);
+  };
+  request.pid = namespace_flag("pidns");
+  request.ipc = namespace_flag("ipcns");
+  request.uts = namespace_flag("utsns");
 }
 
 // A -v value SOURCE:DEST[:OPTIONS], or DEST[:OPTIONS] without a source.
@@ -409,6 +424,7 @@ engine::CreateRequest libpod_create_request(const json& body) {
   }
   request.pull_policy = "never";
   reject_unsupported_fields(body);
+  add_pod_namespaces(body, request);
   add_command(body, request);
   add_environment(body, request);
   add_ports(body, request);

@@ -162,12 +162,31 @@ TEST(LibpodCreate, IdMapsRejected) {
   EXPECT_EQ(error_code_of(body), ErrorCode::kUnavailable);
 }
 
-TEST(LibpodCreate, NamespaceModesRejected) {
+TEST(LibpodCreate, PodAndNamespaceModes) {
   json body = base_body();
   body["pidns"] = json::object();
   body["utsns"] = json::object();
-  EXPECT_NO_THROW(libpod_create_request(body));
+  auto request = libpod_create_request(body);
+  EXPECT_EQ(request.pid, "");
+  EXPECT_EQ(request.uts, "");
+  EXPECT_EQ(request.pod, "");
+  body["pod"] = "p1";
   body["pidns"] = {{"nsmode", "host"}};
+  body["ipcns"] = {{"nsmode", "container"}, {"value", "c1"}};
+  body["utsns"] = {{"nsmode", "private"}};
+  request = libpod_create_request(body);
+  EXPECT_EQ(request.pod, "p1");
+  EXPECT_EQ(request.pid, "host");
+  EXPECT_EQ(request.ipc, "container:c1");
+  EXPECT_EQ(request.uts, "private");
+}
+
+TEST(LibpodCreate, UnsupportedNamespaceModesRejected) {
+  json body = base_body();
+  body["pidns"] = {{"nsmode", "path"}, {"value", "/proc/1/ns/pid"}};
+  EXPECT_EQ(error_code_of(body), ErrorCode::kUnavailable);
+  body = base_body();
+  body["cgroupns"] = {{"nsmode", "host"}};
   EXPECT_EQ(error_code_of(body), ErrorCode::kUnavailable);
 }
 
@@ -197,6 +216,10 @@ TEST(LibpodCreate, RoundTripOfClientBody) {
   in.log_driver = "k8s-file";
   in.log_opts = {"max-size=1m", "tag=t"};
   in.userns.group_add = {"wheel"};
+  in.pod = "p1";
+  in.ipc = "container:c2";
+  in.uts = "private";
+  in.pid = "host";
 
   auto out = libpod_create_request(engine::remote::create_body(in));
   EXPECT_EQ(out.name, "c1");
@@ -224,6 +247,10 @@ TEST(LibpodCreate, RoundTripOfClientBody) {
   EXPECT_EQ(out.log_driver, "k8s-file");
   EXPECT_EQ(out.log_opts, (Strings{"max-size=1000000", "tag=t"}));
   EXPECT_EQ(out.userns.group_add, (Strings{"wheel"}));
+  EXPECT_EQ(out.pod, "p1");
+  EXPECT_EQ(out.ipc, "container:c2");
+  EXPECT_EQ(out.uts, "private");
+  EXPECT_EQ(out.pid, "host");
 }
 
 }  // namespace

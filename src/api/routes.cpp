@@ -19,6 +19,7 @@ Router make_router() {
   add_network_routes(router);
   add_volume_routes(router);
   add_secret_routes(router);
+  add_pod_routes(router);  // Pods, libpod only.
   return router;
 }
 

@@ -21,5 +21,6 @@ void add_archive_routes(Router& router);
 void add_network_routes(Router& router);
 void add_volume_routes(Router& router);
 void add_secret_routes(Router& router);  // secrets, both APIs
+void add_pod_routes(Router& router);     // pods, libpod only
 
 }  // namespace berth::api

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <optional>
 #include <utility>
 
@@ -80,7 +81,27 @@ void add_rm(CLI::App& parent, Cli& cli, const std::string& name) {
       // With -f a container that is already gone is not an error (Podman
       // 4.2 and later), which keeps `set -e` clean-up scripts simple.
       if (auto code = check_names(engine, names, 1, *force)) return *code;
-      return for_each_target(names, 1, 2, [&](const std::string& target) {
+      // Pods: an infra container goes only with its pod, so --all removes
+      // the pods with their members, as Podman's --all implies --depend.
+      std::map<std::string, engine::PodReport> pods;
+      std::vector<std::string> pod_ids;
+      if (t->all) {
+        for (auto& pod : engine.list_pods({})) {
+          for (const auto& member : pod.members) std::erase(names, member.id);
+          pod_ids.push_back(pod.id);
+          pods[pod.id] = std::move(pod);
+        }
+      }
+      int pods_code = for_each_target(pod_ids, 1, 2, [&](const std::string& pod_id) {
+        const auto& pod = pods.at(pod_id);
+        engine.pod_remove(pod_id, *force,
+                          *timeout >= 0 ? std::optional<int>(*timeout) : std::nullopt);
+        for (const auto& member : pod.members) {
+          if (member.id != pod.infra_id) std::printf("%s\n", member.id.c_str());
+        }
+        if (!pod.infra_id.empty()) std::printf("%s\n", pod.infra_id.c_str());
+      });
+      int code = for_each_target(names, 1, 2, [&](const std::string& target) {
         std::vector<std::string> anonymous;
         try {
           if (*volumes) anonymous = engine.anonymous_volumes(target);
@@ -100,6 +121,7 @@ void add_rm(CLI::App& parent, Cli& cli, const std::string& name) {
           }
         }
       });
+      return code != 0 ? code : pods_code;
     };
   });
 }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <map>
 
 #include "cli/cli.hpp"
 #include "common/error.hpp"
@@ -33,7 +34,46 @@ struct PsOptions {
   std::string format;
   std::string sort = "created";
   std::vector<std::string> filters;
+  // Pods: each member's pod, for --pod, the Pod fields and --filter pod=.
+  struct PodOf {
+    std::string id;
+    std::string name;
+    bool infra = false;
+  };
+  std::map<std::string, PodOf> pod_of;
 };
+
+// Pods: fills o.pod_of from the engine's pods and takes the pod= filters out
+// of o.filters; returns those values.
+std::vector<std::string> load_pods(engine::Engine& engine, PsOptions& o) {
+  std::vector<std::string> wanted;
+  std::vector<std::string> rest;
+  for (const auto& f : o.filters) {
+    if (f.starts_with("pod=")) {
+      wanted.push_back(f.substr(4));
+    } else {
+      rest.push_back(f);
+    }
+  }
+  o.filters = rest;
+  bool needed = o.pod || !wanted.empty() || o.format.find("Pod") != std::string::npos ||
+                o.format.find("IsInfra") != std::string::npos;
+  if (!needed) return wanted;
+  for (const auto& pod : engine.list_pods({})) {
+    for (const auto& member : pod.members) {
+      o.pod_of[member.id] = {pod.id, pod.name, member.id == pod.infra_id};
+    }
+  }
+  return wanted;
+}
+
+bool in_pods(const PsOptions& o, const std::string& id, const std::vector<std::string>& wanted) {
+  auto it = o.pod_of.find(id);
+  if (it == o.pod_of.end()) return false;
+  return std::any_of(wanted.begin(), wanted.end(), [&](const std::string& w) {
+    return it->second.name == w || (!w.empty() && it->second.id.starts_with(w));
+  });
+}
 
 constexpr std::array<const char*, 8> kSortKeys = {"command", "created", "id",         "image",
                                                   "names",   "runningfor", "size", "status"};
@@ -97,15 +137,15 @@ nlohmann::json format_fields(const engine::ContainerSummary& c, const PsOptions&
                            {"Mounts", join(c.mounts, ",")},
                            {"Networks", join(c.networks, ",")},
                            {"Size", size ? size_text(*size) : ""},
-                           {"Pod", ""},
-                           {"PodName", ""},
+                           {"Pod", o.pod_of.contains(c.id) ? o.pod_of.at(c.id).id.substr(0, 12) : ""},
+                           {"PodName", o.pod_of.contains(c.id) ? o.pod_of.at(c.id).name : ""},
                            {"ExitCode", c.exit_code},
                            {"Exited", is_exited(c)},
                            {"ExitedAt", engine::unix_seconds_or_zero_time(c.finished_ns)},
                            {"StartedAt", engine::unix_seconds_or_zero_time(c.started_ns)},
                            {"Pid", c.pid},
                            {"AutoRemove", c.auto_remove},
-                           {"IsInfra", false},
+                           {"IsInfra", o.pod_of.contains(c.id) && o.pod_of.at(c.id).infra},
                            {"Restarts", c.restart_count}};
   for (const auto& [field, name] : engine::kPodmanNamespaces) fields[field] = engine::namespace_id(c.pid, name);
   return fields;
@@ -174,7 +214,12 @@ void print_default_table(const std::vector<engine::ContainerSummary>& containers
                                     engine::container_status_text(c, now_ns()),
                                     ports_text(c),
                                     c.name};
-    if (o.pod) row.insert(row.end(), {"", ""});
+    if (o.pod) {
+      auto pod = o.pod_of.find(c.id);
+      bool member = pod != o.pod_of.end();
+      row.insert(row.end(), {member ? pod->second.id.substr(0, 12) : "",
+                             member ? pod->second.name : ""});
+    }
     if (o.size) row.push_back(sizes.contains(c.id) ? size_text(sizes.at(c.id)) : "");
     rows.push_back(std::move(row));
   }
@@ -189,6 +234,7 @@ bool wants_size(const PsOptions& o) {
 
 int run_ps(Cli& cli, PsOptions& o) {
   validate_sort(o.sort);
+  auto pod_filters = load_pods(cli.engine(), o);
   auto filter = engine::parse_container_filters(o.filters);
   // As in Podman, --latest does not exist in remote mode.
   if (o.latest && cli.remote()) cli.engine().latest_container();
@@ -202,6 +248,9 @@ int run_ps(Cli& cli, PsOptions& o) {
     if (all || c.status == "running") containers.push_back(c);
   }
   if (!filter.empty()) containers = engine::match_containers(containers, every, filter);
+  if (!pod_filters.empty()) {
+    std::erase_if(containers, [&](const auto& c) { return !in_pods(o, c.id, pod_filters); });
+  }
 
   std::map<std::string, engine::ContainerSize> sizes;
   if (wants_size(o)) {

@@ -63,6 +63,11 @@ void add_create_flags(CLI::App& cmd, CreateOptions& o) {
   add_mount_flags(cmd, r.mount_flags);
   cmd.add_option("--network,--net", r.network, "Network mode: bridge, host or none");
   cmd.add_option("-h,--hostname", r.hostname, "Container host name");
+  // Pods and namespaces (engine/create_pod.cpp).
+  cmd.add_option("--pod", r.pod, "Run in an existing pod (name or ID)");
+  cmd.add_option("--ipc", r.ipc, "IPC namespace: host, private or container:NAME");
+  cmd.add_option("--uts", r.uts, "UTS namespace: host, private or container:NAME");
+  cmd.add_option("--pid", r.pid, "PID namespace: host, private or container:NAME");
   cmd.add_option("--pull", r.pull_policy, "Pull policy: missing, always, never or newer");
   cmd.add_option("--stop-signal", o.stop_signal, "Signal that stops the container");
   cmd.add_option("--stop-timeout", o.stop_timeout, "Seconds to wait before killing it on stop");

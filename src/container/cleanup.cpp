@@ -9,6 +9,7 @@
 #include "container/mounts.hpp"
 #include "container/network_join.hpp"
 #include "container/operations.hpp"
+#include "container/pod_exit.hpp"
 #include "container/restart.hpp"
 #include "container/secret_files.hpp"
 #include "container/userns_start.hpp"
@@ -198,7 +199,10 @@ bool cleanup_locked(Context& ctx, const std::string& id, std::optional<int> exit
 
 void cleanup(Context& ctx, const std::string& id, std::optional<int> exit_code,
              const std::string& start_token, FileRemoval removal) {
-  if (!cleanup_locked(ctx, id, exit_code, start_token, removal)) return;
+  if (!cleanup_locked(ctx, id, exit_code, start_token, removal)) {
+    apply_pod_exit_policy(ctx, id);  // pods: --exit-policy stop (pod_exit.cpp)
+    return;
+  }
   // Started again outside the lock, which start takes itself. A user's
   // stop or removal in between wins.
   auto record = ctx.db().get_container(id);

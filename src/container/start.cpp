@@ -27,6 +27,7 @@
 #include "container/logs.hpp"
 #include "container/monitor_launch.hpp"
 #include "container/mounts.hpp"
+#include "container/namespace_join.hpp"
 #include "container/network_join.hpp"
 #include "container/operations.hpp"
 #include "container/userns_start.hpp"
@@ -266,6 +267,7 @@ runtime::SpecInput spec_input(Context& ctx, const state::ContainerRecord& record
   in.cgroup_v2 = mode == runtime::CgroupMode::kUnified;
   in.cgroups_path = "/berth/" + record.id;
   apply_host_config(config, in);  // security, devices, limits (host_spec.cpp)
+  add_joined_namespaces(ctx, config, in);  // pods, --ipc, --pid, ... (namespace_join.cpp)
   return in;
 }
 
@@ -401,6 +403,10 @@ void wait_for_stray_monitor(const std::string& socket_path) {
 
 void start(Context& ctx, state::ContainerRecord& record, const StartOptions& options) {
   const auto& paths = ctx.paths();
+  // Pods: the infra container (or another joined one) runs first.
+  if (!has_process(record.status)) {
+    start_joined_containers(ctx, nlohmann::json::parse(record.config).get<ContainerConfig>());
+  }
   // Before the lock: a monitor that is still finishing its cleanup needs
   // the lock to finish.
   if (!has_process(record.status)) wait_for_stray_monitor(paths.attach_socket(record.id));

@@ -5,6 +5,7 @@
 #include "container/health.hpp"
 #include "container/operations.hpp"
 #include "container/top.hpp"
+#include "engine/create_pod.hpp"
 #include "engine/inspect.hpp"
 #include "engine/local_engine.hpp"
 
@@ -28,6 +29,7 @@ void LocalEngine::kill(const std::string& name_or_id, const std::string& signal)
 
 void LocalEngine::remove(const std::string& name_or_id, bool force) {
   auto record = container::find(ctx_, name_or_id);
+  reject_infra_removal(ctx_, record);  // pods: it goes with `pod rm` (create_pod.cpp)
   container::remove(ctx_, record, force);
 }
 

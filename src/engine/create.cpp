@@ -11,6 +11,7 @@
 #include "container/restart.hpp"
 #include "engine/env.hpp"
 #include "engine/create_log.hpp"
+#include "engine/create_pod.hpp"
 #include "engine/create_resources.hpp"
 #include "engine/create_userns.hpp"
 #include "engine/local_engine.hpp"
@@ -71,6 +72,8 @@ bool image_matches_platform(const state::ImageRecord& image, const image::Platfo
 }  // namespace
 
 std::string LocalEngine::create(const CreateRequest& request, PullProgress& progress) {
+  // Pods: --pod new:NAME makes the pod first (create_pod.cpp).
+  if (request.pod.starts_with("new:")) return create_in_new_pod(*this, request, progress);
   const auto& policy = request.pull_policy;
   if (policy != "missing" && policy != "always" && policy != "never" && policy != "newer") {
     fail(ErrorCode::kInvalidArgument,
@@ -150,7 +153,12 @@ std::string LocalEngine::create(const CreateRequest& request, PullProgress& prog
   const auto& requested = request.network;
   bool builtin_mode = requested.empty() || requested == "bridge" || requested == "podman" ||
                       requested == "default" || requested == "host" || requested == "none";
-  if (!builtin_mode && network::is_valid_network_name(requested)) {
+  // Pods and joined namespaces: --pod, --network container:, --ipc, --uts,
+  // --pid (create_pod.cpp).
+  apply_namespace_flags(ctx_, request, config);
+  if (config.network_mode.starts_with("container:")) {
+    // The network namespace is the joined container's.
+  } else if (!builtin_mode && network::is_valid_network_name(requested)) {
     config.network_mode = "bridge";
     config.network_name = inspect_network(requested).name;
   } else {

@@ -119,6 +119,19 @@ void add_network(const CreateRequest& r, json& body) {
   }
 }
 
+// Pods: --pod, and --pid, --ipc and --uts as libpod namespaces.
+json namespace_spec(const std::string& flag) {
+  if (flag.starts_with("container:")) return {{"nsmode", "container"}, {"value", flag.substr(10)}};
+  return {{"nsmode", flag}};
+}
+
+void add_pod(const CreateRequest& r, json& body) {
+  if (!r.pod.empty()) body["pod"] = r.pod;
+  if (!r.pid.empty()) body["pidns"] = namespace_spec(r.pid);
+  if (!r.ipc.empty()) body["ipcns"] = namespace_spec(r.ipc);
+  if (!r.uts.empty()) body["utsns"] = namespace_spec(r.uts);
+}
+
 // The options of a parsed mount in the -v option words the service parses
 // back: "ro", "z", "U", "idmap", "nocopy", then the mount options.
 std::vector<std::string> mount_options(const volume::MountSpec& mount) {
@@ -407,6 +420,7 @@ json create_body(const CreateRequest& r) {
   add_environment(r, body);
   add_labels(r, body);
   add_network(r, body);
+  add_pod(r, body);
   add_mounts(r, body);
   add_resources(r, body);
   add_security(r, body);

@@ -99,6 +99,8 @@ void apply_base(const SpecInput& input, json& spec) {
     if (::gethostname(host_name, sizeof host_name - 1) == 0) hostname = host_name;
   }
   if (hostname.empty()) hostname = input.container_id.substr(0, 12);
+  // A joined UTS namespace keeps the name its owner gave it.
+  if (input.joined_namespaces.contains("uts")) return;
   spec["hostname"] = hostname;
 }
 
@@ -160,16 +162,26 @@ void apply_capabilities(const SpecInput& input, json& spec) {
 
 void apply_namespaces(const SpecInput& input, json& spec) {
   json namespaces = json::array();
-  namespaces.push_back({{"type", "pid"}});
+  // Pods: a namespace of another container is joined by path, the host's
+  // is left out.
+  auto add = [&](const char* type) {
+    auto joined = input.joined_namespaces.find(type);
+    if (joined == input.joined_namespaces.end()) {
+      namespaces.push_back({{"type", type}});
+    } else if (joined->second != kHostNetwork) {
+      namespaces.push_back({{"type", type}, {"path", joined->second}});
+    }
+  };
+  add("pid");
   if (input.network_namespace.empty()) {
     namespaces.push_back({{"type", "network"}});
   } else if (input.network_namespace != kHostNetwork) {
     namespaces.push_back({{"type", "network"}, {"path", input.network_namespace}});
   }
-  namespaces.push_back({{"type", "ipc"}});
-  namespaces.push_back({{"type", "uts"}});
+  add("ipc");
+  add("uts");
   namespaces.push_back({{"type", "mount"}});
-  if (input.cgroup_v2) namespaces.push_back({{"type", "cgroup"}});
+  if (input.cgroup_v2) add("cgroup");
   if (input.user_namespace) {
     // runc 1.1.5 joins the user namespace first on exec, so a network
     // namespace given by path must belong to this user namespace

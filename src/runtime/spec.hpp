@@ -9,6 +9,7 @@
 // the defaults Podman 4/5 applies to a root container.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -104,6 +105,10 @@ struct SpecInput {
   std::string user_namespace_path;
   std::vector<IdMapping> uid_mappings;
   std::vector<IdMapping> gid_mappings;
+  // Namespaces joined instead of created, by OCI type (pid, ipc, uts,
+  // cgroup): a path such as /proc/PID/ns/ipc, or kHostNetwork for the
+  // host's. A joined uts namespace keeps its host name.
+  std::map<std::string, std::string> joined_namespaces;
 };
 
 // Builds config.json for input. Throws Error{kInvalidArgument} for an

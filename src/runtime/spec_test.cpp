@@ -198,6 +198,23 @@ TEST(Spec, NetworkNamespacePath) {
   EXPECT_TRUE(found);
 }
 
+TEST(Spec, JoinedNamespacesByPath) {
+  SpecInput input = basic_input();
+  input.cgroup_v2 = true;
+  input.joined_namespaces = {{"ipc", "/proc/42/ns/ipc"}, {"uts", "/proc/42/ns/uts"},
+                             {"pid", "host"}};
+  json spec = build_spec(input);
+  EXPECT_EQ(namespace_types(spec),
+            (std::vector<std::string>{"network", "ipc", "uts", "mount", "cgroup"}));
+  for (const auto& ns : spec["linux"]["namespaces"]) {
+    if (ns["type"] == "ipc") EXPECT_EQ(ns["path"], "/proc/42/ns/ipc");
+    if (ns["type"] == "uts") EXPECT_EQ(ns["path"], "/proc/42/ns/uts");
+    if (ns["type"] == "cgroup") EXPECT_FALSE(ns.contains("path"));
+  }
+  // The joined UTS namespace keeps the host name its owner set.
+  EXPECT_FALSE(spec.contains("hostname"));
+}
+
 TEST(Spec, NewNetworkNamespaceHasNoPath) {
   json spec = build_spec(basic_input());
   for (const auto& ns : spec["linux"]["namespaces"]) EXPECT_FALSE(ns.contains("path"));
