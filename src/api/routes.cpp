@@ -20,6 +20,7 @@ Router make_router() {
   add_volume_routes(router);
   add_secret_routes(router);
   add_pod_routes(router);  // Pods, libpod only.
+  add_build_routes(router);  // Image builds, both APIs.
   return router;
 }
 

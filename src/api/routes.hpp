@@ -22,5 +22,6 @@ void add_network_routes(Router& router);
 void add_volume_routes(Router& router);
 void add_secret_routes(Router& router);  // secrets, both APIs
 void add_pod_routes(Router& router);     // pods, libpod only
+void add_build_routes(Router& router);   // image build, both APIs
 
 }  // namespace berth::api
