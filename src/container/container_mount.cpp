@@ -37,14 +37,13 @@ void mount_root_filesystem(Context& ctx, const state::ContainerRecord& record,
     fail(ErrorCode::kNotFound, "image {} of container {} is no longer in the store",
          record.image_id.substr(0, 12), record.name);
   }
-  std::vector<std::string> lowers;
-  for (auto it = image->layers.rbegin(); it != image->layers.rend(); ++it) {
-    if (!ctx.layers().has(*it)) {
+  for (const auto& layer : image->layers) {
+    if (!ctx.layers().has(layer)) {
       fail(ErrorCode::kNotFound, "layer {} of image {} is missing from the store: pull it again",
-           *it, record.image_id.substr(0, 12));
+           layer, record.image_id.substr(0, 12));
     }
-    lowers.push_back(ctx.layers().diff_path(*it));
   }
+  std::vector<std::string> lowers = ctx.layers().overlay_lowers(image->layers);
   const auto& paths = ctx.paths();
   std::string dir = paths.container_dir(record.id);
   // User namespaces: idmapped layers (userns_start.cpp).

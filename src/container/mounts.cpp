@@ -139,10 +139,7 @@ runtime::Mount image_mount(Context& ctx, const state::ContainerRecord& record,
     fail(ErrorCode::kNotFound, "image \"{}\" of the mount on \"{}\" is no longer in the store",
          mount.source, mount.destination);
   }
-  std::vector<std::string> lowers;
-  for (auto it = image->layers.rbegin(); it != image->layers.rend(); ++it) {
-    lowers.push_back(ctx.layers().diff_path(*it));
-  }
+  std::vector<std::string> lowers = ctx.layers().overlay_lowers(image->layers);
   if (lowers.empty()) {
     fail(ErrorCode::kInvalidArgument, "image \"{}\" has no layers to mount", mount.source);
   }

@@ -105,13 +105,13 @@ ContainerFileSystem::ContainerFileSystem(container::Context& ctx, const std::str
   std::string dir = paths.container_dir(record_.id);
   std::vector<std::string> lowers;
   if (!writable) lowers.push_back(dir + "/diff");
-  for (auto it = image->layers.rbegin(); it != image->layers.rend(); ++it) {
-    if (!ctx.layers().has(*it)) {
+  for (const auto& layer : image->layers) {
+    if (!ctx.layers().has(layer)) {
       fail(ErrorCode::kNotFound, "layer {} of image {} is missing from the store: pull it again",
-           *it, record_.image_id.substr(0, 12));
+           layer, record_.image_id.substr(0, 12));
     }
-    lowers.push_back(ctx.layers().diff_path(*it));
   }
+  for (auto& lower : ctx.layers().overlay_lowers(image->layers)) lowers.push_back(std::move(lower));
   std::string mount_point = paths.tmp() + "/rootfs-" + random_id().substr(0, 16);
   os::make_dirs(paths.tmp(), 0700);
   os::make_dirs(mount_point, 0700);

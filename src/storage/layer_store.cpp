@@ -150,6 +150,18 @@ std::string LayerStore::lower_path(const std::string& diff_id) const {
   return overlay_dir() + "/l/" + diff_hex(diff_id).substr(0, kShortLinkLength);
 }
 
+std::vector<std::string> LayerStore::overlay_lowers(const std::vector<std::string>& layers) const {
+  std::vector<std::string> lowers;
+  std::set<std::string> seen;
+  for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
+    if (!seen.insert(*it).second) continue;
+    std::string link = lower_path(*it);
+    struct stat st;
+    lowers.push_back(::lstat(link.c_str(), &st) == 0 ? link : diff_path(*it));
+  }
+  return lowers;
+}
+
 bool LayerStore::has(const std::string& diff_id) const {
   struct stat st;
   return ::stat(diff_path(diff_id).c_str(), &st) == 0 && S_ISDIR(st.st_mode);

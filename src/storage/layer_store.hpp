@@ -46,6 +46,13 @@ class LayerStore {
   // one page (see mount_overlay).
   std::string lower_path(const std::string& diff_id) const;
 
+  // Returns the lower directories of an overlay of layers (base first) in
+  // mount order, top-most first: each layer's short link (its diff
+  // directory for a store without the link), and a layer that appears more
+  // than once only at its top-most place. Overlayfs refuses a directory
+  // listed twice, and the lower copies of identical content add nothing.
+  std::vector<std::string> overlay_lowers(const std::vector<std::string>& layers) const;
+
   // Extracts the layer blob (tar, gzip or zstd) and adds it as diff_id. Does
   // nothing when the layer is present. Throws Error{kDigestMismatch} naming
   // both digests when the extracted stream's digest differs from diff_id,
