@@ -515,6 +515,17 @@ HttpReply Client::send_fd(std::string_view method, const std::string& target, in
   return reply;
 }
 
+void Client::stream_fd(std::string_view method, const std::string& target, int body_fd,
+                       std::string_view content_type,
+                       const std::function<bool(std::string_view)>& on_data) {
+  ClientSession session(transport_->connect(), registry_auth_);
+  session.write_fd(method, target, body_fd, content_type);
+  int status = session.read_header(target);
+  spdlog::debug("remote: {} {} -> {} (stream)", method, target, status);
+  if (status >= 400) throw error_from_reply(status, session.read_all(target));
+  session.read_body(target, on_data);
+}
+
 void Client::stream(std::string_view method, const std::string& target, const std::string& body,
                     const std::function<bool(std::string_view)>& on_data) {
   ClientSession session(transport_->connect(), registry_auth_);

@@ -113,6 +113,11 @@ class Client {
   // Sends the bytes read from body_fd until its end as a chunked body.
   HttpReply send_fd(std::string_view method, const std::string& target, int body_fd,
                     std::string_view content_type);
+  // Sends the bytes read from body_fd as a chunked body, then passes the
+  // reply's body to on_data as stream does.
+  void stream_fd(std::string_view method, const std::string& target, int body_fd,
+                 std::string_view content_type,
+                 const std::function<bool(std::string_view)>& on_data);
   // Sends a request and passes the reply's body to on_data as it arrives,
   // until the reply ends or on_data returns false. An error status throws
   // before on_data is called.

@@ -166,10 +166,6 @@ std::string RemoteEngine::build(const BuildRequest& request,
 
   std::string target = libpod("/build?" + build_query(request).substr(1));
   if (!dockerfile.empty()) target += "&dockerfile=" + escape(dockerfile);
-  // NOTE: the client reads the whole reply before it returns, so the
-  // output arrives when the build has ended, not line by line.
-  api::HttpReply reply = client_.send_fd("POST", target, tar.get(), "application/x-tar");
-
   std::string id;
   JsonLines lines([&](const json& line) {
     if (line.contains("error") || line.contains("errorDetail")) throw_stream_error(line);
@@ -184,7 +180,9 @@ std::string RemoteEngine::build(const BuildRequest& request,
     output(text);
     return true;
   });
-  lines.feed(reply.body);
+  // The output is passed on line by line as the service streams it.
+  client_.stream_fd("POST", target, tar.get(), "application/x-tar",
+                    [&](std::string_view data) { return lines.feed(data); });
   lines.feed("\n");
   if (id.empty()) {
     fail(ErrorCode::kInternal, "the service's build reply names no image ID");
