@@ -132,7 +132,7 @@ std::vector<ImageListItem> filter_image_list(std::vector<ImageListItem> items,
   std::vector<ImageListItem> matching;
   for (auto& item : items) {
     const auto& summary = item.summary;
-    if (!all && is_intermediate_image(item, items)) continue;
+    if (!all && (summary.intermediate || is_intermediate_image(item, items))) continue;
     if (filter.dangling && summary.names.empty() != *filter.dangling) continue;
     if (!filter.ids.empty() && !item_has_id_prefix(item, filter.ids)) continue;
     if (before_ns && summary.created_ns >= *before_ns) continue;

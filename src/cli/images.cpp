@@ -128,6 +128,7 @@ void add_images(CLI::App& parent, Cli& cli, const std::string& name) {
   cmd->callback([&cli, options] {
     cli.action = [&cli, options] {
       auto images = cli.engine().list_images();
+      if (!options->all) std::erase_if(images, [](const auto& image) { return image.intermediate; });
       if (!options->reference.empty()) filter_images(images, options->reference);
       if (!options->format.empty() && !options->quiet) {
         print_images_formatted(cli, options->format, images);

@@ -156,6 +156,9 @@ struct ImageSummary {
   std::string digest;
   std::int64_t created_ns = 0;
   std::int64_t size = 0;
+  // An image without names that another image builds on, such as a build
+  // step's image: `images` shows it only with -a, as Podman does.
+  bool intermediate = false;
 };
 
 struct ImageRemoveReport {

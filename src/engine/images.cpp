@@ -2,6 +2,7 @@
 // removal with layer garbage collection.
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "common/error.hpp"
@@ -84,10 +85,41 @@ bool LocalEngine::image_exists(const std::string& name_or_id) {
   return find_image(name_or_id).has_value();
 }
 
+namespace {
+
+std::size_t history_length(const state::ImageRecord& image) {
+  auto config = nlohmann::json::parse(image.config, nullptr, false);
+  if (!config.is_object() || !config.contains("history") || !config["history"].is_array()) {
+    return 0;
+  }
+  return config["history"].size();
+}
+
+// Whether another image builds on the unnamed image: its layers start with
+// the image's and it has more layers, or the same layers and a longer
+// history (a later step that changed only the config).
+bool has_child(const state::ImageRecord& image, const std::vector<state::ImageRecord>& all) {
+  std::optional<std::size_t> own_history;
+  for (const auto& other : all) {
+    if (other.id == image.id || other.layers.size() < image.layers.size() ||
+        !std::equal(image.layers.begin(), image.layers.end(), other.layers.begin())) {
+      continue;
+    }
+    if (other.layers.size() > image.layers.size()) return true;
+    if (!own_history) own_history = history_length(image);
+    if (history_length(other) > *own_history) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::vector<ImageSummary> LocalEngine::list_images() {
   std::vector<ImageSummary> result;
-  for (auto& image : ctx_.db().list_images()) {
+  auto images = ctx_.db().list_images();
+  for (auto& image : images) {
     ImageSummary s;
+    s.intermediate = image.names.empty() && !image.layers.empty() && has_child(image, images);
     s.id = image.id;
     s.names = image.names;
     s.repo_digests = image.repo_digests;

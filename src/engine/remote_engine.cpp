@@ -5,9 +5,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
+#include <set>
 
 #include "common/error.hpp"
 #include "common/log.hpp"
@@ -105,9 +107,22 @@ std::string RemoteEngine::pull(const PullRequest& request, PullProgress& progres
 }
 
 std::vector<ImageSummary> RemoteEngine::list_images() {
-  json reply = client_.send_json("GET", libpod("/images/json"));
+  json reply = client_.send_json("GET", libpod("/images/json?all=true"));
   std::vector<ImageSummary> images;
   if (!reply.is_array()) return images;
+  // The list without all leaves out the intermediate images; only unnamed
+  // images can be such, so the second request is needed only when there
+  // are some.
+  std::set<std::string> shown;
+  bool unnamed = std::any_of(reply.begin(), reply.end(), [](const json& item) {
+    return strings_or_empty(item, "Names").empty() && strings_or_empty(item, "RepoTags").empty();
+  });
+  if (unnamed) {
+    json visible = client_.send_json("GET", libpod("/images/json"));
+    if (visible.is_array()) {
+      for (const auto& item : visible) shown.insert(string_or_empty(item, "Id"));
+    }
+  }
   for (const auto& item : reply) {
     ImageSummary image;
     image.id = strip_sha256(string_or_empty(item, "Id"));
@@ -117,6 +132,7 @@ std::vector<ImageSummary> RemoteEngine::list_images() {
     image.digest = string_or_empty(item, "Digest");
     image.created_ns = time_field_ns(item, "Created");
     image.size = int_or_zero(item, "Size");
+    image.intermediate = unnamed && image.names.empty() && !shown.contains(string_or_empty(item, "Id"));
     images.push_back(std::move(image));
   }
   return images;

@@ -70,3 +70,35 @@ test_remote_build_output_arrives_while_it_runs() {
   wait "$pid" || fail "the remote build failed"
   b rmi -f localhost/blayers-live >/dev/null
 }
+
+test_images_hides_build_steps_unless_all() {
+  start_service --time 0
+  b pull -q --tls-verify=false "$REG/busybox:latest" >/dev/null
+  local dir id
+  dir=$(blayers_dir steps)
+  printf 'FROM %s\nENV A=1\nRUN echo x > /x\nLABEL k=v\nCMD ["sh"]\n' "$REG/busybox:latest" \
+    >"$dir/Containerfile"
+  # Other tests may leave dangling images in the store: the step images
+  # are the ones -a adds.
+  local before
+  before=$(b images -a -q | sort -u)
+  id=$(b build -q --no-cache -t localhost/blayers-steps "$dir")
+  local steps
+  steps=$(comm -13 <(echo "$before") <(b images -a -q | sort -u) | grep -v "^${id:0:12}$")
+  assert_eq 3 "$(grep -c . <<<"$steps")" "images -a shows the three step images"
+  local step
+  for step in $steps; do
+    capture b images -q
+    assert_not_contains "$out" "$step" "images leaves step image $step out"
+    capture r images -q
+    assert_not_contains "$out" "$step" "remote images leaves step image $step out"
+    capture r images -a -q
+    assert_contains "$out" "$step" "remote images -a shows step image $step"
+    api GET /v1.41/images/json
+    assert_not_contains "$out" "$step" "the compat list leaves step image $step out"
+  done
+  capture b images -q
+  assert_contains "$out" "${id:0:12}" "images shows the built image"
+  b rmi -f localhost/blayers-steps >/dev/null
+  b image prune -f >/dev/null
+}
