@@ -102,21 +102,9 @@ void add_network(const CreateRequest& r, json& body) {
     for (const auto& value : r.publish) mappings.push_back(port_mapping(value));
     body["portmappings"] = mappings;
   }
-  const std::string& network = r.network;
-  if (network.empty() || network == "bridge" || network == "podman" || network == "default") {
-    body["netns"] = {{"nsmode", "bridge"}};
-  } else if (network == "host" || network == "none" || network == "private" ||
-             network == "slirp4netns" || network == "pasta") {
-    body["netns"] = {{"nsmode", network}};
-  } else if (network.starts_with("container:")) {
-    body["netns"] = {{"nsmode", "container"}, {"value", network.substr(10)}};
-  } else if (network.starts_with("ns:")) {
-    body["netns"] = {{"nsmode", "path"}, {"value", network.substr(3)}};
-  } else {
-    // A user network: the service checks that it exists.
-    body["netns"] = {{"nsmode", "bridge"}};
-    body["Networks"] = {{network, json::object()}};
-  }
+  body["netns"] = netns_spec(r.network);
+  // A user network: the service checks that it exists.
+  if (is_user_network(r.network)) body["Networks"] = {{r.network, json::object()}};
 }
 
 // Pods: --pod, and --pid, --ipc and --uts as libpod namespaces.
@@ -411,6 +399,23 @@ json port_mapping(const std::string& value) {
   if (int host = number(host_port)) mapping["host_port"] = host;
   if (!host_ip.empty()) mapping["host_ip"] = host_ip;
   return mapping;
+}
+
+json netns_spec(const std::string& network) {
+  if (network == "host" || network == "none" || network == "private" ||
+      network == "slirp4netns" || network == "pasta") {
+    return {{"nsmode", network}};
+  }
+  if (network.starts_with("container:")) {
+    return {{"nsmode", "container"}, {"value", network.substr(10)}};
+  }
+  if (network.starts_with("ns:")) return {{"nsmode", "path"}, {"value", network.substr(3)}};
+  return {{"nsmode", "bridge"}};
+}
+
+bool is_user_network(const std::string& network) {
+  return netns_spec(network)["nsmode"] == "bridge" && !network.empty() && network != "bridge" &&
+         network != "podman" && network != "default";
 }
 
 json create_body(const CreateRequest& r) {

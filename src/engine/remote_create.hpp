@@ -24,4 +24,12 @@ nlohmann::json create_body(const CreateRequest& request);
 // libpod port mapping. Throws Error{kInvalidArgument} naming the value.
 nlohmann::json port_mapping(const std::string& value);
 
+// Returns the libpod netns object of a --network value: its mode, and the
+// container or path it names. The default and user networks are "bridge",
+// which leaves naming a user network to the caller's Networks field.
+nlohmann::json netns_spec(const std::string& network);
+
+// Whether a --network value names a bridge network other than the default.
+bool is_user_network(const std::string& network);
+
 }  // namespace berth::engine::remote

@@ -50,17 +50,8 @@ json shared_namespaces(const std::string& share) {
 void add_networks(const std::vector<std::string>& networks, json& body) {
   json named = json::object();
   for (const auto& network : networks) {
-    if (network == "host" || network == "none" || network == "private" ||
-        network == "slirp4netns" || network == "pasta") {
-      body["netns"] = {{"nsmode", network}};
-    } else if (network.starts_with("container:")) {
-      body["netns"] = {{"nsmode", "container"}, {"value", network.substr(10)}};
-    } else if (network.starts_with("ns:")) {
-      body["netns"] = {{"nsmode", "path"}, {"value", network.substr(3)}};
-    } else {
-      body["netns"] = {{"nsmode", "bridge"}};
-      if (network != "bridge" && network != "default") named[network] = json::object();
-    }
+    body["netns"] = netns_spec(network);
+    if (is_user_network(network)) named[network] = json::object();
   }
   if (!named.empty()) body["Networks"] = named;
 }
