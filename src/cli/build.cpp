@@ -6,7 +6,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
+#include "build/interrupt.hpp"
 #include "build/step_error.hpp"
 #include "cli/cli.hpp"
 #include "cli/progress.hpp"
@@ -55,6 +57,24 @@ std::string stdin_to_file(const std::string& dir) {
   return path;
 }
 
+// An empty temporary directory, removed when the object goes away.
+struct EmptyDir {
+  explicit EmptyDir(const std::string& parent) {
+    std::string pattern = parent + "/berth-build-context-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      fail_errno(errno, "creating an empty build context in \"" + parent + "\"");
+    }
+    path = pattern;
+  }
+  ~EmptyDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  EmptyDir(const EmptyDir&) = delete;
+  EmptyDir& operator=(const EmptyDir&) = delete;
+  std::string path;
+};
+
 int run_build(Cli& cli, BuildOptions& o) {
   auto& r = o.request;
   r.context_dir = std::filesystem::absolute(o.context).lexically_normal().string();
@@ -68,13 +88,29 @@ int run_build(Cli& cli, BuildOptions& o) {
   }
   r.pull_policy = pull_policy(o.pull);
   r.remove = o.rm;
+  const char* tmp = std::getenv("TMPDIR");
+  std::string tmp_dir = tmp ? tmp : "/var/tmp";
   std::string stdin_file;
+  // The context "-" is a Containerfile on stdin and an empty context, as in Podman.
+  std::optional<EmptyDir> empty_context;
+  if (o.context == "-") {
+    empty_context.emplace(tmp_dir);
+    r.context_dir = empty_context->path;
+    if (r.containerfile.empty()) r.containerfile = "-";
+  }
   if (r.containerfile == "-") {
-    const char* tmp = std::getenv("TMPDIR");
-    stdin_file = stdin_to_file(tmp ? tmp : "/var/tmp");
+    stdin_file = stdin_to_file(tmp_dir);
     r.containerfile = stdin_file;
   } else if (!r.containerfile.empty()) {
-    r.containerfile = std::filesystem::absolute(r.containerfile).lexically_normal().string();
+    // A relative -f that is missing in the working directory names a file
+    // of the context directory, as Podman does.
+    std::filesystem::path given(r.containerfile);
+    std::error_code ec;
+    if (given.is_relative() && !std::filesystem::exists(given, ec) &&
+        std::filesystem::exists(std::filesystem::path(r.context_dir) / given, ec)) {
+      given = std::filesystem::path(r.context_dir) / given;
+    }
+    r.containerfile = std::filesystem::absolute(given).lexically_normal().string();
   }
   StderrPullProgress progress(r.quiet);
   auto sink = [](std::string_view text) {
@@ -82,8 +118,16 @@ int run_build(Cli& cli, BuildOptions& o) {
     std::fflush(stdout);
   };
   std::string id;
+  // A local build stops its step container on SIGINT, SIGTERM and SIGHUP;
+  // a remote one keeps the default actions, which end berth at once.
+  std::optional<build::StopSignals> stop_signals;
+  if (!cli.remote()) stop_signals.emplace();
   try {
     id = cli.engine().build(r, sink, progress);
+  } catch (const build::BuildInterrupted& e) {
+    if (!stdin_file.empty()) ::unlink(stdin_file.c_str());
+    std::fflush(stdout);
+    return 128 + e.signal_number();
   } catch (const build::RunStepFailed& e) {
     if (!stdin_file.empty()) ::unlink(stdin_file.c_str());
     std::fflush(stdout);

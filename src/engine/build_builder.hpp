@@ -58,11 +58,24 @@ struct StageImage {
 class StepContainer {
  public:
   StepContainer(Engine& engine, std::string id) : engine_(engine), id_(std::move(id)) {}
+  // Removes the container with its anonymous volumes (those a VOLUME in
+  // the image made), which no later step or image uses.
   ~StepContainer() {
+    std::vector<std::string> volumes;
     try {
+      volumes = engine_.anonymous_volumes(id_);
       engine_.remove(id_, true);
     } catch (const Error& e) {
       spdlog::warn("removing build container {}: {}", id_.substr(0, 12), e.what());
+      return;
+    }
+    for (const auto& volume : volumes) {
+      try {
+        engine_.volume_remove(volume, true, std::nullopt);
+      } catch (const Error& e) {
+        spdlog::warn("removing volume {} of build container {}: {}", volume, id_.substr(0, 12),
+                     e.what());
+      }
     }
   }
   StepContainer(const StepContainer&) = delete;
@@ -80,8 +93,6 @@ StageImage stage_image_of(const state::ImageRecord& record);
 std::string file_sha256(const std::string& path);
 // Returns path with "." and ".." resolved and no trailing "/".
 std::string clean_path(const std::string& path);
-// Whether ADD unpacks a source of this name.
-bool is_archive_name(const std::string& name);
 
 class Builder {
  public:
@@ -111,6 +122,9 @@ class Builder {
     return build::expand_word(text, lookup_for(state), file_.escape);
   }
   StageImage resolve_base(const build::Stage& stage, std::size_t index);
+  // Removes the OnBuild triggers from image's config and returns them parsed.
+  std::vector<build::Instruction> onbuild_triggers(StageImage& image,
+                                                   const std::string& file_name);
   std::string cache_key(const StageState& state, const build::Instruction& instruction,
                         const std::string& extra) const;
   std::optional<StageImage> cached(const std::string& key);
@@ -126,6 +140,12 @@ class Builder {
   std::string record(StageState& state, json config, const std::string& created_by,
                      const std::optional<StepLayer>& layer, bool last);
   void ensure_directory(const std::string& root, const std::string& dir);
+  // Returns the file system the next step changes: a mounted container of
+  // the stage's image, or an empty directory for scratch.
+  std::string open_stage_root(const StageState& state, std::optional<StepContainer>& container,
+                              std::optional<ContainerFileSystem>& files);
+  // Returns the layer that creates WORKDIR dir, or nothing when the image has it.
+  std::optional<StepLayer> make_workdir(const StageState& state, const std::string& dir);
   std::string context_root();
 
   BuildHooks& hooks_;

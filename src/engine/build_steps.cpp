@@ -17,6 +17,7 @@
 #include "build/containerfile.hpp"
 #include "build/expand.hpp"
 #include "build/ignore.hpp"
+#include "build/interrupt.hpp"
 #include "build/step_error.hpp"
 #include "common/digest.hpp"
 #include "common/error.hpp"
@@ -110,12 +111,30 @@ std::int64_t parse_duration(const std::string& text) {
   return total;
 }
 
-bool is_archive_name(const std::string& name) {
-  for (const char* suffix :
-       {".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst", ".tzst"}) {
-    if (name.ends_with(suffix)) return true;
+std::vector<build::Instruction> Builder::onbuild_triggers(StageImage& image,
+                                                          const std::string& file_name) {
+  std::vector<build::Instruction> triggers;
+  if (!image.config.is_object() || !image.config.contains("config")) return triggers;
+  json& settings = image.config["config"];
+  if (!settings.is_object() || !settings.contains("OnBuild")) return triggers;
+  json onbuild = settings["OnBuild"];
+  settings.erase("OnBuild");
+  if (!onbuild.is_array()) return triggers;
+  for (const auto& entry : onbuild) {
+    if (!entry.is_string()) continue;
+    std::string trigger = entry.get<std::string>();
+    auto parsed = build::parse_containerfile("FROM scratch\n" + trigger + "\n",
+                                             file_name + " (ONBUILD of its base image)");
+    for (const auto& instruction : parsed.stages.front().instructions) {
+      if (instruction.keyword == "ONBUILD" || instruction.keyword == "FROM" ||
+          instruction.keyword == "MAINTAINER") {
+        fail(ErrorCode::kInvalidArgument, "the base image's ONBUILD trigger \"{}\" is not allowed",
+             trigger);
+      }
+      triggers.push_back(instruction);
+    }
   }
-  return false;
+  return triggers;
 }
 
 build::Lookup Builder::lookup_for(const StageState& state) const {
@@ -243,7 +262,18 @@ std::optional<StepLayer> Builder::run_command(StageState& state,
   io.stdin_fd = -1;
   io.close_stdin = true;
   io.on_output = [this](unsigned char, std::string_view payload) { print(payload); };
+  // A stop signal kills the step's process at once; the container goes when
+  // BuildInterrupted unwinds past it.
+  io.signal_fd = build::stop_signal_fd();
+  io.on_signal = [this, &container](int) {
+    try {
+      hooks_.engine.kill(container.id(), "KILL");
+    } catch (const Error& e) {
+      spdlog::debug("killing build container {}: {}", container.id().substr(0, 12), e.what());
+    }
+  };
   auto result = container::attach_stream(ours.get(), io);
+  build::throw_if_stopped();
   int code = result.exit_code ? *result.exit_code : hooks_.engine.wait(container.id());
   hooks_.engine.cleanup(container.id(), code, "", false);
   if (code != 0) {
@@ -461,6 +491,8 @@ void Builder::run_step(StageState& state, const build::Instruction& instruction,
       created_by = "/bin/sh -c #(nop) ARG " + instruction.args;
     } else {
       apply_config(state, instruction, config, created_by);
+      // WORKDIR creates its directory, so that COPY and RUN find it.
+      if (keyword == "WORKDIR") layer = make_workdir(state, config["config"]["WorkingDir"]);
     }
     record(state, config, created_by, layer, last);
     remember(key, state.image.id);
@@ -474,6 +506,11 @@ void Builder::run_step(StageState& state, const build::Instruction& instruction,
 std::string Builder::run() {
   context_ = request_.context_dir.empty() ? "." : request_.context_dir;
   std::error_code ec;
+  if (fs::exists(context_, ec) && !fs::is_directory(context_, ec)) {
+    fail(ErrorCode::kInvalidArgument,
+         "context \"{}\" is not a directory: give the directory that contains the files to copy",
+         context_);
+  }
   if (!fs::is_directory(context_, ec)) {
     fail(ErrorCode::kNotFound,
          "context directory \"{}\" does not exist: give an existing directory", context_);
@@ -542,19 +579,28 @@ std::string Builder::run() {
     print(fmt::format("{}STEP 1/{}: FROM {}\n", prefix, steps, from_text));
     state.image = with_context(fmt::format("building at STEP \"FROM {}\"", from_text),
                                [&] { return resolve_base(stage, index); });
-    for (std::size_t i = 0; i < stage.instructions.size(); ++i) {
-      const auto& instruction = stage.instructions[i];
-      bool last = final_stage && i + 1 == stage.instructions.size();
+    // The base image's ONBUILD triggers run first and the new image does not
+    // carry them on. As in Podman 4.3, the STEP lines count the triggers only
+    // from the step after FROM on.
+    std::vector<build::Instruction> instructions = onbuild_triggers(state.image, path);
+    instructions.insert(instructions.end(), stage.instructions.begin(), stage.instructions.end());
+    steps = instructions.size() + 1;
+    for (std::size_t i = 0; i < instructions.size(); ++i) {
+      const auto& instruction = instructions[i];
+      bool last = final_stage && i + 1 == instructions.size();
+      build::throw_if_stopped();
       print(fmt::format("{}STEP {}/{}: {}\n", prefix, i + 2, steps, instruction.text));
       try {
         run_step(state, instruction, last);
+      } catch (const build::BuildInterrupted&) {
+        throw;
       } catch (const build::RunStepFailed&) {
         throw;
       } catch (const Error& e) {
         throw e.with_context(fmt::format("building at STEP \"{}\"", instruction.text));
       }
     }
-    if (final_stage && stage.instructions.empty()) {
+    if (final_stage && instructions.empty()) {
       if (state.image.id.empty()) {
         fail(ErrorCode::kInvalidArgument, "FROM scratch without instructions makes no image");
       }
@@ -575,6 +621,7 @@ std::string Builder::run() {
     for (const auto& name : unused) list += (list.empty() ? "" : " ") + name;
     print(fmt::format("[Warning] one or more build args were not consumed: [{}]\n", list));
   }
+  build::throw_if_stopped();
   if (!request_.tags.empty()) {
     hooks_.engine.tag_image(id, request_.tags);
     for (const auto& tag : request_.tags) {

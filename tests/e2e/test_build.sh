@@ -242,3 +242,236 @@ test_build_rmi_of_cached_step_image() {
   assert_contains "$out" "--> Using cache" "the ENV step is still cached"
   b rmi buildtest-rmi >/dev/null
 }
+
+test_build_workdir_then_copy_into_it() {
+  build_base
+  local ctx
+  ctx=$(new_context workdir)
+  echo hello > "$ctx/hello.txt"
+  cat > "$ctx/Containerfile" <<CF
+FROM $REG/busybox
+WORKDIR /app
+COPY hello.txt .
+ADD hello.txt ./added.txt
+WORKDIR /srv/sub
+COPY hello.txt /srv/sub
+RUN ls /app /srv/sub && pwd
+CF
+  capture b build --no-cache -t buildtest-workdir "$ctx"
+  assert_rc 0
+  assert_contains "$out" "added.txt
+hello.txt"
+  assert_contains "$out" "/srv/sub"
+  capture b run --rm buildtest-workdir cat /app/hello.txt /app/added.txt /srv/sub/hello.txt
+  assert_rc 0
+  assert_eq "hello
+hello
+hello" "$out"
+  capture b run --rm buildtest-workdir stat -c %F /app
+  assert_eq "directory" "$out" "WORKDIR made /app a directory"
+
+  # The same from scratch: WORKDIR is the only thing that makes /data.
+  cat > "$ctx/Containerfile" <<CF
+FROM scratch
+WORKDIR /data
+COPY hello.txt .
+CF
+  capture b build --no-cache -t buildtest-workdir-scratch "$ctx"
+  assert_rc 0
+  capture b image inspect buildtest-workdir-scratch --format '{{len .RootFS.Layers}}'
+  assert_eq "2" "$out" "a WORKDIR layer and a COPY layer"
+  b rmi buildtest-workdir buildtest-workdir-scratch >/dev/null
+}
+
+test_build_sigint_stops_run_step() {
+  build_base
+  local ctx
+  ctx=$(new_context sigint)
+  cat > "$ctx/Containerfile" <<CF
+FROM $REG/busybox
+VOLUME /data
+RUN echo started && sleep 60
+CF
+  local sig code log="$E2E_ROOT/build-sigint.log"
+  for sig in INT TERM; do
+    case $sig in INT) code=130 ;; TERM) code=143 ;; esac
+    "$BERTH_BIN" --root "$E2E_ROOT/root" --runroot "$E2E_RUNROOT" build --no-cache \
+      -t buildtest-sigint "$ctx" >"$log" 2>&1 &
+    local pid=$! waited=0
+    until grep -q started "$log"; do
+      sleep 0.2
+      waited=$((waited + 1))
+      [ "$waited" -lt 150 ] || fail "the RUN step did not start: $(cat "$log")"
+    done
+    local start=$SECONDS
+    kill -s "$sig" "$pid"
+    set +e
+    wait "$pid"
+    rc=$?
+    set -e
+    assert_rc "$code" "exit code after SIG$sig"
+    [ $((SECONDS - start)) -lt 10 ] || fail "the build took $((SECONDS - start))s to stop on SIG$sig"
+    capture b ps -a -q
+    assert_eq "" "$out" "no step container is left after SIG$sig"
+    capture b volume ls -q
+    assert_eq "" "$out" "no anonymous volume is left after SIG$sig"
+    capture b image exists buildtest-sigint
+    assert_rc 1 "nothing is tagged after SIG$sig"
+    capture grep -c " $E2E_ROOT/root/" /proc/self/mounts
+    assert_eq "0" "$out" "no overlay stays mounted after SIG$sig"
+  done
+}
+
+test_build_run_after_volume_leaves_no_volume() {
+  build_base
+  local ctx
+  ctx=$(new_context volume)
+  cat > "$ctx/Containerfile" <<CF
+FROM $REG/busybox
+VOLUME /data
+RUN echo one > /one
+COPY Containerfile /cf
+RUN echo two > /two
+CF
+  local before
+  before=$(b volume ls -q | wc -l)
+  capture b build --no-cache -t buildtest-volume "$ctx"
+  assert_rc 0
+  capture b volume ls -q
+  assert_eq "$before" "$(echo -n "$out" | grep -c . || true)" "the build leaves no volume"
+  b rmi buildtest-volume >/dev/null
+}
+
+test_build_copy_follows_top_level_symlinks() {
+  build_base
+  local ctx
+  ctx=$(new_context symlink)
+  mkdir -p "$ctx/real/dir"
+  echo target > "$ctx/real/file.txt"
+  echo inner > "$ctx/real/dir/inner.txt"
+  ln -s real/file.txt "$ctx/link.txt"
+  ln -s real/dir "$ctx/linkdir"
+  ln -s file.txt "$ctx/real/kept-link"
+  ln -s real/file.txt "$ctx/glob-link.txt"
+  cat > "$ctx/Containerfile" <<CF
+FROM $REG/busybox
+COPY link.txt /out/
+COPY linkdir /out/d/
+COPY glob-*.txt /out/g/
+COPY real /out/r/
+CF
+  capture b build --no-cache -t buildtest-symlink "$ctx"
+  assert_rc 0
+  capture b run --rm buildtest-symlink sh -c \
+    'cat /out/link.txt /out/d/inner.txt /out/g/glob-link.txt; stat -c %F /out/link.txt /out/g/glob-link.txt; readlink /out/r/kept-link'
+  assert_rc 0
+  assert_eq "target
+inner
+target
+regular file
+regular file
+file.txt" "$out"
+
+  ln -s /etc/passwd "$ctx/outside"
+  printf 'FROM %s\nCOPY outside /x\n' "$REG/busybox" > "$ctx/Containerfile"
+  capture b build "$ctx"
+  assert_rc 125
+  assert_contains "$err" 'source "outside" is a symbolic link to "/etc/passwd", outside the build context'
+  b rmi buildtest-symlink >/dev/null
+}
+
+test_build_add_detects_archives_by_content() {
+  build_base
+  local ctx
+  ctx=$(new_context addmagic)
+  echo "just text" > "$ctx/fake.tar"
+  mkdir -p "$ctx/src"
+  echo packed > "$ctx/src/packed.txt"
+  tar -C "$ctx/src" -cjf "$ctx/a.tgz.bz2" packed.txt
+  tar -C "$ctx/src" -czf "$ctx/plain.data" packed.txt
+  cat > "$ctx/Containerfile" <<CF
+FROM $REG/busybox
+ADD fake.tar /fake/
+ADD a.tgz.bz2 /bz/
+ADD plain.data /gz/
+CF
+  capture b build --no-cache -t buildtest-addmagic "$ctx"
+  assert_rc 0
+  capture b run --rm buildtest-addmagic sh -c 'cat /fake/fake.tar /bz/packed.txt /gz/packed.txt; ls /bz; ls /gz'
+  assert_rc 0
+  assert_eq "just text
+packed
+packed
+packed.txt
+packed.txt" "$out"
+  b rmi buildtest-addmagic >/dev/null
+}
+
+test_build_stdin_context_and_file_lookup() {
+  build_base
+  local ctx
+  ctx=$(new_context stdinctx)
+  printf 'FROM %s\nRUN ls -A /ctxcheck 2>&1 || echo no-context\nLABEL from=stdin\n' "$REG/busybox" \
+    > "$ctx/Stdin.Containerfile"
+  capture b build -t buildtest-stdinctx - < "$ctx/Stdin.Containerfile"
+  assert_rc 0
+  capture b image inspect buildtest-stdinctx --format '{{.Config.Labels.from}}'
+  assert_eq "stdin" "$out"
+
+  # -f relative to the working directory falls back to the context's file.
+  mkdir -p "$ctx/sub"
+  printf 'FROM %s\nLABEL from=context\n' "$REG/busybox" > "$ctx/sub/Other.Containerfile"
+  capture bash -c "cd '$E2E_ROOT' && '$BERTH_BIN' --root '$E2E_ROOT/root' --runroot '$E2E_RUNROOT' build -t buildtest-stdinctx -f Other.Containerfile '$ctx/sub'"
+  assert_rc 0
+  capture b image inspect buildtest-stdinctx --format '{{.Config.Labels.from}}'
+  assert_eq "context" "$out"
+
+  capture b build "$ctx/Stdin.Containerfile"
+  assert_rc 125
+  assert_contains "$err" "\"$ctx/Stdin.Containerfile\" is not a directory"
+  b rmi buildtest-stdinctx >/dev/null
+}
+
+test_build_onbuild_triggers_run_after_from() {
+  build_base
+  local ctx
+  ctx=$(new_context onbuild)
+  echo from-context > "$ctx/data.txt"
+  cat > "$ctx/Base.Containerfile" <<CF
+FROM $REG/busybox
+ONBUILD COPY data.txt /ob/data.txt
+ONBUILD RUN echo trigger-ran > /ob/ran
+CF
+  capture b build --format docker -t buildtest-onbuild-base -f "$ctx/Base.Containerfile" "$ctx"
+  assert_rc 0
+  cat > "$ctx/Containerfile" <<CF
+FROM buildtest-onbuild-base
+RUN cat /ob/ran /ob/data.txt
+CF
+  capture b build --no-cache -t buildtest-onbuild "$ctx"
+  assert_rc 0
+  # Podman 4.3 counts the triggers only from the step after FROM on.
+  assert_contains "$out" "STEP 1/2: FROM buildtest-onbuild-base
+STEP 2/4: COPY data.txt /ob/data.txt"
+  assert_contains "$out" "STEP 3/4: RUN echo trigger-ran > /ob/ran"
+  assert_contains "$out" "STEP 4/4: RUN cat /ob/ran /ob/data.txt
+trigger-ran
+from-context"
+  capture b image inspect buildtest-onbuild --format '{{json .Config}}'
+  assert_rc 0
+  assert_not_contains "$out" "trigger-ran" "the triggers are not carried on"
+
+  # A stage with ONBUILD used by a later FROM runs its triggers there.
+  cat > "$ctx/Containerfile" <<CF
+FROM $REG/busybox AS parent
+ONBUILD RUN echo stage-trigger > /st
+FROM parent
+RUN cat /st
+CF
+  capture b build --no-cache --format docker -t buildtest-onbuild "$ctx"
+  assert_rc 0
+  assert_contains "$out" "[2/2] STEP 2/3: RUN echo stage-trigger > /st"
+  assert_contains "$out" "[2/2] STEP 3/3: RUN cat /st
+stage-trigger"
+  b rmi buildtest-onbuild buildtest-onbuild-base >/dev/null
+}
