@@ -47,7 +47,11 @@ capture() {
 assert_rc() { [ "$rc" == "$1" ] || fail "${2:-exit code}: expected $1, got $rc (stderr: $err)"; }
 
 # A snapshot of what the store shows, to compare before and after a failure.
-store_snapshot() { b images --no-trunc 2>&1; b ps -a --no-trunc 2>&1; }
+# Relative times ("14 seconds ago") are left out: they change by themselves.
+store_snapshot() {
+  b images -a --no-trunc --format '{{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}' 2>&1
+  b ps -a --no-trunc --format '{{.ID}} {{.Names}} {{.Image}} {{.State}}' 2>&1
+}
 
 # tmux on the server at $TMUX_SOCKET, which each terminal test file sets
 # to a socket of its own, so no other tmux server is touched.

@@ -292,7 +292,11 @@ FROM $REG/busybox
 VOLUME /data
 RUN echo started && sleep 60
 CF
-  local sig code log="$E2E_ROOT/build-sigint.log"
+  local sig code log="$E2E_ROOT/build-sigint.log" containers_before volumes_before
+  # Other tests may leave containers and volumes in the shared store: the
+  # build must add none.
+  containers_before=$(b ps -a -q --no-trunc | sort)
+  volumes_before=$(b volume ls -q | sort)
   for sig in INT TERM; do
     case $sig in INT) code=130 ;; TERM) code=143 ;; esac
     "$BERTH_BIN" --root "$E2E_ROOT/root" --runroot "$E2E_RUNROOT" build --no-cache \
@@ -311,10 +315,10 @@ CF
     set -e
     assert_rc "$code" "exit code after SIG$sig"
     [ $((SECONDS - start)) -lt 10 ] || fail "the build took $((SECONDS - start))s to stop on SIG$sig"
-    capture b ps -a -q
-    assert_eq "" "$out" "no step container is left after SIG$sig"
-    capture b volume ls -q
-    assert_eq "" "$out" "no anonymous volume is left after SIG$sig"
+    assert_eq "$containers_before" "$(b ps -a -q --no-trunc | sort)" \
+      "no step container is left after SIG$sig"
+    assert_eq "$volumes_before" "$(b volume ls -q | sort)" \
+      "no anonymous volume is left after SIG$sig"
     capture b image exists buildtest-sigint
     assert_rc 1 "nothing is tagged after SIG$sig"
     capture grep -c " $E2E_ROOT/root/" /proc/self/mounts
