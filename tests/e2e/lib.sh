@@ -46,6 +46,12 @@ capture() {
 # Asserts the exit code of the last capture.
 assert_rc() { [ "$rc" == "$1" ] || fail "${2:-exit code}: expected $1, got $rc (stderr: $err)"; }
 
+# Prints a loopback TCP port that is free now: the kernel picks it. A
+# random port could be one that an outgoing connection holds.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 # A snapshot of what the store shows, to compare before and after a failure.
 # Relative times ("14 seconds ago") are left out: they change by themselves.
 store_snapshot() {

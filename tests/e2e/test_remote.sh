@@ -254,7 +254,7 @@ start_sshd() { # known_hosts: trusted or empty
   ssh-keygen -q -t ed25519 -N '' -f "$SSH_DIR/host_key"
   ssh-keygen -q -t ed25519 -N '' -f "$SSH_DIR/id"
   cp "$SSH_DIR/id.pub" "$SSH_DIR/authorized_keys"
-  SSH_PORT=$((20000 + RANDOM % 20000))
+  SSH_PORT=$(free_port)
   cat >"$SSH_DIR/sshd_config" <<EOF
 ListenAddress 127.0.0.1
 HostKey $SSH_DIR/host_key

@@ -468,7 +468,8 @@ EOF
   stop_service
 
   # wrk speaks only TCP: 200 keep-alive connections for 3 s on a loopback port.
-  local port=$((20000 + RANDOM % 20000))
+  local port
+  port=$(free_port)
   "$BERTH_BIN" --root "$E2E_ROOT/root" --runroot "$E2E_RUNROOT" system service --time 0 \
     "tcp://127.0.0.1:$port" 2>"$E2E_ROOT/service-tcp.log" &
   svc_pid=$!
