@@ -69,7 +69,7 @@ void exists(Exchange& x) {
 }
 
 // start and stop reply 304 when every member is already in that state, as
-// Podman does; its clients then report the pod as they named it.
+// Podman does. Its clients then print the pod name they sent.
 void start(Exchange& x) {
   auto pod = x.engine().inspect_pod(x.param("name"));
   if (pod.status == "Running") {

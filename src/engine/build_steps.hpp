@@ -15,7 +15,7 @@
 
 namespace berth::engine {
 
-// What the builder needs from the engine that runs it.
+// The engine services a build uses: containers, pulls and tags.
 struct BuildHooks {
   Engine& engine;  // create, start, remove, pull, tag
   container::Context& ctx;

@@ -110,17 +110,16 @@ std::vector<ImageSummary> RemoteEngine::list_images() {
   json reply = client_.send_json("GET", libpod("/images/json?all=true"));
   std::vector<ImageSummary> images;
   if (!reply.is_array()) return images;
-  // The list without all leaves out the intermediate images; only unnamed
-  // images can be such, so the second request is needed only when there
-  // are some.
-  std::set<std::string> shown;
+  // The default list leaves out intermediate images. Only unnamed images
+  // can be intermediate, so the second request runs only when some exist.
+  std::set<std::string> default_list_ids;
   bool unnamed = std::any_of(reply.begin(), reply.end(), [](const json& item) {
     return strings_or_empty(item, "Names").empty() && strings_or_empty(item, "RepoTags").empty();
   });
   if (unnamed) {
     json visible = client_.send_json("GET", libpod("/images/json"));
     if (visible.is_array()) {
-      for (const auto& item : visible) shown.insert(string_or_empty(item, "Id"));
+      for (const auto& item : visible) default_list_ids.insert(string_or_empty(item, "Id"));
     }
   }
   for (const auto& item : reply) {
@@ -132,7 +131,8 @@ std::vector<ImageSummary> RemoteEngine::list_images() {
     image.digest = string_or_empty(item, "Digest");
     image.created_ns = time_field_ns(item, "Created");
     image.size = int_or_zero(item, "Size");
-    image.intermediate = unnamed && image.names.empty() && !shown.contains(string_or_empty(item, "Id"));
+    image.intermediate = unnamed && image.names.empty() &&
+                         !default_list_ids.contains(string_or_empty(item, "Id"));
     images.push_back(std::move(image));
   }
   return images;

@@ -1,8 +1,8 @@
-# berth as a remote client for image directories and image tree. save
-# --format oci-dir and docker-dir write the directory on the client's side
-# from a tar the service sends, and load -i DIRECTORY sends the directory
-# as a tar; the directories must equal the ones a local save writes.
-# image tree must print what the local command prints.
+# berth as a remote client for image directories and image tree.
+# save --format oci-dir and docker-dir unpack a tar that the service sends
+# into the directory on the client's side. load -i DIRECTORY sends the
+# directory as a tar. The directories must equal those of a local save,
+# and image tree must print what the local command prints.
 
 # berth through the service that start_service runs on $SVC_SOCK.
 r() { "$BERTH_BIN" --url "unix://$SVC_SOCK" "$@"; }
