@@ -186,6 +186,8 @@ engine::BuildRequest parse_build_query(const Query& query, bool libpod,
   if (request.platform.find_first_not_of('/') == std::string::npos) request.platform = "";
   request.network = network_param(query);
   request.squash = query.flag("squash", false);
+  // Podman's tlsVerify; without it registries.conf decides.
+  if (query.has("tlsVerify")) request.tls_verify = query.flag("tlsVerify", true);
   return request;
 }
 

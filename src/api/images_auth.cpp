@@ -120,4 +120,25 @@ std::optional<config::Credentials> registry_credentials(std::string_view x_regis
   return std::nullopt;
 }
 
+std::map<std::string, config::Credentials> all_registry_credentials(
+    std::string_view x_registry_auth, std::string_view x_registry_config) {
+  std::map<std::string, config::Credentials> found;
+  auto add_map = [&](const nlohmann::json& map) {
+    for (const auto& [key, value] : map.items()) {
+      auto registry = config::auth_key_registry(key);
+      if (!registry || found.contains(*registry)) continue;
+      if (auto credentials = auth_config_credentials(value)) found[*registry] = *credentials;
+    }
+  };
+  if (auto auth = decode_auth_header("X-Registry-Auth", x_registry_auth)) {
+    if (is_single_auth_config(*auth)) {
+      if (auto credentials = auth_config_credentials(*auth)) found[""] = *credentials;
+    } else {
+      add_map(*auth);
+    }
+  }
+  if (auto map = decode_auth_header("X-Registry-Config", x_registry_config)) add_map(*map);
+  return found;
+}
+
 }  // namespace berth::api

@@ -3,6 +3,7 @@
 // Registry credentials that Docker and Podman clients send with image
 // requests: the X-Registry-Auth and X-Registry-Config headers.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,5 +37,13 @@ std::optional<config::Credentials> auth_config_credentials(const nlohmann::json&
 std::optional<config::Credentials> registry_credentials(std::string_view x_registry_auth,
                                                         std::string_view x_registry_config,
                                                         const std::string& registry);
+
+// Returns every set of credentials the headers carry, keyed by registry
+// ("host[:port]", "docker.io"), for a build whose FROM images are known only
+// as it runs. The single AuthConfig form of X-Registry-Auth names no
+// registry and comes back under the key "". Entries scoped to a repository
+// and entries without a user name are left out. Throws as decode_auth_header.
+std::map<std::string, config::Credentials> all_registry_credentials(
+    std::string_view x_registry_auth, std::string_view x_registry_config);
 
 }  // namespace berth::api

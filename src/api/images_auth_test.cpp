@@ -85,5 +85,25 @@ TEST(RegistryCredentials, AuthWithoutColonRejected) {
   EXPECT_THROW(registry_credentials(base64_encode(config), "", "docker.io"), Error);
 }
 
+TEST(AllRegistryCredentials, MapsOfBothHeaders) {
+  std::string auth_map = R"({"https://index.docker.io/v1/":{"username":"d","password":"1"},)"
+                         R"("127.0.0.1:5443/team/app":{"username":"scoped","password":"2"}})";
+  std::string config_map = R"({"127.0.0.1:5443":{"auth":")" + base64_encode("t:3") +
+                           R"("},"quay.io":{"username":"","password":"4"}})";
+  auto found = all_registry_credentials(url_safe(auth_map), base64_encode(config_map));
+  ASSERT_EQ(2u, found.size());
+  EXPECT_EQ("d", found.at("docker.io").username);
+  EXPECT_EQ("t", found.at("127.0.0.1:5443").username);
+  EXPECT_EQ("3", found.at("127.0.0.1:5443").password);
+}
+
+TEST(AllRegistryCredentials, SingleConfigHasNoRegistry) {
+  auto found = all_registry_credentials(base64_encode(R"({"username":"u","password":"p"})"), "");
+  ASSERT_EQ(1u, found.size());
+  EXPECT_EQ("u", found.at("").username);
+  EXPECT_TRUE(all_registry_credentials("", "").empty());
+  EXPECT_THROW(all_registry_credentials("", "%%%"), Error);
+}
+
 }  // namespace
 }  // namespace berth::api

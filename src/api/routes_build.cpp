@@ -4,17 +4,22 @@
 // goes back as a stream of JSON lines.
 
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <exception>
+#include <optional>
 #include <thread>
 
 #include "api/build_query.hpp"
 #include "api/exchange.hpp"
+#include "api/images_auth.hpp"
 #include "api/images_progress.hpp"
 #include "api/routes.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
+#include "config/auth_file.hpp"
 #include "engine/engine.hpp"
 #include "engine/scratch_dir.hpp"
 #include "os/fd.hpp"
@@ -91,8 +96,74 @@ void receive_context(Exchange& x, const std::string& dir) {
   }
 }
 
+// Hands the registry credentials of the request headers to the build's
+// FROM pulls. One AuthConfig without a registry serves every registry;
+// a map of registries goes to the build as an auth file in auth_dir.
+void add_credentials(Exchange& x, engine::BuildRequest& request, const std::string& auth_dir) {
+  auto found = all_registry_credentials(x.header("X-Registry-Auth"), x.header("X-Registry-Config"));
+  if (found.empty()) return;
+  if (auto any = found.find(""); any != found.end()) {
+    request.username = any->second.username;
+    request.password = any->second.password;
+    return;
+  }
+  auto file = config::AuthFile::parse("{}", auth_dir + "/auth.json");
+  for (const auto& [registry, credentials] : found) file.set(registry, credentials);
+  file.save();
+  request.authfile = file.path();
+}
+
+// Stops the build when the client hangs up: a thread polls the client's
+// socket and writes SIGHUP's number into the pipe that the build listens
+// to (BuildRequest::stop_fd). Half-closing the write side is not hanging
+// up. The destructor ends the thread.
+class HangupWatch {
+ public:
+  explicit HangupWatch(int client_fd) {
+    int build_pipe[2], quit_pipe[2];
+    if (::pipe2(build_pipe, O_CLOEXEC) != 0 || ::pipe2(quit_pipe, O_CLOEXEC) != 0) {
+      fail_errno(errno, "creating the pipes that stop a build");
+    }
+    stop_read_ = os::Fd(build_pipe[0]);
+    stop_write_ = os::Fd(build_pipe[1]);
+    quit_read_ = os::Fd(quit_pipe[0]);
+    quit_write_ = os::Fd(quit_pipe[1]);
+    thread_ = std::thread([this, client_fd] { watch(client_fd); });
+  }
+  ~HangupWatch() {
+    unsigned char byte = 0;
+    [[maybe_unused]] ssize_t n = ::write(quit_write_.get(), &byte, 1);
+    thread_.join();
+  }
+  HangupWatch(const HangupWatch&) = delete;
+  HangupWatch& operator=(const HangupWatch&) = delete;
+
+  int stop_fd() const { return stop_read_.get(); }
+
+ private:
+  void watch(int client_fd) {
+    while (true) {
+      pollfd polled[2] = {{client_fd, 0, 0}, {quit_read_.get(), POLLIN, 0}};
+      if (::poll(polled, 2, -1) < 0) {
+        if (errno == EINTR) continue;
+        return;
+      }
+      if (polled[1].revents != 0) return;
+      if ((polled[0].revents & (POLLHUP | POLLERR)) != 0) {
+        spdlog::info("api: the build's client has hung up; stopping the build");
+        unsigned char byte = SIGHUP;
+        [[maybe_unused]] ssize_t n = ::write(stop_write_.get(), &byte, 1);
+        return;
+      }
+    }
+  }
+
+  os::Fd stop_read_, stop_write_, quit_read_, quit_write_;
+  std::thread thread_;
+};
+
 // The text of the build as {"stream"} lines. A client that has gone stops
-// the lines, not the build: the engine has no way to cancel a build.
+// the lines; HangupWatch stops the build.
 class BuildOutput {
  public:
   explicit BuildOutput(JsonLineStream& out) : out_(out) {}
@@ -103,7 +174,7 @@ class BuildOutput {
     if (tail_.size() > 200) tail_.erase(0, tail_.size() - 200);
     if (!out_.write({{"stream", std::string(text)}}) && !gone_) {
       gone_ = true;
-      spdlog::info("api: the build's client has gone; the build goes on until it ends");
+      spdlog::info("api: the build's client has gone; no more output is sent");
     }
   }
 
@@ -142,8 +213,15 @@ void build(Exchange& x) {
   // The query is checked before the body is read.
   engine::ScratchDir scratch(context_root(), "context");
   engine::BuildRequest request = parse_build_query(x.query(), x.libpod(), scratch.path());
+  std::optional<engine::ScratchDir> auth_dir;
+  if (!x.header("X-Registry-Auth").empty() || !x.header("X-Registry-Config").empty()) {
+    auth_dir.emplace(context_root(), "auth");
+    add_credentials(x, request, auth_dir->path());
+  }
   receive_context(x, scratch.path());
   spdlog::debug("api: building from the context in {}", scratch.path());
+  HangupWatch hangup(x.client_fd());
+  request.stop_fd = hangup.stop_fd();
 
   x.begin_stream(status::ok, "application/json");
   JsonLineStream out(x);

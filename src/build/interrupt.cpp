@@ -1,6 +1,7 @@
 #include "build/interrupt.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -61,6 +62,26 @@ int stop_signal_received() { return g_received.load(); }
 
 void throw_if_stopped() {
   if (int sig = g_received.load(); sig != 0) throw BuildInterrupted(sig);
+}
+
+void StopListener::received(int signal_number) {
+  if (received_ == 0) received_ = signal_number;
+}
+
+void StopListener::throw_if_stopped() {
+  if (own_fd_ < 0) {
+    build::throw_if_stopped();
+    return;
+  }
+  if (received_ == 0) {
+    pollfd polled{own_fd_, POLLIN, 0};
+    unsigned char byte = 0;
+    if (::poll(&polled, 1, 0) == 1 && (polled.revents & POLLIN) != 0 &&
+        ::read(own_fd_, &byte, 1) == 1) {
+      received_ = byte;
+    }
+  }
+  if (received_ != 0) throw BuildInterrupted(received_);
 }
 
 }  // namespace berth::build

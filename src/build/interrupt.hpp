@@ -5,8 +5,9 @@
 // the foreground `run` forwards signals: the RUN step polls that pipe next
 // to the container's output (AttachIo::signal_fd), and the builder checks
 // for a signal between steps.
-// NOTE: a signal during a FROM pull or a COPY takes effect when that
-// operation ends, because only RUN steps poll the pipe.
+// A StopListener lets one build listen to a descriptor of its own instead.
+// A FROM pull checks between the chunks of each layer it downloads.
+// NOTE: a signal during a COPY takes effect when the copy ends.
 
 #include "common/error.hpp"
 
@@ -42,5 +43,28 @@ int stop_signal_received();
 
 // Throws BuildInterrupted when a stop signal has arrived.
 void throw_if_stopped();
+
+// The stop requests of one build. With stop_fd -1 these are the process's
+// stop signals (StopSignals); otherwise each byte that arrives on stop_fd
+// is a signal number, which lets the REST service stop one of its builds
+// when the client has gone while other builds go on.
+class StopListener {
+ public:
+  explicit StopListener(int stop_fd) : own_fd_(stop_fd) {}
+
+  // The descriptor to poll next to a RUN step's output (AttachIo::signal_fd).
+  int fd() const { return own_fd_ >= 0 ? own_fd_ : stop_signal_fd(); }
+
+  // Records a signal number read from fd() by someone else.
+  void received(int signal_number);
+
+  // Throws BuildInterrupted when a stop request has arrived, reading
+  // stop_fd without blocking.
+  void throw_if_stopped();
+
+ private:
+  int own_fd_;
+  int received_ = 0;
+};
 
 }  // namespace berth::build

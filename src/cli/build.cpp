@@ -27,6 +27,7 @@ struct BuildOptions {
   std::string iidfile;
   std::string context = ".";
   bool rm = true;
+  AccessFlags access;  // --creds, --tls-verify, --cert-dir, --authfile for FROM pulls
 };
 
 // Maps --pull to a policy: a bare --pull or true is "always", false is
@@ -88,6 +89,12 @@ int run_build(Cli& cli, BuildOptions& o) {
   }
   r.pull_policy = pull_policy(o.pull);
   r.remove = o.rm;
+  engine::RegistryAccess access = o.access.access();
+  r.username = access.username;
+  r.password = access.password;
+  r.tls_verify = access.tls_verify;
+  r.cert_dir = access.cert_dir;
+  r.authfile = access.authfile;
   const char* tmp = std::getenv("TMPDIR");
   std::string tmp_dir = tmp ? tmp : "/var/tmp";
   std::string stdin_file;
@@ -175,6 +182,7 @@ void add_build(CLI::App& parent, Cli& cli) {
   cmd->add_option("--network", r.network, "Network mode of RUN containers");
   cmd->add_option("--platform", r.platform, "Platform of FROM images (os/arch[/variant])");
   cmd->add_flag("--squash", r.squash, "Accepted; the layers are kept as they are");
+  o->access.add_to(*cmd);
   cmd->callback([&cli, o] { cli.action = [&cli, o] { return run_build(cli, *o); }; });
 }
 

@@ -14,6 +14,7 @@
 #include "build/containerfile.hpp"
 #include "build/expand.hpp"
 #include "build/ignore.hpp"
+#include "build/interrupt.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "engine/build_steps.hpp"
@@ -102,7 +103,8 @@ class Builder {
         request_(request),
         output_(output),
         progress_(progress),
-        scratch_(hooks.ctx.paths().tmp(), "build") {}
+        scratch_(hooks.ctx.paths().tmp(), "build"),
+        stop_(request.stop_fd) {}
 
   std::string run();
 
@@ -116,6 +118,12 @@ class Builder {
 
   void print(std::string_view text) {
     if (!request_.quiet) output_(text);
+  }
+  // The COMMIT line of the last step, with the stage prefix of a
+  // multi-stage build ("[2/2] COMMIT NAME"), as Podman prints it.
+  void print_commit() {
+    std::string name = request_.tags.empty() ? "" : " " + request_.tags.front();
+    print(stage_prefix_ + "COMMIT" + name + "\n");
   }
   build::Lookup lookup_for(const StageState& state) const;
   std::string expand(const StageState& state, const std::string& text) const {
@@ -153,6 +161,7 @@ class Builder {
   const std::function<void(std::string_view)>& output_;
   PullProgress& progress_;
   ScratchDir scratch_;
+  build::StopListener stop_;
   build::Containerfile file_;
   std::string context_;
   std::string filtered_context_;  // the context without ignored files, made on first use
@@ -163,6 +172,7 @@ class Builder {
   std::map<std::string, std::size_t> stage_names_;
   std::vector<std::string> intermediates_;
   int scratch_count_ = 0;
+  std::string stage_prefix_;  // "[N/M] " in a multi-stage build, else ""
 };
 
 }  // namespace berth::engine::builder

@@ -4,6 +4,7 @@
 // builder reads .containerignore (else .dockerignore) from the context.
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,18 @@ struct BuildRequest {
   std::string platform;                 // --platform os/arch[/variant]
   std::string network;                  // --network for RUN; "" for the default bridge
   bool squash = false;                  // --squash: one layer on top of the base
+  // Registry access of FROM pulls, as for pull: --creds USER[:PASS],
+  // --authfile, --tls-verify (nullopt: registries.conf decides), --cert-dir.
+  std::optional<std::string> username;
+  std::optional<std::string> password;
+  std::string authfile;
+  std::optional<bool> tls_verify;
+  std::string cert_dir;
+  // When not -1, a descriptor that becomes readable when the build must
+  // stop; each byte read from it is a signal number. The REST service
+  // writes one when its client has gone. -1 listens to the process's stop
+  // signals (see build::StopSignals).
+  int stop_fd = -1;
 };
 
 }  // namespace berth::engine

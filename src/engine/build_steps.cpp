@@ -53,6 +53,42 @@ std::vector<image::Descriptor> layer_blobs_of(const state::ImageRecord& record) 
   return blobs;
 }
 
+namespace {
+
+// Passes a FROM pull's progress on, and stops the pull at its next chunk
+// once a stop request has arrived: the throw aborts the download as a
+// failed transfer does, and Builder::run turns the failure back into
+// BuildInterrupted.
+class StoppablePullProgress : public PullProgress {
+ public:
+  StoppablePullProgress(PullProgress& inner, build::StopListener& stop)
+      : inner_(inner), stop_(stop) {}
+
+  void trying(const std::string& reference) override { inner_.trying(reference); }
+  void copying_blob(const std::string& digest, bool already_exists) override {
+    inner_.copying_blob(digest, already_exists);
+  }
+  void copying_config(const std::string& digest) override { inner_.copying_config(digest); }
+  void writing_manifest() override { inner_.writing_manifest(); }
+  void resolved_short_name(const std::string& description) override {
+    inner_.resolved_short_name(description);
+  }
+  std::optional<std::size_t> choose_short_name(
+      const std::string& short_name, const std::vector<std::string>& candidates) override {
+    return inner_.choose_short_name(short_name, candidates);
+  }
+  void blob_progress(const std::string& digest, std::int64_t done, std::int64_t total) override {
+    stop_.throw_if_stopped();
+    inner_.blob_progress(digest, done, total);
+  }
+
+ private:
+  PullProgress& inner_;
+  build::StopListener& stop_;
+};
+
+}  // namespace
+
 StageImage stage_image_of(const state::ImageRecord& record) {
   return StageImage{record.id, json::parse(record.config), record.layers, layer_blobs_of(record)};
 }
@@ -185,8 +221,14 @@ StageImage Builder::resolve_base(const build::Stage& stage, std::size_t index) {
     }
     PullRequest pull;
     pull.reference = base;
+    pull.username = request_.username;
+    pull.password = request_.password;
+    pull.authfile = request_.authfile;
+    pull.tls_verify = request_.tls_verify;
+    pull.cert_dir = request_.cert_dir;
     pull.platform = stage.platform.empty() ? request_.platform : expand(globals, stage.platform);
-    record = hooks_.ctx.db().get_image(hooks_.engine.pull(pull, progress_));
+    StoppablePullProgress progress(progress_, stop_);
+    record = hooks_.ctx.db().get_image(hooks_.engine.pull(pull, progress));
   }
   return stage_image_of(*record);
 }
@@ -264,8 +306,9 @@ std::optional<StepLayer> Builder::run_command(StageState& state,
   io.on_output = [this](unsigned char, std::string_view payload) { print(payload); };
   // A stop signal kills the step's process at once; the container goes when
   // BuildInterrupted unwinds past it.
-  io.signal_fd = build::stop_signal_fd();
-  io.on_signal = [this, &container](int) {
+  io.signal_fd = stop_.fd();
+  io.on_signal = [this, &container](int signal_number) {
+    stop_.received(signal_number);
     try {
       hooks_.engine.kill(container.id(), "KILL");
     } catch (const Error& e) {
@@ -273,7 +316,7 @@ std::optional<StepLayer> Builder::run_command(StageState& state,
     }
   };
   auto result = container::attach_stream(ours.get(), io);
-  build::throw_if_stopped();
+  stop_.throw_if_stopped();
   int code = result.exit_code ? *result.exit_code : hooks_.engine.wait(container.id());
   hooks_.engine.cleanup(container.id(), code, "", false);
   if (code != 0) {
@@ -497,9 +540,7 @@ void Builder::run_step(StageState& state, const build::Instruction& instruction,
     record(state, config, created_by, layer, last);
     remember(key, state.image.id);
   }
-  if (last) {
-    print(request_.tags.empty() ? "COMMIT\n" : "COMMIT " + request_.tags.front() + "\n");
-  }
+  if (last) print_commit();
   print(fmt::format("--> {}\n", state.image.id.substr(0, 11)));
 }
 
@@ -572,13 +613,20 @@ std::string Builder::run() {
     const auto& stage = file_.stages[index];
     bool final_stage = index == last_stage;
     std::string prefix = last_stage > 0 ? fmt::format("[{}/{}] ", index + 1, last_stage + 1) : "";
+    stage_prefix_ = prefix;
     std::size_t steps = stage.instructions.size() + 1;
     StageState state;
     std::string from_text = expand(globals, stage.base);
     if (!stage.name.empty()) from_text += " AS " + stage.name;
     print(fmt::format("{}STEP 1/{}: FROM {}\n", prefix, steps, from_text));
-    state.image = with_context(fmt::format("building at STEP \"FROM {}\"", from_text),
-                               [&] { return resolve_base(stage, index); });
+    try {
+      state.image = with_context(fmt::format("building at STEP \"FROM {}\"", from_text),
+                                 [&] { return resolve_base(stage, index); });
+    } catch (const Error&) {
+      // A pull stopped by a stop request fails as a transfer.
+      stop_.throw_if_stopped();
+      throw;
+    }
     // The base image's ONBUILD triggers run first and the new image does not
     // carry them on. As in Podman 4.3, the STEP lines count the triggers only
     // from the step after FROM on.
@@ -588,7 +636,7 @@ std::string Builder::run() {
     for (std::size_t i = 0; i < instructions.size(); ++i) {
       const auto& instruction = instructions[i];
       bool last = final_stage && i + 1 == instructions.size();
-      build::throw_if_stopped();
+      stop_.throw_if_stopped();
       print(fmt::format("{}STEP {}/{}: {}\n", prefix, i + 2, steps, instruction.text));
       try {
         run_step(state, instruction, last);
@@ -604,7 +652,7 @@ std::string Builder::run() {
       if (state.image.id.empty()) {
         fail(ErrorCode::kInvalidArgument, "FROM scratch without instructions makes no image");
       }
-      print(request_.tags.empty() ? "COMMIT\n" : "COMMIT " + request_.tags.front() + "\n");
+      print_commit();
       print(fmt::format("--> {}\n", state.image.id.substr(0, 11)));
     }
     stage_results_.push_back(state.image);
@@ -621,7 +669,7 @@ std::string Builder::run() {
     for (const auto& name : unused) list += (list.empty() ? "" : " ") + name;
     print(fmt::format("[Warning] one or more build args were not consumed: [{}]\n", list));
   }
-  build::throw_if_stopped();
+  stop_.throw_if_stopped();
   if (!request_.tags.empty()) {
     hooks_.engine.tag_image(id, request_.tags);
     for (const auto& tag : request_.tags) {

@@ -8,12 +8,14 @@
 #include <filesystem>
 
 #include "build/step_error.hpp"
+#include "common/base64.hpp"
 #include "common/error.hpp"
 #include "common/ids.hpp"
 #include "engine/build_context.hpp"
 #include "engine/remote_engine.hpp"
 #include "engine/remote_json.hpp"
 #include "os/fd.hpp"
+#include "os/file.hpp"
 
 namespace berth::engine {
 
@@ -65,6 +67,7 @@ std::string build_query(const BuildRequest& request) {
   if (!request.network.empty()) query += "&networkmode=" + escape(request.network);
   if (!request.platform.empty()) query += "&platform=" + escape(request.platform);
   query += "&squash=" + bool_text(request.squash);
+  if (request.tls_verify) query += "&tlsVerify=" + bool_text(*request.tls_verify);
   return query;
 }
 
@@ -126,6 +129,28 @@ std::string check_build_files(const BuildRequest& request) {
   return context;
 }
 
+// Returns the X-Registry-Auth value for the FROM pulls: --creds as one
+// AuthConfig for every registry, else the "auths" map of --authfile, read
+// on this host as Podman's remote client does. "" sends none.
+std::string build_registry_auth(const BuildRequest& request) {
+  if (!request.cert_dir.empty()) {
+    fail(ErrorCode::kInvalidArgument,
+         "unknown flag: --cert-dir (it is not available with --remote)");
+  }
+  if (request.username) return registry_auth_value(request.username, request.password);
+  if (request.authfile.empty()) return "";
+  auto text = os::read_file_if_exists(request.authfile);
+  if (!text) fail(ErrorCode::kNotFound, "the auth file \"{}\" does not exist", request.authfile);
+  json document = json::parse(*text, nullptr, false);
+  if (!document.is_object() || !document.contains("auths") || !document["auths"].is_object()) {
+    fail(ErrorCode::kInvalidArgument,
+         "the auth file \"{}\" has no \"auths\" object: log in with --authfile to write one",
+         request.authfile);
+  }
+  if (document["auths"].empty()) return "";
+  return base64_encode(document["auths"].dump());
+}
+
 // An anonymous temporary file under /var/tmp, removed when closed.
 os::Fd temporary_file() {
   int fd = ::open("/var/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
@@ -139,6 +164,7 @@ std::string RemoteEngine::build(const BuildRequest& request,
                                 const std::function<void(std::string_view)>& output,
                                 PullProgress& progress) {
   std::string context = check_build_files(request);
+  client_.set_registry_auth(build_registry_auth(request));
   auto ignore = ContextIgnoreFile::load(context);
   std::vector<std::string> always_include;
   std::vector<ExtraTarFile> extra_files;

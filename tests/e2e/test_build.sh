@@ -122,6 +122,7 @@ CF
   assert_rc 0
   assert_contains "$out" "[1/2] STEP 1/2: FROM $REG/busybox AS builder"
   assert_contains "$out" "[2/2] STEP 2/2: COPY --from=builder /out/result /result"
+  assert_contains "$out" "[2/2] COMMIT buildtest-multi"
   assert_not_contains "$out" "other-stage" "--target stops at final"
   capture b image inspect buildtest-multi --format '{{len .RootFS.Layers}}'
   assert_eq "1" "$out" "a scratch stage has only its COPY layer"

@@ -110,27 +110,104 @@ test_build_api_bad_input() {
   assert_eq "" "$(leftover_contexts)"
 }
 
+# The processes of a build step that runs "sleep 47" (none once stopped).
+sleep47_count() { pgrep -xf "sleep 47" | wc -l; }
+
+# Waits up to 10 s for the build's step to stop and the context to go.
+wait_build_gone() {
+  for _ in $(seq 100); do
+    [ -z "$(leftover_contexts)" ] && [ "$(sleep47_count)" = 0 ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 test_build_api_client_hangs_up() {
   start_service --time 0
   rbuild_cleanup
   local dir
   dir=$(rbuild_context)
-  printf 'FROM %s/busybox:latest\nRUN sleep 3\n' "$REG" >"$dir/Dockerfile"
+  printf 'FROM %s/busybox:latest\nRUN sleep 47\n' "$REG" >"$dir/Dockerfile"
   tar -C "$dir" -cf "$E2E_ROOT/rbuild-ctx.tar" .
-  timeout 1 curl -s --unix-socket "$SVC_SOCK" -X POST --data-binary "@$E2E_ROOT/rbuild-ctx.tar" \
+  timeout 2 curl -s --unix-socket "$SVC_SOCK" -X POST --data-binary "@$E2E_ROOT/rbuild-ctx.tar" \
     'http://d/v1.41/build?t=rbuild-compat&nocache=1' >/dev/null || true
-  # The build goes on after the client has gone, and its context stays
-  # until the build ends.
-  sleep 0.5
-  [ -n "$(leftover_contexts)" ] || fail "the context was removed before the build ended"
-  for _ in $(seq 100); do
-    [ -z "$(leftover_contexts)" ] && break
-    sleep 0.1
-  done
-  assert_eq "" "$(leftover_contexts)" "the context is removed after the client hangs up"
+  # The hang-up stops the step's container and the build at once.
+  wait_build_gone || fail "the build went on after its client hung up: $(pgrep -xaf 'sleep 47')"
+  capture b images -q rbuild-compat
+  assert_eq "" "$out" "a stopped build tags nothing"
+  capture b ps -a --format '{{.ID}}'
+  assert_eq "" "$out" "a stopped build leaves no container"
   api GET /_ping
   assert_eq 200 "$code" "the service still serves"
-  assert_contains "$(cat "$E2E_ROOT/service.log")" "the build's client has gone"
+  assert_contains "$(cat "$E2E_ROOT/service.log")" "the build's client has hung up"
+}
+
+test_build_remote_client_interrupted() {
+  start_service --time 0
+  rbuild_cleanup
+  local dir pid
+  dir=$(rbuild_context)
+  printf 'FROM %s/busybox:latest\nRUN echo started && sleep 47\n' "$REG" >"$dir/Dockerfile"
+  # Not through r(): $! must be berth's own PID.
+  "$BERTH_BIN" --url "unix://$SVC_SOCK" build --no-cache -t rbuild-remote "$dir" \
+    >"$E2E_ROOT/rbuild.out" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do
+    [ "$(sleep47_count)" = 1 ] && break
+    sleep 0.1
+  done
+  assert_eq 1 "$(sleep47_count)" "the RUN step runs"
+  # A background job of a script ignores SIGINT, so SIGTERM stands in
+  # for Ctrl-C: both keep their default action with --url.
+  kill -TERM "$pid"
+  local rc=0
+  wait "$pid" || rc=$?
+  assert_eq 143 "$rc" "berth --url build exits 143 on SIGTERM"
+  wait_build_gone || fail "the service's build went on after berth --url build was interrupted"
+  capture b images -q localhost/rbuild-remote
+  assert_eq "" "$out" "an interrupted build tags nothing"
+  capture b ps -a --format '{{.ID}}'
+  assert_eq "" "$out" "an interrupted build leaves no container"
+}
+
+# FROM images behind a registry login: --creds and --authfile reach the
+# pulls of a local build and, as headers, of a build through the service.
+test_build_from_registry_with_creds() {
+  source "$FIXTURES_DIR/env"
+  start_service --time 0
+  local dir=$E2E_ROOT/rbuild-creds creds="$BERTH_REGISTRY_USER:$BERTH_REGISTRY_PASSWORD"
+  rm -rf "$dir" && mkdir -p "$dir"
+  printf 'FROM %s/busybox:latest\nRUN echo built-on-tls\n' "$REG_TLS" >"$dir/Containerfile"
+  b rmi -f "$REG_TLS/busybox:latest" >/dev/null 2>&1 || true
+  capture b build --tls-verify=false -t rbuild-creds "$dir"
+  assert_rc 125 "a local build without credentials"
+  assert_contains "$err" "401"
+  capture r build --tls-verify=false -t rbuild-creds "$dir"
+  assert_rc 125 "a remote build without credentials"
+  assert_contains "$err" "401"
+  capture b build --tls-verify=false --creds "$creds" -t rbuild-creds "$dir"
+  assert_rc 0 "a local build with --creds"
+  assert_contains "$out" "built-on-tls"
+  b rmi -f rbuild-creds "$REG_TLS/busybox:latest" >/dev/null
+  capture r build --tls-verify=false --creds "$creds" -t rbuild-creds "$dir"
+  assert_rc 0 "a remote build with --creds"
+  assert_contains "$out" "built-on-tls"
+  b rmi -f rbuild-creds "$REG_TLS/busybox:latest" >/dev/null
+  # An auth file on the client's host travels as a map of registries.
+  b login --authfile "$E2E_ROOT/rbuild-auth.json" --tls-verify=false \
+    -u "$BERTH_REGISTRY_USER" -p "$BERTH_REGISTRY_PASSWORD" "$REG_TLS" >/dev/null
+  capture r build --tls-verify=false --authfile "$E2E_ROOT/rbuild-auth.json" -t rbuild-creds "$dir"
+  assert_rc 0 "a remote build with --authfile"
+  b rmi -f rbuild-creds "$REG_TLS/busybox:latest" >/dev/null
+  capture r build --authfile "$E2E_ROOT/missing-auth.json" -t rbuild-creds "$dir"
+  assert_rc 125 "a remote build with a missing auth file"
+  assert_contains "$err" "missing-auth.json\" does not exist"
+  capture r build --cert-dir /tmp -t rbuild-creds "$dir"
+  assert_rc 125 "--cert-dir through the service"
+  assert_contains "$err" "unknown flag: --cert-dir"
+  # The service wrote the auth file into a scratch directory of its own
+  # and removed it with the build.
+  assert_eq "" "$(leftover_contexts)" "no scratch directory stays"
 }
 
 test_build_docker_clis() {
