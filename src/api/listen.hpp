@@ -17,9 +17,6 @@ struct ListenAddress {
   int port = 0;      // kTcp
 };
 
-// The socket a root service listens on when no URI is given.
-inline constexpr const char* kDefaultSocketPath = "/run/berth/berth.sock";
-
 // Parses "unix:///path/to.sock" or "tcp://HOST:PORT" ("tcp://[::1]:PORT"
 // for IPv6). Throws Error{kInvalidArgument} naming uri for anything else.
 ListenAddress parse_listen_uri(const std::string& uri);

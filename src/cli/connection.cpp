@@ -12,9 +12,11 @@
 #include "api/client.hpp"
 #include "cli/cli.hpp"
 #include "common/error.hpp"
+#include "config/service_socket.hpp"
 #include "engine/remote_connections.hpp"
 #include "engine/remote_engine.hpp"
 #include "format/template.hpp"
+#include "os/process.hpp"
 
 namespace berth::cli {
 
@@ -26,12 +28,7 @@ std::string env_or_empty(const char* name) {
 }
 
 // The service a remote engine talks to when no URL or connection is given.
-std::string default_service_url() {
-  if (::geteuid() == 0) return "unix:///run/berth/berth.sock";
-  std::string runtime_dir = env_or_empty("XDG_RUNTIME_DIR");
-  if (runtime_dir.empty()) runtime_dir = "/run/user/" + std::to_string(::geteuid());
-  return "unix://" + runtime_dir + "/berth/berth.sock";
-}
+std::string default_service_url() { return "unix://" + config::default_service_socket(); }
 
 engine::RemoteConnection named_connection(const std::string& name) {
   auto file = engine::ConnectionsFile::load(engine::ConnectionsFile::default_path());
@@ -99,9 +96,43 @@ void require_valid_name(const std::string& name) {
   }
 }
 
+// Asks the host at the other end of an ssh URL for the socket its service
+// listens on, as Podman's `system connection add` does: runs `berth info`
+// there through the OpenSSH client. Throws Error{kUnavailable} with ssh's
+// message when the login or the command fails.
+std::string remote_socket_path(const api::ServiceUrl& url, const std::string& identity) {
+  auto ssh = os::find_in_path("ssh");
+  if (!ssh) {
+    fail(ErrorCode::kUnavailable,
+         "cannot ask {} for its socket: the OpenSSH client `ssh` is not in PATH: install "
+         "openssh-client, or give the path with --socket-path", url.host);
+  }
+  std::vector<std::string> args = {*ssh, "-o", "BatchMode=yes", "-o", "ControlMaster=no"};
+  if (!identity.empty()) args.insert(args.end(), {"-i", identity, "-o", "IdentitiesOnly=yes"});
+  if (url.port) args.insert(args.end(), {"-p", std::to_string(url.port)});
+  args.insert(args.end(), {"--", url.user.empty() ? url.host : url.user + "@" + url.host,
+                           "berth info --format '{{.Host.RemoteSocket.Path}}'"});
+  auto result = os::run_process(args);
+  std::string path = result.out;
+  while (!path.empty() && (path.back() == '\n' || path.back() == '\r')) path.pop_back();
+  if (result.exit_code != 0 || !path.starts_with("/")) {
+    std::string message = result.err.empty() ? result.out : result.err;
+    while (!message.empty() && (message.back() == '\n' || message.back() == '\r')) {
+      message.pop_back();
+    }
+    std::replace(message.begin(), message.end(), '\n', ' ');
+    fail(ErrorCode::kUnavailable,
+         "cannot ask {} for its socket: `berth info` over ssh exited with status {}: {}; give "
+         "the path with --socket-path",
+         url.host, result.exit_code, message.empty() ? "no message" : message);
+  }
+  return path;
+}
+
 // Returns the URI to store for `system connection add`: a destination
 // without a scheme is an ssh login ("user@host"), and an ssh URL gets the
-// port and socket path filled in, as Podman writes them.
+// port and socket path filled in, as Podman writes them. An ssh URL
+// without a path takes --socket-path, else the path that the host names.
 std::string connection_uri(const AddOptions& o) {
   std::string destination = o.destination;
   if (destination.find("://") == std::string::npos) destination = "ssh://" + destination;
@@ -118,9 +149,7 @@ std::string connection_uri(const AddOptions& o) {
   if (parsed.user.empty()) parsed.user = current_user();
   if (!parsed.port) parsed.port = o.port;
   if (checked != destination) {
-    // NOTE: Podman queries the host over ssh for its socket; berth assumes
-    // root's default socket unless --socket-path names another.
-    parsed.path = o.socket_path.empty() ? "/run/berth/berth.sock" : o.socket_path;
+    parsed.path = o.socket_path.empty() ? remote_socket_path(parsed, o.identity) : o.socket_path;
   } else if (!o.socket_path.empty()) {
     parsed.path = o.socket_path;
   }

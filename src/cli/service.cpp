@@ -7,6 +7,7 @@
 #include "api/server.hpp"
 #include "cli/cli.hpp"
 #include "common/error.hpp"
+#include "config/service_socket.hpp"
 
 namespace berth::cli {
 
@@ -30,7 +31,7 @@ int run_service(Cli& cli, const ServiceOptions& o) {
   } else {
     for (int fd : inherited) os::Fd closed(fd);
     auto address = api::parse_listen_uri(
-        o.uri.empty() ? std::string("unix://") + api::kDefaultSocketPath : o.uri);
+        o.uri.empty() ? "unix://" + config::default_service_socket() : o.uri);
     service.listeners.push_back(api::open_listener(address));
     if (address.kind == api::ListenAddress::Kind::kUnix) {
       service.socket_paths.push_back(address.path);
@@ -47,7 +48,7 @@ void add_system_service(CLI::App& parent, Cli& cli) {
   auto* cmd = parent.add_subcommand(
       "service", "Serve the Docker and Podman REST APIs on a unix socket or TCP port");
   auto o = std::make_shared<ServiceOptions>();
-  cmd->add_option("URI", o->uri, "unix:///PATH or tcp://HOST:PORT (default unix:///run/berth/berth.sock)");
+  cmd->add_option("URI", o->uri, "unix:///PATH or tcp://HOST:PORT (default unix:///run/berth/berth.sock for root)");
   cmd->add_option("-t,--time", o->time,
                   "Seconds without requests before the service exits (0: never)");
   cmd->callback([&cli, o] { cli.action = [&cli, o] { return run_service(cli, *o); }; });

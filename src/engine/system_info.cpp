@@ -13,6 +13,7 @@
 
 #include "common/log.hpp"
 #include "config/registries.hpp"
+#include "config/service_socket.hpp"
 #include "container/operations.hpp"
 #include "engine/local_engine.hpp"
 #include "os/file.hpp"
@@ -142,6 +143,10 @@ json host_section(container::Context& ctx) {
                       {"seccompEnabled", true},
                       {"seccompProfilePath", ""},
                       {"selinuxEnabled", os::path_exists("/sys/fs/selinux/enforce")}};
+  // The socket `system service` listens on by default, which `system
+  // connection add` asks a host for over ssh.
+  std::string socket = config::default_service_socket();
+  host["remoteSocket"] = {{"exists", os::path_exists(socket)}, {"path", socket}};
   host["serviceIsRemote"] = false;
   host["swapFree"] = static_cast<std::int64_t>(system.freeswap) * unit;
   host["swapTotal"] = static_cast<std::int64_t>(system.totalswap) * unit;

@@ -266,6 +266,7 @@ KbdInteractiveAuthentication no
 UsePAM no
 StrictModes no
 AllowStreamLocalForwarding yes
+SetEnv PATH=$(dirname "$BERTH_BIN"):/usr/sbin:/usr/bin:/sbin:/bin
 EOF
   if [ "$1" = trusted ]; then
     echo "[127.0.0.1]:$SSH_PORT $(cut -d' ' -f1,2 "$SSH_DIR/host_key.pub")" >"$SSH_DIR/known_hosts"
@@ -344,6 +345,39 @@ test_remote_ssh_unknown_host_key() {
   assert_eq "" "$(ssh_clients_left)" "no ssh client is left behind"
   assert_eq "" "$(find /tmp -maxdepth 1 -name 'berth-ssh-*' -newer "$SSH_DIR/known_hosts")" \
     "the private socket directory is removed"
+}
+
+# Without a socket path, `system connection add` asks the host over ssh
+# with `berth info`, as Podman does.
+test_remote_connection_add_asks_host() {
+  [ -x /usr/sbin/sshd ] || fail "no sshd: scripts/setup with BERTH_SETUP_TEST=1 installs openssh-server"
+  local conf=$E2E_ROOT/remote-connections/podman-connections.json
+  rm -rf "$(dirname "$conf")"
+  export PODMAN_CONNECTIONS_CONF=$conf
+  # start_sshd's exit trap also stops the service.
+  start_service --time 0
+  start_sshd empty
+  capture env PATH="$SSH_DIR/bin:$PATH" "$BERTH_BIN" system connection add \
+    --identity "$SSH_DIR/id" -p "$SSH_PORT" unknown-key root@127.0.0.1
+  assert_rc 125 "a host whose key is not known"
+  assert_contains "$err" "cannot ask 127.0.0.1 for its socket"
+  assert_contains "$err" "Host key verification failed"
+  assert_contains "$err" "--socket-path"
+  capture "$BERTH_BIN" system connection ls -q
+  assert_eq "" "$out" "a failed add stores nothing"
+  kill "$sshd_pid"
+  wait "$sshd_pid" 2>/dev/null || true
+  start_sshd trusted
+  capture env PATH="$SSH_DIR/bin:$PATH" "$BERTH_BIN" system connection add \
+    --identity "$SSH_DIR/id" -p "$SSH_PORT" asked root@127.0.0.1
+  assert_rc 0 "connection add asks the host"
+  capture "$BERTH_BIN" system connection ls --format '{{.Name}} {{.URI}}'
+  assert_eq "asked ssh://root@127.0.0.1:$SSH_PORT/run/berth/berth.sock" "$out"
+  capture b info --format '{{.Host.RemoteSocket.Path}}'
+  assert_eq "/run/berth/berth.sock" "$out" "info names the service's default socket"
+  capture b info --format json
+  assert_eq "/run/berth/berth.sock" "$(echo "$out" | jq -r .host.remoteSocket.path)"
+  rm -rf "$(dirname "$conf")"
 }
 
 test_remote_run_interactive_terminal() {
