@@ -2,6 +2,7 @@
 // restart, wait and delete.
 
 #include <algorithm>
+#include <map>
 
 #include "api/compat_create.hpp"
 #include "api/exchange.hpp"
@@ -24,17 +25,56 @@ using boost::beast::http::verb;
 using nlohmann::json;
 using nlohmann::ordered_json;
 
+// The pod of a pod's member container.
+struct PodOf {
+  std::string id;
+  std::string name;
+  bool infra = false;
+};
+
+// Maps each member container's ID to its pod.
+std::map<std::string, PodOf> pods_of_members(engine::Engine& engine) {
+  std::map<std::string, PodOf> pods;
+  for (const auto& pod : engine.list_pods({})) {
+    for (const auto& member : pod.members) {
+      pods[member.id] = {pod.id, pod.name, member.id == pod.infra_id};
+    }
+  }
+  return pods;
+}
+
+// Podman's pod= filter: whether container_id belongs to a pod named by one
+// of the values, as a name, an ID or the start of an ID.
+bool in_pods(const std::map<std::string, PodOf>& pods, const std::string& container_id,
+             const std::vector<std::string>& wanted) {
+  auto it = pods.find(container_id);
+  if (it == pods.end()) return false;
+  return std::any_of(wanted.begin(), wanted.end(), [&](const std::string& w) {
+    return it->second.name == w || (!w.empty() && it->second.id.starts_with(w));
+  });
+}
+
 // The containers GET /containers/json lists: all or the running ones,
-// matching the filters, newest first, at most limit.
-std::vector<engine::ContainerSummary> listed_containers(Exchange& x) {
+// matching the filters, newest first, at most limit. pods is filled when a
+// pod= filter needs it.
+std::vector<engine::ContainerSummary> listed_containers(Exchange& x,
+                                                        std::map<std::string, PodOf>& pods) {
   bool all = x.query().flag("all", false);
-  auto filter =
-      engine::parse_container_filters(parse_filters(x.query().get("filters").value_or("")));
+  std::vector<std::string> filters = parse_filters(x.query().get("filters").value_or(""));
+  std::vector<std::string> wanted_pods;
+  std::erase_if(filters, [&](const std::string& f) {
+    if (!f.starts_with("pod=")) return false;
+    wanted_pods.push_back(f.substr(4));
+    return true;
+  });
+  auto filter = engine::parse_container_filters(filters);
   auto every = x.engine().list_containers(true);
+  if (!wanted_pods.empty()) pods = pods_of_members(x.engine());
   std::vector<engine::ContainerSummary> containers;
   // Docker lists paused containers without all too.
   for (const auto& c : every) {
     bool shown = c.status == "running" || (!x.libpod() && c.status == "paused");
+    if (!wanted_pods.empty() && !in_pods(pods, c.id, wanted_pods)) continue;
     if (all || filter.has("status") || shown) containers.push_back(c);
   }
   if (!filter.empty()) containers = engine::match_containers(containers, every, filter);
@@ -99,7 +139,10 @@ ordered_json compat_summary(const engine::ContainerSummary& c,
 }
 
 void list(Exchange& x) {
-  auto containers = listed_containers(x);
+  std::map<std::string, PodOf> pods;
+  auto containers = listed_containers(x, pods);
+  // Podman's entries name each member's pod.
+  if (x.libpod() && pods.empty()) pods = pods_of_members(x.engine());
   bool with_size = x.query().flag("size", false);
   std::int64_t now = now_ns();
   ordered_json out = ordered_json::array();
@@ -110,6 +153,11 @@ void list(Exchange& x) {
       auto entry = engine::podman_container_json(c, size, x.query().flag("namespace", false), now);
       // Podman 4 clients decode Created as a time, Podman 5 ones as seconds.
       if (x.libpod_major() == 4) entry["Created"] = format_rfc3339_nano(c.created_ns);
+      if (auto pod = pods.find(c.id); pod != pods.end()) {
+        entry["IsInfra"] = pod->second.infra;
+        entry["Pod"] = pod->second.id;
+        entry["PodName"] = pod->second.name;
+      }
       out.push_back(std::move(entry));
     } else {
       out.push_back(compat_summary(c, size, now));

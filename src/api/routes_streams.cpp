@@ -122,7 +122,7 @@ std::string docker_action(const state::EventRecord& event) {
 
 // An event as both APIs send it: Docker's shape, with Docker's action
 // names (compat) or Podman's (libpod). Podman's clients read a container's
-// exit code from the containerExitCode attribute.
+// exit code from the containerExitCode attribute and its pod from podId.
 json event_json(const state::EventRecord& event, bool libpod) {
   json attributes = json::parse(event.attributes, nullptr, false);
   if (!attributes.is_object()) attributes = json::object();
@@ -131,6 +131,8 @@ json event_json(const state::EventRecord& event, bool libpod) {
   if (event.exit_code) {
     attributes[libpod ? "containerExitCode" : "exitCode"] = std::to_string(*event.exit_code);
   }
+  // Podman's clients read a member's pod from podId.
+  if (libpod && !event.pod_id.empty()) attributes["podId"] = event.pod_id;
   std::string id = event.object_id.empty() ? event.name : event.object_id;
   std::string action = libpod ? event.status : docker_action(event);
   return {{"status", action},

@@ -158,7 +158,8 @@ bool matches(const ContainerSummary& c, const ContainerFilter& filter,
         return c.health.empty() ? v == "none" : c.health == v;
       });
     } else if (key == "pod") {
-      // NOTE: pods do not exist yet, so no container belongs to one.
+      // The callers (ps and the list route) apply pod= themselves, since
+      // a summary does not name its pod; here it matches nothing.
       ok = false;
     } else if (key == "network") {
       ok = any_of_values(values, [&](const std::string& v) {

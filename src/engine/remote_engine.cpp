@@ -213,8 +213,11 @@ int RemoteEngine::wait_for(const std::string& name_or_id, container::WaitConditi
 }
 
 std::vector<ContainerSummary> RemoteEngine::list_containers(bool all) {
-  json reply = client_.send_json("GET", libpod(std::string("/containers/json?all=") +
-                                               (all ? "true" : "false")));
+  // The Podman 4 form of the list gives Created with its nanoseconds
+  // (Podman 5's has whole seconds), so rows made in the same second sort
+  // as they do locally.
+  json reply = client_.send_json("GET", std::string("/v4.0.0/libpod/containers/json?all=") +
+                                            (all ? "true" : "false"));
   std::vector<ContainerSummary> out;
   if (!reply.is_array()) return out;
   for (const auto& item : reply) out.push_back(summary_from_json(item));

@@ -15,8 +15,8 @@ namespace {
 using nlohmann::json;
 
 // Rebuilds the log entry from the libpod event. The attributes carry the
-// name, the image and the exit code, which the record keeps in fields of
-// their own. The pod ID is not sent, so it stays empty.
+// name, the image, the exit code and a member's pod ID (podId), which the
+// record keeps in fields of its own.
 state::EventRecord record_from_event(const json& event, std::int64_t sequence) {
   state::EventRecord record;
   record.id = sequence;
@@ -43,6 +43,8 @@ state::EventRecord record_from_event(const json& event, std::int64_t sequence) {
     }
   }
   attributes.erase("containerExitCode");
+  record.pod_id = string_or_empty(attributes, "podId");
+  attributes.erase("podId");
   // Volume events carry the name as their ID and no object ID of their own.
   if (record.type == "volume" && record.object_id == record.name) record.object_id.clear();
   record.attributes = attributes.dump();

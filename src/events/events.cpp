@@ -33,14 +33,16 @@ void write_container(state::Database& db, const state::ContainerRecord& containe
   event.image = container.image_name;
   event.exit_code = exit_code;
   try {
-    // The labels are the attributes, as in Podman; a config that does not
-    // parse only loses them.
+    // The labels are the attributes, as in Podman, and a pod's member
+    // names its pod; a config that does not parse only loses them.
     auto config = nlohmann::json::parse(container.config, nullptr, false);
     if (config.is_object()) {
       auto labels = config.find("labels");
       if (labels != config.end() && labels->is_object() && !labels->empty()) {
         event.attributes = labels->dump();
       }
+      auto pod = config.find("pod_id");
+      if (pod != config.end() && pod->is_string()) event.pod_id = pod->get<std::string>();
     }
   } catch (const std::exception& e) {
     spdlog::debug("labels of container {} for its event: {}", container.id, e.what());

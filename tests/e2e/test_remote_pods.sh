@@ -214,3 +214,41 @@ test_remote_pod_routes_bad_requests() {
   capture b pod exists rpod-api
   assert_rc 1 "delete removed the pod"
 }
+
+# The list routes apply Podman's pod= filter and name each member's pod.
+test_remote_pod_filter_in_container_list() {
+  start_service --time 0
+  rpods_cleanup
+  local image=$REG/busybox:latest pod_id infra_id member_id
+  b pull -q --tls-verify=false "$image" >/dev/null
+  b rm -f rpod-api-outside >/dev/null 2>&1 || true
+  pod_id=$(b pod create --name rpod-api)
+  member_id=$(b create --pod rpod-api --name rpod-api-member "$image" true)
+  b create --name rpod-api-outside "$image" true >/dev/null
+  infra_id=$(b pod inspect rpod-api --format '{{.InfraContainerID}}')
+  api GET "/v5.0.0/libpod/containers/json?all=true&filters=%7B%22pod%22%3A%5B%22rpod-api%22%5D%7D"
+  assert_eq 200 "$code" "list by pod name"
+  assert_eq "$(printf '%s\n' "$infra_id true" "$member_id false" | sort)" \
+    "$(jq -r '.[] | "\(.Id) \(.IsInfra)"' <<<"$out" | sort)" "the pod's members"
+  assert_eq "$pod_id rpod-api" "$(jq -r '[.[] | "\(.Pod) \(.PodName)"] | unique | .[]' <<<"$out")"
+  api GET "/v1.41/containers/json?all=1&filters=%7B%22pod%22%3A%5B%22${pod_id:0:12}%22%5D%7D"
+  assert_eq 200 "$code" "compat list by pod ID prefix"
+  assert_eq 2 "$(jq length <<<"$out")" "the compat route filters too"
+  api GET "/v5.0.0/libpod/containers/json?all=true&filters=%7B%22pod%22%3A%5B%22rpod-missing%22%5D%7D"
+  assert_eq "[]" "$(jq -c . <<<"$out")" "an unknown pod matches nothing"
+  api GET "/v5.0.0/libpod/containers/json?all=true"
+  assert_eq '""' "$(jq -c --arg n rpod-api-outside '.[] | select(.Names[0] == $n) | .Pod' <<<"$out")" \
+    "a container outside pods names none"
+  capture r ps -a --filter pod=rpod-api --format '{{.Names}}'
+  assert_eq "$(b ps -a --filter pod=rpod-api --format '{{.Names}}')" "$out" "remote ps as local"
+  # A member's events carry its pod, locally and through the service.
+  capture b events --since 1m --stream=false --filter "pod=$pod_id" --filter type=container \
+    --format '{{.Status}} {{.Name}} {{.PodID}}'
+  assert_contains "$out" "create rpod-api-member $pod_id"
+  local local_events=$out
+  capture r events --since 1m --stream=false --filter "pod=$pod_id" --filter type=container \
+    --format '{{.Status}} {{.Name}} {{.PodID}}'
+  assert_eq "$local_events" "$out" "remote events of the pod as local"
+  b rm -f rpod-api-outside >/dev/null
+  b pod rm -f rpod-api >/dev/null
+}
