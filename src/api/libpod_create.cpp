@@ -318,8 +318,22 @@ void add_security(const json& body, engine::CreateRequest& request) {
   }
 }
 
-// groups, userns and idmappings. Explicit ID maps are rejected rather than
-// dropped.
+// One list of idmappings (UIDMap or GIDMap): each {container_id, host_id,
+// size} entry becomes the --uidmap value "CONTAINER_ID:HOST_ID:SIZE".
+std::vector<std::string> id_map_values(const json& maps, const char* key) {
+  std::vector<std::string> values;
+  for_each_object(maps, key, [&](const json& entry) {
+    std::int64_t container_id = int_field(entry, "container_id");
+    std::int64_t host_id = int_field(entry, "host_id");
+    std::int64_t size = int_field(entry, "size");
+    values.push_back(fmt::format("{}:{}:{}", container_id, host_id, size));
+  });
+  return values;
+}
+
+// groups, userns and idmappings. The maps of idmappings become --uidmap and
+// --gidmap values, which the create checks as it checks local ones. The
+// Host*Mapping and AutoUserNs fields add nothing to the maps and userns.
 void add_userns(const json& body, engine::UsernsFlags& flags) {
   flags.group_add = strings_field(body, "groups");
   if (const json* userns = field(body, "userns")) {
@@ -329,14 +343,17 @@ void add_userns(const json& body, engine::UsernsFlags& flags) {
     flags.userns = value.empty() ? mode : mode + ":" + value;
   }
   if (const json* maps = field(body, "idmappings")) {
-    for (const char* key : {"UIDMap", "GIDMap"}) {
-      const json* list = field(*maps, key);
-      if (list && !list->empty()) {
-        fail(ErrorCode::kUnavailable, "idmappings.{} in the request body is not supported yet",
-             key);
-      }
+    if (!maps->is_object()) {
+      fail(ErrorCode::kInvalidArgument,
+           "invalid idmappings in the request body: expected an object");
     }
+    flags.uidmap = id_map_values(*maps, "UIDMap");
+    flags.gidmap = id_map_values(*maps, "GIDMap");
   }
+  // Podman 4.3's client sends nsmode "private" along with explicit maps.
+  // Next to the maps, that mode is not a --userns flag of its own.
+  bool maps = !flags.uidmap.empty() || !flags.gidmap.empty();
+  if (maps && flags.userns == "private") flags.userns.clear();
 }
 
 // secrets (mounted files) and secret_env (variable to secret name) as

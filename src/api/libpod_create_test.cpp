@@ -155,11 +155,57 @@ TEST(LibpodCreate, WrongFieldTypesRejected) {
   EXPECT_EQ(error_code_of(body), ErrorCode::kInvalidArgument);
 }
 
-TEST(LibpodCreate, IdMapsRejected) {
+// idmappings in the shape of Podman's IDMappingOptions, with the GID map
+// copied from the UID map as Podman's client does when only --uidmap is given.
+TEST(LibpodCreate, IdMapsBecomeFlags) {
   json body = base_body();
-  body["idmappings"] = json::parse(R"({"UIDMap": [{"container_id": 0, "host_id": 1000,
-                                                   "size": 1}]})");
-  EXPECT_EQ(error_code_of(body), ErrorCode::kUnavailable);
+  body["idmappings"] = json::parse(R"({"HostUIDMapping": false, "HostGIDMapping": false,
+    "UIDMap": [{"container_id": 0, "host_id": 100000, "size": 65536},
+               {"container_id": 65536, "host_id": 1000, "size": 1}],
+    "GIDMap": [{"container_id": 0, "host_id": 100000, "size": 65536},
+               {"container_id": 65536, "host_id": 1000, "size": 1}],
+    "AutoUserNs": false, "AutoUserNsOpts": {"Size": 0, "InitialSize": 0}})");
+  auto request = libpod_create_request(body);
+  std::vector<std::string> expected = {"0:100000:65536", "65536:1000:1"};
+  EXPECT_EQ(request.userns.uidmap, expected);
+  EXPECT_EQ(request.userns.gidmap, expected);
+  EXPECT_EQ(request.userns.userns, "");
+}
+
+// Podman 4.3's remote client sends userns {"nsmode": "private"} with the
+// maps of --uidmap.
+TEST(LibpodCreate, PrivateUsernsWithIdMapsIsNoUsernsFlag) {
+  json body = base_body();
+  body["userns"] = {{"nsmode", "private"}};
+  body["idmappings"] = json::parse(R"({"UIDMap": [{"container_id": 0, "host_id": 100000,
+                                                   "size": 65536}]})");
+  auto request = libpod_create_request(body);
+  EXPECT_EQ(request.userns.userns, "");
+  EXPECT_EQ(request.userns.uidmap, std::vector<std::string>{"0:100000:65536"});
+}
+
+TEST(LibpodCreate, PrivateUsernsWithoutMapsKept) {
+  json body = base_body();
+  body["userns"] = {{"nsmode", "private"}};
+  EXPECT_EQ(libpod_create_request(body).userns.userns, "private");
+}
+
+TEST(LibpodCreate, EmptyIdMapsAddNoFlags) {
+  json body = base_body();
+  body["idmappings"] = json::parse(R"({"HostUIDMapping": true, "HostGIDMapping": true,
+                                       "UIDMap": null, "GIDMap": null})");
+  auto request = libpod_create_request(body);
+  EXPECT_TRUE(request.userns.uidmap.empty());
+  EXPECT_TRUE(request.userns.gidmap.empty());
+}
+
+TEST(LibpodCreate, MalformedIdMapsRejected) {
+  for (const char* maps : {R"("text")", R"({"UIDMap": "0:1:1"})",
+                           R"({"UIDMap": [{"container_id": "0", "host_id": 1, "size": 1}]})"}) {
+    json body = base_body();
+    body["idmappings"] = json::parse(maps);
+    EXPECT_EQ(error_code_of(body), ErrorCode::kInvalidArgument) << maps;
+  }
 }
 
 TEST(LibpodCreate, PodAndNamespaceModes) {

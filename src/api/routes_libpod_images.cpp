@@ -2,6 +2,8 @@
 // own way: pull, push, exists, remove, tag, untag, load, import, get,
 // changes and commit.
 
+#include <climits>
+
 #include "api/exchange.hpp"
 #include "api/images_progress.hpp"
 #include "api/images_request.hpp"
@@ -86,7 +88,9 @@ void pull(Exchange& x) {
 }
 
 // POST /libpod/images/{name}/push?destination=: progress as {"stream"}
-// lines, or {"error"} after a failure.
+// lines, or {"error"} after a failure. compressionFormat and
+// compressionLevel are push's --compression-format and --compression-level.
+// Podman 4.3's client sends them in lowercase.
 void push(Exchange& x) {
   engine::PushRequest request;
   request.image = x.param("name");
@@ -95,6 +99,18 @@ void push(Exchange& x) {
   if (target.starts_with("docker://")) target.erase(0, 9);
   request.access = request_registry_access(x, target);
   request.format = x.query().get("format").value_or("");
+  auto compression = x.query().get("compressionFormat");
+  if (!compression) compression = x.query().get("compressionformat");
+  if (compression && !compression->empty()) request.compression_format = *compression;
+  auto level = x.query().integer("compressionLevel");
+  if (!level) level = x.query().integer("compressionlevel");
+  if (level) {
+    if (*level < INT_MIN || *level > INT_MAX) {
+      fail(ErrorCode::kInvalidArgument, "invalid compressionLevel {}: use gzip 1-9 or zstd 1-20",
+           *level);
+    }
+    request.compression_level = static_cast<int>(*level);
+  }
   if (!x.engine().image_exists(request.image)) {
     fail(ErrorCode::kNotFound, "{}: image not known", request.image);
   }

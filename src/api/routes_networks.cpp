@@ -9,6 +9,7 @@
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "engine/engine.hpp"
+#include "network/ip_range.hpp"
 
 namespace berth::api {
 
@@ -209,12 +210,12 @@ engine::NetworkCreateRequest podman_create_request(const json& body) {
       const json& subnet = subnets->front();
       request.subnet = string_member(subnet, "subnet");
       request.gateway = string_member(subnet, "gateway");
-      if (const json* range = member(subnet, "lease_range")) {
-        // A lease range is two addresses, but the engine takes a CIDR range.
-        if (member(*range, "start_ip") || member(*range, "end_ip")) {
-          fail(ErrorCode::kInvalidArgument,
-               "invalid lease_range: berth takes an address range only through --ip-range");
-        }
+      if (const json* range = member(subnet, "lease_range"); range && !range->is_null()) {
+        // The engine takes the --ip-range value: the CIDR form when the
+        // range is one, so its checks and messages are those of a local
+        // create.
+        request.ip_range = network::ip_range_of(
+            {string_member(*range, "start_ip"), string_member(*range, "end_ip")});
       }
     }
   }

@@ -1,6 +1,7 @@
 // Pod routes, libpod only: create, list, inspect, exists, start, stop,
-// restart, kill, pause, unpause, top, delete and prune.
+// restart, kill, pause, unpause, top, stats, delete and prune.
 
+#include <algorithm>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -8,8 +9,10 @@
 
 #include "api/exchange.hpp"
 #include "api/pod_json.hpp"
+#include "api/pod_stats.hpp"
 #include "api/routes.hpp"
 #include "common/error.hpp"
+#include "common/log.hpp"
 #include "engine/engine.hpp"
 
 namespace berth::api {
@@ -141,6 +144,39 @@ void top(Exchange& x) {
   x.reply_json(status::ok, json{{"Titles", titles}, {"Processes", processes}});
 }
 
+// GET /libpod/pods/stats: Podman's PodStatsReport of every member of the
+// pods named by namesOrIDs (repeated), or of every pod with all=true or no
+// name. With no earlier sample to compare, CPU is the average since each
+// container started, as in Podman's route. An unknown pod fails the whole
+// request with 404.
+void stats(Exchange& x) {
+  auto names = x.query().all("namesOrIDs");
+  if (x.query().flag("all", false) && !names.empty()) {
+    fail(ErrorCode::kInvalidArgument, "--all, --latest and arguments cannot be used together");
+  }
+  std::vector<engine::PodReport> pods;
+  if (names.empty()) {
+    pods = x.engine().list_pods({});
+    std::stable_sort(pods.begin(), pods.end(),
+                     [](const auto& a, const auto& b) { return a.created_ns < b.created_ns; });
+  }
+  for (const auto& name : names) pods.push_back(x.engine().inspect_pod(name));
+  ordered_json out = ordered_json::array();
+  for (const auto& pod : pods) {
+    for (const auto& member : pod.members) {
+      try {
+        out.push_back(pod_stats_report(pod.id, x.engine().stats(member.id), nullptr));
+      } catch (const Error& e) {
+        // A member removed since the pod was read has nothing to show.
+        if (e.code() != ErrorCode::kNotFound) throw;
+        spdlog::debug("GET /libpod/pods/stats: pod {}: skipping member {}: {}", pod.id, member.id,
+                      e.what());
+      }
+    }
+  }
+  x.reply_json(status::ok, out);
+}
+
 void prune(Exchange& x) {
   json out = json::array();
   for (const auto& id : x.engine().pod_prune()) out.push_back({{"Id", id}, {"Err", nullptr}});
@@ -153,6 +189,7 @@ void add_pod_routes(Router& router) {
   router.add(verb::post, "/libpod/pods/create", create);
   router.add_quick(verb::get, "/libpod/pods/json", list);
   router.add(verb::post, "/libpod/pods/prune", prune);
+  router.add(verb::get, "/libpod/pods/stats", stats);
   router.add_quick(verb::get, "/libpod/pods/{name}/json", inspect);
   router.add_quick(verb::get, "/libpod/pods/{name}/exists", exists);
   router.add(verb::post, "/libpod/pods/{name}/start", start);

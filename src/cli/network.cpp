@@ -209,7 +209,8 @@ void add_network_create(CLI::App& parent, Cli& cli) {
   cmd->add_option("-d,--driver", r.driver, "Network driver (only bridge)");
   cmd->add_option("--subnet", r.subnet, "IPv4 subnet in CIDR form (next free 10.89.N.0/24)");
   cmd->add_option("--gateway", r.gateway, "Gateway address in the subnet (its first address)");
-  cmd->add_option("--ip-range", r.ip_range, "CIDR range in the subnet to hand addresses from");
+  cmd->add_option("--ip-range", r.ip_range,
+                  "Addresses in the subnet to hand out: a CIDR range or START-END");
   cmd->add_option("--interface-name", r.interface, "Name of the bridge (next free berthN)");
   cmd->add_option("--label", o->labels, "Label KEY=VALUE of the network")
       ->allow_extra_args(false);

@@ -1,5 +1,6 @@
 // pod and its subcommands: create, ps, inspect, start, stop, restart,
-// kill, pause, unpause, rm, exists, prune and top.
+// kill, pause, unpause, rm, exists, prune and top (stats is in
+// pod_stats.cpp).
 
 #include <algorithm>
 #include <cstdio>
@@ -397,6 +398,10 @@ void add_pod_top(CLI::App& parent, Cli& cli) {
 
 }  // namespace
 
+// pod stats lives in pod_stats.cpp; it is declared here rather than in
+// cli.hpp, which every command file includes.
+void add_pod_stats(CLI::App& pod, Cli& cli);
+
 void add_pod_group(CLI::App& app, Cli& cli) {
   auto* pod = app.add_subcommand("pod", "Manage pods");
   pod->require_subcommand(1);
@@ -429,6 +434,7 @@ void add_pod_group(CLI::App& app, Cli& cli) {
   add_pod_rm(*pod, cli, "remove");
   add_pod_prune(*pod, cli);
   add_pod_top(*pod, cli);
+  add_pod_stats(*pod, cli);
   add_exists_command(*pod, cli, "Exit 0 when a pod exists, 1 when not", "Pod name or ID",
                      [](engine::Engine& engine, const std::string& name) {
                        return engine.pod_exists(name);

@@ -213,6 +213,26 @@ void resolve_mode(container::Context& ctx, const std::string& mode,
 
 }  // namespace
 
+std::optional<runtime::IdMaps> explicit_id_maps(const UsernsFlags& flags,
+                                               const SubidFiles& files) {
+  bool maps = !flags.uidmap.empty() || !flags.gidmap.empty();
+  bool subid = !flags.subuidname.empty() || !flags.subgidname.empty();
+  if (!flags.userns.empty() && (maps || subid)) {
+    fail(ErrorCode::kInvalidArgument,
+         "--userns and --uidmap/--gidmap/--subuidname/--subgidname are mutually exclusive");
+  }
+  if (maps && subid) {
+    fail(ErrorCode::kInvalidArgument,
+         "--uidmap/--gidmap and --subuidname/--subgidname are mutually exclusive");
+  }
+  if (maps) return runtime::build_id_maps(flags.uidmap, flags.gidmap);
+  if (!subid) return std::nullopt;
+  // One name stands for both when only one is given, as in Podman.
+  const std::string& user = flags.subuidname.empty() ? flags.subgidname : flags.subuidname;
+  const std::string& group = flags.subgidname.empty() ? flags.subuidname : flags.subgidname;
+  return runtime::IdMaps{subid_map(user, false, files.subuid), subid_map(group, true, files.subgid)};
+}
+
 std::uint32_t estimate_auto_size(const std::string& passwd, const std::string& group) {
   std::uint32_t largest = std::max(max_id(passwd, {2, 3}), max_id(group, {2}));
   return std::max(largest + 1, kAutoMinSize);
@@ -243,28 +263,10 @@ void apply_userns_flags(container::Context& ctx, const UsernsFlags& flags,
     }
   }
 
-  bool maps = !flags.uidmap.empty() || !flags.gidmap.empty();
-  bool subid = !flags.subuidname.empty() || !flags.subgidname.empty();
   userns.requested = flags.userns;
-  if (!flags.userns.empty() && (maps || subid)) {
-    fail(ErrorCode::kInvalidArgument,
-         "--userns and --uidmap/--gidmap/--subuidname/--subgidname are mutually exclusive");
-  }
-  if (maps && subid) {
-    fail(ErrorCode::kInvalidArgument,
-         "--uidmap/--gidmap and --subuidname/--subgidname are mutually exclusive");
-  }
-  if (maps) {
-    auto built = runtime::build_id_maps(flags.uidmap, flags.gidmap);
-    userns.uid_map = built.uids;
-    userns.gid_map = built.gids;
-    userns.mode = "private";
-  } else if (subid) {
-    // One name stands for both when only one is given, as in Podman.
-    const std::string& user = flags.subuidname.empty() ? flags.subgidname : flags.subuidname;
-    const std::string& group = flags.subgidname.empty() ? flags.subuidname : flags.subgidname;
-    userns.uid_map = subid_map(user, false, files.subuid);
-    userns.gid_map = subid_map(group, true, files.subgid);
+  if (auto maps = explicit_id_maps(flags, files)) {
+    userns.uid_map = maps->uids;
+    userns.gid_map = maps->gids;
     userns.mode = "private";
   } else if (!flags.userns.empty() && flags.userns != "host") {
     resolve_mode(ctx, flags.userns, image_layers, files, userns);

@@ -7,6 +7,7 @@
 // free IDs, kNotFound for an unknown --userns=container:NAME) naming the
 // value, so the CLI exits 125 and nothing is stored.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,15 @@ struct SubidFiles {
 void apply_userns_flags(container::Context& ctx, const UsernsFlags& flags,
                         const state::ImageRecord& image, container::ContainerConfig& config,
                         const SubidFiles& files = {});
+
+// Returns the maps that --uidmap/--gidmap or --subuidname/--subgidname
+// give (the subordinate IDs read from files), or nullopt when flags has
+// none of them. Throws Error{kInvalidArgument} for a malformed map, a name
+// without ranges, or these flags together with --userns or with each
+// other. A create and the remote client (which sends the maps, as
+// Podman's does) resolve them here alike.
+std::optional<runtime::IdMaps> explicit_id_maps(const UsernsFlags& flags,
+                                               const SubidFiles& files = {});
 
 // Returns the size --userns=auto gives a namespace for an image whose
 // /etc/passwd and /etc/group are passwd and group: one more than the

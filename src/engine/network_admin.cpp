@@ -24,6 +24,7 @@
 #include "events/events.hpp"
 #include "network/bridge.hpp"
 #include "network/firewall.hpp"
+#include "network/ip_range.hpp"
 #include "network/ipam.hpp"
 #include "network/ipv4.hpp"
 
@@ -160,14 +161,21 @@ network::Subnet requested_subnet(const NetworkCreateRequest& request,
     subnet.gateway = network::format_ipv4(gateway);
   }
   if (!request.ip_range.empty()) {
-    Ipv4Subnet range = Ipv4Subnet::parse(request.ip_range);
-    if (!cidr.contains(range.network) || range.prefix_len < cidr.prefix_len) {
-      fail(ErrorCode::kInvalidArgument, "ip range {} not in subnet {}: give a range inside it",
-           range.str(), cidr.str());
+    bool cidr_form = request.ip_range.find('-') == std::string::npos;
+    if (cidr_form) {
+      Ipv4Subnet range = Ipv4Subnet::parse(request.ip_range);
+      if (!cidr.contains(range.network) || range.prefix_len < cidr.prefix_len) {
+        fail(ErrorCode::kInvalidArgument, "ip range {} not in subnet {}: give a range inside it",
+             range.str(), cidr.str());
+      }
     }
-    // The same bounds Podman writes: the range's first host to its last address.
-    subnet.lease_range = network::LeaseRange{network::format_ipv4(range.network + 1),
-                                             network::format_ipv4(range.broadcast())};
+    network::LeaseRange range = network::lease_range_of(request.ip_range);
+    if (!cidr_form && (!cidr.contains(network::parse_ipv4(range.start_ip)) ||
+                       !cidr.contains(network::parse_ipv4(range.end_ip)))) {
+      fail(ErrorCode::kInvalidArgument, "ip range {} not in subnet {}: give a range inside it",
+           request.ip_range, cidr.str());
+    }
+    subnet.lease_range = range;
   }
   return subnet;
 }

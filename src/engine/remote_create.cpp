@@ -11,6 +11,7 @@
 #include "container/log_config.hpp"
 #include "container/restart.hpp"
 #include "engine/create_resources.hpp"
+#include "engine/create_userns.hpp"
 #include "engine/env.hpp"
 #include "secret/secret_use.hpp"
 #include "volume/mount_spec.hpp"
@@ -28,15 +29,10 @@ using nlohmann::json;
 
 // Rejects the flags that remote mode does not carry. --env-host would copy
 // the client's environment, so Podman's remote client does not offer it.
-// The ID maps have no SpecGenerator form in berth yet.
 void reject_unsupported_options(const CreateRequest& r) {
   if (r.host.env_host) {
     fail(ErrorCode::kInvalidArgument, "unknown flag: --env-host (it is not available with --remote)");
   }
-  if (!r.userns.uidmap.empty()) reject_option("--uidmap");
-  if (!r.userns.gidmap.empty()) reject_option("--gidmap");
-  if (!r.userns.subuidname.empty()) reject_option("--subuidname");
-  if (!r.userns.subgidname.empty()) reject_option("--subgidname");
 }
 
 void add_command(const CreateRequest& r, json& body) {
@@ -273,8 +269,28 @@ void add_name_resolution(const HostFlags& flags, json& body) {
   if (flags.no_hosts) body["use_image_hosts"] = true;
 }
 
+json id_map_json(const std::vector<runtime::IdMapping>& map) {
+  json entries = json::array();
+  for (const auto& m : map) {
+    entries.push_back({{"container_id", m.container_id}, {"host_id", m.host_id}, {"size", m.size}});
+  }
+  return entries;
+}
+
+// --uidmap, --gidmap, --subuidname and --subgidname are resolved here into
+// the idmappings of the SpecGenerator, as Podman's remote client does, so
+// --subuidname reads the client's /etc/subuid and /etc/subgid.
 void add_userns(const UsernsFlags& flags, json& body) {
   if (!flags.group_add.empty()) body["groups"] = flags.group_add;
+  // With --userns too, the service rejects the pair as a local create does.
+  UsernsFlags maps_only = flags;
+  maps_only.userns.clear();
+  if (auto maps = explicit_id_maps(maps_only)) {
+    body["idmappings"] = {{"HostUIDMapping", false},
+                          {"HostGIDMapping", false},
+                          {"UIDMap", id_map_json(maps->uids)},
+                          {"GIDMap", id_map_json(maps->gids)}};
+  }
   if (flags.userns.empty()) return;
   auto colon = flags.userns.find(':');
   json mode = {{"nsmode", flags.userns.substr(0, colon)}};

@@ -124,14 +124,18 @@ std::string RemoteEngine::push(const PushRequest& request, PullProgress& progres
   if (!request.sign_by.empty() || request.remove_signatures || !request.signature_policy.empty()) {
     unsupported("push with signature options");
   }
-  if (request.compression_format != "gzip" || request.compression_level) {
-    unsupported("push --compression-format and --compression-level");
-  }
   std::string target = image_path(request.image, "push") + "?destination=" +
                        escape(request.destination.empty() ? request.image : request.destination);
   target += tls_query(request.access);
   if (!request.format.empty()) target += "&format=" + escape(request.format);
   if (request.access.retry) target += "&retry=" + std::to_string(*request.access.retry);
+  // Podman's query names; the service checks the values as a local push does.
+  if (request.compression_format != "gzip") {
+    target += "&compressionFormat=" + escape(request.compression_format);
+  }
+  if (request.compression_level) {
+    target += "&compressionLevel=" + std::to_string(*request.compression_level);
+  }
 
   std::string digest, error;
   JsonLines lines([&](const json& line) {

@@ -4,6 +4,7 @@
 #include "common/time.hpp"
 #include "engine/remote_engine.hpp"
 #include "engine/remote_json.hpp"
+#include "network/ip_range.hpp"
 #include "network/network_config.hpp"
 
 namespace berth::engine {
@@ -115,7 +116,6 @@ network::Network RemoteEngine::network_create(const NetworkCreateRequest& reques
     // The same check and message as LocalEngine: the route would drop them.
     fail(ErrorCode::kInvalidArgument, "cannot set gateway or range without subnet: add --subnet");
   }
-  if (!request.ip_range.empty()) unsupported("network create --ip-range");
   json body = {{"name", request.name},
                {"driver", request.driver},
                {"network_interface", request.interface},
@@ -126,6 +126,11 @@ network::Network RemoteEngine::network_create(const NetworkCreateRequest& reques
   if (!request.subnet.empty()) {
     json subnet = {{"subnet", request.subnet}};
     if (!request.gateway.empty()) subnet["gateway"] = request.gateway;
+    if (!request.ip_range.empty()) {
+      // Podman's client sends --ip-range as the first and last address.
+      network::LeaseRange range = network::lease_range_of(request.ip_range);
+      subnet["lease_range"] = {{"start_ip", range.start_ip}, {"end_ip", range.end_ip}};
+    }
     body["subnets"] = json::array({subnet});
   }
   std::string target = libpod("/networks/create");

@@ -1,0 +1,220 @@
+# Remote flags that travel in Podman's libpod forms: init, network create
+# --ip-range (a lease_range), --uidmap/--gidmap/--subuidname (idmappings of
+# the SpecGenerator) and push --compression-format/--compression-level
+# (push query parameters). Each compares berth's remote client with the
+# local CLI on the same store.
+
+r() { "$BERTH_BIN" --url "unix://$SVC_SOCK" "$@"; }
+
+IMG="$REG/busybox:latest"
+
+# Asserts the same stdout, stderr and exit code locally and remotely.
+gaps_same_as_local() { # message args...
+  local message=$1
+  shift
+  capture b "$@"
+  local local_out=$out local_err=$err local_rc=$rc
+  capture r "$@"
+  assert_eq "$local_rc" "$rc" "$message: exit code"
+  assert_eq "$local_out" "$out" "$message: stdout"
+  assert_eq "$local_err" "$err" "$message: stderr"
+}
+
+squeeze() { tr -s ' \t' ' ' | sed 's/^ //'; }
+
+test_remote_init_matches_local() {
+  start_service --time 0
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  b rm -f rgap-init rgap-init-local rgap-running >/dev/null 2>&1 || true
+  b create --name rgap-init "$IMG" true >/dev/null
+  b create --name rgap-init-local "$IMG" true >/dev/null
+  capture r init rgap-init
+  assert_rc 0
+  assert_eq "rgap-init" "$out" "init prints the name it was given"
+  assert_eq "initialized" "$(b inspect --format '{{.State.Status}}' rgap-init)"
+  capture b init rgap-init-local
+  assert_eq "rgap-init-local" "$out"
+  # Already initialized, running, unknown: the same message and exit code.
+  gaps_same_as_local "init of an initialized container" init rgap-init
+  assert_rc 125
+  assert_contains "$err" "has already been created in the runtime"
+  b run -d --name rgap-running "$IMG" sleep 100 >/dev/null
+  gaps_same_as_local "init of a running container" init rgap-running
+  assert_rc 125
+  assert_contains "$err" "it is running"
+  gaps_same_as_local "init of an unknown container" init rgap-nosuch
+  assert_rc 125
+  b rm -f rgap-init rgap-init-local rgap-running >/dev/null
+}
+
+rgap_networks_cleanup() {
+  b network rm -f rgap-n-local rgap-n-remote rgap-n-span rgap-n-span-local >/dev/null 2>&1 || true
+}
+
+test_remote_network_ip_range_matches_local() {
+  start_service --time 0
+  trap 'rgap_networks_cleanup; stop_service' EXIT
+  rgap_networks_cleanup
+  capture b network create --subnet 10.231.41.0/24 --ip-range 10.231.41.128/25 rgap-n-local
+  assert_rc 0
+  capture r network create --subnet 10.231.42.0/24 --ip-range 10.231.42.128/25 rgap-n-remote
+  assert_rc 0
+  assert_eq "rgap-n-remote" "$out"
+  capture b network inspect rgap-n-remote --format '{{range .Subnets}}{{.LeaseRange.StartIP}}-{{.LeaseRange.EndIP}}{{end}}'
+  assert_eq "10.231.42.129-10.231.42.255" "$out" "the range Podman writes for a /25"
+  gaps_same_as_local "network inspect" network inspect rgap-n-remote
+  capture b network inspect rgap-n-local
+  local local_json=$out
+  capture b network inspect rgap-n-remote
+  assert_eq "$(jq -c '.[0].subnets[0].lease_range' <<<"$local_json" | sed 's/\.41\./.42./g')" \
+    "$(jq -c '.[0].subnets[0].lease_range' <<<"$out")" "the same lease range as a local create"
+
+  # Podman 5's START-END form, locally and remotely.
+  capture b network create --subnet 10.231.43.0/24 --ip-range 10.231.43.10-10.231.43.20 rgap-n-span-local
+  assert_rc 0
+  capture r network create --subnet 10.231.44.0/24 --ip-range 10.231.44.10-10.231.44.20 rgap-n-span
+  assert_rc 0
+  capture b network inspect rgap-n-span
+  assert_eq '{"end_ip":"10.231.44.20","start_ip":"10.231.44.10"}' \
+    "$(jq -c -S '.[0].subnets[0].lease_range' <<<"$out")"
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  capture b run --rm --network rgap-n-span "$IMG" sh -c "ip -4 -o addr show eth0 | awk '{print \$4}'"
+  assert_rc 0
+  assert_eq "10.231.44.10/24" "$out" "the first address of the range is handed out"
+
+  # Bad ranges fail alike.
+  gaps_same_as_local "range outside the subnet" network create --subnet 10.231.45.0/24 \
+    --ip-range 10.231.46.0/25 rgap-n-bad
+  assert_rc 125
+  assert_contains "$err" "not in subnet"
+  gaps_same_as_local "malformed range" network create --subnet 10.231.45.0/24 --ip-range nope rgap-n-bad
+  assert_rc 125
+  gaps_same_as_local "reversed range" network create --subnet 10.231.45.0/24 \
+    --ip-range 10.231.45.20-10.231.45.10 rgap-n-bad
+  assert_rc 125
+  assert_contains "$err" "the end address comes before the start address"
+  gaps_same_as_local "range without subnet" network create --ip-range 10.231.45.0/25 rgap-n-bad
+  assert_rc 125
+  capture b network exists rgap-n-bad
+  assert_rc 1 "no network is left of a rejected create"
+}
+
+test_remote_uidmap_gidmap_match_local() {
+  start_service --time 0
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  capture r run --rm --network none --uidmap 0:100000:65536 "$IMG" sh -c 'cat /proc/self/uid_map; cat /proc/self/gid_map'
+  assert_rc 0
+  assert_eq "$(printf '0 100000 65536\n0 100000 65536')" "$(squeeze <<<"$out")" \
+    "--uidmap alone sets both maps"
+  capture r run --rm --network none --uidmap 0:100000:1000 --gidmap 0:200000:2000 "$IMG" sh -c 'cat /proc/self/uid_map; cat /proc/self/gid_map'
+  assert_rc 0
+  assert_eq "$(printf '0 100000 1000\n0 200000 2000')" "$(squeeze <<<"$out")"
+  # The "+" form of Podman 5's --uidmap is resolved on the client.
+  capture r run --rm --network none --uidmap 0:100000:65536 --uidmap +1000:5000:1 "$IMG" cat /proc/self/uid_map
+  assert_rc 0
+  assert_contains "$(squeeze <<<"$out")" "1000 5000 1"
+
+  b rm -f rgap-maps-local rgap-maps-remote >/dev/null 2>&1 || true
+  b create --name rgap-maps-local --uidmap 0:100000:65536 --gidmap 0:200000:10 "$IMG" true >/dev/null
+  capture r create --name rgap-maps-remote --uidmap 0:100000:65536 --gidmap 0:200000:10 "$IMG" true
+  assert_rc 0
+  local template='{{.HostConfig.UsernsMode}} {{.HostConfig.IDMappings.UidMap}} {{.HostConfig.IDMappings.GidMap}}'
+  assert_eq "$(b inspect --format "$template" rgap-maps-local)" \
+    "$(b inspect --format "$template" rgap-maps-remote)" "the same maps as a local create"
+  assert_eq "private [0:100000:65536] [0:200000:10]" "$(b inspect --format "$template" rgap-maps-remote)"
+  b rm -f rgap-maps-local rgap-maps-remote >/dev/null
+
+  local before
+  before=$(b ps -a -q | wc -l)
+  gaps_same_as_local "malformed map" run --rm --uidmap 0:100000 --uidmap x "$IMG" true
+  assert_rc 125
+  gaps_same_as_local "overlapping maps" run --rm --uidmap 0:100000:10 --uidmap 5:200000:10 "$IMG" true
+  assert_rc 125
+  gaps_same_as_local "--userns with --uidmap" run --rm --userns auto --uidmap 0:100000:10 "$IMG" true
+  assert_rc 125
+  assert_contains "$err" "mutually exclusive"
+  assert_eq "$before" "$(b ps -a -q | wc -l)" "no container left behind"
+}
+
+test_remote_subuidname_matches_local() {
+  start_service --time 0
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  local saved
+  saved=$(mktemp -d)
+  cp -p /etc/subuid "$saved/subuid" 2>/dev/null || : >"$saved/subuid"
+  cp -p /etc/subgid "$saved/subgid" 2>/dev/null || : >"$saved/subgid"
+  # shellcheck disable=SC2064 # expand $saved now, not when the trap runs
+  trap "cp -p '$saved/subuid' /etc/subuid; cp -p '$saved/subgid' /etc/subgid; rm -rf '$saved'; stop_service" EXIT
+  echo "berthgaps:300000:65536" >>/etc/subuid
+  echo "berthgaps:400000:65536" >>/etc/subgid
+  capture r run --rm --network none --subuidname berthgaps "$IMG" sh -c 'cat /proc/self/uid_map; cat /proc/self/gid_map'
+  assert_rc 0
+  assert_eq "$(printf '0 300000 65536\n0 400000 65536')" "$(squeeze <<<"$out")"
+  gaps_same_as_local "unknown subuid name" run --rm --subuidname nosuchuser "$IMG" true
+  assert_rc 125
+  assert_contains "$err" 'no subuid ranges found for user "nosuchuser"'
+}
+
+test_remote_push_compression_matches_local() {
+  start_service --time 0
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  local repo
+  repo=$REG/berth-test-push-rgap-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  capture r push --tls-verify=false --format oci --compression-format zstd --compression-level 3 \
+    "$IMG" "$repo/busybox:zstd"
+  assert_rc 0 "remote push with zstd"
+  local manifest
+  manifest=$(curl -sf -H "Accept: application/vnd.oci.image.manifest.v1+json" \
+    "http://$REG/v2/${repo#"$REG"/}/busybox/manifests/zstd")
+  assert_contains "$manifest" "application/vnd.oci.image.layer.v1.tar+zstd" "the layer is zstd"
+  capture r push --tls-verify=false --format oci --compression-level 1 "$IMG" "$repo/busybox:gzip1"
+  assert_rc 0 "remote push with a gzip level"
+  manifest=$(curl -sf -H "Accept: application/vnd.oci.image.manifest.v1+json" \
+    "http://$REG/v2/${repo#"$REG"/}/busybox/manifests/gzip1")
+  assert_contains "$manifest" "application/vnd.oci.image.layer.v1.tar+gzip"
+
+  gaps_same_as_local "gzip level out of range" push --tls-verify=false --compression-level 10 \
+    "$IMG" "$repo/busybox:bad"
+  assert_rc 125
+  assert_contains "$err" "invalid --compression-level 10 for gzip: use 1 to 9"
+  gaps_same_as_local "unknown compression" push --tls-verify=false --compression-format lz4 \
+    "$IMG" "$repo/busybox:bad"
+  assert_rc 125
+  assert_contains "$err" 'invalid --compression-format "lz4"'
+  gaps_same_as_local "zstd in a v2s2 manifest" push --tls-verify=false --format v2s2 \
+    --compression-format zstd "$IMG" "$repo/busybox:bad"
+  assert_rc 125
+  assert_eq "404" "$(curl -s -o /dev/null -w '%{http_code}' \
+    -H "Accept: application/vnd.oci.image.manifest.v1+json" \
+    "http://$REG/v2/${repo#"$REG"/}/busybox/manifests/bad")" "nothing pushed"
+}
+
+# Debian's podman 4.3 as a remote client: its forms of the same flags.
+test_remote_gaps_podman_client() {
+  [ -x /usr/bin/podman ] || fail "podman is not installed"
+  start_service --time 0
+  trap 'b network rm -f rgap-n-podman >/dev/null 2>&1; stop_service' EXIT
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  local url="unix://$SVC_SOCK"
+  b network rm -f rgap-n-podman >/dev/null 2>&1 || true
+  capture podman --url "$url" network create --subnet 10.231.47.0/24 --ip-range 10.231.47.128/25 rgap-n-podman
+  assert_rc 0 "podman network create --ip-range"
+  capture b network inspect rgap-n-podman
+  assert_eq '{"end_ip":"10.231.47.255","start_ip":"10.231.47.129"}' \
+    "$(jq -c -S '.[0].subnets[0].lease_range' <<<"$out")"
+
+  # Podman's client sends userns "private" with the maps.
+  capture podman --url "$url" run --rm --network none --uidmap 0:100000:1000 --gidmap 0:200000:2000 \
+    "$IMG" sh -c 'cat /proc/self/uid_map; cat /proc/self/gid_map'
+  assert_rc 0 "podman run --uidmap --gidmap"
+  assert_eq "$(printf '0 100000 1000\n0 200000 2000')" "$(squeeze <<<"$out")"
+
+  # Podman 4.3 sends compressionformat in lowercase.
+  local repo
+  repo=berth-test-push-rgap-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  capture podman --url "$url" push --tls-verify=false --format oci --compression-format zstd \
+    "$IMG" "$REG/$repo/busybox:zstd"
+  assert_rc 0 "podman push --compression-format zstd"
+  assert_contains "$(curl -sf -H "Accept: application/vnd.oci.image.manifest.v1+json" \
+    "http://$REG/v2/$repo/busybox/manifests/zstd")" "application/vnd.oci.image.layer.v1.tar+zstd"
+}
