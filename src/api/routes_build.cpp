@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <exception>
 #include <optional>
 #include <thread>
@@ -96,8 +97,8 @@ void receive_context(Exchange& x, const std::string& dir) {
   }
 }
 
-// Hands the registry credentials of the request headers to the build's
-// FROM pulls. One AuthConfig without a registry serves every registry;
+// Passes the registry credentials of the request headers to the build's
+// FROM pulls. One AuthConfig without a registry serves every registry, and
 // a map of registries goes to the build as an auth file in auth_dir.
 void add_credentials(Exchange& x, engine::BuildRequest& request, const std::string& auth_dir) {
   auto found = all_registry_credentials(x.header("X-Registry-Auth"), x.header("X-Registry-Config"));
@@ -146,6 +147,8 @@ class HangupWatch {
       pollfd polled[2] = {{client_fd, 0, 0}, {quit_read_.get(), POLLIN, 0}};
       if (::poll(polled, 2, -1) < 0) {
         if (errno == EINTR) continue;
+        spdlog::warn("api: watching the build's client for a hang-up failed: {}",
+                     std::strerror(errno));
         return;
       }
       if (polled[1].revents != 0) return;

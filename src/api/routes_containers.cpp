@@ -46,11 +46,11 @@ std::map<std::string, PodOf> pods_of_members(engine::Engine& engine) {
 // Podman's pod= filter: whether container_id belongs to a pod named by one
 // of the values, as a name, an ID or the start of an ID.
 bool in_pods(const std::map<std::string, PodOf>& pods, const std::string& container_id,
-             const std::vector<std::string>& wanted) {
+             const std::vector<std::string>& names) {
   auto it = pods.find(container_id);
   if (it == pods.end()) return false;
-  return std::any_of(wanted.begin(), wanted.end(), [&](const std::string& w) {
-    return it->second.name == w || (!w.empty() && it->second.id.starts_with(w));
+  return std::any_of(names.begin(), names.end(), [&](const std::string& name) {
+    return it->second.name == name || (!name.empty() && it->second.id.starts_with(name));
   });
 }
 
@@ -61,20 +61,20 @@ std::vector<engine::ContainerSummary> listed_containers(Exchange& x,
                                                         std::map<std::string, PodOf>& pods) {
   bool all = x.query().flag("all", false);
   std::vector<std::string> filters = parse_filters(x.query().get("filters").value_or(""));
-  std::vector<std::string> wanted_pods;
+  std::vector<std::string> pod_names;
   std::erase_if(filters, [&](const std::string& f) {
     if (!f.starts_with("pod=")) return false;
-    wanted_pods.push_back(f.substr(4));
+    pod_names.push_back(f.substr(4));
     return true;
   });
   auto filter = engine::parse_container_filters(filters);
   auto every = x.engine().list_containers(true);
-  if (!wanted_pods.empty()) pods = pods_of_members(x.engine());
+  if (!pod_names.empty()) pods = pods_of_members(x.engine());
   std::vector<engine::ContainerSummary> containers;
   // Docker lists paused containers without all too.
   for (const auto& c : every) {
     bool shown = c.status == "running" || (!x.libpod() && c.status == "paused");
-    if (!wanted_pods.empty() && !in_pods(pods, c.id, wanted_pods)) continue;
+    if (!pod_names.empty() && !in_pods(pods, c.id, pod_names)) continue;
     if (all || filter.has("status") || shown) containers.push_back(c);
   }
   if (!filter.empty()) containers = engine::match_containers(containers, every, filter);

@@ -140,7 +140,11 @@ std::string build_registry_auth(const BuildRequest& request) {
   if (request.username) return registry_auth_value(request.username, request.password);
   if (request.authfile.empty()) return "";
   auto text = os::read_file_if_exists(request.authfile);
-  if (!text) fail(ErrorCode::kNotFound, "the auth file \"{}\" does not exist", request.authfile);
+  if (!text) {
+    fail(ErrorCode::kNotFound,
+         "auth file \"{}\" not found: give an existing file, or write one with login --authfile",
+         request.authfile);
+  }
   json document = json::parse(*text, nullptr, false);
   if (!document.is_object() || !document.contains("auths") || !document["auths"].is_object()) {
     fail(ErrorCode::kInvalidArgument,

@@ -201,7 +201,7 @@ test_build_from_registry_with_creds() {
   b rmi -f rbuild-creds "$REG_TLS/busybox:latest" >/dev/null
   capture r build --authfile "$E2E_ROOT/missing-auth.json" -t rbuild-creds "$dir"
   assert_rc 125 "a remote build with a missing auth file"
-  assert_contains "$err" "missing-auth.json\" does not exist"
+  assert_contains "$err" "auth file \"$E2E_ROOT/missing-auth.json\" not found"
   capture r build --cert-dir /tmp -t rbuild-creds "$dir"
   assert_rc 125 "--cert-dir through the service"
   assert_contains "$err" "unknown flag: --cert-dir"
