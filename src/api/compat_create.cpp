@@ -170,9 +170,9 @@ void add_healthcheck(const json& body, engine::CreateRequest& request) {
 
 // User networks: NetworkingConfig.EndpointsConfig names the network to
 // join when HostConfig.NetworkMode leaves it at the default, as Docker
-// clients send it for `docker run --network NAME` and docker-compose.
-// NOTE: Aliases are accepted but unused, because berth serves no DNS on
-// its networks yet.
+// clients send it for `docker run --network NAME` and docker-compose. Its
+// Aliases (docker-compose sends the service name) become the network's
+// aliases, as the --network NAME:alias=A options create reads.
 void add_endpoints_config(const json& body, engine::CreateRequest& request) {
   const json* networking = field(body, "NetworkingConfig");
   const json* endpoints = networking ? field(*networking, "EndpointsConfig") : nullptr;
@@ -189,7 +189,14 @@ void add_endpoints_config(const json& body, engine::CreateRequest& request) {
   }
   if (endpoints->empty()) return;
   const std::string& name = endpoints->begin().key();
-  if (request.network == "bridge" || request.network == name) request.network = name;
+  if (request.network != "bridge" && request.network != name) return;
+  request.network = name;
+  const json& endpoint = endpoints->begin().value();
+  std::vector<std::string> aliases;
+  if (endpoint.is_object()) aliases = strings_field(endpoint, "Aliases");
+  for (std::size_t i = 0; i < aliases.size(); ++i) {
+    request.network += (i == 0 ? ":alias=" : ",alias=") + aliases[i];
+  }
 }
 
 // Removes the anonymous volumes of the body's Volumes map whose path a bind

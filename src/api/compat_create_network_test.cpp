@@ -23,8 +23,16 @@ TEST(CompatCreateNetwork, NetworkModeNamesUserNetwork) {
 
 TEST(CompatCreateNetwork, EndpointsConfigNamesNetwork) {
   json body = base_body();
-  body["NetworkingConfig"] = {{"EndpointsConfig", {{"proj_back", {{"Aliases", {"web"}}}}}}};
+  body["NetworkingConfig"] = {{"EndpointsConfig", {{"proj_back", json::object()}}}};
   EXPECT_EQ(compat_create_request(body, "c").network, "proj_back");
+}
+
+TEST(CompatCreateNetwork, EndpointsConfigAliasesBecomeOptions) {
+  json body = base_body();
+  body["HostConfig"] = {{"NetworkMode", "proj_back"}};
+  body["NetworkingConfig"] = {
+      {"EndpointsConfig", {{"proj_back", {{"Aliases", {"web", "www"}}}}}}};
+  EXPECT_EQ(compat_create_request(body, "c").network, "proj_back:alias=web,alias=www");
 }
 
 TEST(CompatCreateNetwork, EndpointsConfigKeepsExplicitMode) {

@@ -128,6 +128,15 @@ void add_network(const json& body, engine::CreateRequest& request) {
   }
   if (mode.empty() || mode == "bridge" || mode == "default") {
     request.network = networks.empty() ? "bridge" : networks.front();
+    // The network's aliases, as the --network NAME:alias=A options create reads.
+    const json* named = field(body, "Networks");
+    const json* endpoint =
+        named && !networks.empty() ? field(*named, networks.front().c_str()) : nullptr;
+    std::vector<std::string> aliases;
+    if (endpoint && endpoint->is_object()) aliases = strings_field(*endpoint, "aliases");
+    for (std::size_t i = 0; i < aliases.size(); ++i) {
+      request.network += (i == 0 ? ":alias=" : ",alias=") + aliases[i];
+    }
   } else if (mode == "host" || mode == "none" || mode == "private" || mode == "slirp4netns" ||
              mode == "pasta") {
     request.network = mode;

@@ -132,6 +132,22 @@ TEST(LibpodCreate, PodmanNetworkAndLog) {
   EXPECT_EQ(request.userns.userns, "host");
 }
 
+TEST(LibpodCreate, NetworkAliasesBecomeOptions) {
+  json body = base_body();
+  body["netns"] = {{"nsmode", "bridge"}};
+  body["Networks"] = {{"mynet", {{"aliases", {"web", "www"}}}}};
+  EXPECT_EQ(libpod_create_request(body).network, "mynet:alias=web,alias=www");
+}
+
+TEST(LibpodCreate, RemoteNetworkAliasesRoundTrip) {
+  engine::CreateRequest in;
+  in.image = "busybox";
+  in.network = "mynet:alias=web,alias=www";
+  auto body = engine::remote::create_body(in);
+  EXPECT_EQ(body["Networks"], json::parse(R"({"mynet": {"aliases": ["web", "www"]}})"));
+  EXPECT_EQ(libpod_create_request(body).network, "mynet:alias=web,alias=www");
+}
+
 TEST(LibpodCreate, TwoNetworksRejected) {
   json body = base_body();
   body["Networks"] = {{"a", json::object()}, {"b", json::object()}};

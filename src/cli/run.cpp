@@ -37,6 +37,7 @@ struct CreateOptions {
   bool detach = false;
   bool quiet = false;
   RetryFlags retry;  // for the pull of a missing image
+  std::vector<std::string> network_aliases;  // --network-alias
 };
 
 void add_create_flags(CLI::App& cmd, CreateOptions& o) {
@@ -61,7 +62,11 @@ void add_create_flags(CLI::App& cmd, CreateOptions& o) {
       ->allow_extra_args(false);
   // Volumes: --mount, --tmpfs, --volumes-from, --read-only (mount_flags.cpp).
   add_mount_flags(cmd, r.mount_flags);
-  cmd.add_option("--network,--net", r.network, "Network mode: bridge, host or none");
+  cmd.add_option("--network,--net", r.network,
+                 "Network: bridge, host, none or a network name, with NAME:alias=ALIAS options");
+  cmd.add_option("--network-alias", o.network_aliases,
+                 "Add a name under which the container is found on its network")
+      ->allow_extra_args(false);
   cmd.add_option("-h,--hostname", r.hostname, "Container host name");
   // Pods and namespaces (engine/create_pod.cpp).
   cmd.add_option("--pod", r.pod, "Run in an existing pod (name or ID)");
@@ -147,6 +152,17 @@ void finish_request(CreateOptions& o, const std::vector<std::string>& rest, cons
   if (!o.user.empty()) r.user = o.user;
   if (!o.stop_signal.empty()) r.stop_signal = o.stop_signal;
   if (o.stop_timeout >= 0) r.stop_timeout = o.stop_timeout;
+  // --network-alias joins the --network value as alias= options.
+  for (const auto& alias : o.network_aliases) {
+    if (r.network == "host" || r.network == "none" || r.network.starts_with("container:") ||
+        r.network.starts_with("ns:")) {
+      fail(ErrorCode::kInvalidArgument,
+           "--network-alias needs a bridge network, not --network {}: drop the alias or use a "
+           "bridge network",
+           r.network);
+    }
+    r.network += (r.network.find(':') == std::string::npos ? ":alias=" : ",alias=") + alias;
+  }
   apply_registry_flags(r.pull, o.creds, o.tls_verify);
   apply_retry_flags(o.retry, r.pull.retry, r.pull.retry_delay_ms);
   // Log driver: passthrough gives the container this process's stdio,

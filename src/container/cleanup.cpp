@@ -7,6 +7,7 @@
 #include "common/log.hpp"
 #include "common/time.hpp"
 #include "container/mounts.hpp"
+#include "container/network_dns.hpp"
 #include "container/network_join.hpp"
 #include "container/operations.hpp"
 #include "container/pod_exit.hpp"
@@ -76,8 +77,10 @@ void release_network(Context& ctx, const state::ContainerRecord& record,
                      const ContainerConfig& config) {
   if (config.network_mode != "bridge") return;
   std::string netns;
+  NetworkState state;
   if (!record.network.empty()) {
-    netns = nlohmann::json::parse(record.network).get<NetworkState>().netns;
+    state = nlohmann::json::parse(record.network).get<NetworkState>();
+    netns = state.netns;
   } else {
     netns = ctx.network().netns_path(record.id);
     if (!os::path_exists(netns)) return;  // the start never got this far
@@ -87,6 +90,10 @@ void release_network(Context& ctx, const state::ContainerRecord& record,
   release_connected_networks(ctx, record, config, false);
   ctx.network().teardown_and_remove_netns(record.id, netns, config.bridge_network(),
                                           port_mappings(config));
+  // DNS names: the first network's, then those of the connected networks.
+  std::vector<std::string> networks = config.bridge_networks();
+  for (const auto& endpoint : state.connected) networks.push_back(endpoint.network);
+  unregister_dns_names(record.id, networks);
 }
 
 void remove_files(Context& ctx, const std::string& id, const std::string& trash_token) {

@@ -4,6 +4,7 @@
 #include <ifaddrs.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "os/file.hpp"
@@ -118,15 +119,44 @@ std::string with_dns_flags(const std::string& text, const NameResolution& names)
   return out;
 }
 
+// The search domain of container names that aardvark-dns serves, as in Podman.
+constexpr const char* kDnsSearchDomain = "dns.podman";
+
+// Points a resolv.conf text at aardvark-dns: its name servers replace the
+// others, since it forwards the names it does not serve, and dns.podman
+// leads the search list, which a `domain` line joins.
+std::string with_aardvark(const std::string& text, const std::vector<std::string>& servers) {
+  std::istringstream in(text);
+  std::vector<std::string> search = {kDnsSearchDomain};
+  std::string rest;
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with("nameserver")) continue;
+    if (line.starts_with("search") || line.starts_with("domain")) {
+      std::istringstream words(line);
+      std::string word;
+      words >> word;  // the keyword
+      while (words >> word) {
+        if (std::find(search.begin(), search.end(), word) == search.end()) search.push_back(word);
+      }
+      continue;
+    }
+    rest += line + "\n";
+  }
+  std::string out = resolv_line("search", search);
+  for (const auto& server : servers) out += "nameserver " + server + "\n";
+  return out + rest;
+}
+
 // Copies the host's resolv.conf with the --dns flags applied. On a bridge
 // network without --dns, loopback name servers (systemd-resolved's
 // 127.0.0.53, a local dnsmasq) are unreachable from the container, so they
 // are dropped, and public ones are used when none is left.
-std::string resolv_conf(const ContainerConfig& config) {
+std::string resolv_conf(const ContainerConfig& config, const std::vector<std::string>& dns_servers) {
   std::string host = os::read_file_if_exists("/etc/resolv.conf").value_or("");
   const NameResolution& names = config.host_config.names;
   host = with_dns_flags(host, names);
   if (config.network_mode == "host" || !names.dns_servers.empty()) return host;
+  if (!dns_servers.empty()) return with_aardvark(host, dns_servers);
   std::istringstream in(host);
   std::string line, out;
   bool has_server = false;
@@ -149,13 +179,14 @@ std::string resolv_conf(const ContainerConfig& config) {
 
 void write_etc_files(const std::string& dir, const std::string& hostname,
                      const std::string& name, const ContainerConfig& config,
-                     const NetworkState& network) {
+                     const NetworkState& network, const std::vector<std::string>& dns_servers) {
   // Rewritten on every start: no fsync needed.
   constexpr auto kVolatile = os::Durability::kVolatile;
   os::write_file_atomic(dir + "/hosts", hosts_file(hostname, name, config, network), 0644,
                         kVolatile);
   os::write_file_atomic(dir + "/hostname", hostname + "\n", 0644, kVolatile);
-  os::write_file_atomic(dir + "/resolv.conf", resolv_conf(config), 0644, kVolatile);
+  os::write_file_atomic(dir + "/resolv.conf", resolv_conf(config, dns_servers), 0644,
+                        kVolatile);
 }
 
 std::vector<std::string> write_id_files(const std::string& dir,

@@ -9,6 +9,7 @@
 
 #include "common/error.hpp"
 #include "common/log.hpp"
+#include "container/network_dns.hpp"
 #include "container/operations.hpp"
 #include "network/ipv4.hpp"
 #include "network/network_manager.hpp"
@@ -134,10 +135,12 @@ void join_running(Context& ctx, state::ContainerRecord& record, ContainerConfig&
   try {
     state.connected.push_back({attachment.network, attachment.interface, attachment.ip,
                                attachment.prefix_len, attachment.gateway, attachment.mac});
+    register_dns_names(ctx, record, config, request, state.connected.back());
     config.connected_networks.push_back(request);
     record.network = nlohmann::json(state).dump();
     store(ctx, record, config);
   } catch (const Error&) {
+    unregister_dns_names(record.id, {attachment.network});
     manager.detach(record.id, attachment.network);
     throw;
   }
@@ -168,7 +171,12 @@ void leave_primary(Context& ctx, state::ContainerRecord& record, ContainerConfig
          "the container first",
          record.name, network_name);
   }
-  config.network_name = config.connected_networks.front().name;
+  // The next network keeps its aliases as the first network's.
+  // NOTE: its --ip and --mac-address are dropped, because the first network
+  // has no place to store them.
+  const ConnectedNetwork& next = config.connected_networks.front();
+  config.network_name = next.name;
+  set_primary_network_aliases(config, next.aliases);
   config.connected_networks.erase(config.connected_networks.begin());
   store(ctx, record, config);
 }
@@ -186,6 +194,7 @@ void leave_running(Context& ctx, state::ContainerRecord& record, const Container
     ip = endpoint->ip;
     endpoints.erase(endpoint);
   }
+  unregister_dns_names(record.id, {network_name});
   ctx.network().detach(record.id, network_name);
   record.network = nlohmann::json(state).dump();
   store(ctx, record, config);

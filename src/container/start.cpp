@@ -28,6 +28,7 @@
 #include "container/monitor_launch.hpp"
 #include "container/mounts.hpp"
 #include "container/namespace_join.hpp"
+#include "container/network_dns.hpp"
 #include "container/network_join.hpp"
 #include "container/operations.hpp"
 #include "container/userns_start.hpp"
@@ -442,7 +443,8 @@ void start(Context& ctx, state::ContainerRecord& record, const StartOptions& opt
   spdlog::debug("mounted the root file system");
   NetworkState network = prepare_network(ctx, record, config, userns_path, rollback);
   std::string hostname = container_hostname(record, config);
-  write_etc_files(paths.bundle_dir(record.id), hostname, record.name, config, network);
+  write_etc_files(paths.bundle_dir(record.id), hostname, record.name, config, network,
+                  dns_name_servers(ctx, network));
   auto input = spec_input(ctx, record, config, network);
   if (!userns_path.empty()) input.user_namespace_path = userns_path;
   std::optional<NetworkGate> gate;
@@ -480,8 +482,14 @@ void start(Context& ctx, state::ContainerRecord& record, const StartOptions& opt
   // and its hook keeps the process waiting until the gate opens.
   std::exception_ptr network_failure;
   if (gate) {
+    rollback.add([id = record.id, networks = config.bridge_networks()] {
+      unregister_dns_names(id, networks);
+    });
     try {
       connect_network(ctx, record, config, network);
+      // Names are served before the process runs, because aardvark-dns
+      // binds the gateway's address, which exists once the bridge is up.
+      register_dns_names(ctx, record, config, network);
       spdlog::debug("network ready");
     } catch (const Error&) {
       network_failure = std::current_exception();

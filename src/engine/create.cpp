@@ -3,11 +3,14 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <regex>
+#include <sstream>
 
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "container/operations.hpp"
 #include "container/health.hpp"
+#include "container/network_dns.hpp"
 #include "container/restart.hpp"
 #include "engine/env.hpp"
 #include "engine/create_log.hpp"
@@ -49,6 +52,43 @@ std::vector<std::string> parse_entrypoint(const std::string& value) {
     }
   }
   return {value};
+}
+
+// A --network value with Podman's per-network options,
+// "NAME:alias=A,alias=B". berth supports the alias option only.
+struct NetworkValue {
+  std::string name;
+  std::vector<std::string> aliases;
+};
+
+NetworkValue parse_network_value(const std::string& value) {
+  NetworkValue parsed{value, {}};
+  auto colon = value.find(':');
+  if (colon == std::string::npos) return parsed;
+  // Modes whose text after the colon is no list of network options.
+  std::string mode = value.substr(0, colon);
+  for (const char* other : {"container", "ns", "slirp4netns", "pasta", "host", "none", "private"}) {
+    if (mode == other) return parsed;
+  }
+  parsed.name = mode;
+  static const std::regex kAlias("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
+  std::stringstream options(value.substr(colon + 1));
+  for (std::string option; std::getline(options, option, ',');) {
+    if (!option.starts_with("alias=")) {
+      fail(ErrorCode::kInvalidArgument,
+           "invalid --network \"{}\": option \"{}\" is not supported, only alias=NAME", value,
+           option);
+    }
+    std::string alias = option.substr(6);
+    if (!std::regex_match(alias, kAlias)) {
+      fail(ErrorCode::kInvalidArgument,
+           "invalid network alias \"{}\": use letters, digits, '_', '.' and '-', starting with a "
+           "letter or digit",
+           alias);
+    }
+    parsed.aliases.push_back(alias);
+  }
+  return parsed;
 }
 
 std::string normalize_network(const std::string& network) {
@@ -150,7 +190,8 @@ std::string LocalEngine::create(const CreateRequest& request, PullProgress& prog
   config.log = resolve_log_config(request);
   config.runtime = ctx_.runtime().name();
   // User networks: any other name joins that bridge network.
-  const auto& requested = request.network;
+  NetworkValue network_value = parse_network_value(request.network);
+  const auto& requested = network_value.name;
   bool builtin_mode = requested.empty() || requested == "bridge" || requested == "podman" ||
                       requested == "default" || requested == "host" || requested == "none";
   // Pods and joined namespaces: --pod, --network container:, --ipc, --uts,
@@ -164,6 +205,13 @@ std::string LocalEngine::create(const CreateRequest& request, PullProgress& prog
   } else {
     config.network_mode = normalize_network(requested);
   }
+  if (!network_value.aliases.empty() && config.network_mode != "bridge") {
+    fail(ErrorCode::kInvalidArgument,
+         "network aliases need a bridge network, not --network {}: drop the aliases or use a "
+         "bridge network",
+         config.network_mode);
+  }
+  container::set_primary_network_aliases(config, network_value.aliases);
   for (const auto& value : request.publish) {
     auto m = network::parse_port_mapping(value);
     config.ports.push_back({m.host_ip, m.host_port, m.container_port, m.protocol});

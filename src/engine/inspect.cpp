@@ -5,6 +5,7 @@
 #include "container/exec.hpp"
 #include "container/health.hpp"
 #include "container/logs.hpp"
+#include "container/network_dns.hpp"
 #include "engine/inspect_host_config.hpp"
 #include "engine/create_userns.hpp"
 #include "engine/mount_inspect.hpp"
@@ -13,6 +14,14 @@
 namespace berth::engine {
 
 namespace {
+
+// The annotations without the one that stores the first network's aliases,
+// which inspect shows under NetworkSettings.Networks.
+nlohmann::json user_annotations(const container::ContainerConfig& config) {
+  nlohmann::json annotations = config.annotations;
+  annotations.erase(container::kNetworkAliasesAnnotation);
+  return annotations;
+}
 
 std::string time_or_zero(std::int64_t ns) {
   return ns == 0 ? "0001-01-01T00:00:00Z" : format_rfc3339_nano(ns);
@@ -151,10 +160,13 @@ nlohmann::json container_inspect_json(container::Context& ctx,
 
   nlohmann::json networks = nlohmann::json::object();
   if (config.network_mode == "bridge") {
+    // The first network: its aliases, then the short ID, as below.
+    std::vector<std::string> primary_aliases = container::primary_network_aliases(config);
+    primary_aliases.push_back(record.id.substr(0, 12));
     networks[config.bridge_network()] = network_endpoint_json(
         config.bridge_network(), {network.network, network.interface, network.ip,
                                   network.prefix_len, network.gateway, network.mac},
-        {record.id.substr(0, 12)});
+        primary_aliases);
     // Networks added by `network connect`: the --alias names, then the short ID.
     for (const auto& connected : config.connected_networks) {
       container::NetworkEndpoint endpoint;
@@ -247,7 +259,7 @@ nlohmann::json container_inspect_json(container::Context& ctx,
         {"Entrypoint", config.entrypoint},
         {"OnBuild", nullptr},
         {"Labels", config.labels},
-        {"Annotations", config.annotations},
+        {"Annotations", user_annotations(config)},
         {"StopSignal", config.stop_signal},
         {"StopTimeout", config.stop_timeout},
         {"Healthcheck", healthcheck_json(config.healthcheck)}}},

@@ -3,6 +3,7 @@
 #include "engine/remote_create.hpp"
 
 #include <filesystem>
+#include <sstream>
 #include <string_view>
 
 #include "common/error.hpp"
@@ -99,8 +100,20 @@ void add_network(const CreateRequest& r, json& body) {
     body["portmappings"] = mappings;
   }
   body["netns"] = netns_spec(r.network);
-  // A user network: the service checks that it exists.
-  if (is_user_network(r.network)) body["Networks"] = {{r.network, json::object()}};
+  // A user network: the service checks that it exists. Aliases of
+  // "NAME:alias=A,alias=B" go in the network's entry, as Podman sends them.
+  if (!is_user_network(r.network)) return;
+  auto colon = r.network.find(':');
+  json endpoint = json::object();
+  if (colon != std::string::npos) {
+    json aliases = json::array();
+    std::stringstream options(r.network.substr(colon + 1));
+    for (std::string option; std::getline(options, option, ',');) {
+      aliases.push_back(option.starts_with("alias=") ? option.substr(6) : option);
+    }
+    endpoint["aliases"] = aliases;
+  }
+  body["Networks"] = {{r.network.substr(0, colon), endpoint}};
 }
 
 // Pods: --pod, and --pid, --ipc and --uts as libpod namespaces.

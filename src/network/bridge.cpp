@@ -178,6 +178,44 @@ std::string configure_container_end(const VethRequest& request) {
   return mac;
 }
 
+// Returns a fixed, locally administered MAC for bridge name. A bridge
+// without an address of its own takes the lowest MAC of its ports, so its
+// MAC can change whenever a container joins. The other containers' ARP
+// entries for the gateway then go stale, and their packets to it were
+// lost for about 5 seconds (measured with DNS queries to aardvark-dns).
+std::string bridge_mac(const std::string& name) {
+  std::uint64_t hash = 14695981039346656037ULL;  // 64-bit FNV-1a, as in veth_name
+  for (unsigned char c : name) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  return fmt::format("02:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", (hash >> 32) & 0xff,
+                     (hash >> 24) & 0xff, (hash >> 16) & 0xff, (hash >> 8) & 0xff, hash & 0xff);
+}
+
+NlAddr parse_mac(const std::string& mac) {
+  nl_addr* parsed = nullptr;
+  if (nl_addr_parse(mac.c_str(), AF_LLC, &parsed) < 0) {
+    fail(ErrorCode::kInvalidArgument, "address {}: invalid MAC address", mac);
+  }
+  return NlAddr(parsed);
+}
+
+// Pins the current MAC of a bridge that has none of its own (one made by an
+// older berth or by another tool), so that it stops following its ports.
+// The kernel's addr_assign_type 3 (NET_ADDR_SET) marks a pinned address.
+void pin_bridge_mac(nl_sock* sock, rtnl_link* link, const std::string& name) {
+  auto type = os::read_file_if_exists("/sys/class/net/" + name + "/addr_assign_type");
+  if (!type || type->starts_with("3")) return;
+  nl_addr* current = rtnl_link_get_addr(link);
+  if (current == nullptr) return;
+  Link change(rtnl_link_alloc());
+  rtnl_link_set_addr(change.get(), current);
+  if (int err = rtnl_link_change(sock, link, change.get(), 0); err < 0) {
+    fail_netlink(err, "pinning the MAC address of bridge " + name);
+  }
+}
+
 }  // namespace
 
 void ensure_bridge(const std::string& name, const std::string& gateway, int prefix_len) {
@@ -187,6 +225,8 @@ void ensure_bridge(const std::string& name, const std::string& gateway, int pref
     Link request(rtnl_link_bridge_alloc());
     rtnl_link_set_name(request.get(), name.c_str());
     rtnl_link_set_flags(request.get(), IFF_UP);
+    NlAddr mac = parse_mac(bridge_mac(name));
+    rtnl_link_set_addr(request.get(), mac.get());
     int err = rtnl_link_add(sock.get(), request.get(), NLM_F_CREATE | NLM_F_EXCL);
     if (err < 0 && err != -NLE_EXIST) fail_netlink(err, "creating bridge " + name);
     if (err == 0) spdlog::debug("created bridge {}", name);
@@ -197,6 +237,7 @@ void ensure_bridge(const std::string& name, const std::string& gateway, int pref
     fail(ErrorCode::kConflict, "link {} exists and is not a bridge: remove it or choose another "
          "network_interface", name);
   }
+  pin_bridge_mac(sock.get(), bridge.get(), name);
   set_link_up(sock.get(), bridge.get(), name);
   if (!gateway.empty()) {
     add_address(sock.get(), rtnl_link_get_ifindex(bridge.get()), gateway, prefix_len, name);

@@ -205,6 +205,26 @@ TEST_F(NetworkManagerTest, TwoContainersGetDistinctAddresses) {
   manager_->remove_netns(netns_b);
 }
 
+TEST_F(NetworkManagerTest, BridgeMacStaysWhenPortsJoin) {
+  std::string sysfs = std::string("/sys/class/net/") + kBridge;
+  std::vector<std::string> ids;
+  std::string mac;
+  for (int i = 0; i < 4; ++i) {
+    std::string id = random_id();
+    std::string netns = manager_->create_netns(id);
+    manager_->setup(id, netns, kNetwork, {});
+    ids.push_back(id);
+    std::string now = os::read_file(sysfs + "/address");
+    if (mac.empty()) mac = now;
+    EXPECT_EQ(now, mac) << "the bridge MAC changed when port " << i << " joined";
+  }
+  EXPECT_EQ(os::read_file(sysfs + "/addr_assign_type"), "3\n") << "the MAC is not pinned";
+  for (const auto& id : ids) {
+    manager_->teardown(id, manager_->netns_path(id), kNetwork, {});
+    manager_->remove_netns(manager_->netns_path(id));
+  }
+}
+
 TEST_F(NetworkManagerTest, FailedSetupLeavesNothing) {
   std::string a = random_id();
   std::string b = random_id();

@@ -168,12 +168,23 @@ test_connect_stopped_container_then_start() {
 
 test_disconnect_stopped_first_network() {
   two_networks
-  b create --name nct-first --network nct-a "$IMG" sleep 1000 >/dev/null
-  b network connect nct-b nct-first
+  local id
+  id=$(b create --name nct-first --network nct-a "$IMG" sleep 1000)
+  b network connect --alias db --alias sql nct-b nct-first
   capture b network disconnect nct-a nct-first
   assert_rc 0
   capture b inspect nct-first --format '{{json .NetworkSettings.Networks}}'
   assert_eq '["nct-b"]' "$(jq -c 'keys' <<<"$out")" "nct-b is the only network left"
+  assert_eq "db,sql,${id:0:12}" "$(jq -r '.["nct-b"].Aliases | join(",")' <<<"$out")" \
+    "the new first network keeps its aliases"
+  # They still resolve once the container runs.
+  b start nct-first >/dev/null
+  b run -d --name nct-asker --network nct-b "$IMG" sleep 1000 >/dev/null
+  capture b exec nct-asker nslookup sql
+  assert_rc 0 "sql resolves: $out"
+  assert_contains "$out" "Address: $(endpoint nct-first nct-b IPAddress)"
+  b rm -f -t 0 nct-asker >/dev/null
+  b stop -t 0 nct-first >/dev/null
   capture b network disconnect nct-b nct-first
   assert_rc 125 "the only network"
   assert_contains "$err" "disconnecting container nct-first from its only network nct-b is not supported"

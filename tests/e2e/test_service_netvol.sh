@@ -257,7 +257,16 @@ test_service_docker_compose() {
   db_ip=$(b inspect nvsproj_db_1 --format '{{(index .NetworkSettings.Networks "nvsproj_back").IPAddress}}')
   [ -n "$db_ip" ] || fail "db has no address on nvsproj_back"
   capture b exec nvsproj_web_1 ping -c 1 -W 3 "$db_ip"
-  assert_rc 0 "web reaches db by IP"
+  assert_rc 0 "web reaches db by IP: $out"
+  # Names: the service name is the alias docker-compose sends in
+  # EndpointsConfig, and aardvark-dns serves it on the network.
+  capture b exec nvsproj_web_1 nslookup db
+  assert_rc 0 "web looks up db: $out"
+  assert_eq "$db_ip" "$(awk '/^Address: / {print $2; exit}' <<<"$out")" "db's service name"
+  capture b exec nvsproj_web_1 ping -c 1 -W 3 db
+  assert_rc 0 "web reaches db by its service name"
+  capture b exec nvsproj_db_1 nslookup nvsproj_web_1
+  assert_rc 0 "db looks up web's container name: $out"
 
   capture dc ps
   assert_rc 0 "compose ps"
