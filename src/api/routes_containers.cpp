@@ -152,7 +152,12 @@ void list(Exchange& x) {
     if (x.libpod()) {
       auto entry = engine::podman_container_json(c, size, x.query().flag("namespace", false), now);
       // Podman 4 clients decode Created as a time, Podman 5 ones as seconds.
-      if (x.libpod_major() == 4) entry["Created"] = format_rfc3339_nano(c.created_ns);
+      if (x.libpod_major() == 4) {
+        entry["Created"] = format_rfc3339_nano(c.created_ns);
+        // Podman 4's ps shows Status in parentheses after the state, as
+        // the health check's status.
+        entry["Status"] = c.health;
+      }
       if (auto pod = pods.find(c.id); pod != pods.end()) {
         entry["IsInfra"] = pod->second.infra;
         entry["Pod"] = pod->second.id;

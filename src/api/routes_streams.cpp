@@ -10,6 +10,7 @@
 #include "api/exchange.hpp"
 #include "api/routes.hpp"
 #include "common/error.hpp"
+#include "common/log.hpp"
 #include "common/time.hpp"
 #include "engine/engine.hpp"
 #include "events/events.hpp"
@@ -75,13 +76,24 @@ void logs(Exchange& x) {
       error = e.what();
     }
   });
-  std::array<pollfd, 2> polled = {pollfd{out_read.get(), POLLIN, 0},
-                                  pollfd{err_read.get(), POLLIN, 0}};
+  // The client's socket is polled too: when it hangs up while the
+  // container prints nothing, closing the pipes ends the engine's follow.
+  // A half-close of its write side is no hang-up.
+  std::array<pollfd, 3> polled = {pollfd{out_read.get(), POLLIN, 0},
+                                  pollfd{err_read.get(), POLLIN, 0},
+                                  pollfd{x.client_fd(), 0, 0}};
   int open_pipes = 2;
   bool client_gone = false;
   char buffer[32768];
   while (open_pipes > 0) {
     if (::poll(polled.data(), polled.size(), -1) < 0 && errno != EINTR) break;
+    if ((polled[2].revents & (POLLHUP | POLLERR)) != 0) {
+      spdlog::debug("api: the logs client of {} has hung up", id.substr(0, 12));
+      client_gone = true;
+      out_read.reset();
+      err_read.reset();
+      break;
+    }
     for (int i = 0; i < 2; ++i) {
       if (polled[i].fd < 0 || !(polled[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       ssize_t n = ::read(polled[i].fd, buffer, sizeof buffer);
@@ -128,8 +140,12 @@ json event_json(const state::EventRecord& event, bool libpod) {
   if (!attributes.is_object()) attributes = json::object();
   if (!event.name.empty()) attributes["name"] = event.name;
   if (!event.image.empty()) attributes["image"] = event.image;
-  if (event.exit_code) {
-    attributes[libpod ? "containerExitCode" : "exitCode"] = std::to_string(*event.exit_code);
+  if (libpod) {
+    // Podman 4's client reads containerExitCode from every event and
+    // fails on an event without it, so others carry "0" as Podman sends.
+    attributes["containerExitCode"] = std::to_string(event.exit_code.value_or(0));
+  } else if (event.exit_code) {
+    attributes["exitCode"] = std::to_string(*event.exit_code);
   }
   // Podman's clients read a member's pod from podId.
   if (libpod && !event.pod_id.empty()) attributes["podId"] = event.pod_id;

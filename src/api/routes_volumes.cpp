@@ -2,6 +2,7 @@
 // prune) and system df, which reports the disk use of images, containers
 // and volumes.
 
+#include <algorithm>
 #include <map>
 
 #include "api/exchange.hpp"
@@ -211,6 +212,11 @@ ordered_json docker_disk_usage(Exchange& x, const engine::DiskUsageReport& repor
     item["UsageData"] = {{"Size", v.size}, {"RefCount", v.links}};
     volumes.push_back(item);
   }
+  // Shared layers count once, as the largest shared size of any image: the
+  // estimate `system df` prints, exact when all images share the same layers.
+  std::int64_t shared = 0;
+  for (const auto& image : report.images) shared = std::max(shared, image.shared_size);
+  layers_size += shared;
   return {{"LayersSize", layers_size},
           {"Images", images},
           {"Containers", containers},
@@ -219,7 +225,10 @@ ordered_json docker_disk_usage(Exchange& x, const engine::DiskUsageReport& repor
 }
 
 // Podman's system df: the same three lists under Podman's field names.
-ordered_json podman_disk_usage(const engine::DiskUsageReport& report) {
+// Command is a list there, taken from the container list.
+ordered_json podman_disk_usage(Exchange& x, const engine::DiskUsageReport& report) {
+  std::map<std::string, std::vector<std::string>> commands;
+  for (const auto& c : x.engine().list_containers(true)) commands[c.id] = c.command;
   ordered_json images = ordered_json::array();
   std::int64_t images_size = 0;
   for (const auto& image : report.images) {
@@ -235,9 +244,11 @@ ordered_json podman_disk_usage(const engine::DiskUsageReport& report) {
   }
   ordered_json containers = ordered_json::array();
   for (const auto& c : report.containers) {
+    auto command = commands.find(c.id);
     containers.push_back({{"ContainerID", c.id},
                           {"Image", c.image},
-                          {"Command", c.command},
+                          {"Command", command != commands.end() ? command->second
+                                                                 : std::vector<std::string>{}},
                           {"LocalVolumes", c.local_volumes},
                           {"Size", c.size},
                           {"RWSize", c.size},
@@ -260,7 +271,7 @@ ordered_json podman_disk_usage(const engine::DiskUsageReport& report) {
 
 void disk_usage(Exchange& x) {
   auto report = x.engine().disk_usage();
-  x.reply_json(status::ok, x.libpod() ? podman_disk_usage(report) : docker_disk_usage(x, report));
+  x.reply_json(status::ok, x.libpod() ? podman_disk_usage(x, report) : docker_disk_usage(x, report));
 }
 
 }  // namespace

@@ -36,6 +36,9 @@ ContainerSummary summary_from_json(const json& c) {
   s.command = strings_or_empty(c, "Command");
   s.created_ns = time_field_ns(c, "Created");
   s.status = string_or_empty(c, "State");
+  // The Podman 4 form of the list (see list_containers) sends the health
+  // check's status as Status.
+  s.health = string_or_empty(c, "Status");
   s.exit_code = int_or_zero(c, "ExitCode");
   s.started_ns = time_field_ns(c, "StartedAt");
   s.finished_ns = time_field_ns(c, "ExitedAt");

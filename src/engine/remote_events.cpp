@@ -35,7 +35,10 @@ state::EventRecord record_from_event(const json& event, std::int64_t sequence) {
   record.name = string_or_empty(attributes, "name");
   attributes.erase("name");
   attributes.erase("image");
-  if (std::string code = string_or_empty(attributes, "containerExitCode"); !code.empty()) {
+  // The service sends an exit code with every event; only these two have one.
+  bool has_exit_code = record.status == "died" || record.status == "exec_died";
+  if (std::string code = string_or_empty(attributes, "containerExitCode");
+      has_exit_code && !code.empty()) {
     try {
       record.exit_code = std::stoi(code);
     } catch (const std::exception&) {
