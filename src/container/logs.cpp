@@ -1,6 +1,7 @@
 #include "container/logs.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -158,11 +159,21 @@ off_t tail_offset(int fd, const LogPrinter& printer, std::size_t tail) {
 // How often a follower looks for new output.
 constexpr useconds_t kFollowPollUs = 100'000;
 
+// Whether the reader of out_fd or err_fd has gone: the write end of a pipe
+// or socket whose other end is closed polls as POLLERR or POLLHUP. A
+// follower then stops, because nothing it prints would arrive; the REST
+// service closes its pipes this way when its client hangs up.
+bool reader_gone(int out_fd, int err_fd) {
+  pollfd fds[2] = {{out_fd, 0, 0}, {err_fd, 0, 0}};
+  if (::poll(fds, 2, 0) <= 0) return false;
+  return ((fds[0].revents | fds[1].revents) & (POLLERR | POLLHUP)) != 0;
+}
+
 // Follows one k8s-file log from offset, printing new records, until the
 // container is removed or stopped for good. A rotation (a new file renamed
 // over the path) is followed: the rest of the old file is read first.
 void follow_file(Context& ctx, const std::string& id, const std::string& path, os::Fd fd,
-                 off_t offset, LogPrinter& printer) {
+                 off_t offset, LogPrinter& printer, int stdout_fd, int stderr_fd) {
   auto print_from = [&](off_t from) {
     return for_each_line(fd.get(), from, [&](std::string_view raw, off_t) {
       auto line = parse_line(raw);
@@ -189,6 +200,7 @@ void follow_file(Context& ctx, const std::string& id, const std::string& path, o
     }
     printer.flush();
     if (!more && !progressed) return;
+    if (reader_gone(stdout_fd, stderr_fd)) return;
     if (!progressed) ::usleep(kFollowPollUs);
   }
 }
@@ -210,7 +222,9 @@ void write_file_logs(Context& ctx, const state::ContainerRecord& record, const s
     });
   }
   printer.flush();
-  if (options.follow) follow_file(ctx, record.id, path, std::move(fd), offset, printer);
+  if (options.follow) {
+    follow_file(ctx, record.id, path, std::move(fd), offset, printer, stdout_fd, stderr_fd);
+  }
 }
 
 // Writes whole entries, each after its container's prefix.
@@ -319,6 +333,7 @@ void write_merged_logs(Context& ctx, std::vector<Followed>& followed, const LogO
     for (const auto& [index, entry] : batch) printer.print(followed[index].prefix, entry);
     quiet_polls_done = all_done && batch.empty() ? quiet_polls_done + 1 : 0;
     if (quiet_polls_done >= kQuietPollsAtEnd) return;
+    if (reader_gone(stdout_fd, stderr_fd)) return;
     if (batch.empty()) ::usleep(kFollowPollUs);
   }
 }
