@@ -107,7 +107,9 @@ std::string remote_socket_path(const api::ServiceUrl& url, const std::string& id
          "cannot ask {} for its socket: the OpenSSH client `ssh` is not in PATH: install "
          "openssh-client, or give the path with --socket-path", url.host);
   }
-  std::vector<std::string> args = {*ssh, "-o", "BatchMode=yes", "-o", "ControlMaster=no"};
+  // ConnectTimeout also bounds the wait for the server's SSH greeting.
+  std::vector<std::string> args = {*ssh, "-o", "BatchMode=yes", "-o", "ControlMaster=no",
+                                   "-o", "ConnectTimeout=30"};
   if (!identity.empty()) args.insert(args.end(), {"-i", identity, "-o", "IdentitiesOnly=yes"});
   if (url.port) args.insert(args.end(), {"-p", std::to_string(url.port)});
   args.insert(args.end(), {"--", url.user.empty() ? url.host : url.user + "@" + url.host,
@@ -115,16 +117,25 @@ std::string remote_socket_path(const api::ServiceUrl& url, const std::string& id
   auto result = os::run_process(args);
   std::string path = result.out;
   while (!path.empty() && (path.back() == '\n' || path.back() == '\r')) path.pop_back();
-  if (result.exit_code != 0 || !path.starts_with("/")) {
-    std::string message = result.err.empty() ? result.out : result.err;
-    while (!message.empty() && (message.back() == '\n' || message.back() == '\r')) {
-      message.pop_back();
+  auto one_line = [](std::string text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == '.')) {
+      text.pop_back();
     }
-    std::replace(message.begin(), message.end(), '\n', ' ');
+    std::replace(text.begin(), text.end(), '\n', ' ');
+    return text;
+  };
+  if (result.exit_code != 0) {
+    std::string message = one_line(result.err.empty() ? result.out : result.err);
     fail(ErrorCode::kUnavailable,
-         "cannot ask {} for its socket: `berth info` over ssh exited with status {}: {}; give "
+         "cannot ask {} for its socket: `berth info` over ssh exited with status {}: {}. Give "
          "the path with --socket-path",
          url.host, result.exit_code, message.empty() ? "no message" : message);
+  }
+  if (!path.starts_with("/")) {
+    fail(ErrorCode::kUnavailable,
+         "cannot ask {} for its socket: `berth info` over ssh printed \"{}\", not a socket path. "
+         "Give the path with --socket-path",
+         url.host, one_line(path));
   }
   return path;
 }

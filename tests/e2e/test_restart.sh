@@ -26,9 +26,15 @@ test_on_failure_restarts_up_to_the_limit() {
   rm -rf "$dir" && mkdir -p "$dir"
   b run -d --name r-fail --restart on-failure:2 -v "$dir:/data" "$IMG" \
     sh -c 'sleep 0.5; echo run >>/data/runs; exit 3' >/dev/null
-  # Every berth CLI process is gone, and none runs until the runs are
-  # counted: only the monitors and the cleanups they start restart it.
-  pkill -KILL -x berth || true
+  # Every berth CLI process of this store is gone, and none runs until the
+  # runs are counted: only the monitors and the cleanups they start
+  # restart it. Processes of other stores on the machine are left alone.
+  local pid
+  for pid in $(pgrep -x berth); do
+    if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "--root $E2E_ROOT/root "; then
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
   wait_for_lines "$dir/runs" 3
   sleep 1.5
   assert_eq 3 "$(wc -l <"$dir/runs")" "the first run and two restarts, then no more"
