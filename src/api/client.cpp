@@ -342,6 +342,13 @@ class ClientSession {
       std::size_t n = sizeof chunk - parser_.get().body().size;
       if (n > 0 && !on_data(std::string_view(chunk, n))) return;
       if (ec == http::error::end_of_stream || ec == boost::asio::error::eof) return;
+      if (ec == http::error::partial_message) {
+        // The path alone names the request; the query only adds noise.
+        fail(ErrorCode::kUnavailable,
+             "the service closed the connection in the middle of the reply to {}: it may have "
+             "been stopped or have failed; check its log",
+             target.substr(0, target.find('?')));
+      }
       if (ec) fail(ErrorCode::kUnavailable, "reading the reply to {}: {}", target, ec.message());
     }
   }

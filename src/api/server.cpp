@@ -83,23 +83,30 @@ class ServerState {
     if (!busy_.empty()) return std::nullopt;
     return idle_since_ + timeout - Clock::now();
   }
-  // Stops: idle connections and streams are shut down at once; requests
-  // in flight finish; returns when only streams are left. A stream whose
-  // handler waits for its next item (an event, a log line) notices the
-  // shut-down socket only then, so it is not waited for.
+  // Stops: idle connections and streams are shut down at once, and
+  // requests in flight finish. Streams get up to kStreamGrace to end: their
+  // handlers see the shut-down socket as a hang-up, and a build uses the
+  // time to kill its RUN step and remove its container. A stream still
+  // running then is not waited for.
   void stop() {
+    constexpr auto kStreamGrace = std::chrono::seconds(5);
     std::unique_lock lock(mutex_);
     stopping_ = true;
+    auto deadline = Clock::now() + kStreamGrace;
     for (;;) {
       for (auto* connection : connections_) {
         if (!busy_.contains(connection) || connection->streaming) {
           ::shutdown(connection->fd(), SHUT_RDWR);
         }
       }
+      if (connections_.empty()) return;
       bool only_streams = std::all_of(connections_.begin(), connections_.end(),
                                       [](Connection* c) { return c->streaming.load(); });
-      if (only_streams) return;
-      changed_.wait_for(lock, std::chrono::milliseconds(200));
+      if (only_streams && Clock::now() >= deadline) {
+        spdlog::info("api: stopping with {} streams still open", connections_.size());
+        return;
+      }
+      changed_.wait_for(lock, std::chrono::milliseconds(100));
     }
   }
 

@@ -170,6 +170,42 @@ test_build_remote_client_interrupted() {
   assert_eq "" "$out" "an interrupted build leaves no container"
 }
 
+# SIGTERM to the service stops a build in flight as a hang-up does: the
+# RUN step's container and the context go before the service exits.
+test_build_service_stopped_during_build() {
+  start_service --time 0
+  rbuild_cleanup
+  local dir client
+  dir=$(rbuild_context)
+  printf 'FROM %s/busybox:latest\nRUN sleep 47\n' "$REG" >"$dir/Dockerfile"
+  "$BERTH_BIN" --url "unix://$SVC_SOCK" build --no-cache -t rbuild-remote "$dir" \
+    >"$E2E_ROOT/rbuild.out" 2>&1 &
+  client=$!
+  for _ in $(seq 100); do
+    [ "$(sleep47_count)" = 1 ] && break
+    sleep 0.1
+  done
+  assert_eq 1 "$(sleep47_count)" "the RUN step runs"
+  kill -TERM "$svc_pid"
+  local waited=0
+  while kill -0 "$svc_pid" 2>/dev/null && [ $waited -lt 100 ]; do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  kill -0 "$svc_pid" 2>/dev/null && fail "the service still runs 10 s after SIGTERM"
+  local rc=0
+  wait "$client" || rc=$?
+  assert_eq 125 "$rc" "the client fails"
+  assert_contains "$(cat "$E2E_ROOT/rbuild.out")" \
+    "the service closed the connection in the middle of the reply to /v5.0.0/libpod/build:"
+  assert_eq 0 "$(sleep47_count)" "the RUN step is killed"
+  assert_eq "" "$(leftover_contexts)" "the context is removed"
+  capture b ps -a --format '{{.ID}}'
+  assert_eq "" "$out" "the step's container is removed"
+  capture b images -q localhost/rbuild-remote
+  assert_eq "" "$out" "nothing is tagged"
+}
+
 # FROM images behind a registry login: --creds and --authfile reach the
 # pulls of a local build and, as headers, of a build through the service.
 test_build_from_registry_with_creds() {
