@@ -182,9 +182,15 @@ void add_connection_add(CLI::App& parent, Cli& cli) {
     // The action runs no engine: connections are the client's own files.
     cli.action = [o] {
       require_valid_name(o->name);
-      std::string uri = connection_uri(*o);
       std::string path = engine::ConnectionsFile::default_path();
       auto file = engine::ConnectionsFile::load(path);
+      // As Podman 5 does, a name in use is refused rather than replaced.
+      if (file.connections.contains(o->name)) {
+        fail(ErrorCode::kAlreadyExists,
+             "cannot overwrite connection \"{}\": remove it first with `system connection rm {}`",
+             o->name, o->name);
+      }
+      std::string uri = connection_uri(*o);
       engine::RemoteConnection connection;
       connection.uri = uri;
       if (!o->identity.empty()) {

@@ -206,6 +206,11 @@ test_remote_system_connection_commands() {
   "$BERTH_BIN" system connection add --identity /tmp/remote-key --port 2222 \
     --socket-path /run/other.sock second root@192.0.2.1
   "$BERTH_BIN" system connection add third tcp://127.0.0.1:8080
+  capture "$BERTH_BIN" system connection add third unix:///run/other.sock
+  assert_rc 125 "a name in use"
+  assert_contains "$err" 'cannot overwrite connection "third"'
+  assert_eq "tcp://127.0.0.1:8080" "$(jq -r .Connection.Connections.third.URI "$conf")" \
+    "the connection in use is kept"
   capture "$BERTH_BIN" system connection list --format '{{.Name}} {{.URI}} {{.Identity}} {{.Default}} {{.ReadWrite}}'
   assert_rc 0
   assert_eq "first unix:///run/first.sock  true true
