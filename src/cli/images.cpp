@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "api/images_json.hpp"
+#include "api/images_routes.hpp"
 #include "cli/cli.hpp"
 #include "format/template.hpp"
 #include "common/error.hpp"
@@ -116,6 +118,7 @@ void add_images(CLI::App& parent, Cli& cli, const std::string& name) {
     bool digests = false;
     std::string format;
     std::string reference;  // optional IMAGE filter
+    std::vector<std::string> filters;  // -f KEY=VALUE
   };
   auto options = std::make_shared<Options>();
   auto* cmd = parent.add_subcommand(name, "List images in local storage");
@@ -125,10 +128,23 @@ void add_images(CLI::App& parent, Cli& cli, const std::string& name) {
   cmd->add_flag("--no-trunc", options->no_trunc, "Do not truncate the image ID");
   cmd->add_flag("--digests", options->digests, "Show digests");
   cmd->add_option("--format", options->format, "Format output with a Go template or json");
+  cmd->add_option("-f,--filter", options->filters,
+                  "Filter output by KEY=VALUE: reference, dangling, label, label!, before, "
+                  "since, id, until (repeatable)")
+      ->allow_extra_args(false);
   cmd->callback([&cli, options] {
     cli.action = [&cli, options] {
-      auto images = cli.engine().list_images();
-      if (!options->all) std::erase_if(images, [](const auto& image) { return image.intermediate; });
+      std::vector<engine::ImageSummary> images;
+      if (options->filters.empty()) {
+        images = cli.engine().list_images();
+        std::erase_if(images, [&](const auto& image) { return !options->all && image.intermediate; });
+      } else {
+        // The filters of the list routes, so that the CLI and the API agree.
+        auto filter = api::ImageListFilter::parse(options->filters);
+        auto items = api::filter_image_list(api::collect_image_list(cli.engine()), filter,
+                                            options->all);
+        for (auto& item : items) images.push_back(std::move(item.summary));
+      }
       if (!options->reference.empty()) filter_images(images, options->reference);
       if (!options->format.empty() && !options->quiet) {
         print_images_formatted(cli, options->format, images);

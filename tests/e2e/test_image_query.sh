@@ -267,3 +267,27 @@ test_prune_asks_on_stdin() {
   capture bp images -q
   assert_eq "" "$out"
 }
+
+# images -f: the filters of the list routes, in the query tests' own store.
+test_images_filter() {
+  pull_fixtures
+  bq tag "$REG/busybox:latest" localhost/filtered:v1 >/dev/null
+  capture bq images -q --no-trunc -f reference=layered
+  assert_rc 0
+  assert_eq "sha256:$LAYERED_ID" "$out" "reference by short name"
+  capture bq images --format '{{.Repository}}:{{.Tag}}' -f 'reference=*/busybox*'
+  assert_eq "$REG/busybox:latest" "$out" "a reference glob keeps only the matching names"
+  capture bq images -q -f "id=${BUSYBOX_ID:0:8}"
+  assert_eq "${BUSYBOX_ID:0:12}" "$out" "id prefix"
+  capture bq images -q -f reference=layered -f reference=filtered
+  assert_eq "$(printf '%s\n%s' "${LAYERED_ID:0:12}" "${BUSYBOX_ID:0:12}" | sort)" "$(sort <<<"$out")" \
+    "values of one key match when any matches"
+  capture bq images -q -f dangling=true -f reference=layered
+  assert_eq "" "$out" "different keys must all match"
+  capture bq images -f nosuch=1
+  assert_rc 125 "an unknown filter"
+  assert_contains "$err" 'invalid filter "nosuch"'
+  capture bq images -f before=missing-image
+  assert_rc 125 "before an unknown image"
+  bq rmi localhost/filtered:v1 >/dev/null
+}
