@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -12,6 +14,7 @@
 #include "cli/targets.hpp"
 #include "common/error.hpp"
 #include "common/time.hpp"
+#include "config/go_duration.hpp"
 #include "container/operations.hpp"
 #include "format/table.hpp"
 
@@ -126,18 +129,92 @@ void add_rm(CLI::App& parent, Cli& cli, const std::string& name) {
   });
 }
 
+namespace {
+
+// Podman's wait conditions: container states, and healthy or unhealthy
+// for the health check's status.
+constexpr std::array<const char*, 11> kWaitConditions = {
+    "configured", "created", "exited",  "healthy",  "initialized", "paused",
+    "removing",   "running", "stopped", "stopping", "unhealthy"};
+
+// Whether the container's inspect matches one of conditions.
+bool meets_condition(const nlohmann::json& inspect, const std::vector<std::string>& conditions) {
+  const auto& state = inspect.contains("State") ? inspect["State"] : nlohmann::json::object();
+  std::string status = state.value("Status", "");
+  std::string health;
+  if (state.contains("Health") && state["Health"].is_object()) {
+    health = state["Health"].value("Status", "");
+  }
+  for (const auto& condition : conditions) {
+    if (condition == health) return true;
+    if (condition == status) return true;
+    if (condition == "stopped" && status == "exited") return true;
+    if (condition == "configured" && status == "created") return true;
+  }
+  return false;
+}
+
+// wait --condition with another state than stopped or exited: polls the
+// container's inspect every interval until it meets one, and returns the
+// exit code to print (-1 while the container has not exited, as Podman).
+int wait_for_condition(engine::Engine& engine, const std::string& name,
+                       const std::vector<std::string>& conditions, std::int64_t interval_ns) {
+  for (;;) {
+    nlohmann::json inspect = engine.inspect_container(name);
+    if (inspect.is_array() && !inspect.empty()) inspect = inspect.front();
+    if (meets_condition(inspect, conditions)) {
+      std::string status = inspect["State"].value("Status", "");
+      bool ended = status == "exited" || status == "stopped";
+      return ended ? inspect["State"].value("ExitCode", 0) : -1;
+    }
+    ::usleep(static_cast<useconds_t>(interval_ns / 1000));
+  }
+}
+
+}  // namespace
+
 void add_wait(CLI::App& parent, Cli& cli) {
-  auto t = std::make_shared<Targets>();
+  struct Options {
+    Targets targets;
+    std::vector<std::string> conditions;
+    std::string interval = "250ms";
+  };
+  auto o = std::make_shared<Options>();
   auto* cmd = parent.add_subcommand("wait", "Wait for containers to stop and print exit codes");
-  add_target_flags(*cmd, *t, false);
-  cmd->callback([&cli, t] {
-    cli.action = [&cli, t] {
+  add_target_flags(*cmd, o->targets, false);
+  cmd->add_option("--condition", o->conditions,
+                  "State to wait for (repeatable; default stopped): configured, created, "
+                  "exited, healthy, initialized, paused, removing, running, stopped, stopping, "
+                  "unhealthy")
+      ->allow_extra_args(false);
+  cmd->add_option("-i,--interval", o->interval,
+                  "Time between checks of a --condition other than stopped (default 250ms)");
+  cmd->callback([&cli, o] {
+    cli.action = [&cli, o] {
+      for (const auto& condition : o->conditions) {
+        if (std::find(kWaitConditions.begin(), kWaitConditions.end(), condition) ==
+            kWaitConditions.end()) {
+          fail(ErrorCode::kInvalidArgument,
+               "unknown container state \"{}\": use one of configured, created, exited, "
+               "healthy, initialized, paused, removing, running, stopped, stopping, unhealthy",
+               condition);
+        }
+      }
+      std::int64_t interval_ns = config::parse_go_duration(o->interval);
+      if (interval_ns <= 0) {
+        fail(ErrorCode::kInvalidArgument, "invalid --interval \"{}\": use a positive duration",
+             o->interval);
+      }
+      bool stop_only = std::all_of(o->conditions.begin(), o->conditions.end(),
+                                   [](const std::string& c) { return c == "stopped" || c == "exited"; });
       auto& engine = cli.engine();
-      auto names = resolve_targets(engine, *t, false);
+      auto names = resolve_targets(engine, o->targets, false);
       if (names.empty()) fail(ErrorCode::kInvalidArgument, "no containers to wait for given");
       if (auto code = check_names(engine, names, 125)) return *code;
       return for_each_target(names, 125, 125, [&](const std::string& name) {
-        std::printf("%d\n", engine.wait(name));
+        int code = stop_only ? engine.wait(name)
+                             : wait_for_condition(engine, name, o->conditions, interval_ns);
+        std::printf("%d\n", code);
       });
     };
   });

@@ -86,3 +86,27 @@ test_restart_policy_bad_input() {
   assert_contains "$err" "--rm option conflicts with --restart"
   assert_eq "" "$(b ps -aq)" "nothing was created"
 }
+
+# wait --condition: states other than stopped are polled, and the exit code
+# is -1 until the container has exited, as in Podman.
+test_wait_conditions() {
+  setup_image
+  b rm -f w-cond >/dev/null 2>&1 || true
+  b create --name w-cond "$IMG" sh -c 'sleep 1; exit 4' >/dev/null
+  (sleep 0.5; b start w-cond >/dev/null) &
+  capture b wait --condition running --interval 50ms w-cond
+  assert_rc 0 "wait for running"
+  assert_eq "-1" "$out" "no exit code while it runs"
+  assert_eq running "$(b inspect --format '{{.State.Status}}' w-cond)"
+  capture b wait --condition stopped --condition exited w-cond
+  assert_eq "4" "$out" "stopped waits for the exit"
+  capture b wait --condition exited w-cond
+  assert_eq "4" "$out" "an exited container meets exited at once"
+  capture b wait --condition bogus w-cond
+  assert_rc 125 "an unknown state"
+  assert_contains "$err" 'unknown container state "bogus"'
+  capture b wait --interval 0 --condition running w-cond
+  assert_rc 125 "a zero interval"
+  wait
+  b rm -f w-cond >/dev/null
+}
