@@ -174,8 +174,13 @@ void exec_create(Exchange& x) {
   record.container = inspect.value("Id", "");
   std::string state = inspect["State"].value("Status", "");
   if (state != "running") {
-    fail(ErrorCode::kConflict, "container {} is not running: can only create exec sessions on running containers: container state improper",
-         x.param("name"));
+    // The local exec's message, so that the remote client prints the same.
+    std::string name = inspect.value("Name", x.param("name"));
+    if (name.starts_with("/")) name.erase(0, 1);
+    fail(ErrorCode::kConflict,
+         "can only create exec sessions on running containers: container \"{}\" is {}: "
+         "container state improper",
+         name, state);
   }
   auto& o = record.options;
   o.command = string_list(body, "Cmd");

@@ -711,3 +711,20 @@ test_remote_version_has_server_section() {
   capture b version
   assert_not_contains "$out" "Server:" "the local version has no Server section"
 }
+
+# exec in a container that is not running fails as locally: same message,
+# same exit code.
+test_remote_exec_in_exited_container() {
+  start_service --time 0
+  local image
+  image=$(remote_busybox)
+  b rm -f remote-exited >/dev/null 2>&1 || true
+  b run --name remote-exited "$image" true
+  capture b exec remote-exited true
+  local local_err=$err local_rc=$rc
+  assert_eq 255 "$local_rc" "local exit code, as Podman's"
+  capture r exec remote-exited true
+  assert_eq "$local_rc" "$rc" "remote exit code"
+  assert_eq "$local_err" "$err" "remote message"
+  b rm -f remote-exited >/dev/null
+}
