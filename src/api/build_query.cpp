@@ -7,6 +7,7 @@
 
 #include "build/step_error.hpp"
 #include "common/error.hpp"
+#include "image/reference.hpp"
 
 namespace berth::api {
 
@@ -170,6 +171,8 @@ engine::BuildRequest parse_build_query(const Query& query, bool libpod,
   if (!dockerfile.empty()) request.containerfile = resolve_in_context(context_dir, dockerfile);
   request.tags = query.all("t");
   std::erase(request.tags, "");
+  // A bad name fails with 400 before the context is read, as in Docker.
+  for (const auto& tag : request.tags) image::parse_reference(tag);
   request.build_args = string_map_param(query, "buildargs");
   request.labels = key_value_list_param(query, "labels");
   request.annotations = key_value_list_param(query, "annotations");

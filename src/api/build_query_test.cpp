@@ -129,5 +129,9 @@ TEST(BuildErrorLine, CarriesCodeAndExitStatus) {
   EXPECT_EQ(step["berth_exit_status"], 3);
 }
 
+TEST(BuildQuery, BadTagRejected) {
+  EXPECT_THROW(parse_build_query(query("t=BAD:TAG:x"), false, "/ctx"), Error);
+}
+
 }  // namespace
 }  // namespace berth::api

@@ -67,8 +67,9 @@ std::optional<nlohmann::json> decode_auth_header(std::string_view header_name,
   try {
     parsed = nlohmann::json::parse(*decoded);
   } catch (const nlohmann::json::parse_error& e) {
-    fail(ErrorCode::kInvalidArgument, "invalid {} header: decoding its JSON: {}", header_name,
-         e.what());
+    fail(ErrorCode::kInvalidArgument,
+         "invalid {} header: its JSON does not parse at byte {}; send base64 of a JSON object",
+         header_name, e.byte);
   }
   if (!parsed.is_object()) {
     fail(ErrorCode::kInvalidArgument, "invalid {} header: the JSON is not an object",

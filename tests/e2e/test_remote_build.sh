@@ -85,6 +85,13 @@ test_build_api_bad_input() {
   assert_eq 400 "$code"
   assert_eq "" "$(leftover_contexts)" "nothing is left after a malformed tar"
 
+  api POST '/v1.41/build?t=BAD:TAG:x' --data-binary "@$E2E_ROOT/rbuild-junk.tar"
+  assert_eq 400 "$code" "a bad image name is a bad request before the context is read"
+  assert_contains "$out" 'BAD:TAG:x'
+  api POST '/v1.41/build' -H "X-Registry-Config: $(printf '{"a":' | base64)" \
+    --data-binary "@$E2E_ROOT/rbuild-junk.tar"
+  assert_eq 400 "$code" "a registry header whose JSON is cut off"
+  assert_contains "$out" "invalid X-Registry-Config header: its JSON does not parse"
   api POST '/v1.41/build?buildargs=%7Bnot' --data-binary "@$E2E_ROOT/rbuild-junk.tar"
   assert_eq 400 "$code" "a malformed buildargs is a bad request"
   assert_contains "$out" 'buildargs'
