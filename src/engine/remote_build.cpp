@@ -141,8 +141,7 @@ std::string build_registry_auth(const BuildRequest& request) {
   if (request.authfile.empty()) return "";
   auto text = os::read_file_if_exists(request.authfile);
   if (!text) {
-    fail(ErrorCode::kNotFound,
-         "auth file \"{}\" not found: give an existing file, or write one with login --authfile",
+    fail(ErrorCode::kNotFound, "auth file \"{}\" given with --authfile not found",
          request.authfile);
   }
   json document = json::parse(*text, nullptr, false);

@@ -242,9 +242,13 @@ test_build_from_registry_with_creds() {
   capture r build --tls-verify=false --authfile "$E2E_ROOT/rbuild-auth.json" -t rbuild-creds "$dir"
   assert_rc 0 "a remote build with --authfile"
   b rmi -f rbuild-creds "$REG_TLS/busybox:latest" >/dev/null
+  capture b build --authfile "$E2E_ROOT/missing-auth.json" -t rbuild-creds "$dir"
+  assert_rc 125 "a local build with a missing auth file"
+  assert_contains "$err" "auth file \"$E2E_ROOT/missing-auth.json\" given with --authfile not found"
+  local local_err=$err
   capture r build --authfile "$E2E_ROOT/missing-auth.json" -t rbuild-creds "$dir"
   assert_rc 125 "a remote build with a missing auth file"
-  assert_contains "$err" "auth file \"$E2E_ROOT/missing-auth.json\" not found"
+  assert_eq "$local_err" "$err" "the same message remotely"
   capture r build --cert-dir /tmp -t rbuild-creds "$dir"
   assert_rc 125 "--cert-dir through the service"
   assert_contains "$err" "unknown flag: --cert-dir"
