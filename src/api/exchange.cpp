@@ -92,6 +92,12 @@ const std::string& Exchange::body() {
     body.emplace();
     return *body;
   }
+  // A declared length over the limit fails before any of the body is read.
+  if (auto length = header->content_length(); length && *length > kBodyLimit) {
+    connection_.close_after = true;
+    fail(ErrorCode::kInvalidArgument, "request body of {} bytes is larger than {} MiB", *length,
+         kBodyLimit >> 20);
+  }
   http::request_parser<http::string_body> parser(std::move(*header));
   parser.body_limit(kBodyLimit);
   boost::beast::error_code ec;

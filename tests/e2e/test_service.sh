@@ -487,3 +487,23 @@ test_service_exec_missing_command() {
   b rm -f svc-ex >/dev/null
   stop_service
 }
+
+# A declared body over the 64 MiB limit gets 400 at once, before the body
+# is sent, and the service goes on serving.
+test_service_oversized_body_declared() {
+  start_service --time 0
+  capture python3 - "$SVC_SOCK" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(5)
+s.sendall(b"POST /v1.41/containers/create HTTP/1.1\r\nHost: d\r\n"
+          b"Content-Type: application/json\r\nContent-Length: 200000000\r\n\r\n{")
+print(s.recv(65536).decode(errors="replace"))
+PY
+  assert_rc 0 "the reply came within 5 s"
+  assert_contains "$out" "HTTP/1.1 400 Bad Request"
+  assert_contains "$out" "request body of 200000000 bytes is larger than 64 MiB"
+  api GET /_ping
+  assert_eq 200 "$code" "the service still serves"
+}
