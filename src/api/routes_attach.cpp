@@ -257,7 +257,9 @@ void exec_start(Exchange& x) {
     session = x.engine().exec(record.container, record.options);
   } catch (const Error& e) {
     spdlog::debug("api: exec {} in {} failed to start: {}", exec_id, record.container, e.what());
-    std::string message = std::string(e.what()) + "\n";
+    // Podman's clients print the stream as it is, so the libpod form
+    // carries the "Error: " that the local exec prints.
+    std::string message = (x.libpod() ? "Error: " : "") + std::string(e.what()) + "\n";
     std::string data = tty ? message : multiplexed_frame(container::kStreamStderr, message);
     ::send(client, data.data(), data.size(), MSG_NOSIGNAL);
     // Docker's daemon reports 126 for any exec its runtime could not

@@ -712,8 +712,8 @@ test_remote_version_has_server_section() {
   assert_not_contains "$out" "Server:" "the local version has no Server section"
 }
 
-# exec in a container that is not running fails as locally: same message,
-# same exit code.
+# exec in a container that is not running, or of a missing command, fails
+# as locally: same message, same exit code.
 test_remote_exec_in_exited_container() {
   start_service --time 0
   local image
@@ -726,5 +726,14 @@ test_remote_exec_in_exited_container() {
   capture r exec remote-exited true
   assert_eq "$local_rc" "$rc" "remote exit code"
   assert_eq "$local_err" "$err" "remote message"
+  b rm -f remote-exited >/dev/null
+  # A command that is not in the image: 127 and the local message.
+  b run -d --name remote-exited "$image" sleep 100 >/dev/null
+  capture b exec remote-exited nosuchcmd
+  local_err=$err local_rc=$rc
+  assert_eq 127 "$local_rc" "local exit code of a missing command"
+  capture r exec remote-exited nosuchcmd
+  assert_eq "$local_rc" "$rc" "remote exit code of a missing command"
+  assert_eq "$local_err" "$err" "remote message of a missing command"
   b rm -f remote-exited >/dev/null
 }
