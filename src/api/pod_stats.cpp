@@ -11,19 +11,8 @@ namespace berth::api {
 
 namespace {
 
-// Formats bytes in binary units with four significant digits, as Go's
-// units.BytesSize does: "508KiB", "23.54GiB".
-std::string binary_size(double bytes) {
-  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-  std::size_t unit = 0;
-  while (bytes >= 1024.0 && unit + 1 < std::size(kUnits)) {
-    bytes /= 1024.0;
-    ++unit;
-  }
-  char buffer[48];
-  std::snprintf(buffer, sizeof buffer, "%.4g%s", bytes, kUnits[unit]);
-  return buffer;
-}
+// Formats bytes in binary units, as Go's units.BytesSize does.
+std::string binary_size(double bytes) { return format::binary_size_unspaced(bytes); }
 
 // Formats bytes in decimal units, as Go's units.HumanSize does: "1.27MB".
 std::string decimal_size(std::int64_t bytes) {

@@ -25,19 +25,8 @@ constexpr const char* kDefaultTable =
     "{{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t"
     "{{.PIDS}}\t{{.UpTime}}\t{{.AVGCPU}}";
 
-// Formats bytes in binary units with four significant digits, as Go's
-// units.BytesSize does: "508KiB", "23.54GiB".
-std::string binary_size(double bytes) {
-  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-  std::size_t unit = 0;
-  while (bytes >= 1024.0 && unit + 1 < std::size(kUnits)) {
-    bytes /= 1024.0;
-    ++unit;
-  }
-  char buffer[48];
-  std::snprintf(buffer, sizeof buffer, "%.4g%s", bytes, kUnits[unit]);
-  return buffer;
-}
+// Formats bytes in binary units, as Go's units.BytesSize does.
+std::string binary_size(double bytes) { return format::binary_size_unspaced(bytes); }
 
 std::string decimal_size(std::int64_t bytes) {
   return format::human_size_unspaced(static_cast<double>(bytes), 4);

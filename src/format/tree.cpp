@@ -40,6 +40,18 @@ std::string human_size_unspaced(double bytes, int precision) {
   return buffer;
 }
 
+std::string binary_size_unspaced(double bytes) {
+  static constexpr std::array<const char*, 6> kUnits = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  std::size_t unit = 0;
+  while (bytes >= 1024.0 && unit + 1 < kUnits.size()) {
+    bytes /= 1024.0;
+    ++unit;
+  }
+  char buffer[48];
+  std::snprintf(buffer, sizeof buffer, "%.4g%s", bytes, kUnits[unit]);
+  return buffer;
+}
+
 std::string go_list(const std::vector<std::string>& items) {
   std::string text = "[";
   for (std::size_t i = 0; i < items.size(); ++i) text += (i ? " " : "") + items[i];

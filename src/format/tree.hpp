@@ -22,6 +22,11 @@ std::string render_tree(const std::vector<TreeNode>& nodes);
 // "512B".
 std::string human_size_unspaced(double bytes, int precision);
 
+// Formats a byte count like Go's units.BytesSize, which `stats` uses:
+// binary units with four significant digits and no space, "508KiB",
+// "23.54GiB".
+std::string binary_size_unspaced(double bytes);
+
 // Formats a list like Go's fmt does for a []string: "[a b]".
 std::string go_list(const std::vector<std::string>& items);
 

@@ -38,5 +38,11 @@ TEST(HumanSizeUnspaced, MatchesPodmanTree) {
   EXPECT_EQ(human_size_unspaced(0, 4), "0B");
 }
 
+TEST(BinarySizeUnspaced, GoBytesSize) {
+  EXPECT_EQ(binary_size_unspaced(0), "0B");
+  EXPECT_EQ(binary_size_unspaced(520192), "508KiB");
+  EXPECT_EQ(binary_size_unspaced(25275890483.0), "23.54GiB");
+}
+
 }  // namespace
 }  // namespace berth::format
