@@ -120,6 +120,15 @@ test_build_api_bad_input() {
 # The processes of a build step that runs "sleep 47" (none once stopped).
 sleep47_count() { pgrep -xf "sleep 47" | wc -l; }
 
+# Waits up to 10 s for the RUN step's "sleep 47" to run, and asserts it does.
+wait_step_running() {
+  for _ in $(seq 100); do
+    [ "$(sleep47_count)" = 1 ] && break
+    sleep 0.1
+  done
+  assert_eq 1 "$(sleep47_count)" "the RUN step runs"
+}
+
 # Waits up to 10 s for the build's step to stop and the context to go.
 wait_build_gone() {
   for _ in $(seq 100); do
@@ -159,11 +168,7 @@ test_build_remote_client_interrupted() {
   "$BERTH_BIN" --url "unix://$SVC_SOCK" build --no-cache -t rbuild-remote "$dir" \
     >"$E2E_ROOT/rbuild.out" 2>&1 &
   pid=$!
-  for _ in $(seq 100); do
-    [ "$(sleep47_count)" = 1 ] && break
-    sleep 0.1
-  done
-  assert_eq 1 "$(sleep47_count)" "the RUN step runs"
+  wait_step_running
   # A background job of a script ignores SIGINT, so SIGTERM stands in
   # for Ctrl-C: both keep their default action with --url.
   kill -TERM "$pid"
@@ -188,11 +193,7 @@ test_build_service_stopped_during_build() {
   "$BERTH_BIN" --url "unix://$SVC_SOCK" build --no-cache -t rbuild-remote "$dir" \
     >"$E2E_ROOT/rbuild.out" 2>&1 &
   client=$!
-  for _ in $(seq 100); do
-    [ "$(sleep47_count)" = 1 ] && break
-    sleep 0.1
-  done
-  assert_eq 1 "$(sleep47_count)" "the RUN step runs"
+  wait_step_running
   kill -TERM "$svc_pid"
   local waited=0
   while kill -0 "$svc_pid" 2>/dev/null && [ $waited -lt 100 ]; do
