@@ -48,11 +48,26 @@ struct ExecRecord {
 std::mutex g_exec_mutex;
 std::map<std::string, ExecRecord> g_execs;  // by exec ID; guarded by g_exec_mutex
 
+// Options of relay: the streams it carries and how its client detaches.
+struct RelayOptions {
+  bool tty = false;
+  bool with_stdin = false;
+  bool with_stdout = true;
+  bool with_stderr = true;
+  // A hang-up of the client is a detach that leaves the container's stdin
+  // open (see container::AttachIo::hangup_detaches). Without this flag a
+  // hang-up closes stdin, because an exec session's process must not wait
+  // for input that cannot come.
+  bool hangup_detaches = false;
+  // Bytes that, typed by the client, end the attach as a detach.
+  std::string detach_keys;
+};
+
 // Relays between the hijacked client socket and a monitor's attach socket
-// until the process exits or the monitor goes away. Returns the exit code
-// the monitor sent, if any.
-std::optional<int> relay(int client, int monitor, bool tty, bool with_stdin, bool with_stdout,
-                         bool with_stderr) {
+// until the process exits, the monitor goes away or the client detaches.
+// Returns the exit code the monitor sent, if any, and whether the client
+// detached.
+container::AttachResult relay(int client, int monitor, const RelayOptions& options) {
   // A client that has gone ends the relay: the monitor's socket is shut
   // down, so attach_stream sees the end of its stream. A client that only
   // closed its writing side still gets the output.
@@ -68,16 +83,18 @@ std::optional<int> relay(int client, int monitor, bool tty, bool with_stdin, boo
     }
   });
   container::AttachIo io;
-  io.stdin_fd = with_stdin ? client : -1;
+  io.stdin_fd = options.with_stdin ? client : -1;
+  io.hangup_detaches = options.hangup_detaches;
+  io.detach_keys = options.detach_keys;
   io.on_output = [&](unsigned char stream, std::string_view payload) {
-    bool wanted = stream == container::kStreamStdout ? with_stdout : with_stderr;
+    bool wanted = stream == container::kStreamStdout ? options.with_stdout : options.with_stderr;
     if (!wanted) return;
-    std::string data = tty ? std::string(payload) : multiplexed_frame(stream, payload);
+    std::string data = options.tty ? std::string(payload) : multiplexed_frame(stream, payload);
     if (::send(client, data.data(), data.size(), MSG_NOSIGNAL) < 0 && errno != EINTR) cut();
   };
-  std::optional<int> code;
+  container::AttachResult result;
   try {
-    code = container::attach_stream(monitor, io).exit_code;
+    result = container::attach_stream(monitor, io);
   } catch (...) {
     finished = true;
     watcher.join();
@@ -85,7 +102,7 @@ std::optional<int> relay(int client, int monitor, bool tty, bool with_stdin, boo
   }
   finished = true;
   watcher.join();
-  return code;
+  return result;
 }
 
 json inspect_one(Exchange& x, const std::string& name) {
@@ -94,14 +111,30 @@ json inspect_one(Exchange& x, const std::string& name) {
   return result;
 }
 
+// Returns the detach keys of an attach request as bytes. Without a
+// detachKeys parameter the service watches for ctrl-p,ctrl-q, as Docker's
+// and Podman's services do, because Podman's remote client leaves the
+// detach to the service unless the user names keys. An empty parameter
+// turns the detach keys off (Podman's meaning; Docker clients never send
+// one). Throws Error{kInvalidArgument} for an invalid value.
+std::string request_detach_keys(Exchange& x) {
+  // NOTE: containers.conf's [engine] detach_keys is not read for this
+  // default, although Podman's service reads it.
+  auto keys = x.query().get("detachKeys");
+  return container::parse_detach_keys(keys ? *keys : container::kDefaultDetachKeys);
+}
+
 void attach(Exchange& x) {
   json inspect = inspect_one(x, x.param("name"));
   std::string id = inspect.value("Id", "");
-  bool tty = inspect["Config"].value("Tty", false);
   std::string state = inspect["State"].value("Status", "");
-  bool with_stdin = x.query().flag("stdin", false);
-  bool with_stdout = x.query().flag("stdout", false);
-  bool with_stderr = x.query().flag("stderr", false);
+  RelayOptions options;
+  options.tty = inspect["Config"].value("Tty", false);
+  options.with_stdin = x.query().flag("stdin", false);
+  options.with_stdout = x.query().flag("stdout", false);
+  options.with_stderr = x.query().flag("stderr", false);
+  options.hangup_detaches = true;
+  options.detach_keys = request_detach_keys(x);
   os::Fd monitor;
   int ticket = 0;
   if (state == "running" || state == "paused") {
@@ -115,11 +148,13 @@ void attach(Exchange& x) {
     ticket = add_pending_attach(id, os::Fd(pair[1]));
   }
   std::string pending_input;
-  int client = x.hijack(tty ? "application/vnd.docker.raw-stream"
-                            : "application/vnd.docker.multiplexed-stream",
+  int client = x.hijack(options.tty ? "application/vnd.docker.raw-stream"
+                                    : "application/vnd.docker.multiplexed-stream",
                         pending_input);
   try {
-    relay(client, monitor.get(), tty, with_stdin, with_stdout, with_stderr);
+    if (relay(client, monitor.get(), options).detached) {
+      spdlog::debug("api: attach to {}: the client detached", id);
+    }
   } catch (const std::exception& e) {
     spdlog::debug("api: attach to {}: {}", id, e.what());
   }
@@ -274,7 +309,10 @@ void exec_start(Exchange& x) {
   mark_started(exec_id, session);
   std::optional<int> code;
   try {
-    code = relay(client, ours.get(), tty, record.options.interactive, true, true);
+    RelayOptions options;
+    options.tty = tty;
+    options.with_stdin = record.options.interactive;
+    code = relay(client, ours.get(), options).exit_code;
   } catch (const std::exception& e) {
     spdlog::debug("api: exec {}: {}", exec_id, e.what());
   }

@@ -10,6 +10,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -128,7 +129,16 @@ void send_frame(int socket_fd, unsigned char type, std::string_view payload) {
   auto size = static_cast<std::uint32_t>(payload.size());
   for (int i = 0; i < 4; ++i) frame[1 + i] = static_cast<char>((size >> (24 - 8 * i)) & 0xff);
   frame += payload;
-  os::write_all(socket_fd, frame);
+  // MSG_NOSIGNAL: a monitor that exited before the last frame must not
+  // kill the CLI with SIGPIPE, so a close frame sent after a fast exit
+  // fails as an Error, which callers ignore.
+  std::string_view rest = frame;
+  while (!rest.empty()) {
+    ssize_t n = ::send(socket_fd, rest.data(), rest.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail_errno(errno, "sending to the attach socket");
+    rest.remove_prefix(static_cast<std::size_t>(n));
+  }
 }
 
 // Sends rows and columns as a resize frame.
@@ -248,6 +258,10 @@ AttachResult attach_stream(int socket_fd, const AttachIo& io) {
   FrameReader reader;
   AttachResult result;
   bool stdin_open = io.stdin_fd >= 0;
+  // The time at which a remote client's end of input becomes a close frame,
+  // unless the client hangs up first (see AttachIo::hangup_detaches). 0 when
+  // no close frame is pending.
+  std::int64_t close_due_ns = 0;
   DetachMatcher detach(io.detach_keys);
   std::optional<WinchWatcher> winch;
   if (io.resize && ::isatty(io.stdout_fd) == 1) {
@@ -255,13 +269,26 @@ AttachResult attach_stream(int socket_fd, const AttachIo& io) {
     send_terminal_size(socket_fd, io.stdout_fd);
   }
   if (io.close_stdin && io.stdin_fd < 0) send_frame(socket_fd, kInputClose, {});
+  auto send_close = [&] {
+    try {
+      send_frame(socket_fd, kInputClose, {});
+    } catch (const Error&) {
+    }
+  };
   char buffer[65536];
   while (!result.exit_code) {
+    // After a remote client's end of input, its socket is watched only for
+    // a hang-up, which poll reports as POLLHUP with no events requested.
+    int stdin_watched = stdin_open || close_due_ns != 0 ? io.stdin_fd : -1;
     pollfd fds[4] = {{socket_fd, POLLIN, 0},
                      {io.signal_fd, POLLIN, 0},
                      {winch ? winch->fd() : -1, POLLIN, 0},
-                     {stdin_open ? io.stdin_fd : -1, POLLIN, 0}};
-    if (::poll(fds, 4, -1) < 0) {
+                     {stdin_watched, static_cast<short>(stdin_open ? POLLIN : 0), 0}};
+    int timeout_ms = -1;
+    if (close_due_ns != 0) {
+      timeout_ms = static_cast<int>(std::max<std::int64_t>(0, (close_due_ns - now_ns()) / 1'000'000));
+    }
+    if (::poll(fds, 4, timeout_ms) < 0) {
       if (errno == EINTR) continue;
       fail_errno(errno, "waiting for container output");
     }
@@ -271,9 +298,21 @@ AttachResult attach_stream(int socket_fd, const AttachIo& io) {
     }
     if (fds[2].revents != 0) {
       winch->drain();
-      send_terminal_size(socket_fd, io.stdout_fd);
+      try {
+        send_terminal_size(socket_fd, io.stdout_fd);
+      } catch (const Error&) {
+        // The monitor has gone: the read below ends the stream.
+      }
     }
-    if (fds[3].revents != 0) {
+    if (close_due_ns != 0 && (fds[3].revents & (POLLHUP | POLLERR)) != 0) {
+      result.detached = true;
+      return result;
+    }
+    if (close_due_ns != 0 && now_ns() >= close_due_ns) {
+      close_due_ns = 0;
+      send_close();
+    }
+    if (stdin_open && fds[3].revents != 0) {
       ssize_t n = ::read(io.stdin_fd, buffer, sizeof buffer);
       if (n > 0) {
         std::string input;
@@ -289,9 +328,15 @@ AttachResult attach_stream(int socket_fd, const AttachIo& io) {
         }
       } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
         stdin_open = false;
-        try {
-          send_frame(socket_fd, kInputClose, {});
-        } catch (const Error&) {
+        if (!io.hangup_detaches) {
+          send_close();
+        } else if (n < 0 || (fds[3].revents & (POLLHUP | POLLERR)) != 0) {
+          // The client reset the connection or hung up without shutting down
+          // its writing side first, so it detached.
+          result.detached = true;
+          return result;
+        } else {
+          close_due_ns = now_ns() + std::int64_t{kHangupGraceMs} * 1'000'000;
         }
       }
     }

@@ -40,6 +40,13 @@ struct AttachIo {
   std::string detach_keys;
   // Sends the close of stdin at once (when stdin_fd is -1).
   bool close_stdin = false;
+  // stdin_fd is the socket of a remote client (the REST service's relay).
+  // A client that shuts down only its writing side has ended its input,
+  // so the container's stdin is closed. A client that hangs up or resets
+  // the connection has detached, so the container's stdin stays open and
+  // the next attach can use it. A hang-up that follows the shutdown
+  // within kHangupGraceMs still counts as a detach.
+  bool hangup_detaches = false;
   // When not -1, each byte read from it is a signal number that on_signal
   // receives (the CLI forwards its own signals to the container).
   int signal_fd = -1;
@@ -50,15 +57,21 @@ struct AttachIo {
   std::function<void(unsigned char stream, std::string_view payload)> on_output;
 };
 
+// How long attach_stream waits, after a remote client shut down its
+// writing side, for a hang-up that turns the end of input into a detach.
+// Clients that detach through a tunnel (ssh) often shut down the writing
+// side first and close the connection right after.
+inline constexpr int kHangupGraceMs = 200;
+
 struct AttachResult {
   std::optional<int> exit_code;  // nullopt: the monitor left without one
   bool detached = false;         // the user typed the detach keys
 };
 
 // Copies the frames read from socket_fd to stdout and stderr, and input
-// from stdin to the socket. EOF on stdin closes the container's stdin.
-// Returns when the exit frame arrives, the monitor hangs up, or the user
-// detaches.
+// from stdin to the socket. EOF on stdin closes the container's stdin
+// (see AttachIo::hangup_detaches for a remote client). Returns when the
+// exit frame arrives, the monitor hangs up, or the user detaches.
 AttachResult attach_stream(int socket_fd, const AttachIo& io);
 
 // Reads the frames on socket_fd, appending stdout and stderr payloads to

@@ -122,7 +122,12 @@ void run_relay(RelayEnds ends) {
     if (polled[1].revents & (POLLIN | POLLHUP | POLLERR)) {
       ssize_t n = ::read(ends.local.get(), buffer, sizeof buffer);
       if (n <= 0) {
+        // A hang-up without a close frame is a detach. Over TCP the service
+        // can tell a reset, unlike a plain close, from the end of input, so
+        // the container's stdin stays open.
         spdlog::debug("remote: the attach client hung up");
+        linger reset{1, 0};
+        ::setsockopt(ends.remote.socket.get(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
         return;
       }
       input.append(buffer, static_cast<std::size_t>(n));
@@ -169,6 +174,14 @@ std::string escape_query(const std::string& text) {
   return out;
 }
 
+// The query of an attach request. The CLI watches for the user's detach
+// keys itself, so an empty detachKeys keeps the service from taking
+// ctrl-p,ctrl-q out of the input when the user chose other keys.
+std::string attach_query(bool stdin_open) {
+  return std::string("/attach?stream=true&stdout=true&stderr=true&detachKeys=") +
+         (stdin_open ? "&stdin=true" : "");
+}
+
 }  // namespace
 
 void RemoteEngine::start_relay(std::function<void()> relay) {
@@ -194,8 +207,7 @@ void RemoteEngine::start_attached(const std::string& name_or_id,
     removal = std::make_shared<api::OpenReply>(
         client_.open("POST", "/v1.41/containers/" + escape_query(id) + "/wait?condition=removed"));
   }
-  ends->remote = client_.hijack("POST", path + "/attach?stream=true&stdout=true&stderr=true" +
-                                            (stdin_open ? "&stdin=true" : ""));
+  ends->remote = client_.hijack("POST", path + attach_query(stdin_open));
   client_.send("POST", path + "/start");
   if (options.terminal_rows && options.terminal_columns) {
     try {
@@ -241,8 +253,7 @@ std::string RemoteEngine::attach_socket(const std::string& name_or_id) {
     fail_errno(errno, "creating the attach socket " + socket_path);
   }
   auto ends = std::make_shared<RelayEnds>();
-  ends->remote = client_.hijack("POST", path + "/attach?stream=true&stdout=true&stderr=true" +
-                                            (stdin_open ? "&stdin=true" : ""));
+  ends->remote = client_.hijack("POST", path + attach_query(stdin_open));
   ends->exit_code = [this, id] { return wait(id); };
   ends->resize = [this, path](std::uint16_t rows, std::uint16_t columns) {
     client_.send("POST", fmt::format("{}/resize?h={}&w={}", path, rows, columns));

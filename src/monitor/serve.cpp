@@ -166,6 +166,10 @@ bool parse_client_frames(Session& session, Client& client) {
       session.stdin_pending.append(reinterpret_cast<const char*>(payload), length);
     } else if (p[0] == kInputResize) {
       resize_terminal(session, payload, length);
+    } else if (p[0] == kInputClose && session.io->terminal) {
+      // The terminal cannot be closed, since its master also carries the
+      // output. Input from later clients must still reach the container.
+      debug("attach client fd %d closed its input; the terminal stays open", client.fd);
     } else if (p[0] == kInputClose) {
       session.close_stdin = true;
     }

@@ -737,3 +737,32 @@ test_remote_exec_in_exited_container() {
   assert_eq "$local_err" "$err" "remote message of a missing command"
   b rm -f remote-exited >/dev/null
 }
+
+# Through ssh, the service may see the end of the client's input just
+# before the hang-up of a detach. The container's input must stay usable.
+test_remote_ssh_attach_detach_then_attach() {
+  [ -x /usr/sbin/sshd ] || fail "no sshd: scripts/setup with BERTH_SETUP_TEST=1 installs openssh-server"
+  start_service --time 0
+  start_sshd trusted
+  local image
+  image=$(remote_busybox)
+  b rm -f remote-ssh-dt >/dev/null 2>&1 || true
+  b run -dit --name remote-ssh-dt --network none "$image" sh >/dev/null
+  TMUX_SOCKET=$E2E_RUNROOT/remote-ssh-tmux.sock
+  trap 'stop_service; kill $sshd_pid 2>/dev/null || true; stop_tmux' EXIT
+  local ssh_berth="PATH=$SSH_DIR/bin:\$PATH $BERTH_BIN --url ssh://root@127.0.0.1:$SSH_PORT$SVC_SOCK --identity $SSH_DIR/id"
+  t new-session -d -s e2e -x 100 -y 30 "$ssh_berth attach remote-ssh-dt; echo exit=\$?; sleep 10"
+  t send-keys -t e2e 'echo first-$((6*7))' Enter
+  wait_for_screen "first-42"
+  t send-keys -t e2e C-p C-q
+  wait_for_screen "exit=0"
+  stop_tmux
+  rm -f "$TMUX_SOCKET"
+  t new-session -d -s e2e -x 100 -y 30 "$ssh_berth attach remote-ssh-dt; echo exit=\$?; sleep 10"
+  t send-keys -t e2e 'echo second-$((7*7))' Enter
+  wait_for_screen "second-49"
+  t send-keys -t e2e 'exit 5' Enter
+  wait_for_screen "exit=5"
+  stop_tmux
+  b rm -f remote-ssh-dt >/dev/null
+}
