@@ -137,7 +137,7 @@ constexpr std::array<const char*, 11> kWaitConditions = {
     "configured", "created", "exited",  "healthy",  "initialized", "paused",
     "removing",   "running", "stopped", "stopping", "unhealthy"};
 
-// Whether the container's inspect matches one of conditions.
+// Returns whether the container's inspect matches one of conditions.
 bool meets_condition(const nlohmann::json& inspect, const std::vector<std::string>& conditions) {
   const auto& state = inspect.contains("State") ? inspect["State"] : nlohmann::json::object();
   std::string status = state.value("Status", "");
@@ -154,9 +154,10 @@ bool meets_condition(const nlohmann::json& inspect, const std::vector<std::strin
   return false;
 }
 
-// wait --condition with another state than stopped or exited: polls the
-// container's inspect every interval until it meets one, and returns the
-// exit code to print (-1 while the container has not exited, as Podman).
+// Polls the container's inspect every interval until it meets one of
+// conditions (wait --condition with a state other than stopped or exited).
+// Returns the exit code to print: -1 while the container has not exited,
+// as in Podman.
 int wait_for_condition(engine::Engine& engine, const std::string& name,
                        const std::vector<std::string>& conditions, std::int64_t interval_ns) {
   for (;;) {

@@ -159,9 +159,9 @@ off_t tail_offset(int fd, const LogPrinter& printer, std::size_t tail) {
 // How often a follower looks for new output.
 constexpr useconds_t kFollowPollUs = 100'000;
 
-// Whether the reader of out_fd or err_fd has gone: the write end of a pipe
-// or socket whose other end is closed polls as POLLERR or POLLHUP. A
-// follower then stops, because nothing it prints would arrive; the REST
+// Returns whether the reader of out_fd or err_fd has gone: the write end of
+// a pipe or socket whose other end is closed polls as POLLERR or POLLHUP.
+// A follower then stops, because nothing it prints would arrive. The REST
 // service closes its pipes this way when its client hangs up.
 bool reader_gone(int out_fd, int err_fd) {
   pollfd fds[2] = {{out_fd, 0, 0}, {err_fd, 0, 0}};
