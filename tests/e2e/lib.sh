@@ -121,3 +121,16 @@ docker_clis() {
   done
   [ $found = 1 ] || fail "no docker CLI found: scripts/setup with BERTH_SETUP_TEST=1 installs docker.io"
 }
+
+# Runs a command locally (b) and through the service (r, which the test
+# file defines) and asserts the same stdout, stderr and exit code.
+assert_same_as_local() { # message args...
+  local message=$1
+  shift
+  capture b "$@"
+  local local_out=$out local_err=$err local_rc=$rc
+  capture r "$@"
+  assert_eq "$local_rc" "$rc" "$message: exit code"
+  assert_eq "$local_out" "$out" "$message: stdout"
+  assert_eq "$local_err" "$err" "$message: stderr"
+}

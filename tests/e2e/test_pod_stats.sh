@@ -18,17 +18,6 @@ pst_setup() {
   b create --pod pst-idle --name pst-idle-app "$REG/busybox:latest" true >/dev/null
 }
 
-# Asserts the same stdout, stderr and exit code locally and remotely.
-pst_same_as_local() { # message args...
-  local message=$1
-  shift
-  capture b "$@"
-  local local_out=$out local_err=$err local_rc=$rc
-  capture r "$@"
-  assert_eq "$local_rc" "$rc" "$message: exit code"
-  assert_eq "$local_out" "$out" "$message: stdout"
-  assert_eq "$local_err" "$err" "$message: stderr"
-}
 
 test_pod_stats_rows_and_columns() {
   trap pst_cleanup EXIT
@@ -182,12 +171,12 @@ test_pod_stats_remote_matches_local() {
   trap 'pst_cleanup; stop_service' EXIT
   # Counters of a running member move between two samples: compare the
   # fields that stay.
-  pst_same_as_local "running pod" pod stats --no-stream \
+  assert_same_as_local "running pod" pod stats --no-stream \
     --format '{{.Pod}} {{.CID}} {{.Name}} {{.PIDS}}' pst-run
-  pst_same_as_local "stopped member table" pod stats --no-stream pst-idle
-  pst_same_as_local "stopped member json" pod stats --no-stream --format json pst-idle
-  pst_same_as_local "unknown pod" pod stats --no-stream pst-missing
-  pst_same_as_local "--all with a name" pod stats --no-stream --all pst-idle
+  assert_same_as_local "stopped member table" pod stats --no-stream pst-idle
+  assert_same_as_local "stopped member json" pod stats --no-stream --format json pst-idle
+  assert_same_as_local "unknown pod" pod stats --no-stream pst-missing
+  assert_same_as_local "--all with a name" pod stats --no-stream --all pst-idle
   capture r pod stats --no-stream --latest
   assert_rc 125 "--latest is not available remotely"
   assert_contains "$err" "unknown flag: --latest"

@@ -16,18 +16,6 @@ rc_busybox() {
   echo "$REG/busybox:latest"
 }
 
-# Asserts that a remote command gives the local command's stdout, stderr
-# and exit code.
-assert_same_as_local() { # description args...
-  local what=$1
-  shift
-  capture b "$@"
-  local local_out=$out local_err=$err local_rc=$rc
-  capture r "$@"
-  assert_eq "$local_rc" "$rc" "$what: exit code"
-  assert_eq "$local_out" "$out" "$what: stdout"
-  assert_eq "$local_err" "$err" "$what: stderr"
-}
 
 test_remote_cp_both_directions() {
   start_service --time 0

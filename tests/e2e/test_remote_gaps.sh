@@ -8,17 +8,6 @@ r() { "$BERTH_BIN" --url "unix://$SVC_SOCK" "$@"; }
 
 IMG="$REG/busybox:latest"
 
-# Asserts the same stdout, stderr and exit code locally and remotely.
-gaps_same_as_local() { # message args...
-  local message=$1
-  shift
-  capture b "$@"
-  local local_out=$out local_err=$err local_rc=$rc
-  capture r "$@"
-  assert_eq "$local_rc" "$rc" "$message: exit code"
-  assert_eq "$local_out" "$out" "$message: stdout"
-  assert_eq "$local_err" "$err" "$message: stderr"
-}
 
 squeeze() { tr -s ' \t' ' ' | sed 's/^ //'; }
 
@@ -35,14 +24,14 @@ test_remote_init_matches_local() {
   capture b init rgap-init-local
   assert_eq "rgap-init-local" "$out"
   # Already initialized, running, unknown: the same message and exit code.
-  gaps_same_as_local "init of an initialized container" init rgap-init
+  assert_same_as_local "init of an initialized container" init rgap-init
   assert_rc 125
   assert_contains "$err" "has already been created in the runtime"
   b run -d --name rgap-running "$IMG" sleep 100 >/dev/null
-  gaps_same_as_local "init of a running container" init rgap-running
+  assert_same_as_local "init of a running container" init rgap-running
   assert_rc 125
   assert_contains "$err" "it is running"
-  gaps_same_as_local "init of an unknown container" init rgap-nosuch
+  assert_same_as_local "init of an unknown container" init rgap-nosuch
   assert_rc 125
   b rm -f rgap-init rgap-init-local rgap-running >/dev/null
 }
@@ -62,7 +51,7 @@ test_remote_network_ip_range_matches_local() {
   assert_eq "rgap-n-remote" "$out"
   capture b network inspect rgap-n-remote --format '{{range .Subnets}}{{.LeaseRange.StartIP}}-{{.LeaseRange.EndIP}}{{end}}'
   assert_eq "10.231.42.129-10.231.42.255" "$out" "the range Podman writes for a /25"
-  gaps_same_as_local "network inspect" network inspect rgap-n-remote
+  assert_same_as_local "network inspect" network inspect rgap-n-remote
   capture b network inspect rgap-n-local
   local local_json=$out
   capture b network inspect rgap-n-remote
@@ -83,17 +72,17 @@ test_remote_network_ip_range_matches_local() {
   assert_eq "10.231.44.10/24" "$out" "the first address of the range is handed out"
 
   # Bad ranges fail alike.
-  gaps_same_as_local "range outside the subnet" network create --subnet 10.231.45.0/24 \
+  assert_same_as_local "range outside the subnet" network create --subnet 10.231.45.0/24 \
     --ip-range 10.231.46.0/25 rgap-n-bad
   assert_rc 125
   assert_contains "$err" "not in subnet"
-  gaps_same_as_local "malformed range" network create --subnet 10.231.45.0/24 --ip-range nope rgap-n-bad
+  assert_same_as_local "malformed range" network create --subnet 10.231.45.0/24 --ip-range nope rgap-n-bad
   assert_rc 125
-  gaps_same_as_local "reversed range" network create --subnet 10.231.45.0/24 \
+  assert_same_as_local "reversed range" network create --subnet 10.231.45.0/24 \
     --ip-range 10.231.45.20-10.231.45.10 rgap-n-bad
   assert_rc 125
   assert_contains "$err" "the end address comes before the start address"
-  gaps_same_as_local "range without subnet" network create --ip-range 10.231.45.0/25 rgap-n-bad
+  assert_same_as_local "range without subnet" network create --ip-range 10.231.45.0/25 rgap-n-bad
   assert_rc 125
   capture b network exists rgap-n-bad
   assert_rc 1 "no network is left of a rejected create"
@@ -126,11 +115,11 @@ test_remote_uidmap_gidmap_match_local() {
 
   local before
   before=$(b ps -a -q | wc -l)
-  gaps_same_as_local "malformed map" run --rm --uidmap 0:100000 --uidmap x "$IMG" true
+  assert_same_as_local "malformed map" run --rm --uidmap 0:100000 --uidmap x "$IMG" true
   assert_rc 125
-  gaps_same_as_local "overlapping maps" run --rm --uidmap 0:100000:10 --uidmap 5:200000:10 "$IMG" true
+  assert_same_as_local "overlapping maps" run --rm --uidmap 0:100000:10 --uidmap 5:200000:10 "$IMG" true
   assert_rc 125
-  gaps_same_as_local "--userns with --uidmap" run --rm --userns auto --uidmap 0:100000:10 "$IMG" true
+  assert_same_as_local "--userns with --uidmap" run --rm --userns auto --uidmap 0:100000:10 "$IMG" true
   assert_rc 125
   assert_contains "$err" "mutually exclusive"
   assert_eq "$before" "$(b ps -a -q | wc -l)" "no container left behind"
@@ -150,7 +139,7 @@ test_remote_subuidname_matches_local() {
   capture r run --rm --network none --subuidname berthgaps "$IMG" sh -c 'cat /proc/self/uid_map; cat /proc/self/gid_map'
   assert_rc 0
   assert_eq "$(printf '0 300000 65536\n0 400000 65536')" "$(squeeze <<<"$out")"
-  gaps_same_as_local "unknown subuid name" run --rm --subuidname nosuchuser "$IMG" true
+  assert_same_as_local "unknown subuid name" run --rm --subuidname nosuchuser "$IMG" true
   assert_rc 125
   assert_contains "$err" 'no subuid ranges found for user "nosuchuser"'
 }
@@ -173,15 +162,15 @@ test_remote_push_compression_matches_local() {
     "http://$REG/v2/${repo#"$REG"/}/busybox/manifests/gzip1")
   assert_contains "$manifest" "application/vnd.oci.image.layer.v1.tar+gzip"
 
-  gaps_same_as_local "gzip level out of range" push --tls-verify=false --compression-level 10 \
+  assert_same_as_local "gzip level out of range" push --tls-verify=false --compression-level 10 \
     "$IMG" "$repo/busybox:bad"
   assert_rc 125
   assert_contains "$err" "invalid --compression-level 10 for gzip: use 1 to 9"
-  gaps_same_as_local "unknown compression" push --tls-verify=false --compression-format lz4 \
+  assert_same_as_local "unknown compression" push --tls-verify=false --compression-format lz4 \
     "$IMG" "$repo/busybox:bad"
   assert_rc 125
   assert_contains "$err" 'invalid --compression-format "lz4"'
-  gaps_same_as_local "zstd in a v2s2 manifest" push --tls-verify=false --format v2s2 \
+  assert_same_as_local "zstd in a v2s2 manifest" push --tls-verify=false --format v2s2 \
     --compression-format zstd "$IMG" "$repo/busybox:bad"
   assert_rc 125
   assert_eq "404" "$(curl -s -o /dev/null -w '%{http_code}' \

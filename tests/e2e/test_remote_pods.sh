@@ -8,18 +8,6 @@ rpods_cleanup() {
   b pod rm -f rpod-local rpod-remote rpod-podman rpod-api rpod-dup >/dev/null 2>&1 || true
 }
 
-# Runs the command locally and remotely and asserts the same stdout,
-# stderr and exit code.
-assert_same_as_local() { # message args...
-  local message=$1
-  shift
-  capture b "$@"
-  local local_out=$out local_err=$err local_rc=$rc
-  capture r "$@"
-  assert_eq "$local_rc" "$rc" "$message: exit code"
-  assert_eq "$local_out" "$out" "$message: stdout"
-  assert_eq "$local_err" "$err" "$message: stderr"
-}
 
 test_remote_pod_create_and_inspect_match_local() {
   start_service --time 0
