@@ -190,7 +190,7 @@ TEST(LibpodCreate, IdMapsBecomeFlags) {
 
 // Podman 4.3's remote client sends userns {"nsmode": "private"} with the
 // maps of --uidmap.
-TEST(LibpodCreate, PrivateUsernsWithIdMapsIsNoUsernsFlag) {
+TEST(LibpodCreate, IdMapsDropPrivateUserns) {
   json body = base_body();
   body["userns"] = {{"nsmode", "private"}};
   body["idmappings"] = json::parse(R"({"UIDMap": [{"container_id": 0, "host_id": 100000,

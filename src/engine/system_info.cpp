@@ -143,8 +143,8 @@ json host_section(container::Context& ctx) {
                       {"seccompEnabled", true},
                       {"seccompProfilePath", ""},
                       {"selinuxEnabled", os::path_exists("/sys/fs/selinux/enforce")}};
-  // The socket `system service` listens on by default, which `system
-  // connection add` asks a host for over ssh.
+  // The socket `system service` listens on by default. `system connection
+  // add` reads it from a host over ssh.
   std::string socket = config::default_service_socket();
   host["remoteSocket"] = {{"exists", os::path_exists(socket)}, {"path", socket}};
   host["serviceIsRemote"] = false;

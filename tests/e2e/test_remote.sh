@@ -359,8 +359,8 @@ test_remote_ssh_unknown_host_key() {
     "the private socket directory is removed"
 }
 
-# Without a socket path, `system connection add` asks the host over ssh
-# with `berth info`, as Podman does.
+# Without a socket path, `system connection add` runs `berth info` on the
+# host over ssh to read the socket path, as Podman does.
 test_remote_connection_add_asks_host() {
   [ -x /usr/sbin/sshd ] || fail "no sshd: scripts/setup with BERTH_SETUP_TEST=1 installs openssh-server"
   local conf=$E2E_ROOT/remote-connections/podman-connections.json

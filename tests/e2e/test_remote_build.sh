@@ -169,8 +169,8 @@ test_build_remote_client_interrupted() {
     >"$E2E_ROOT/rbuild.out" 2>&1 &
   pid=$!
   wait_step_running
-  # A background job of a script ignores SIGINT, so SIGTERM stands in
-  # for Ctrl-C: both keep their default action with --url.
+  # A background job of a script ignores SIGINT, so SIGTERM replaces
+  # Ctrl-C here. With --url both keep their default action.
   kill -TERM "$pid"
   local rc=0
   wait "$pid" || rc=$?
@@ -229,6 +229,7 @@ test_build_from_registry_with_creds() {
   capture r build --tls-verify=false -t rbuild-creds "$dir"
   assert_rc 125 "a remote build without credentials"
   assert_contains "$err" "401"
+
   capture b build --tls-verify=false --creds "$creds" -t rbuild-creds "$dir"
   assert_rc 0 "a local build with --creds"
   assert_contains "$out" "built-on-tls"

@@ -387,9 +387,9 @@ test_service_stream_clients_that_leave() {
   b rm -f svc-quiet >/dev/null 2>&1 || true
   b run -d --name svc-quiet --network none "$REG/busybox:latest" sleep 100 >/dev/null
   start_service --time 0
-  # The first rounds open what the service keeps open (a few cached
-  # database connections); after them, a round of clients must leave
-  # nothing behind: no thread, and no fd more with each round.
+  # The first rounds open the few database connections that the service
+  # keeps cached. After them, a round of clients must leave no thread and
+  # add no fd.
   stream_clients_leave
   stream_clients_leave
   local first second third
