@@ -2,6 +2,8 @@
 
 #include "api/compat_create.hpp"
 
+#include <fmt/format.h>
+
 #include "api/body_fields.hpp"
 #include "common/error.hpp"
 
@@ -51,6 +53,25 @@ void add_mounts(const json& host, engine::CreateRequest& request) {
     if (!source.empty()) spec += ",source=" + source;
     spec += ",target=" + string_field(mount, "Target");
     if (bool_field(mount, "ReadOnly")) spec += ",readonly";
+    if (const json* bind = field(mount, "BindOptions")) {
+      std::string propagation = string_field(*bind, "Propagation");
+      if (!propagation.empty()) spec += ",bind-propagation=" + propagation;
+      if (bool_field(*bind, "NonRecursive")) spec += ",bind-nonrecursive";
+    }
+    if (const json* volume = field(mount, "VolumeOptions")) {
+      if (bool_field(*volume, "NoCopy")) spec += ",volume-nocopy";
+      if (const json* driver = field(*volume, "DriverConfig")) {
+        for (const auto& option : map_field(*driver, "Options")) spec += ",volume-opt=" + option;
+      }
+    }
+    if (const json* tmpfs = field(mount, "TmpfsOptions")) {
+      if (std::int64_t size = int_field(*tmpfs, "SizeBytes"); size > 0) {
+        spec += ",tmpfs-size=" + std::to_string(size);
+      }
+      if (std::int64_t mode = int_field(*tmpfs, "Mode"); mode > 0) {
+        spec += fmt::format(",tmpfs-mode={:o}", mode);
+      }
+    }
     request.mount_flags.mounts.push_back(spec);
   }
 }

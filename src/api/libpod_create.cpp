@@ -223,9 +223,23 @@ void add_spec_mounts(const json& body, engine::CreateRequest& request) {
 // volumes, overlay_volumes and image_volumes, and volumes_from.
 void add_volumes(const json& body, engine::CreateRequest& request) {
   for_each_object(body, "volumes", [&](const json& volume) {
-    request.volumes.push_back(volume_flag(string_field(volume, "Name"),
-                                          string_field(volume, "Dest"),
-                                          strings_field(volume, "Options")));
+    std::string name = string_field(volume, "Name");
+    std::string destination = string_field(volume, "Dest");
+    auto options = strings_field(volume, "Options");
+    bool driver_options = std::any_of(options.begin(), options.end(), [](const auto& option) {
+      return option.starts_with("volume-opt=");
+    });
+    if (!driver_options) {
+      request.volumes.push_back(volume_flag(name, destination, options));
+      return;
+    }
+    // Driver options, which berth's client sends as volume-opt=K=V, exist
+    // only in the --mount form; the other -v options are --mount keys too.
+    std::string spec = "type=volume";
+    if (!name.empty()) spec += ",source=" + name;
+    spec += ",target=" + destination;
+    for (const auto& option : options) spec += "," + option;
+    request.mount_flags.mounts.push_back(spec);
   });
   for_each_object(body, "overlay_volumes", [&](const json& volume) {
     auto options = strings_field(volume, "options");

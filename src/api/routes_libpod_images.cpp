@@ -263,10 +263,13 @@ void save_images(Exchange& x, engine::SaveRequest request) {
   stream_file(x, file.get(), "application/x-tar");
 }
 
-// GET /libpod/images/{name}/get: one image as a tar.
+// GET /libpod/images/{name}/get: one image as a tar. The repeated tags
+// parameter, which berth's client sends and Podman has not, adds names to
+// a docker-archive, as the extra names of a local `save` do.
 void get_one(Exchange& x) {
   engine::SaveRequest request;
   request.images = {x.param("name")};
+  for (auto& tag : x.query().all("tags")) request.images.push_back(std::move(tag));
   save_images(x, std::move(request));
 }
 

@@ -147,10 +147,12 @@ std::vector<std::string> mount_options(const volume::MountSpec& mount) {
 // overlay_volumes, image mounts in image_volumes, binds and tmpfs in mounts.
 void add_mount(const volume::MountSpec& mount, json& body) {
   using volume::MountType;
-  if (!mount.volume_options.empty()) reject_option("--mount with volume-opt");
   auto options = mount_options(mount);
   switch (mount.type) {
     case MountType::kVolume:
+      // Podman's NamedVolume has no driver options: berth's service reads
+      // them from Options in the --mount form.
+      for (const auto& option : mount.volume_options) options.push_back("volume-opt=" + option);
       body["volumes"].push_back(
           {{"Name", mount.source}, {"Dest", mount.destination}, {"Options", options}});
       return;

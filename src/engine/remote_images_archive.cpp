@@ -139,12 +139,17 @@ void RemoteEngine::save(const SaveRequest& request, int output_fd, PullProgress&
   if (request.images.empty()) {
     fail(ErrorCode::kInvalidArgument, "image save: give at least one image name or ID");
   }
-  if (!request.multi_image && request.images.size() > 1) {
-    unsupported("save of one image with extra names");
+  std::string options =
+      "format=" + escape(request.format) + "&compress=" + bool_text(request.compress);
+  std::string target;
+  if (request.multi_image || request.images.size() == 1) {
+    target = libpod("/images/export?" + options) + repeated_query("references", request.images);
+  } else {
+    // One image with extra names, which become tags in the archive.
+    std::vector<std::string> tags(request.images.begin() + 1, request.images.end());
+    target = libpod("/images/" + escape(request.images.front()) + "/get?" + options) +
+             repeated_query("tags", tags);
   }
-  std::string target = libpod("/images/export?format=" + escape(request.format) +
-                              "&compress=" + bool_text(request.compress)) +
-                       repeated_query("references", request.images);
   if (directory) {
     // The directory is written here; the service sends it as a tar. The
     // checks of a local save that concern the output run on this host.

@@ -207,3 +207,74 @@ test_remote_gaps_podman_client() {
   assert_contains "$(curl -sf -H "Accept: application/vnd.oci.image.manifest.v1+json" \
     "http://$REG/v2/$repo/busybox/manifests/zstd")" "application/vnd.oci.image.layer.v1.tar+zstd"
 }
+
+# save IMAGE NAME...: without -m the extra names are tags of the one
+# image in the archive, through the service as locally.
+test_remote_save_extra_names_matches_local() {
+  start_service --time 0
+  local dir=$E2E_ROOT/rgap-save
+  rm -rf "$dir" && mkdir -p "$dir"
+  trap "rm -rf $dir; b rmi -f rgap-extra:two >/dev/null 2>&1; stop_service" EXIT
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  capture b save -o "$dir/local.tar" "$IMG" rgap-extra:one rgap-extra:two
+  assert_rc 0
+  capture r save -o "$dir/remote.tar" "$IMG" rgap-extra:one rgap-extra:two
+  assert_rc 0 "remote save with extra names: $err"
+  assert_eq "" "$err"
+  local tags
+  tags=$(tar -xOf "$dir/remote.tar" manifest.json | jq -c '[.[].RepoTags]')
+  assert_eq "[[\"$IMG\",\"localhost/rgap-extra:one\",\"localhost/rgap-extra:two\"]]" "$tags" \
+    "one image with three names"
+  assert_eq "$(tar -xOf "$dir/local.tar" manifest.json | jq -c '[.[].RepoTags]')" "$tags" \
+    "the names of a local save"
+  r save "$IMG" rgap-extra:two >"$dir/stdout.tar"
+  assert_eq '[["'"$IMG"'","localhost/rgap-extra:two"]]' \
+    "$(tar -xOf "$dir/stdout.tar" manifest.json | jq -c '[.[].RepoTags]')" "save to stdout"
+  capture r load -i "$dir/stdout.tar"
+  assert_rc 0 "load of the remote archive"
+  capture b image exists rgap-extra:two
+  assert_rc 0 "the extra name was loaded as a tag"
+
+  assert_same_as_local "extra names with oci-archive" save --format oci-archive \
+    -o "$dir/oci.tar" "$IMG" rgap-extra:one
+  assert_rc 125
+  assert_contains "$err" "extra names are tags for a docker-archive only"
+  [ ! -e "$dir/oci.tar" ] || fail "a failed save left $dir/oci.tar"
+}
+
+# --mount type=volume with volume-opt: the options of the volume that the
+# mount creates, named or anonymous, through the service as locally.
+test_remote_mount_volume_opt_matches_local() {
+  start_service --time 0
+  trap 'b volume rm -f rgap-vo-local rgap-vo-remote >/dev/null 2>&1; stop_service' EXIT
+  b volume rm -f rgap-vo-local rgap-vo-remote >/dev/null 2>&1 || true
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  local opts="volume-opt=type=tmpfs,volume-opt=device=tmpfs,volume-opt=o=size=3m"
+  local show='grep " /data " /proc/mounts | cut -d" " -f1,3; df -k /data | tail -1 | tr -s " " | cut -d" " -f2'
+  capture b run --rm --network none --mount "type=volume,source=rgap-vo-local,target=/data,$opts" \
+    "$IMG" sh -c "$show"
+  assert_rc 0
+  local local_out=$out
+  capture r run --rm --network none --mount "type=volume,source=rgap-vo-remote,target=/data,$opts" \
+    "$IMG" sh -c "$show"
+  assert_rc 0 "remote run with volume-opt: $err"
+  assert_eq "$(printf 'tmpfs tmpfs\n3072')" "$out" "a 3 MiB tmpfs volume"
+  assert_eq "$local_out" "$out" "the mount of a local run"
+  capture b volume inspect rgap-vo-remote --format '{{.Options}}'
+  assert_eq "$(b volume inspect rgap-vo-local --format '{{.Options}}')" "$out" "the volume's options"
+  assert_contains "$out" "size=3m"
+
+  # An anonymous volume with options, read-only.
+  capture r run --rm --network none \
+    --mount "type=volume,target=/data,ro,volume-opt=type=tmpfs,volume-opt=device=tmpfs" \
+    "$IMG" sh -c 'grep " /data " /proc/mounts | cut -d" " -f1,3,4 | cut -d, -f1'
+  assert_rc 0 "anonymous volume with volume-opt: $err"
+  assert_eq "tmpfs tmpfs ro" "$out"
+
+  assert_same_as_local "volume-opt without a value" run --rm \
+    --mount "type=volume,source=rgap-vo-bad,target=/data,volume-opt=novalue" "$IMG" true
+  assert_rc 125
+  assert_contains "$err" "volume-opt needs KEY=VALUE"
+  capture b volume exists rgap-vo-bad
+  assert_rc 1 "no volume was created"
+}

@@ -211,6 +211,32 @@ test_service_docker_cli_networks_volumes() {
   done
 }
 
+# The Docker CLIs send --mount options in the Mounts entry's
+# VolumeOptions and TmpfsOptions: driver options of the volume it creates,
+# and the size and mode of a tmpfs.
+test_service_docker_cli_mount_options() {
+  busybox
+  start_service --time 0
+  trap cleanup_netvol EXIT
+  local cli img=$REG/busybox:latest
+  local show='grep " /data " /proc/mounts | cut -d" " -f1,3; df -k /data | tail -1 | tr -s " " | cut -d" " -f2'
+  for cli in $(docker_clis); do
+    export DOCKER_HOST=unix://$SVC_SOCK
+    b volume rm -f nvs-vo >/dev/null 2>&1 || true
+    capture "$cli" run --rm --network none \
+      --mount type=volume,source=nvs-vo,target=/data,volume-opt=type=tmpfs,volume-opt=device=tmpfs,volume-opt=o=size=2m \
+      "$img" sh -c "$show"
+    assert_rc 0 "$cli run --mount with volume-opt: $err"
+    assert_eq "$(printf 'tmpfs tmpfs\n2048')" "$out" "$cli: a 2 MiB tmpfs volume"
+    capture b volume inspect nvs-vo --format '{{.Options}}'
+    assert_contains "$out" "size=2m" "$cli: the volume keeps its options"
+    capture "$cli" run --rm --network none --mount type=tmpfs,target=/data,tmpfs-size=1048576,tmpfs-mode=1770 \
+      "$img" sh -c "$show; stat -c %a /data"
+    assert_rc 0 "$cli run --mount type=tmpfs: $err"
+    assert_eq "$(printf 'tmpfs tmpfs\n1024\n1770')" "$out" "$cli: tmpfs size and mode"
+  done
+}
+
 # A compose project with two services on a user network, one with a named
 # volume.
 write_compose_file() { # dir
