@@ -61,6 +61,8 @@ struct RelayOptions {
   bool hangup_detaches = false;
   // Bytes that, typed by the client, end the attach as a detach.
   std::string detach_keys;
+  // Input the client sent right behind its request.
+  std::string pending_input;
 };
 
 // Relays between the hijacked client socket and a monitor's attach socket
@@ -86,6 +88,7 @@ container::AttachResult relay(int client, int monitor, const RelayOptions& optio
   io.stdin_fd = options.with_stdin ? client : -1;
   io.hangup_detaches = options.hangup_detaches;
   io.detach_keys = options.detach_keys;
+  if (options.with_stdin) io.pending_input = options.pending_input;
   io.on_output = [&](unsigned char stream, std::string_view payload) {
     bool wanted = stream == container::kStreamStdout ? options.with_stdout : options.with_stderr;
     if (!wanted) return;
@@ -112,16 +115,15 @@ json inspect_one(Exchange& x, const std::string& name) {
 }
 
 // Returns the detach keys of an attach request as bytes. Without a
-// detachKeys parameter the service watches for ctrl-p,ctrl-q, as Docker's
-// and Podman's services do, because Podman's remote client leaves the
-// detach to the service unless the user names keys. An empty parameter
+// detachKeys parameter the service watches for the keys containers.conf
+// names, else ctrl-p,ctrl-q, as Docker's and Podman's services do, because
+// Podman's remote client leaves the detach to the service unless the user
+// names keys. An empty parameter
 // turns the detach keys off (Podman's meaning; Docker clients never send
 // one). Throws Error{kInvalidArgument} for an invalid value.
 std::string request_detach_keys(Exchange& x) {
-  // NOTE: containers.conf's [engine] detach_keys is not read for this
-  // default, although Podman's service reads it.
-  auto keys = x.query().get("detachKeys");
-  return container::parse_detach_keys(keys ? *keys : container::kDefaultDetachKeys);
+  if (auto keys = x.query().get("detachKeys")) return container::parse_detach_keys(*keys);
+  return container::configured_detach_keys();
 }
 
 void attach(Exchange& x) {
@@ -147,10 +149,9 @@ void attach(Exchange& x) {
     monitor = os::Fd(pair[0]);
     ticket = add_pending_attach(id, os::Fd(pair[1]));
   }
-  std::string pending_input;
   int client = x.hijack(options.tty ? "application/vnd.docker.raw-stream"
                                     : "application/vnd.docker.multiplexed-stream",
-                        pending_input);
+                        options.pending_input);
   try {
     if (relay(client, monitor.get(), options).detached) {
       spdlog::debug("api: attach to {}: the client detached", id);
@@ -312,6 +313,7 @@ void exec_start(Exchange& x) {
     RelayOptions options;
     options.tty = tty;
     options.with_stdin = record.options.interactive;
+    options.pending_input = std::move(pending_input);
     code = relay(client, ours.get(), options).exit_code;
   } catch (const std::exception& e) {
     spdlog::debug("api: exec {}: {}", exec_id, e.what());

@@ -8,7 +8,6 @@
 
 #include "common/error.hpp"
 #include "common/log.hpp"
-#include "config/containers_conf.hpp"
 #include "os/fd.hpp"
 
 namespace berth::cli {
@@ -60,13 +59,7 @@ void add_detach_keys_flag(CLI::App& cmd, AttachSettings& settings) {
 
 std::string detach_key_bytes(const AttachSettings& settings) {
   if (settings.detach_keys_given) return container::parse_detach_keys(settings.detach_keys);
-  auto configured = config::ContainersConf::load().detach_keys;
-  if (!configured) return container::parse_detach_keys(container::kDefaultDetachKeys);
-  try {
-    return container::parse_detach_keys(*configured);
-  } catch (const Error& e) {
-    throw e.with_context("containers.conf [engine] detach_keys");
-  }
+  return container::configured_detach_keys();
 }
 
 container::AttachResult attach_foreground(engine::Engine& engine, const std::string& id,

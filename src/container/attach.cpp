@@ -17,6 +17,7 @@
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "common/time.hpp"
+#include "config/containers_conf.hpp"
 #include "os/fd.hpp"
 #include "os/file.hpp"
 #include "os/socket.hpp"
@@ -254,6 +255,16 @@ std::string parse_detach_keys(std::string_view keys) {
   return bytes;
 }
 
+std::string configured_detach_keys() {
+  auto configured = config::ContainersConf::load().detach_keys;
+  if (!configured) return parse_detach_keys(kDefaultDetachKeys);
+  try {
+    return parse_detach_keys(*configured);
+  } catch (const Error& e) {
+    throw e.with_context("containers.conf [engine] detach_keys");
+  }
+}
+
 AttachResult attach_stream(int socket_fd, const AttachIo& io) {
   FrameReader reader;
   AttachResult result;
@@ -269,6 +280,15 @@ AttachResult attach_stream(int socket_fd, const AttachIo& io) {
     send_terminal_size(socket_fd, io.stdout_fd);
   }
   if (io.close_stdin && io.stdin_fd < 0) send_frame(socket_fd, kInputClose, {});
+  if (stdin_open && !io.pending_input.empty()) {
+    std::string input;
+    bool detached = detach.feed(io.pending_input, input);
+    if (!input.empty()) send_frame(socket_fd, kInputData, input);
+    if (detached) {
+      result.detached = true;
+      return result;
+    }
+  }
   auto send_close = [&] {
     try {
       send_frame(socket_fd, kInputClose, {});

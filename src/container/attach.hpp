@@ -28,9 +28,17 @@ inline constexpr std::string_view kDefaultDetachKeys = "ctrl-p,ctrl-q";
 // naming the value.
 std::string parse_detach_keys(std::string_view keys);
 
+// The detach keys that apply when the user names none, as bytes:
+// containers.conf's [engine] detach_keys, else kDefaultDetachKeys. Throws
+// Error{kInvalidArgument} naming the setting when it is invalid.
+std::string configured_detach_keys();
+
 // The descriptors and options of attach_stream.
 struct AttachIo {
   int stdin_fd = -1;  // -1: send no input
+  // Input to send before reading stdin_fd: the bytes a remote client sent
+  // right behind its request, which the service read with the request.
+  std::string pending_input;
   int stdout_fd = 1;
   int stderr_fd = 2;
   // Sends the size of the terminal on stdout_fd at once and after every

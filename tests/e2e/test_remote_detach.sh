@@ -207,3 +207,87 @@ PY
   stop_tmux
   b rm -f rdt-eof >/dev/null
 }
+
+# Without a detachKeys parameter the service takes the keys that its
+# containers.conf names, as Podman's service does; the defaults are then
+# plain input. Podman 4.3's client always sends detachKeys, so a raw
+# client that sends none drives this.
+test_service_reads_detach_keys_from_containers_conf() {
+  local conf=$E2E_ROOT/detach-keys.conf
+  printf '[engine]\ndetach_keys = "ctrl-a,x"\n' >"$conf"
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  b rm -f rdt-conf >/dev/null 2>&1 || true
+  CONTAINERS_CONF=$conf start_service --time 0
+  trap "b rm -f -t 0 rdt-conf >/dev/null 2>&1; stop_service" EXIT
+  b run -dit --name rdt-conf --network none "$IMG" sh >/dev/null
+  capture python3 - "$SVC_SOCK" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b"POST /v1.41/containers/rdt-conf/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\n"
+          b"Host: d\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n")
+s.settimeout(10)
+data = b""
+def expect(text):
+    global data
+    deadline = time.time() + 10
+    while text not in data and time.time() < deadline:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return text in data
+while b"\r\n\r\n" not in data:
+    data += s.recv(4096)
+# ctrl-p ctrl-q, then a command: the shell still reads the input.
+s.sendall(b"\x10\x11")
+time.sleep(0.3)
+s.sendall(b"\x15echo still-$((7*8))\r")
+print("defaults-are-input" if expect(b"still-56") else "detached-on-defaults")
+# ctrl-a x: the service ends the stream.
+s.sendall(b"\x01x")
+deadline = time.time() + 10
+closed = False
+while time.time() < deadline:
+    chunk = s.recv(4096)
+    if not chunk:
+        closed = True
+        break
+print("detached" if closed else "not-detached")
+PY
+  assert_rc 0 "the raw client: $err"
+  assert_eq "$(printf 'defaults-are-input\ndetached')" "$out" "the keys of containers.conf detach"
+  assert_eq running "$(b inspect --format '{{.State.Status}}' rdt-conf)" "running after the detach"
+  b rm -f -t 0 rdt-conf >/dev/null
+}
+
+# Input that a client sends in the same write as its request reaches the
+# container: the service reads it together with the request.
+test_input_sent_with_the_request_reaches_the_container() {
+  detach_setup rdt-early
+  b run -di --name rdt-early --network none "$IMG" sh -c 'read line; echo "got:$line"' >/dev/null
+  capture python3 - "$SVC_SOCK" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b"POST /v1.41/containers/rdt-early/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\n"
+          b"Host: d\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\nearly-input\n")
+s.settimeout(10)
+data = b""
+deadline = time.time() + 10
+while b"got:early-input" not in data and time.time() < deadline:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    data += chunk
+s.close()
+print("got:early-input" in data.decode(errors="replace"))
+PY
+  assert_rc 0 "the client: $err"
+  assert_eq True "$out" "the container read the input sent with the request"
+  capture b wait rdt-early
+  assert_eq 0 "$out"
+  capture b logs rdt-early
+  assert_eq "got:early-input" "$out"
+  b rm -f rdt-early >/dev/null
+}
