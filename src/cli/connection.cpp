@@ -79,6 +79,7 @@ struct AddOptions {
   std::string destination;
   std::string identity;
   int port = 22;
+  bool port_given = false;  // -p was given: it replaces a port in the URL
   std::string socket_path;
   bool make_default = false;
 };
@@ -142,8 +143,9 @@ std::string remote_socket_path(const api::ServiceUrl& url, const std::string& id
 
 // Returns the URI to store for `system connection add`: a destination
 // without a scheme is an ssh login ("user@host"), and an ssh URL gets the
-// port and socket path filled in, as Podman writes them. An ssh URL
-// without a path takes --socket-path, else the path that the host names.
+// port and socket path filled in, as Podman writes them: --port when
+// given, else the URL's port, else 22. An ssh URL without a path takes
+// --socket-path, else the path that the host names.
 std::string connection_uri(const AddOptions& o) {
   std::string destination = o.destination;
   if (destination.find("://") == std::string::npos) destination = "ssh://" + destination;
@@ -158,7 +160,7 @@ std::string connection_uri(const AddOptions& o) {
   }();
   if (parsed.scheme != api::ServiceUrl::Scheme::kSsh) return parsed.text();
   if (parsed.user.empty()) parsed.user = current_user();
-  if (!parsed.port) parsed.port = o.port;
+  if (!parsed.port || o.port_given) parsed.port = o.port;
   if (checked != destination) {
     parsed.path = o.socket_path.empty() ? remote_socket_path(parsed, o.identity) : o.socket_path;
   } else if (!o.socket_path.empty()) {
@@ -175,7 +177,9 @@ void add_connection_add(CLI::App& parent, Cli& cli) {
                   "ssh://[USER@]HOST[:PORT][/PATH], USER@HOST, unix:///PATH or tcp://HOST:PORT")
       ->required();
   cmd->add_option("--identity", o->identity, "Path to the ssh private key");
-  cmd->add_option("-p,--port", o->port, "SSH port of the destination (default 22)");
+  cmd->add_option("-p,--port", o->port, "SSH port of the destination (default 22)")
+      ->check(CLI::Range(1, 65535))
+      ->each([o](const std::string&) { o->port_given = true; });
   cmd->add_option("--socket-path", o->socket_path, "Path of the service's socket on the host");
   cmd->add_flag("-d,--default", o->make_default, "Make this the default connection");
   cmd->callback([&cli, o] {

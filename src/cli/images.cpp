@@ -2,16 +2,17 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <map>
 #include <set>
 
 #include "api/images_json.hpp"
 #include "api/images_routes.hpp"
 #include "cli/cli.hpp"
-#include "format/template.hpp"
 #include "common/error.hpp"
 #include "common/time.hpp"
 #include "format/table.hpp"
+#include "format/template.hpp"
 
 namespace berth::cli {
 
@@ -59,33 +60,90 @@ std::string created_ago(std::int64_t created_ns) {
 // The fields of one `images --format` item, with Podman's names.
 nlohmann::json image_fields(const engine::ImageSummary& image, const std::string& repository,
                             const std::string& tag, std::int64_t containers, std::int64_t now) {
-  return {{"ID", image.id.substr(0, 12)},
-          {"Id", image.id},
-          {"Repository", repository},
-          {"Tag", tag},
-          {"Digest", image.digest},
-          {"Digests", image.repo_digests},
-          {"Names", image.names},
-          {"RepoTags", image.names},
-          {"RepoDigests", image.repo_digests},
-          {"Created", image.created_ns == 0 ? "N/A" : human_duration(now - image.created_ns) + " ago"},
-          {"CreatedSince", created_ago(image.created_ns)},
-          {"CreatedAt", go_time_string(image.created_ns)},
-          {"CreatedTime", go_time_string(image.created_ns)},
-          {"Size", format::human_size(static_cast<double>(image.size))},
-          {"VirtualSize", image.size},
-          {"SharedSize", 0},
-          {"Containers", containers},
-          {"Dangling", image.names.empty()},
-          {"ReadOnly", false},
-          {"IsReadOnly", false},
-          {"History", image.names}};
+  return {
+      {"ID", image.id.substr(0, 12)},
+      {"Id", image.id},
+      {"Repository", repository},
+      {"Tag", tag},
+      {"Digest", image.digest},
+      {"Digests", image.repo_digests},
+      {"Names", image.names},
+      {"RepoTags", image.names},
+      {"RepoDigests", image.repo_digests},
+      {"Created", image.created_ns == 0 ? "N/A" : human_duration(now - image.created_ns) + " ago"},
+      {"CreatedSince", created_ago(image.created_ns)},
+      // Podman keeps image times in whole seconds.
+      {"CreatedAt", go_time_string(image.created_ns / 1'000'000'000 * 1'000'000'000)},
+      {"CreatedTime", go_time_string(image.created_ns / 1'000'000'000 * 1'000'000'000)},
+      {"Size", format::human_size(static_cast<double>(image.size))},
+      {"VirtualSize", image.size},
+      {"SharedSize", 0},
+      {"Containers", containers},
+      {"Dangling", image.names.empty()},
+      {"ReadOnly", false},
+      {"IsReadOnly", false},
+      {"History", image.names}};
+}
+
+// RFC 3339 in the local time zone, to the second: "2024-01-01T10:00:00+01:00",
+// with Z for UTC, as Go prints a time.Time made from Unix seconds.
+std::string rfc3339_local_seconds(std::int64_t ns) {
+  time_t seconds = static_cast<time_t>(ns / 1'000'000'000);
+  tm local{};
+  localtime_r(&seconds, &local);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &local);
+  long offset = local.tm_gmtoff / 60;
+  if (offset == 0) return std::string(text) + "Z";
+  char sign = offset < 0 ? '-' : '+';
+  offset = offset < 0 ? -offset : offset;
+  return fmt::format("{}{}{:02}:{:02}", text, sign, offset / 60, offset % 60);
+}
+
+// `images --format json`: one object per image, with the fields and order
+// of Podman's JSON. Podman keeps image times in whole seconds, so Created
+// is a Unix time and CreatedAt has no fraction.
+void print_images_json(Cli& cli, const std::vector<engine::ImageSummary>& images) {
+  std::map<std::string, api::ImageListItem> details;
+  for (auto& item : api::collect_image_list(cli.engine())) {
+    std::string id = item.summary.id;
+    details.emplace(id, std::move(item));
+  }
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const auto& image : images) {
+    auto found = details.find(image.id);
+    nlohmann::json labels =
+        found == details.end() ? nlohmann::json::object() : found->second.labels;
+    std::int64_t seconds = image.created_ns / 1'000'000'000;
+    nlohmann::ordered_json item = {
+        {"Id", image.id},
+        {"ParentId", ""},
+        {"RepoTags", nullptr},
+        {"RepoDigests", image.repo_digests},
+        {"Size", image.size},
+        {"SharedSize", 0},
+        {"VirtualSize", image.size},
+        {"Labels", labels.empty() ? nlohmann::json(nullptr) : labels},
+        {"Containers", found == details.end() ? 0 : found->second.containers}};
+    if (image.names.empty()) item["Dangling"] = true;
+    if (!image.names.empty()) item["Names"] = image.names;
+    item["Digest"] = image.digest;
+    if (!image.names.empty()) item["History"] = image.names;
+    item["Created"] = seconds;
+    item["CreatedAt"] = rfc3339_local_seconds(image.created_ns);
+    out.push_back(std::move(item));
+  }
+  std::printf("%s\n", out.dump(4).c_str());
 }
 
 // Prints images with a --format template or json, one item per name as
 // Podman lists them.
 void print_images_formatted(Cli& cli, const std::string& format,
                             const std::vector<engine::ImageSummary>& images) {
+  if (format::is_json_format(format)) {
+    print_images_json(cli, images);
+    return;
+  }
   std::map<std::string, std::int64_t> containers;
   for (const auto& c : cli.engine().list_containers(true)) ++containers[c.image_id];
   nlohmann::json items = nlohmann::json::array();

@@ -30,6 +30,14 @@ test_remote_images_and_ps_match_local() {
   if [ "$remote_images" != "$out" ]; then
     assert_eq "$local_before" "$remote_images" "images through the service"
   fi
+  # The JSON form, Podman's fields in Podman's order.
+  capture r images --format json
+  assert_rc 0
+  assert_eq "$(b images --format json)" "$out" "images --format json"
+  assert_eq '["Id","ParentId","RepoTags","RepoDigests","Size","SharedSize","VirtualSize","Labels","Containers","Names","Digest","History","Created","CreatedAt"]' \
+    "$(jq -c "[.[] | select(.Names == [\"$image\"])][0] | keys_unsorted" <<<"$out")" "the fields of a named image"
+  assert_eq "$(date -d "$(b image inspect --format '{{.Created}}' "$image")" +%s)" \
+    "$(jq -r "[.[] | select(.Names == [\"$image\"])][0].Created" <<<"$out")" "Created in Unix seconds"
   capture b ps -a --format '{{.ID}} {{.Image}} {{.Names}} {{.Command}}'
   local local_ps=$out
   capture r ps -a --format '{{.ID}} {{.Image}} {{.Names}} {{.Command}}'
@@ -211,6 +219,14 @@ test_remote_system_connection_commands() {
   assert_contains "$err" 'cannot overwrite connection "third"'
   assert_eq "tcp://127.0.0.1:8080" "$(jq -r .Connection.Connections.third.URI "$conf")" \
     "the connection in use is kept"
+  # --port replaces the port of an ssh URL, as in Podman.
+  "$BERTH_BIN" system connection add --port 2200 --socket-path /run/s.sock ported ssh://root@192.0.2.1:2222
+  assert_eq "ssh://root@192.0.2.1:2200/run/s.sock" "$(jq -r .Connection.Connections.ported.URI "$conf")"
+  "$BERTH_BIN" system connection rm ported
+  capture "$BERTH_BIN" system connection add --port 0 --socket-path /run/s.sock ported root@192.0.2.1
+  assert_rc 125 "port 0"
+  assert_contains "$err" "--port"
+  assert_eq "null" "$(jq -r .Connection.Connections.ported "$conf")" "nothing was stored"
   capture "$BERTH_BIN" system connection list --format '{{.Name}} {{.URI}} {{.Identity}} {{.Default}} {{.ReadWrite}}'
   assert_rc 0
   assert_eq "first unix:///run/first.sock  true true
