@@ -82,6 +82,11 @@ SVC_SOCK=$E2E_RUNROOT/svc/api.sock
 # for the socket; the PID is in $svc_pid.
 start_service() {
   mkdir -p "$(dirname "$SVC_SOCK")"
+  # A service that an earlier test left running would answer in place of
+  # this one, with other settings.
+  if curl -s -o /dev/null --max-time 2 --unix-socket "$SVC_SOCK" http://d/_ping; then
+    fail "a service from an earlier test still listens on $SVC_SOCK"
+  fi
   "$BERTH_BIN" --root "$E2E_ROOT/root" --runroot "$E2E_RUNROOT" --log-level debug system service "$@" \
     "unix://$SVC_SOCK" 2>"$E2E_ROOT/service.log" &
   svc_pid=$!
