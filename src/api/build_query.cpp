@@ -157,6 +157,14 @@ std::string network_param(const Query& query) {
   return network;
 }
 
+// text with every from replaced by to.
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+  return text;
+}
+
 }  // namespace
 
 engine::BuildRequest parse_build_query(const Query& query, bool libpod,
@@ -194,8 +202,14 @@ engine::BuildRequest parse_build_query(const Query& query, bool libpod,
   return request;
 }
 
-nlohmann::ordered_json build_error_line(const std::exception& error) {
+nlohmann::ordered_json build_error_line(const std::exception& error,
+                                        const std::string& context_dir) {
   std::string message = error.what();
+  if (!context_dir.empty()) {
+    message = replace_all(message, "\"" + context_dir + "\"", "the build context");
+    message = replace_all(message, context_dir + "/", "");
+    message = replace_all(message, context_dir, "the build context");
+  }
   nlohmann::ordered_json line = {{"errorDetail", {{"message", message}}}, {"error", message}};
   if (const auto* e = dynamic_cast<const Error*>(&error)) {
     line["berth_code"] = std::string(error_code_name(e->code()));

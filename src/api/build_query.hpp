@@ -25,6 +25,9 @@ engine::BuildRequest parse_build_query(const Query& query, bool libpod,
 // The stream line of a failure: {"errorDetail": {"message"}, "error"},
 // the shape Docker and Podman send. "berth_code" and, for a failed RUN,
 // "berth_exit_status" let berth's remote client rebuild the same error.
-nlohmann::ordered_json build_error_line(const std::exception& error);
+// Paths under context_dir, the service's scratch copy of the context,
+// read as paths in the context: the client never saw that directory.
+nlohmann::ordered_json build_error_line(const std::exception& error,
+                                        const std::string& context_dir = "");
 
 }  // namespace berth::api

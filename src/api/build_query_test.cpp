@@ -129,6 +129,17 @@ TEST(BuildErrorLine, CarriesCodeAndExitStatus) {
   EXPECT_EQ(step["berth_exit_status"], 3);
 }
 
+TEST(BuildErrorLine, HidesTheScratchDirectory) {
+  auto line = build_error_line(Error(ErrorCode::kNotFound,
+                                     "reading \"/scratch/ctx-1/sub/Nope\": no such file; no "
+                                     "Containerfile in \"/scratch/ctx-1\" (/scratch/ctx-1)"),
+                               "/scratch/ctx-1");
+  EXPECT_EQ(line["error"],
+            "reading \"sub/Nope\": no such file; no Containerfile in the build context (the "
+            "build context)");
+  EXPECT_EQ(line["errorDetail"]["message"], line["error"]);
+}
+
 TEST(BuildQuery, BadTagRejected) {
   EXPECT_THROW(parse_build_query(query("t=BAD:TAG:x"), false, "/ctx"), Error);
 }

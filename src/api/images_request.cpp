@@ -30,12 +30,17 @@ bool is_loopback_registry(std::string_view registry) {
   return host == "localhost" || host.starts_with("127.");
 }
 
-std::optional<bool> request_tls_verify(Exchange& x, const std::string& registry) {
-  if (x.query().has("tlsVerify")) return x.query().flag("tlsVerify", true);
-  if (x.libpod() || !is_loopback_registry(registry)) return std::nullopt;
+std::optional<bool> docker_tls_verify(const std::string& registry) {
+  if (!is_loopback_registry(registry)) return std::nullopt;
   auto registries = config::RegistriesConfig::load();
   if (registries.find(registry) != nullptr) return std::nullopt;
   return false;
+}
+
+std::optional<bool> request_tls_verify(Exchange& x, const std::string& registry) {
+  if (x.query().has("tlsVerify")) return x.query().flag("tlsVerify", true);
+  if (x.libpod()) return std::nullopt;
+  return docker_tls_verify(registry);
 }
 
 engine::RegistryAccess request_registry_access(Exchange& x, const std::string& reference) {

@@ -17,6 +17,7 @@
 #include "api/exchange.hpp"
 #include "api/images_auth.hpp"
 #include "api/images_progress.hpp"
+#include "api/images_request.hpp"
 #include "api/routes.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
@@ -92,7 +93,13 @@ void receive_context(Exchange& x, const std::string& dir) {
     try {
       std::rethrow_exception(extract_error);
     } catch (const Error& e) {
-      throw Error(ErrorCode::kInvalidArgument, std::string("invalid build context: ") + e.what());
+      std::string cause = e.what();
+      if (cause.find("Unrecognized archive format") != std::string::npos) {
+        cause =
+            "the request body is not a tar archive: send the context directory as a tar, "
+            "plain or compressed";
+      }
+      throw Error(ErrorCode::kInvalidArgument, "invalid build context: " + cause);
     }
   }
 }
@@ -216,6 +223,8 @@ void build(Exchange& x) {
   // The query is checked before the body is read.
   engine::ScratchDir scratch(context_root(), "context");
   engine::BuildRequest request = parse_build_query(x.query(), x.libpod(), scratch.path());
+  // Docker clients send no TLS setting: FROM pulls follow Docker's rule.
+  if (!x.libpod() && !request.tls_verify) request.registry_tls_verify = docker_tls_verify;
   std::optional<engine::ScratchDir> auth_dir;
   if (!x.header("X-Registry-Auth").empty() || !x.header("X-Registry-Config").empty()) {
     auth_dir.emplace(context_root(), "auth");
@@ -243,7 +252,7 @@ void build(Exchange& x) {
     finish_stream(x, out, output, request, id);
   } catch (const std::exception& e) {
     spdlog::info("api: build failed: {}", e.what());
-    out.write(build_error_line(e));
+    out.write(build_error_line(e, scratch.path()));
   }
   x.end_stream();
 }

@@ -124,6 +124,11 @@ int run_build(Cli& cli, BuildOptions& o) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
   };
+  // A RUN step's stderr goes to stderr, even with -q, as in Podman.
+  r.run_stderr = [](std::string_view text) {
+    std::fflush(stdout);
+    std::fwrite(text.data(), 1, text.size(), stderr);
+  };
   std::string id;
   // A local build stops its step container on SIGINT, SIGTERM and SIGHUP;
   // a remote one keeps the default actions, which end berth at once.

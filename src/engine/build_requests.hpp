@@ -3,9 +3,11 @@
 // Building images: the request of `build` from a Containerfile. The
 // builder reads .containerignore (else .dockerignore) from the context.
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace berth::engine {
@@ -38,6 +40,13 @@ struct BuildRequest {
   std::string authfile;
   std::optional<bool> tls_verify;
   std::string cert_dir;
+  // When tls_verify is unset and this is set, it decides TLS for each FROM
+  // registry; nullopt leaves it to registries.conf. The Docker build route
+  // sets it, because Docker pulls from loopback registries without TLS.
+  std::function<std::optional<bool>(const std::string& registry)> registry_tls_verify;
+  // When set, receives what RUN steps write to stderr, also with quiet, as
+  // Podman prints it on its stderr. Unset: stderr joins the build output.
+  std::function<void(std::string_view)> run_stderr;
   // When not -1, a descriptor that becomes readable when the build must
   // stop; each byte read from it is a signal number. The REST service
   // writes one when its client has gone. -1 listens to the process's stop

@@ -31,6 +31,7 @@
 #include "engine/scratch_dir.hpp"
 #include "engine/tag.hpp"
 #include "image/manifest.hpp"
+#include "image/reference.hpp"
 #include "os/fd.hpp"
 #include "os/file.hpp"
 #include "runtime/spec.hpp"
@@ -225,6 +226,11 @@ StageImage Builder::resolve_base(const build::Stage& stage, std::size_t index) {
     pull.password = request_.password;
     pull.authfile = request_.authfile;
     pull.tls_verify = request_.tls_verify;
+    if (!pull.tls_verify && request_.registry_tls_verify) {
+      auto parsed = image::parse_reference(base);
+      pull.tls_verify =
+          request_.registry_tls_verify(parsed.qualified ? parsed.ref.registry : "docker.io");
+    }
     pull.cert_dir = request_.cert_dir;
     pull.platform = stage.platform.empty() ? request_.platform : expand(globals, stage.platform);
     StoppablePullProgress progress(progress_, stop_);
@@ -298,12 +304,34 @@ std::optional<StepLayer> Builder::run_command(StageState& state,
   os::Fd ours(pair[0]), theirs(pair[1]);
   container::StartOptions options;
   options.attach_fd = theirs.get();
-  hooks_.engine.start(container.id(), options);
+  try {
+    hooks_.engine.start(container.id(), options);
+  } catch (const Error& e) {
+    // As in Podman, a command that the runtime cannot exec fails the build
+    // with the runtime's exit status, 1; any other failure to start (an
+    // unknown USER, say) fails it with 125.
+    bool exec_failed = std::string_view(e.what()).starts_with("exec: ");
+    if (exec_failed &&
+        (e.code() == ErrorCode::kCommandNotFound || e.code() == ErrorCode::kCommandNotExecutable)) {
+      throw build::RunStepFailed(
+          fmt::format("building at STEP \"{}\": {}", instruction.text, e.what()), 1);
+    }
+    if (e.code() == ErrorCode::kCommandNotFound || e.code() == ErrorCode::kCommandNotExecutable) {
+      throw Error(ErrorCode::kInvalidArgument, e.what());
+    }
+    throw;
+  }
   theirs.reset();
   container::AttachIo io;
   io.stdin_fd = -1;
   io.close_stdin = true;
-  io.on_output = [this](unsigned char, std::string_view payload) { print(payload); };
+  io.on_output = [this](unsigned char stream, std::string_view payload) {
+    if (stream == container::kStreamStderr && request_.run_stderr) {
+      request_.run_stderr(payload);
+    } else {
+      print(payload);
+    }
+  };
   // A stop signal kills the step's process at once; the container goes when
   // BuildInterrupted unwinds past it.
   io.signal_fd = stop_.fd();

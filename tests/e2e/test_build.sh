@@ -106,6 +106,37 @@ test_build_failing_run() {
   assert_eq "" "$out" "no build container is left"
 }
 
+# As in Podman: a RUN step's stderr goes to stderr, also with -q, which
+# hides its stdout; a command the runtime cannot exec exits with 1, and an
+# unknown USER with 125.
+test_build_run_streams_and_start_failures() {
+  build_base
+  local ctx
+  ctx=$(new_context streams)
+  printf 'FROM %s/busybox\nRUN echo to-out; echo to-err >&2; exit 4\n' "$REG" >"$ctx/Containerfile"
+  capture b build "$ctx"
+  assert_rc 4
+  assert_contains "$out" "to-out"
+  assert_eq "to-out" "$(grep -x 'to-[a-z]*' <<<"$out")" "stderr stays off stdout"
+  assert_eq "to-err" "$(grep -x 'to-[a-z]*' <<<"$err")" "stderr goes to stderr"
+  capture b build -q "$ctx"
+  assert_rc 4 "build -q of a failing RUN"
+  assert_eq "" "$out" "-q prints nothing on stdout for a failed build"
+  assert_eq "to-err
+Error: building at STEP \"RUN echo to-out; echo to-err >&2; exit 4\": while running runtime: exit status 4" "$err"
+
+  printf 'FROM %s/busybox\nRUN ["no-such-command"]\n' "$REG" >"$ctx/Containerfile"
+  capture b build "$ctx"
+  assert_rc 1 "a RUN command that cannot be executed"
+  assert_contains "$err" 'Error: building at STEP "RUN ["no-such-command"]": exec: "no-such-command": executable file not found in $PATH'
+  printf 'FROM %s/busybox\nUSER no-such-user\nRUN true\n' "$REG" >"$ctx/Containerfile"
+  capture b build "$ctx"
+  assert_rc 125 "an unknown USER"
+  assert_contains "$err" 'Error: building at STEP "RUN true": unable to find user no-such-user'
+  capture b ps -a -q
+  assert_eq "" "$out" "no build container is left"
+}
+
 test_build_multistage_target_and_scratch() {
   build_base
   local ctx

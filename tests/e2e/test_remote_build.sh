@@ -80,7 +80,7 @@ test_build_api_bad_input() {
   echo 'not a tar' >"$E2E_ROOT/rbuild-junk.tar"
   api POST '/v1.41/build?t=rbuild-compat' --data-binary "@$E2E_ROOT/rbuild-junk.tar"
   assert_eq 400 "$code" "a malformed tar is a bad request"
-  assert_contains "$out" 'invalid build context'
+  assert_contains "$out" 'invalid build context: the request body is not a tar archive'
   api POST '/v5.0.0/libpod/build' --data-binary "@$E2E_ROOT/rbuild-junk.tar"
   assert_eq 400 "$code"
   assert_eq "" "$(leftover_contexts)" "nothing is left after a malformed tar"
@@ -104,6 +104,7 @@ test_build_api_bad_input() {
   assert_eq 200 "$code" "a missing Dockerfile is reported in the stream"
   assert_contains "$out" '"errorDetail":{"message":'
   assert_contains "$out" 'Nope'
+  assert_not_contains "$out" 'berth-build' "the service's scratch directory stays hidden"
 
   printf 'FROM %s/busybox:latest\nRUN echo before; exit 3\n' "$REG" >"$dir/Dockerfile"
   tar -C "$dir" -cf "$E2E_ROOT/rbuild-ctx.tar" .
@@ -286,6 +287,30 @@ test_build_docker_clis() {
   assert_eq "" "$(leftover_contexts)"
 }
 
+# Docker treats registries on loopback addresses as insecure, so a Docker
+# client's build pulls FROM such a registry without TLS checks and without
+# a registries.conf entry, as its pull does. The credentials come from the
+# client's config.json.
+test_build_docker_clis_from_loopback_tls_registry() {
+  source "$FIXTURES_DIR/env"
+  start_service --time 0
+  local dir=$E2E_ROOT/rbuild-docker-tls cfg=$E2E_ROOT/rbuild-docker-config cli auth
+  rm -rf "$dir" "$cfg" && mkdir -p "$dir" "$cfg"
+  printf 'FROM %s/busybox:latest\nRUN echo built-from-tls\n' "$REG_TLS" >"$dir/Dockerfile"
+  auth=$(printf '%s:%s' "$BERTH_REGISTRY_USER" "$BERTH_REGISTRY_PASSWORD" | base64 -w0)
+  printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$REG_TLS" "$auth" >"$cfg/config.json"
+  for cli in $(docker_clis); do
+    b rmi -f rbuild-docker-tls "$REG_TLS/busybox:latest" >/dev/null 2>&1 || true
+    capture env DOCKER_HOST="unix://$SVC_SOCK" DOCKER_CONFIG="$cfg" DOCKER_BUILDKIT=0 \
+      "$cli" build -t rbuild-docker-tls "$dir"
+    assert_rc 0 "$cli build FROM $REG_TLS: $err"
+    assert_contains "$out" "built-from-tls"
+    assert_contains "$out" "Successfully tagged rbuild-docker-tls"
+  done
+  b rmi -f rbuild-docker-tls "$REG_TLS/busybox:latest" >/dev/null
+  assert_eq "" "$(leftover_contexts)"
+}
+
 test_build_docker_compose() {
   start_service --time 0
   rbuild_cleanup
@@ -355,6 +380,20 @@ test_build_remote_errors_match_local() {
   assert_rc "$local_rc" "a failing RUN exits as locally"
   assert_eq "$local_err" "$err" "the same error message"
   assert_contains "$out" 'before'
+
+  printf 'FROM %s/busybox:latest\nUSER no-such-user\nRUN true\n' "$REG" >"$dir/Dockerfile"
+  capture b build "$dir"
+  local_err=$err local_rc=$rc
+  capture r build "$dir"
+  assert_rc 125 "an unknown USER"
+  assert_eq "$local_rc" "$rc"
+  assert_eq "$local_err" "$err" "the same error for an unknown USER"
+  printf 'FROM %s/busybox:latest\nRUN ["no-such-command"]\n' "$REG" >"$dir/Dockerfile"
+  capture b build "$dir"
+  local_err=$err
+  capture r build "$dir"
+  assert_rc 1 "a RUN command that cannot be executed"
+  assert_eq "$local_err" "$err" "the same error for a command that cannot be executed"
 
   capture b build -f "$dir/Nope" "$dir"
   local_err=$err local_rc=$rc
