@@ -1,7 +1,9 @@
 #include "container/operations.hpp"
 
 #include <signal.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "common/error.hpp"
@@ -29,15 +31,21 @@ bool process_alive(std::int64_t pid) {
 void refresh(Context& ctx, state::ContainerRecord& record) {
   if (!has_process(record.status) || process_alive(record.pid)) return;
   // The monitor runs cleanup right after the process exits, so a short gap
-  // is normal: give it a moment before doing the work here.
-  for (int i = 0; i < 20; ++i) {
+  // is normal: give it up to half a second before doing the work here,
+  // looking often at first, because it usually needs a few milliseconds.
+  // Without an exit file after 25 ms, the monitor is taken to be gone.
+  useconds_t pause = 1'000;
+  useconds_t waited = 0;
+  while (waited < 500'000) {
     auto fresh = ctx.db().get_container(record.id);
     if (!fresh || !has_process(fresh->status)) {
       if (fresh) record = *fresh;
       return;
     }
-    if (!os::path_exists(ctx.paths().exit_file(record.id)) && i > 0) break;
-    ::usleep(25'000);
+    if (waited >= 25'000 && !os::path_exists(ctx.paths().exit_file(record.id))) break;
+    ::usleep(pause);
+    waited += pause;
+    pause = std::min<useconds_t>(pause * 2, 25'000);
   }
   spdlog::debug("container {} is recorded as running but pid {} is gone: cleaning up",
                 record.id, record.pid);
