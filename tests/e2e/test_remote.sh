@@ -35,9 +35,9 @@ test_remote_images_and_ps_match_local() {
   assert_rc 0
   assert_eq "$(b images --format json)" "$out" "images --format json"
   assert_eq '["Id","ParentId","RepoTags","RepoDigests","Size","SharedSize","VirtualSize","Labels","Containers","Names","Digest","History","Created","CreatedAt"]' \
-    "$(jq -c "[.[] | select(.Names == [\"$image\"])][0] | keys_unsorted" <<<"$out")" "the fields of a named image"
+    "$(jq -c "[.[] | select((.Names // []) | index(\"$image\"))][0] | keys_unsorted" <<<"$out")" "the fields of a named image"
   assert_eq "$(date -d "$(b image inspect --format '{{.Created}}' "$image")" +%s)" \
-    "$(jq -r "[.[] | select(.Names == [\"$image\"])][0].Created" <<<"$out")" "Created in Unix seconds"
+    "$(jq -r "[.[] | select((.Names // []) | index(\"$image\"))][0].Created" <<<"$out")" "Created in Unix seconds"
   capture b ps -a --format '{{.ID}} {{.Image}} {{.Names}} {{.Command}}'
   local local_ps=$out
   capture r ps -a --format '{{.ID}} {{.Image}} {{.Names}} {{.Command}}'

@@ -179,24 +179,16 @@ test_remote_stdin_end_closes_stdin() {
 test_end_of_input_keeps_terminal_usable() {
   detach_setup rdt-eof
   b run -dit --name rdt-eof --network none "$IMG" sh >/dev/null
-  capture python3 - "$SVC_SOCK" <<'PY'
+  capture env PYTHONPATH=tests/e2e python3 - "$SVC_SOCK" <<'PY'
 import socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.sendall(b"POST /v1.41/containers/rdt-eof/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\n"
-          b"Host: d\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n")
-s.settimeout(10)
-data = b""
-while b"\r\n\r\n" not in data:
-    data += s.recv(4096)
-s.sendall(b"echo half-$((2*21))\r")
-deadline = time.time() + 10
-while b"half-42" not in data and time.time() < deadline:
-    data += s.recv(4096)
-s.shutdown(socket.SHUT_WR)
+from raw_attach import RawAttach
+client = RawAttach(sys.argv[1], "rdt-eof")
+client.send(b"echo half-$((2*21))\r")
+echoed = client.wait_for(b"half-42")
+client.sock.shutdown(socket.SHUT_WR)
 time.sleep(0.5)
-s.close()
-print("half-42" in data.decode(errors="replace"))
+client.sock.close()
+print(echoed)
 PY
   assert_rc 0 "the half-closing client: $err"
   assert_eq True "$out" "the shell echoed the half-closing client's input"
@@ -220,40 +212,18 @@ test_service_reads_detach_keys_from_containers_conf() {
   CONTAINERS_CONF=$conf start_service --time 0
   trap "b rm -f -t 0 rdt-conf >/dev/null 2>&1; stop_service" EXIT
   b run -dit --name rdt-conf --network none "$IMG" sh >/dev/null
-  capture python3 - "$SVC_SOCK" <<'PY'
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.sendall(b"POST /v1.41/containers/rdt-conf/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\n"
-          b"Host: d\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n")
-s.settimeout(10)
-data = b""
-def expect(text):
-    global data
-    deadline = time.time() + 10
-    while text not in data and time.time() < deadline:
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    return text in data
-while b"\r\n\r\n" not in data:
-    data += s.recv(4096)
+  capture env PYTHONPATH=tests/e2e python3 - "$SVC_SOCK" <<'PY'
+import sys, time
+from raw_attach import RawAttach
+client = RawAttach(sys.argv[1], "rdt-conf")
 # ctrl-p ctrl-q, then a command: the shell still reads the input.
-s.sendall(b"\x10\x11")
+client.send(b"\x10\x11")
 time.sleep(0.3)
-s.sendall(b"\x15echo still-$((7*8))\r")
-print("defaults-are-input" if expect(b"still-56") else "detached-on-defaults")
+client.send(b"\x15echo still-$((7*8))\r")
+print("defaults-are-input" if client.wait_for(b"still-56") else "detached-on-defaults")
 # ctrl-a x: the service ends the stream.
-s.sendall(b"\x01x")
-deadline = time.time() + 10
-closed = False
-while time.time() < deadline:
-    chunk = s.recv(4096)
-    if not chunk:
-        closed = True
-        break
-print("detached" if closed else "not-detached")
+client.send(b"\x01x")
+print("detached" if client.wait_closed() else "not-detached")
 PY
   assert_rc 0 "the raw client: $err"
   assert_eq "$(printf 'defaults-are-input\ndetached')" "$out" "the keys of containers.conf detach"
@@ -266,22 +236,11 @@ PY
 test_input_sent_with_the_request_reaches_the_container() {
   detach_setup rdt-early
   b run -di --name rdt-early --network none "$IMG" sh -c 'read line; echo "got:$line"' >/dev/null
-  capture python3 - "$SVC_SOCK" <<'PY'
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.sendall(b"POST /v1.41/containers/rdt-early/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\n"
-          b"Host: d\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\nearly-input\n")
-s.settimeout(10)
-data = b""
-deadline = time.time() + 10
-while b"got:early-input" not in data and time.time() < deadline:
-    chunk = s.recv(4096)
-    if not chunk:
-        break
-    data += chunk
-s.close()
-print("got:early-input" in data.decode(errors="replace"))
+  capture env PYTHONPATH=tests/e2e python3 - "$SVC_SOCK" <<'PY'
+import sys
+from raw_attach import RawAttach
+client = RawAttach(sys.argv[1], "rdt-early", early_input=b"early-input\n")
+print(client.wait_for(b"got:early-input"))
 PY
   assert_rc 0 "the client: $err"
   assert_eq True "$out" "the container read the input sent with the request"
