@@ -5,9 +5,9 @@ import time
 
 
 class RawAttach:
-    """An upgraded attach connection to one container, with stdin,
-    stdout and a stream; data holds what the service sent after the
-    headers of its reply."""
+    """An upgraded attach connection to one container's stdin and
+    stdout. data is what the service has sent after its reply's
+    headers."""
 
     def __init__(self, socket_path, container, early_input=b""):
         self.sock = socket.socket(socket.AF_UNIX)
