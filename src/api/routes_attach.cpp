@@ -87,7 +87,8 @@ container::AttachResult relay(int client, int monitor, const RelayOptions& optio
   container::AttachIo io;
   io.stdin_fd = options.with_stdin ? client : -1;
   io.hangup_detaches = options.hangup_detaches;
-  io.detach_keys = options.detach_keys;
+  // Detach keys apply to a terminal only, as in Docker's daemon.
+  if (options.tty) io.detach_keys = options.detach_keys;
   if (options.with_stdin) io.pending_input = options.pending_input;
   io.on_output = [&](unsigned char stream, std::string_view payload) {
     bool wanted = stream == container::kStreamStdout ? options.with_stdout : options.with_stderr;

@@ -65,7 +65,10 @@ std::string detach_key_bytes(const AttachSettings& settings) {
 container::AttachResult attach_foreground(engine::Engine& engine, const std::string& id,
                                           int socket_fd, const AttachSettings& settings) {
   container::AttachIo io;
-  io.detach_keys = detach_key_bytes(settings);
+  // Detach keys apply to a terminal only, as in Podman and Docker: input
+  // piped into a container without one is data, whatever its bytes.
+  std::string keys = detach_key_bytes(settings);
+  if (settings.tty) io.detach_keys = std::move(keys);
   io.stdin_fd = settings.interactive ? STDIN_FILENO : -1;
   io.resize = settings.tty;
   io.close_stdin = settings.close_stdin && !settings.interactive;

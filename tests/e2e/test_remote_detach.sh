@@ -250,3 +250,34 @@ PY
   assert_eq "got:early-input" "$out"
   b rm -f rdt-early >/dev/null
 }
+
+# Detach keys apply to a terminal only: input piped into a container
+# without one reaches it whole, ctrl-p ctrl-q bytes included, locally and
+# through the service, and a --rm container still goes when it ends.
+test_detach_keys_only_with_a_terminal() {
+  detach_setup rdt-pipe
+  b run -d --name rdt-pipe --network none "$IMG" sleep 100 >/dev/null
+  local data=$E2E_ROOT/detach-bytes want cli
+  printf 'before\x10\x11after\x10\x11\n' >"$data"
+  want=$(md5sum <"$data" | cut -d' ' -f1)
+  capture b run --rm -i --network none "$IMG" md5sum <"$data"
+  assert_rc 0 "local run -i"
+  assert_eq "$want  -" "$out" "local run -i reads every byte"
+  capture r run --rm -i --network none "$IMG" md5sum <"$data"
+  assert_rc 0 "remote run -i"
+  assert_eq "$want  -" "$out" "remote run -i reads every byte"
+  capture b exec -i rdt-pipe md5sum <"$data"
+  assert_eq "$want  -" "$out" "local exec -i"
+  capture r exec -i rdt-pipe md5sum <"$data"
+  assert_eq "$want  -" "$out" "remote exec -i"
+  for cli in $(docker_clis); do
+    capture env DOCKER_HOST="unix://$SVC_SOCK" timeout 20 "$cli" run --rm -i --network none "$IMG" md5sum <"$data"
+    assert_rc 0 "$cli run -i"
+    assert_eq "$want  -" "$out" "$cli run -i reads every byte"
+  done
+  capture timeout 20 podman --url "unix://$SVC_SOCK" run --rm -i --network none "$IMG" md5sum <"$data"
+  assert_rc 0 "podman --url run -i"
+  assert_eq "$want  -" "$out" "podman --url run -i reads every byte"
+  assert_eq "rdt-pipe" "$(b ps -a --format '{{.Names}}')" "every --rm container is gone"
+  b rm -f -t 0 rdt-pipe >/dev/null
+}
