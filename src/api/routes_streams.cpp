@@ -129,6 +129,7 @@ std::string docker_action(const state::EventRecord& event) {
   if (status == "exec_died") return "exec_die";
   if (status == "remove") return event.type == "image" ? "delete" : "destroy";
   if (status == "exec") return "exec_start";
+  if (status == "loadfromarchive") return "load";
   return status;
 }
 

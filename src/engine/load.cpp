@@ -342,7 +342,7 @@ std::vector<std::string> LocalEngine::load(const std::string& input, int input_f
     bool added_layers = false;
     try {
       auto loaded = add_loaded_images(ctx_, images, progress, added_layers);
-      for (const auto& name : loaded) events::write_image(ctx_.db(), "loadFromArchive", "", name);
+      for (const auto& name : loaded) events::write_image(ctx_.db(), "loadfromarchive", "", name);
       return loaded;
     } catch (const Error&) {
       // Layers added before the failure belong to no image.

@@ -278,3 +278,29 @@ test_remote_mount_volume_opt_matches_local() {
   capture b volume exists rgap-vo-bad
   assert_rc 1 "no volume was created"
 }
+
+# berth records a load under Podman's action name, loadfromarchive, and
+# the compat route names it load, as Docker does. Podman 4.3's client
+# crashed on an action name it did not know.
+test_load_event_names() {
+  start_service --time 0
+  local dir=$E2E_ROOT/rgap-load since cli
+  rm -rf "$dir" && mkdir -p "$dir"
+  trap "rm -rf $dir; stop_service" EXIT
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  b save -o "$dir/img.tar" "$IMG"
+  since=$(date +%s)
+  r load -q -i "$dir/img.tar" >/dev/null
+  capture b events --stream=false --since "$since" --filter type=image --format '{{.Status}} {{.Name}}'
+  assert_contains "$out" "loadfromarchive $IMG"
+  capture podman --url "unix://$SVC_SOCK" events --stream=false --since "$since" --filter type=image \
+    --format '{{.Status}} {{.Name}}'
+  assert_rc 0 "podman 4.3 reads the event: $err"
+  assert_contains "$out" "loadfromarchive $IMG"
+  for cli in $(docker_clis); do
+    capture env DOCKER_HOST="unix://$SVC_SOCK" "$cli" events --since "$since" --until "$(($(date +%s) + 1))" \
+      --filter type=image --format '{{.Action}} {{.Actor.Attributes.name}}'
+    assert_rc 0 "$cli events"
+    assert_contains "$out" "load $IMG" "$cli names the action load"
+  done
+}
