@@ -2,6 +2,8 @@
 
 #include "api/compat_create.hpp"
 
+#include <filesystem>
+
 #include <fmt/format.h>
 
 #include "api/body_fields.hpp"
@@ -76,8 +78,25 @@ void add_mounts(const json& host, engine::CreateRequest& request) {
   }
 }
 
+// Creates the missing host directory of a Binds entry, as the Docker
+// daemon does for -v (not for --mount, which arrives in Mounts).
+void create_bind_source(const std::string& bind) {
+  std::string source = bind.substr(0, bind.find(':'));
+  if (source.empty() || source.front() != '/') return;
+  std::error_code ec;
+  if (std::filesystem::exists(source, ec)) return;
+  std::filesystem::create_directories(source, ec);
+  if (ec) {
+    fail(ErrorCode::kInvalidArgument, "creating the bind mount source \"{}\": {}", source,
+         ec.message());
+  }
+}
+
 void add_host_config(const json& host, engine::CreateRequest& request) {
-  for (auto& bind : strings_field(host, "Binds")) request.volumes.push_back(bind);
+  for (auto& bind : strings_field(host, "Binds")) {
+    create_bind_source(bind);
+    request.volumes.push_back(bind);
+  }
   add_mounts(host, request);
   add_port_bindings(host, request);
   request.remove = bool_field(host, "AutoRemove");

@@ -234,7 +234,26 @@ test_service_docker_cli_mount_options() {
       "$img" sh -c "$show; stat -c %a /data"
     assert_rc 0 "$cli run --mount type=tmpfs: $err"
     assert_eq "$(printf 'tmpfs tmpfs\n1024\n1770')" "$out" "$cli: tmpfs size and mode"
+
+    # -v creates a missing host directory, as the Docker daemon does;
+    # --mount refuses it with 400, so the CLI does not take it for a
+    # missing image and pull.
+    local missing=$E2E_ROOT/nvs-missing-bind
+    rm -rf "$missing"
+    capture "$cli" run --rm --network none -v "$missing/sub:/m" "$img" sh -c 'echo made >/m/file'
+    assert_rc 0 "$cli run -v with a missing host directory: $err"
+    assert_eq "made" "$(cat "$missing/sub/file")" "$cli: the directory was created and mounted"
+    rm -rf "$missing"
+    capture "$cli" run --rm --network none --mount "type=bind,src=$missing,dst=/m" "$img" true
+    assert_rc 125 "$cli run --mount with a missing source"
+    assert_contains "$err" "bind mount source \"$missing\" for \"/m\" does not exist"
+    assert_not_contains "$err" "Unable to find image"
+    [ ! -e "$missing" ] || fail "$cli: --mount created $missing"
   done
+  api POST /v4.0.0/libpod/containers/create -H 'Content-Type: application/json' \
+    -d "{\"image\":\"$img\",\"mounts\":[{\"destination\":\"/m\",\"type\":\"bind\",\"source\":\"$E2E_ROOT/nvs-missing-bind\"}]}"
+  assert_eq 400 "$code" "libpod create with a missing bind source: $out"
+  assert_contains "$out" "does not exist"
 }
 
 # A compose project with two services on a user network, one with a named
