@@ -215,6 +215,8 @@ nlohmann::ordered_json build_error_line(const std::exception& error,
     line["berth_code"] = std::string(error_code_name(e->code()));
   }
   if (const auto* step = dynamic_cast<const build::RunStepFailed*>(&error)) {
+    // Docker's CLI exits with errorDetail's code.
+    line["errorDetail"] = {{"code", step->exit_status()}, {"message", message}};
     line["berth_exit_status"] = step->exit_status();
   }
   return line;

@@ -127,6 +127,8 @@ TEST(BuildErrorLine, CarriesCodeAndExitStatus) {
 
   auto step = build_error_line(build::RunStepFailed("RUN exit 3 failed", 3));
   EXPECT_EQ(step["berth_exit_status"], 3);
+  EXPECT_EQ(step["errorDetail"]["code"], 3);
+  EXPECT_EQ(step["errorDetail"]["message"], "RUN exit 3 failed");
 }
 
 TEST(BuildErrorLine, HidesTheScratchDirectory) {

@@ -281,7 +281,7 @@ test_build_docker_clis() {
 
     printf 'FROM %s/busybox:latest\nRUN exit 4\n' "$REG" >"$dir/Failing"
     capture env DOCKER_HOST="unix://$SVC_SOCK" DOCKER_BUILDKIT=0 "$cli" build -f "$dir/Failing" "$dir"
-    assert_rc 1 "$cli build of a failing RUN"
+    assert_rc 4 "$cli build of a failing RUN exits with its status"
     assert_contains "$err$out" 'exit'
   done
   assert_eq "" "$(leftover_contexts)"
