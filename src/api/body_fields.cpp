@@ -44,12 +44,14 @@ std::int64_t int_field(const json& body, const char* key) {
 
 std::vector<std::string> strings_field(const json& body, const char* key) {
   const json* value = field(body, key);
+  if (value && value->is_string()) return {value->get<std::string>()};
+  return string_list_field(body, key);
+}
+
+std::vector<std::string> string_list_field(const json& body, const char* key) {
+  const json* value = field(body, key);
   std::vector<std::string> out;
   if (!value) return out;
-  if (value->is_string()) {
-    out.push_back(value->get<std::string>());
-    return out;
-  }
   if (!value->is_array()) {
     fail(ErrorCode::kInvalidArgument, "invalid {} in the request body: want a list of strings",
          key);

@@ -20,8 +20,12 @@ std::string string_field(const nlohmann::json& body, const char* key);
 bool bool_field(const nlohmann::json& body, const char* key);
 std::int64_t int_field(const nlohmann::json& body, const char* key);
 
-// A list of strings; a single string reads as a list of one.
+// A list of strings; a single string reads as a list of one (Docker's
+// StrSlice fields: Cmd, Entrypoint, CapAdd, CapDrop).
 std::vector<std::string> strings_field(const nlohmann::json& body, const char* key);
+
+// A list of strings and nothing else, as Go decodes a []string field.
+std::vector<std::string> string_list_field(const nlohmann::json& body, const char* key);
 
 // A {"KEY": "VALUE"} object as KEY=VALUE strings.
 std::vector<std::string> map_field(const nlohmann::json& body, const char* key);

@@ -63,6 +63,11 @@ void add_mounts(const json& host, engine::CreateRequest& request) {
     if (const json* volume = field(mount, "VolumeOptions")) {
       if (bool_field(*volume, "NoCopy")) spec += ",volume-nocopy";
       if (const json* driver = field(*volume, "DriverConfig")) {
+        std::string name = string_field(*driver, "Name");
+        if (!name.empty() && name != "local") {
+          fail(ErrorCode::kInvalidArgument,
+               "volume driver \"{}\" is not supported: berth has only the local driver", name);
+        }
         for (const auto& option : map_field(*driver, "Options")) spec += ",volume-opt=" + option;
       }
     }
@@ -93,7 +98,7 @@ void create_bind_source(const std::string& bind) {
 }
 
 void add_host_config(const json& host, engine::CreateRequest& request) {
-  for (auto& bind : strings_field(host, "Binds")) {
+  for (auto& bind : string_list_field(host, "Binds")) {
     create_bind_source(bind);
     request.volumes.push_back(bind);
   }
@@ -140,12 +145,12 @@ void add_host_config(const json& host, engine::CreateRequest& request) {
                                                      adj->get<std::int64_t>() != 0) {
     flags.oom_score_adj = std::to_string(adj->get<std::int64_t>());
   }
-  flags.dns = strings_field(host, "Dns");
-  flags.dns_search = strings_field(host, "DnsSearch");
-  flags.dns_options = strings_field(host, "DnsOptions");
-  flags.add_hosts = strings_field(host, "ExtraHosts");
+  flags.dns = string_list_field(host, "Dns");
+  flags.dns_search = string_list_field(host, "DnsSearch");
+  flags.dns_options = string_list_field(host, "DnsOptions");
+  flags.add_hosts = string_list_field(host, "ExtraHosts");
   flags.sysctls = map_field(host, "Sysctls");
-  request.security_opts = strings_field(host, "SecurityOpt");
+  request.security_opts = string_list_field(host, "SecurityOpt");
   if (const json* devices = field(host, "Devices"); devices && devices->is_array()) {
     for (const auto& device : *devices) {
       std::string spec = string_field(device, "PathOnHost");
@@ -170,20 +175,20 @@ void add_host_config(const json& host, engine::CreateRequest& request) {
     }
   }
   request.mount_flags.read_only = bool_field(host, "ReadonlyRootfs");
-  request.mount_flags.volumes_from = strings_field(host, "VolumesFrom");
+  request.mount_flags.volumes_from = string_list_field(host, "VolumesFrom");
   request.init = bool_field(host, "Init");
   if (const json* log = field(host, "LogConfig")) {
     request.log_driver = string_field(*log, "Type");
     request.log_opts = map_field(*log, "Config");
   }
-  request.userns.group_add = strings_field(host, "GroupAdd");
+  request.userns.group_add = string_list_field(host, "GroupAdd");
   request.userns.userns = string_field(host, "UsernsMode");
 }
 
 void add_healthcheck(const json& body, engine::CreateRequest& request) {
   const json* check = field(body, "Healthcheck");
   if (!check) return;
-  auto test = strings_field(*check, "Test");
+  auto test = string_list_field(*check, "Test");
   if (!test.empty()) {
     if (test.front() == "NONE") {
       request.health.disabled = true;
@@ -233,7 +238,7 @@ void add_endpoints_config(const json& body, engine::CreateRequest& request) {
   request.network = name;
   const json& endpoint = endpoints->begin().value();
   std::vector<std::string> aliases;
-  if (endpoint.is_object()) aliases = strings_field(endpoint, "Aliases");
+  if (endpoint.is_object()) aliases = string_list_field(endpoint, "Aliases");
   for (std::size_t i = 0; i < aliases.size(); ++i) {
     request.network += (i == 0 ? ":alias=" : ",alias=") + aliases[i];
   }
@@ -281,7 +286,7 @@ engine::CreateRequest compat_create_request(const json& body, const std::string&
   if (field(body, "Entrypoint")) {
     request.entrypoint = json(strings_field(body, "Entrypoint")).dump();
   }
-  for (auto& variable : strings_field(body, "Env")) {
+  for (auto& variable : string_list_field(body, "Env")) {
     // A bare KEY would copy the service's own variable: skip it.
     if (variable.find('=') != std::string::npos) request.env.push_back(variable);
   }

@@ -2,15 +2,16 @@
 // request. Each field is turned back into the run and create flag it comes
 // from, so the local create checks it with the local messages.
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <optional>
 
-#include <fmt/format.h>
-
 #include "api/body_fields.hpp"
 #include "api/compat_create.hpp"
 #include "common/error.hpp"
+#include "common/ids.hpp"
 #include "config/go_duration.hpp"
 
 namespace berth::api {
@@ -53,9 +54,9 @@ std::string number_text(const json* object, const char* key) {
 }
 
 void add_command(const json& body, engine::CreateRequest& request) {
-  request.command = strings_field(body, "command");
+  request.command = string_list_field(body, "command");
   if (field(body, "entrypoint")) {
-    request.entrypoint = json(strings_field(body, "entrypoint")).dump();
+    request.entrypoint = json(string_list_field(body, "entrypoint")).dump();
   }
   if (std::string dir = string_field(body, "work_dir"); !dir.empty()) request.working_dir = dir;
   if (std::string user = string_field(body, "user"); !user.empty()) request.user = user;
@@ -85,8 +86,8 @@ void add_command(const json& body, engine::CreateRequest& request) {
 void add_environment(const json& body, engine::CreateRequest& request) {
   request.env = map_field(body, "env");
   request.host.env_host = bool_field(body, "env_host");
-  request.host.env_merge = strings_field(body, "envmerge");
-  request.host.unsetenv = strings_field(body, "unsetenv");
+  request.host.env_merge = string_list_field(body, "envmerge");
+  request.host.unsetenv = string_list_field(body, "unsetenv");
   request.host.unsetenv_all = bool_field(body, "unsetenv_all");
   request.host.labels = map_field(body, "labels");
   request.host.annotations = map_field(body, "annotations");
@@ -133,7 +134,7 @@ void add_network(const json& body, engine::CreateRequest& request) {
     const json* endpoint =
         named && !networks.empty() ? field(*named, networks.front().c_str()) : nullptr;
     std::vector<std::string> aliases;
-    if (endpoint && endpoint->is_object()) aliases = strings_field(*endpoint, "aliases");
+    if (endpoint && endpoint->is_object()) aliases = string_list_field(*endpoint, "aliases");
     for (std::size_t i = 0; i < aliases.size(); ++i) {
       request.network += (i == 0 ? ":alias=" : ",alias=") + aliases[i];
     }
@@ -198,7 +199,7 @@ void add_spec_mounts(const json& body, engine::CreateRequest& request) {
     std::string type = string_field(mount, "type");
     std::string destination = string_field(mount, "destination");
     std::string source = string_field(mount, "source");
-    auto options = strings_field(mount, "options");
+    auto options = string_list_field(mount, "options");
     if (type == "bind") {
       if (source.empty()) {
         fail(ErrorCode::kInvalidArgument,
@@ -225,7 +226,14 @@ void add_volumes(const json& body, engine::CreateRequest& request) {
   for_each_object(body, "volumes", [&](const json& volume) {
     std::string name = string_field(volume, "Name");
     std::string destination = string_field(volume, "Dest");
-    auto options = strings_field(volume, "Options");
+    // Name is a volume's name: a path here would become a bind mount.
+    if (!name.empty() && !is_valid_name(name)) {
+      fail(ErrorCode::kInvalidArgument,
+           "invalid volumes entry for \"{}\" in the request body: \"{}\" is not a volume name "
+           "([a-zA-Z0-9][a-zA-Z0-9_.-]*); send host paths in mounts",
+           destination, name);
+    }
+    auto options = string_list_field(volume, "Options");
     bool driver_options = std::any_of(options.begin(), options.end(), [](const auto& option) {
       return option.starts_with("volume-opt=");
     });
@@ -242,7 +250,7 @@ void add_volumes(const json& body, engine::CreateRequest& request) {
     request.mount_flags.mounts.push_back(spec);
   });
   for_each_object(body, "overlay_volumes", [&](const json& volume) {
-    auto options = strings_field(volume, "options");
+    auto options = string_list_field(volume, "options");
     options.insert(options.begin(), "O");
     request.volumes.push_back(volume_flag(string_field(volume, "source"),
                                           string_field(volume, "destination"), options));
@@ -252,7 +260,7 @@ void add_volumes(const json& body, engine::CreateRequest& request) {
         fmt::format("type=image,source={},target={},rw={}", string_field(volume, "source"),
                     string_field(volume, "destination"), bool_field(volume, "rw")));
   });
-  request.mount_flags.volumes_from = strings_field(body, "volumes_from");
+  request.mount_flags.volumes_from = string_list_field(body, "volumes_from");
   request.mount_flags.read_only = bool_field(body, "read_only_filesystem");
   // With --read-only, an absent read_write_tmpfs means false, as in Podman,
   // because Podman's client sends the tmpfs mounts of --read-only itself.
@@ -307,10 +315,10 @@ void add_resources(const json& body, engine::HostFlags& flags) {
 }
 
 void add_name_resolution(const json& body, engine::HostFlags& flags) {
-  flags.dns = strings_field(body, "dns_server");
-  flags.dns_search = strings_field(body, "dns_search");
-  flags.dns_options = strings_field(body, "dns_option");
-  flags.add_hosts = strings_field(body, "hostadd");
+  flags.dns = string_list_field(body, "dns_server");
+  flags.dns_search = string_list_field(body, "dns_search");
+  flags.dns_options = string_list_field(body, "dns_option");
+  flags.add_hosts = string_list_field(body, "hostadd");
   flags.no_hosts = bool_field(body, "use_image_hosts");
 }
 
@@ -319,8 +327,8 @@ void add_name_resolution(const json& body, engine::HostFlags& flags) {
 void add_security(const json& body, engine::CreateRequest& request) {
   auto& flags = request.host;
   flags.privileged = bool_field(body, "privileged");
-  flags.cap_add = strings_field(body, "cap_add");
-  flags.cap_drop = strings_field(body, "cap_drop");
+  flags.cap_add = string_list_field(body, "cap_add");
+  flags.cap_drop = string_list_field(body, "cap_drop");
   for_each_object(body, "devices", [&](const json& device) {
     flags.devices.push_back(string_field(device, "path"));
   });
@@ -329,14 +337,15 @@ void add_security(const json& body, engine::CreateRequest& request) {
   if (auto path = string_field(body, "seccomp_profile_path"); !path.empty()) {
     options.push_back("seccomp=" + path);
   }
-  for (const auto& label : strings_field(body, "selinux_opts")) options.push_back("label=" + label);
+  for (const auto& label : string_list_field(body, "selinux_opts"))
+    options.push_back("label=" + label);
   if (auto profile = string_field(body, "apparmor_profile"); !profile.empty()) {
     options.push_back("apparmor=" + profile);
   }
-  if (auto mask = strings_field(body, "mask"); !mask.empty()) {
+  if (auto mask = string_list_field(body, "mask"); !mask.empty()) {
     options.push_back("mask=" + join(mask, ":"));
   }
-  if (auto unmask = strings_field(body, "unmask"); !unmask.empty()) {
+  if (auto unmask = string_list_field(body, "unmask"); !unmask.empty()) {
     options.push_back("unmask=" + join(unmask, ":"));
   }
 }
@@ -358,7 +367,7 @@ std::vector<std::string> id_map_values(const json& maps, const char* key) {
 // --gidmap values, which the create checks as it checks local ones. The
 // Host*Mapping and AutoUserNs fields add nothing to the maps and userns.
 void add_userns(const json& body, engine::UsernsFlags& flags) {
-  flags.group_add = strings_field(body, "groups");
+  flags.group_add = string_list_field(body, "groups");
   if (const json* userns = field(body, "userns")) {
     std::string mode = string_field(*userns, "nsmode");
     std::string value = string_field(*userns, "value");
@@ -407,7 +416,7 @@ std::optional<std::string> health_duration(const json& check, const char* key) {
 // number for the on-failure action. An Interval of 0 disables the timer.
 void add_healthcheck(const json& body, container::HealthFlags& health) {
   if (const json* check = field(body, "healthconfig")) {
-    auto test = strings_field(*check, "Test");
+    auto test = string_list_field(*check, "Test");
     if (!test.empty() && test.front() == "NONE") {
       health.disabled = true;
     } else if (test.size() == 2 && test.front() == "CMD-SHELL") {

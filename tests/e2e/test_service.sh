@@ -146,6 +146,27 @@ test_service_libpod_create_and_images() {
   assert_eq 200 "$code" "image inspect by a name with slashes"
   assert_contains "$(jq -r .Id <<<"$out")" "sha256:"
   api DELETE /libpod/containers/svc-c3
+
+  # Bodies that Go's decoding in Podman and Docker refuses: a string for a
+  # list, and a path as a volume's name, which must not become a bind.
+  local before
+  before=$(b ps -aq | sort)
+  api POST /v5.0.0/libpod/containers/create -H 'Content-Type: application/json' \
+    -d "{\"image\":\"$REG/busybox:latest\",\"volumes\":[{\"Name\":\"../../etc\",\"Dest\":\"/x\"}]}"
+  assert_eq 400 "$code" "a path as a volume name: $out"
+  assert_contains "$out" '\"../../etc\" is not a volume name'
+  api POST /v5.0.0/libpod/containers/create -H 'Content-Type: application/json' \
+    -d "{\"image\":\"$REG/busybox:latest\",\"command\":\"notalist\"}"
+  assert_eq 400 "$code" "a string as command: $out"
+  assert_contains "$out" "invalid command in the request body: want a list of strings"
+  api POST /v1.41/containers/create -H 'Content-Type: application/json' \
+    -d "{\"Image\":\"$REG/busybox:latest\",\"Env\":\"X=1\"}"
+  assert_eq 400 "$code" "a string as Env: $out"
+  api POST /v1.41/containers/create -H 'Content-Type: application/json' \
+    -d "{\"Image\":\"$REG/busybox:latest\",\"Cmd\":\"true\"}"
+  assert_eq 201 "$code" "a string as Cmd, which Docker allows: $out"
+  api DELETE "/v1.41/containers/$(jq -r .Id <<<"$out")"
+  assert_eq "$before" "$(b ps -aq | sort)" "no container was left"
   stop_service
 }
 

@@ -249,6 +249,13 @@ test_service_docker_cli_mount_options() {
     assert_contains "$err" "bind mount source \"$missing\" for \"/m\" does not exist"
     assert_not_contains "$err" "Unable to find image"
     [ ! -e "$missing" ] || fail "$cli: --mount created $missing"
+
+    capture "$cli" run --rm --network none --mount type=volume,src=nvs-bogus,dst=/x,volume-driver=bogus \
+      "$img" true
+    assert_rc 125 "$cli run --mount with another volume driver"
+    assert_contains "$err" 'volume driver "bogus" is not supported'
+    capture b volume exists nvs-bogus
+    assert_rc 1 "$cli: no volume was created"
   done
   api POST /v4.0.0/libpod/containers/create -H 'Content-Type: application/json' \
     -d "{\"image\":\"$img\",\"mounts\":[{\"destination\":\"/m\",\"type\":\"bind\",\"source\":\"$E2E_ROOT/nvs-missing-bind\"}]}"
