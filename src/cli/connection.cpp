@@ -2,6 +2,7 @@
 // their environment variables) and `system connection`.
 
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -158,7 +159,21 @@ std::string connection_uri(const AddOptions& o) {
     }
     return api::parse_service_url(checked);
   }();
-  if (parsed.scheme != api::ServiceUrl::Scheme::kSsh) return parsed.text();
+  if (parsed.scheme != api::ServiceUrl::Scheme::kSsh) {
+    // As Podman 5: an identity is for ssh, and a unix path that exists
+    // must be a socket.
+    if (!o.identity.empty()) {
+      fail(ErrorCode::kInvalidArgument, "--identity is only for ssh destinations, not \"{}\"",
+           o.destination);
+    }
+    struct stat st;
+    if (parsed.scheme == api::ServiceUrl::Scheme::kUnix && ::stat(parsed.path.c_str(), &st) == 0 &&
+        !S_ISSOCK(st.st_mode)) {
+      fail(ErrorCode::kInvalidArgument,
+           "\"{}\" exists and is not a socket: name the service's socket", parsed.path);
+    }
+    return parsed.text();
+  }
   if (parsed.user.empty()) parsed.user = current_user();
   if (!parsed.port || o.port_given) parsed.port = o.port;
   if (checked != destination) {

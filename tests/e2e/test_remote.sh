@@ -227,6 +227,13 @@ test_remote_system_connection_commands() {
   assert_rc 125 "port 0"
   assert_contains "$err" "--port"
   assert_eq "null" "$(jq -r .Connection.Connections.ported "$conf")" "nothing was stored"
+  capture "$BERTH_BIN" system connection add notsock unix:///etc/passwd
+  assert_rc 125 "a unix path that is not a socket"
+  assert_contains "$err" '"/etc/passwd" exists and is not a socket'
+  capture "$BERTH_BIN" system connection add --identity /tmp/remote-key keyed unix:///run/keyed.sock
+  assert_rc 125 "--identity with a unix destination"
+  assert_contains "$err" "--identity is only for ssh destinations"
+  assert_eq "null null" "$(jq -r '.Connection.Connections | "\(.notsock) \(.keyed)"' "$conf")" "nothing was stored"
   capture "$BERTH_BIN" system connection list --format '{{.Name}} {{.URI}} {{.Identity}} {{.Default}} {{.ReadWrite}}'
   assert_rc 0
   assert_eq "first unix:///run/first.sock  true true
