@@ -1,5 +1,7 @@
 #pragma once
 
+#include <string>
+
 #include "api/router.hpp"
 
 namespace berth::api {
@@ -23,5 +25,10 @@ void add_volume_routes(Router& router);
 void add_secret_routes(Router& router);  // secrets, both APIs
 void add_pod_routes(Router& router);     // pods, libpod only
 void add_build_routes(Router& router);   // image build, both APIs
+
+// The socket the service listens on ("/run/berth/berth.sock" or
+// "tcp://127.0.0.1:8080"), which libpod's info reports as the host's
+// remote socket in place of the default path.
+void set_served_socket(std::string socket);
 
 }  // namespace berth::api

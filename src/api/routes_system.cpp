@@ -2,6 +2,9 @@
 
 #include <sys/utsname.h>
 
+#include <mutex>
+#include <string>
+
 #include "api/exchange.hpp"
 #include "api/routes.hpp"
 #include "engine/engine.hpp"
@@ -110,8 +113,19 @@ nlohmann::ordered_json compat_info(const nlohmann::ordered_json& info) {
           {"Warnings", nlohmann::ordered_json::array()}};
 }
 
+std::mutex g_served_socket_mutex;
+std::string g_served_socket;  // guarded by g_served_socket_mutex
+
 void info(Exchange& x) {
   auto info = x.engine().system_info();
+  std::string served;
+  {
+    std::lock_guard lock(g_served_socket_mutex);
+    served = g_served_socket;
+  }
+  if (!served.empty() && info.contains("host") && info["host"].is_object()) {
+    info["host"]["remoteSocket"] = {{"exists", true}, {"path", served}};
+  }
   if (x.libpod()) {
     x.reply_json(status::ok, info);
   } else {
@@ -120,6 +134,11 @@ void info(Exchange& x) {
 }
 
 }  // namespace
+
+void set_served_socket(std::string socket) {
+  std::lock_guard lock(g_served_socket_mutex);
+  g_served_socket = std::move(socket);
+}
 
 void add_system_routes(Router& router) {
   for (const char* prefix : {"", "/libpod"}) {

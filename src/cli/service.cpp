@@ -1,5 +1,10 @@
 // system service: serves the Docker and Podman REST APIs on a socket.
 
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cstddef>
+#include <cstring>
 #include <memory>
 
 #include "api/listen.hpp"
@@ -18,6 +23,17 @@ struct ServiceOptions {
   int time = 5;
 };
 
+// The path of the unix socket fd listens on; "" for another kind.
+std::string unix_socket_path(int fd) {
+  sockaddr_un address{};
+  socklen_t length = sizeof address;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0 ||
+      address.sun_family != AF_UNIX || length <= offsetof(sockaddr_un, sun_path)) {
+    return "";
+  }
+  return std::string(address.sun_path, strnlen(address.sun_path, sizeof address.sun_path));
+}
+
 int run_service(Cli& cli, const ServiceOptions& o) {
   if (o.time < 0) {
     fail(ErrorCode::kInvalidArgument, "invalid --time {}: use 0 (no timeout) or more seconds",
@@ -28,13 +44,17 @@ int run_service(Cli& cli, const ServiceOptions& o) {
   auto inherited = api::activation_sockets();
   if (!inherited.empty() && o.uri.empty()) {
     for (int fd : inherited) service.listeners.emplace_back(fd);
+    api::set_served_socket(unix_socket_path(inherited.front()));
   } else {
     for (int fd : inherited) os::Fd closed(fd);
-    auto address = api::parse_listen_uri(
-        o.uri.empty() ? "unix://" + config::default_service_socket() : o.uri);
+    std::string uri = o.uri.empty() ? "unix://" + config::default_service_socket() : o.uri;
+    auto address = api::parse_listen_uri(uri);
     service.listeners.push_back(api::open_listener(address));
     if (address.kind == api::ListenAddress::Kind::kUnix) {
       service.socket_paths.push_back(address.path);
+      api::set_served_socket(address.path);
+    } else {
+      api::set_served_socket(uri);
     }
   }
   service.make_engine = [&cli] { return cli.make_local_engine(); };

@@ -58,6 +58,7 @@ test_service_version_and_info() {
   api GET /v5.0.0/libpod/info
   assert_eq 200 "$code"
   assert_eq "$E2E_ROOT/root" "$(jq -r .store.graphRoot <<<"$out")"
+  assert_eq "$SVC_SOCK" "$(jq -r .host.remoteSocket.path <<<"$out")" "the socket the service listens on"
   stop_service
 }
 
@@ -222,6 +223,9 @@ test_service_socket_activation() {
   sleep 0.3
   api GET /libpod/_ping
   assert_eq 200 "$code" "the next request starts it again"
+  api GET /v4.0.0/libpod/info
+  assert_eq "$SVC_SOCK true" "$(jq -r '"\(.host.remoteSocket.path) \(.host.remoteSocket.exists)"' <<<"$out")" \
+    "info names the inherited socket"
   kill "$activator" 2>/dev/null || true
   pkill -f "systemd-socket-activate -l $SVC_SOCK" || true
   pkill -f "^$BERTH_BIN .*system service --time 1" || true
