@@ -84,6 +84,18 @@ void Exchange::set_headers(http::fields& fields) {
   for (const auto& [name, value] : extra_headers_) fields.set(name, value);
 }
 
+void Exchange::send_continue_if_expected() {
+  const auto& fields = connection_.header_parser()->get();
+  auto expect = fields.find(http::field::expect);
+  if (expect == fields.end() || !boost::beast::iequals(expect->value(), "100-continue")) return;
+  // The client waits for this interim reply (curl up to a second) before
+  // it sends the body.
+  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  boost::beast::error_code ec;
+  boost::asio::write(connection_.socket(), boost::asio::buffer(kContinue.data(), kContinue.size()),
+                     ec);
+}
+
 const std::string& Exchange::body() {
   auto& body = connection_.body();
   if (body) return *body;
@@ -98,6 +110,7 @@ const std::string& Exchange::body() {
     fail(ErrorCode::kInvalidArgument, "request body of {} bytes is larger than {} MiB", *length,
          kBodyLimit >> 20);
   }
+  send_continue_if_expected();
   http::request_parser<http::string_body> parser(std::move(*header));
   parser.body_limit(kBodyLimit);
   boost::beast::error_code ec;
@@ -123,6 +136,7 @@ void Exchange::read_body_to(int fd) {
     body.emplace();
     return;
   }
+  send_continue_if_expected();
   http::request_parser<http::buffer_body> parser(std::move(*header));
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   std::string buffer(1 << 16, '\0');

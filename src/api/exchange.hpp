@@ -108,6 +108,8 @@ class Exchange {
  private:
   // The standard headers and those add_header gave.
   void set_headers(boost::beast::http::fields& fields);
+  // Sends "100 Continue" when the client asked for it before its body.
+  void send_continue_if_expected();
 
   Connection& connection_;
   std::map<std::string, std::string> params_;

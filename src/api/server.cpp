@@ -213,6 +213,7 @@ void reply_malformed(Connection& connection, boost::beast::error_code ec) {
     return;
   }
   http::response<http::string_body> response(http::status::bad_request, 11);
+  connection.add_common_headers(response.base());
   response.set(http::field::content_type, "application/json");
   response.body() = json_text(nlohmann::json{{"cause", "bad request"},
                                              {"message", "malformed HTTP request: " + ec.message()},

@@ -42,6 +42,31 @@ test_service_unknown_route_and_method() {
   assert_contains "$(jq -r .message <<<"$out")" '"maybe"'
   api GET '/containers/json?filters=%7Bbad'
   assert_eq 400 "$code" "malformed filters"
+
+  # A client that asks to continue gets the interim reply before it sends
+  # the body.
+  capture curl -sv --unix-socket "$SVC_SOCK" -X POST -H 'Expect: 100-continue' \
+    -H 'Content-Type: application/json' --data-binary '{"Image": ' http://d/v1.41/containers/create
+  assert_contains "$err" "< HTTP/1.1 100 Continue"
+  assert_contains "$err" "< HTTP/1.1 400 Bad Request"
+  # A request line that is not HTTP gets 400 with the usual headers.
+  capture python3 - "$SVC_SOCK" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+s.settimeout(10)
+reply = b""
+while True:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    reply += chunk
+print(reply.decode(errors="replace").replace("\r", ""))
+PY
+  assert_contains "$out" "HTTP/1.1 400 Bad Request"
+  assert_contains "$out" "Libpod-API-Version:"
+  assert_contains "$out" "malformed HTTP request"
   stop_service
 }
 
