@@ -10,6 +10,7 @@
 
 #include "api/body_fields.hpp"
 #include "api/compat_create.hpp"
+#include "api/port_mappings.hpp"
 #include "common/error.hpp"
 #include "common/ids.hpp"
 #include "config/go_duration.hpp"
@@ -94,16 +95,7 @@ void add_environment(const json& body, engine::CreateRequest& request) {
 }
 
 void add_ports(const json& body, engine::CreateRequest& request) {
-  for_each_object(body, "portmappings", [&](const json& port) {
-    std::string ip = string_field(port, "host_ip");
-    std::int64_t host_port = int_field(port, "host_port");
-    std::string protocol = string_field(port, "protocol");
-    std::string spec = std::to_string(int_field(port, "container_port")) +
-                       (protocol.empty() ? "" : "/" + protocol);
-    spec = (host_port > 0 ? std::to_string(host_port) : "") + ":" + spec;
-    if (!ip.empty()) spec = ip + ":" + spec;
-    request.publish.push_back(spec);
-  });
+  for (auto& value : publish_values(body)) request.publish.push_back(std::move(value));
 }
 
 // netns and Networks: bridge mode with one entry in Networks joins that

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "api/body_fields.hpp"
+#include "api/port_mappings.hpp"
 #include "common/error.hpp"
 #include "common/time.hpp"
 
@@ -27,27 +28,9 @@ std::string join(const std::vector<std::string>& parts, const char* separator) {
   return text;
 }
 
-// portmappings: each entry becomes the -p value "[IP:][HOST:]PORT/PROTO".
+// portmappings: each entry becomes a -p value (see publish_values).
 void add_ports(const json& body, engine::PodCreateRequest& request) {
-  const json* list = field(body, "portmappings");
-  if (!list) return;
-  if (!list->is_array()) {
-    fail(ErrorCode::kInvalidArgument, "invalid portmappings in the request body: expected a list");
-  }
-  for (const auto& port : *list) {
-    if (!port.is_object()) {
-      fail(ErrorCode::kInvalidArgument,
-           "invalid portmappings in the request body: expected a list of objects");
-    }
-    std::string ip = string_field(port, "host_ip");
-    std::int64_t host_port = int_field(port, "host_port");
-    std::string protocol = string_field(port, "protocol");
-    std::string spec = std::to_string(int_field(port, "container_port")) +
-                       (protocol.empty() ? "" : "/" + protocol);
-    spec = (host_port > 0 ? std::to_string(host_port) : "") + ":" + spec;
-    if (!ip.empty()) spec = ip + ":" + spec;
-    request.publish.push_back(spec);
-  }
+  for (auto& value : publish_values(body)) request.publish.push_back(std::move(value));
 }
 
 // The names of a Networks object ({"NAME": {options}}). Podman 4 clients

@@ -210,7 +210,7 @@ TEST(PodCreateBody, ServiceReadsItBack) {
   EXPECT_EQ(back.infra_command, "/pause");
   EXPECT_EQ(back.infra_name, "inf");
   EXPECT_EQ(back.share, "ipc,net,uts,pid");
-  EXPECT_EQ(back.publish, (Strings{"8080:80/tcp", "127.0.0.1:53:53/udp"}));
+  EXPECT_EQ(back.publish, (Strings{"8080:80", "127.0.0.1:53:53/udp"}));
   EXPECT_EQ(back.networks, (Strings{"n1", "n2"}));
   EXPECT_EQ(back.dns, request.dns);
   EXPECT_EQ(back.dns_search, request.dns_search);

@@ -20,7 +20,7 @@
 #include "engine/local_engine.hpp"
 #include "events/events.hpp"
 #include "image/platform.hpp"
-#include "network/port_mapping.hpp"
+#include "network/publish_spec.hpp"
 #include "os/file.hpp"
 #include "runtime/oci_runtime.hpp"
 #include "volume/volume_store.hpp"
@@ -213,8 +213,9 @@ std::string LocalEngine::create(const CreateRequest& request, PullProgress& prog
   }
   container::set_primary_network_aliases(config, network_value.aliases);
   for (const auto& value : request.publish) {
-    auto m = network::parse_port_mapping(value);
-    config.ports.push_back({m.host_ip, m.host_port, m.container_port, m.protocol});
+    for (const auto& m : network::parse_port_mappings(value)) {
+      config.ports.push_back({m.host_ip, m.host_port, m.container_port, m.protocol});
+    }
   }
   if (!config.ports.empty() && config.network_mode != "bridge") {
     spdlog::warn("port mappings are ignored with --network {}", config.network_mode);

@@ -14,6 +14,7 @@
 #include "engine/create_resources.hpp"
 #include "engine/create_userns.hpp"
 #include "engine/env.hpp"
+#include "network/publish_spec.hpp"
 #include "secret/secret_use.hpp"
 #include "volume/mount_spec.hpp"
 
@@ -381,54 +382,11 @@ void add_log_config(const CreateRequest& r, json& body) {
 }  // namespace
 
 json port_mapping(const std::string& value) {
-  std::string spec = value;
-  std::string protocol = "tcp";
-  if (auto slash = spec.rfind('/'); slash != std::string::npos) {
-    protocol = spec.substr(slash + 1);
-    spec.erase(slash);
-  }
-
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  // An IPv6 host address is written in brackets.
-  std::string host_ip;
-  if (spec.starts_with("[")) {
-    auto close = spec.find("]:");
-    if (close == std::string::npos) {
-      fail(ErrorCode::kInvalidArgument, "invalid port mapping \"{}\"", value);
-    }
-    host_ip = spec.substr(1, close - 1);
-    start = close + 2;
-  }
-  for (;;) {
-    auto colon = spec.find(':', start);
-    parts.push_back(spec.substr(start, colon == std::string::npos ? colon : colon - start));
-    if (colon == std::string::npos) break;
-    start = colon + 1;
-  }
-  if (parts.size() > 3 || (parts.size() == 3 && !host_ip.empty())) {
-    fail(ErrorCode::kInvalidArgument, "invalid port mapping \"{}\"", value);
-  }
-
-  if (parts.size() == 3) host_ip = parts[0];
-  std::string host_port = parts.size() >= 2 ? parts[parts.size() - 2] : "";
-  std::string container_port = parts.back();
-  auto number = [&](const std::string& text) -> int {
-    if (text.empty()) return 0;
-    try {
-      std::size_t used = 0;
-      int n = std::stoi(text, &used);
-      if (used == text.size() && n >= 0 && n <= 65535) return n;
-    } catch (const std::exception&) {
-    }
-    fail(ErrorCode::kInvalidArgument,
-         "invalid port mapping \"{}\": ports must be numbers of 1 to 65535 (remote mode takes no "
-         "port ranges yet)", value);
-  };
-
-  json mapping = {{"container_port", number(container_port)}, {"protocol", protocol}};
-  if (int host = number(host_port)) mapping["host_port"] = host;
-  if (!host_ip.empty()) mapping["host_ip"] = host_ip;
+  network::PublishSpec spec = network::parse_publish_spec(value);
+  json mapping = {{"container_port", spec.container_port}, {"protocol", spec.protocol}};
+  if (spec.host_port > 0) mapping["host_port"] = spec.host_port;
+  if (spec.range > 1) mapping["range"] = spec.range;
+  if (!spec.host_ip.empty()) mapping["host_ip"] = spec.host_ip;
   return mapping;
 }
 

@@ -20,8 +20,10 @@ namespace berth::engine::remote {
 // carry yet (see docs/remote.md).
 nlohmann::json create_body(const CreateRequest& request);
 
-// Parses a -p value "[IP:][HOST-PORT:]CONTAINER-PORT[/PROTOCOL]" into a
-// libpod port mapping. Throws Error{kInvalidArgument} naming the value.
+// Parses a -p value with the local parser (network::parse_publish_spec)
+// into a libpod port mapping: host_ip, host_port (absent when the service
+// picks free ports), container_port, range and protocol. Throws
+// Error{kInvalidArgument} with the local message.
 nlohmann::json port_mapping(const std::string& value);
 
 // Returns the libpod netns object of a --network value: its mode, and the

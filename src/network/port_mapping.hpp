@@ -17,13 +17,13 @@ struct PortMapping {
   bool operator==(const PortMapping&) const = default;
 };
 
-// Parses a `-p/--publish` value: "80", "8080:80", "127.0.0.1:8080:80",
-// "127.0.0.1::80", each optionally followed by "/tcp" or "/udp". An omitted
-// or zero host port becomes a free port picked by find_free_port, as Podman
-// picks a random one. Host IP "0.0.0.0" is stored as "". Throws
-// Error{kInvalidArgument} naming the value for anything else, including port
-// ranges, IPv6 host addresses and protocols other than tcp and udp, which
-// berth does not support yet.
+// Parses a `-p/--publish` value that names one port: "80", "8080:80",
+// "127.0.0.1:8080:80" or "127.0.0.1::80", each optionally followed by "/tcp"
+// or "/udp". An omitted or zero host port becomes a free port picked by
+// find_free_port, as Podman picks a random one. Host IP "0.0.0.0" is stored
+// as "". Throws Error{kInvalidArgument} naming the value for anything else,
+// including port ranges, which parse_port_mappings (publish_spec.hpp)
+// takes, IPv6 host addresses and protocols other than tcp and udp.
 PortMapping parse_port_mapping(std::string_view text);
 
 // Returns a port that is free right now on host_ip ("" = any address) for
