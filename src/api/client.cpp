@@ -319,6 +319,9 @@ class ClientSession {
     // Beast 1.74 compares the Content-Length with an empty optional as
     // larger than any limit, so "no limit" is written as the maximum.
     parser_.body_limit(std::numeric_limits<std::uint64_t>::max());
+    // Beast's default of 8 KiB is too small for the progress header of a
+    // save of many layers; Go's HTTP client allows 1 MiB.
+    parser_.header_limit(1 << 20);
     boost::beast::error_code ec;
     http::read_header(stream_, buffer_, parser_, ec);
     if (ec) {
@@ -550,6 +553,15 @@ OpenReply& OpenReply::operator=(OpenReply&&) noexcept = default;
 OpenReply::~OpenReply() = default;
 
 std::string OpenReply::read_body() { return session_->read_all(target_); }
+
+void OpenReply::read_body(const std::function<bool(std::string_view)>& on_data) {
+  session_->read_body(target_, on_data);
+}
+
+std::string OpenReply::header(std::string_view name) const {
+  auto value = session_->parser().get()[boost::beast::string_view(name.data(), name.size())];
+  return std::string(value.data(), value.size());
+}
 
 OpenReply Client::open(std::string_view method, const std::string& target,
                        const std::string& body) {

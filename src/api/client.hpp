@@ -90,6 +90,10 @@ class OpenReply {
 
   // Reads the rest of the body.
   std::string read_body();
+  // Passes the rest of the body to on_data as Client::stream does.
+  void read_body(const std::function<bool(std::string_view)>& on_data);
+  // Returns the value of the reply's header field name, "" when absent.
+  std::string header(std::string_view name) const;
 
  private:
   std::unique_ptr<ClientSession> session_;

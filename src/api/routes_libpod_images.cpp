@@ -12,6 +12,7 @@
 #include "common/log.hpp"
 #include "engine/engine.hpp"
 #include "engine/image_tree_text.hpp"
+#include "engine/recorded_progress.hpp"
 #include "engine/scratch_dir.hpp"
 #include "storage/diff_tar.hpp"
 
@@ -205,9 +206,10 @@ void untag(Exchange& x) {
 
 void load(Exchange& x) {
   os::Fd body = body_file(x);
-  SilentProgress progress;
+  engine::RecordedProgress progress;
   auto names = x.engine().load("", body.get(), progress);
-  x.reply_json(status::ok, ordered_json{{"Names", names}});
+  x.reply_json(status::ok,
+               ordered_json{{"Names", names}, {engine::kProgressField, progress.events()}});
 }
 
 void import(Exchange& x) {
@@ -224,9 +226,10 @@ void import(Exchange& x) {
   request.arch = x.query().get("arch").value_or("");
   request.variant = x.query().get("variant").value_or("");
   os::Fd body = body_file(x);
-  SilentProgress progress;
+  engine::RecordedProgress progress;
   std::string id = x.engine().import_image(request, body.get(), progress);
-  x.reply_json(status::ok, ordered_json{{"Id", "sha256:" + id}});
+  x.reply_json(status::ok,
+               ordered_json{{"Id", "sha256:" + id}, {engine::kProgressField, progress.events()}});
 }
 
 // Saved directories are written under this directory, then sent as a
@@ -250,7 +253,7 @@ void save_images(Exchange& x, engine::SaveRequest request) {
   // The engine rejects compress for archive formats, as Podman does.
   request.compress = x.query().flag("compress", false);
   os::Fd file = anonymous_temp_file();
-  SilentProgress progress;
+  engine::RecordedProgress progress;
   if (request.format == "oci-dir" || request.format == "docker-dir") {
     // A directory is sent as a tar of its files, which the client unpacks.
     engine::ScratchDir scratch(kSaveRoot, "save");
@@ -260,6 +263,9 @@ void save_images(Exchange& x, engine::SaveRequest request) {
   } else {
     x.engine().save(request, file.get(), progress);
   }
+  // The archive is complete before the reply starts, so the progress fits
+  // in a header.
+  x.add_header(engine::kProgressHeader, progress.events().dump());
   stream_file(x, file.get(), "application/x-tar");
 }
 
@@ -330,9 +336,9 @@ void commit(Exchange& x) {
   request.format = x.query().get("format").value_or("oci");
   request.pause = x.query().flag("pause", false);
   request.squash = x.query().flag("squash", false);
-  SilentProgress progress;
+  engine::RecordedProgress progress;
   std::string id = x.engine().commit(request, progress);
-  x.reply_json(status::ok, ordered_json{{"Id", id}});
+  x.reply_json(status::ok, ordered_json{{"Id", id}, {engine::kProgressField, progress.events()}});
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "common/error.hpp"
 #include "common/ids.hpp"
 #include "engine/remote_engine.hpp"
+#include "engine/recorded_progress.hpp"
 #include "engine/remote_json.hpp"
 #include "os/file.hpp"
 #include "storage/archive_unpack.hpp"
@@ -67,6 +68,19 @@ class ClientOutputFile {
 // Streams the body of a GET to fd.
 void download(api::Client& client, const std::string& target, int fd) {
   client.stream("GET", target, "", [fd](std::string_view data) {
+    os::write_all(fd, data);
+    return true;
+  });
+}
+
+// Streams the body of a save to fd after reporting the progress that
+// berth's service sends in a header (Podman's service sends none).
+void download_saved(api::Client& client, const std::string& target, int fd,
+                    PullProgress& progress) {
+  api::OpenReply reply = client.open("GET", target);
+  std::string events = reply.header(kProgressHeader);
+  if (!events.empty()) replay_progress(json::parse(events, nullptr, false), progress);
+  reply.read_body([fd](std::string_view data) {
     os::write_all(fd, data);
     return true;
   });
@@ -166,17 +180,17 @@ void RemoteEngine::save(const SaveRequest& request, int output_fd, PullProgress&
            request.output);
     }
     os::Fd tar = client_temp_file();
-    download(client_, target, tar.get());
+    download_saved(client_, target, tar.get(), progress);
     rewind(tar.get());
     write_client_directory(request.output, tar.get());
     return;
   }
   if (request.output.empty()) {
-    download(client_, target, output_fd);
+    download_saved(client_, target, output_fd, progress);
     return;
   }
   ClientOutputFile file(request.output);
-  download(client_, target, file.fd());
+  download_saved(client_, target, file.fd(), progress);
   file.commit();
 }
 
@@ -207,6 +221,7 @@ std::vector<std::string> RemoteEngine::load(const std::string& input, int input_
     return client_.send_fd("POST", libpod("/images/load"), input_fd, "application/x-tar");
   });
   json body = reply.body.empty() ? json::object() : json::parse(reply.body, nullptr, false);
+  if (body.is_object()) replay_progress(body.value(kProgressField, json()), progress);
   return strings_or_empty(body, "Names");
 }
 
@@ -223,6 +238,7 @@ std::string RemoteEngine::import_image(const ImportRequest& request, int input_f
         return client_.send_fd("POST", target, input_fd, "application/x-tar");
       });
   json body = reply.body.empty() ? json::object() : json::parse(reply.body, nullptr, false);
+  if (body.is_object()) replay_progress(body.value(kProgressField, json()), progress);
   return strip_sha256(string_or_empty(body, "Id"));
 }
 
@@ -240,6 +256,7 @@ std::string RemoteEngine::commit(const CommitRequest& request, PullProgress& pro
   target += "&squash=" + bool_text(request.squash);
   target += repeated_query("changes", request.changes);
   json reply = client_.send_json("POST", target);
+  if (reply.is_object()) replay_progress(reply.value(kProgressField, json()), progress);
   return strip_sha256(string_or_empty(reply, "Id"));
 }
 

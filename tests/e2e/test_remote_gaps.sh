@@ -218,9 +218,10 @@ test_remote_save_extra_names_matches_local() {
   b pull -q --tls-verify=false "$IMG" >/dev/null
   capture b save -o "$dir/local.tar" "$IMG" rgap-extra:one rgap-extra:two
   assert_rc 0
+  local local_err=$err
   capture r save -o "$dir/remote.tar" "$IMG" rgap-extra:one rgap-extra:two
   assert_rc 0 "remote save with extra names: $err"
-  assert_eq "" "$err"
+  assert_eq "$local_err" "$err" "the progress of a local save"
   local tags
   tags=$(tar -xOf "$dir/remote.tar" manifest.json | jq -c '[.[].RepoTags]')
   assert_eq "[[\"$IMG\",\"localhost/rgap-extra:one\",\"localhost/rgap-extra:two\"]]" "$tags" \
@@ -302,5 +303,78 @@ test_load_event_names() {
       --filter type=image --format '{{.Action}} {{.Actor.Attributes.name}}'
     assert_rc 0 "$cli events"
     assert_contains "$out" "load $IMG" "$cli names the action load"
+  done
+}
+
+# The progress lines of save, load, commit and import: berth's service
+# sends what the engine reported, and the client prints it as a local
+# command does, or nothing with -q.
+test_remote_archive_progress_matches_local() {
+  start_service --time 0
+  local dir=$E2E_ROOT/rgap-progress
+  rm -rf "$dir" && mkdir -p "$dir"
+  trap "rm -rf $dir; b rm -f rgap-prog >/dev/null 2>&1; stop_service" EXIT
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  local blob config
+  config=$(b inspect --format '{{.Id}}' "$IMG" | cut -c1-12)
+  blob=$(b inspect --format '{{index .RootFS.Layers 0}}' "$IMG" | cut -c8-19)
+  local expected
+  expected=$(printf 'Getting image source signatures\nCopying blob %s done\nCopying config %s done\nWriting manifest to image destination' "$blob" "$config")
+
+  local format
+  for format in oci-archive docker-archive; do
+    capture b save --format "$format" -o "$dir/local-$format.tar" "$IMG"
+    assert_rc 0 "local save --format $format"
+    assert_eq "$expected" "$err" "local save --format $format"
+    capture r save --format "$format" -o "$dir/remote-$format.tar" "$IMG"
+    assert_rc 0 "remote save --format $format"
+    assert_eq "$expected" "$err" "remote save --format $format"
+    assert_same_as_local "save -q --format $format" save -q --format "$format" -o /dev/null "$IMG"
+    assert_eq "" "$err"
+  done
+  # To stdout no progress, as locally, and a directory with compressed
+  # blobs, whose digests only the service knows.
+  r save "$IMG" 2>"$dir/stdout.err" | cmp -s - "$dir/local-docker-archive.tar" ||
+    fail "remote save to stdout differs from the local archive"
+  assert_eq "" "$(cat "$dir/stdout.err")" "remote save to stdout"
+  capture b save --compress --format oci-dir -o "$dir/local-dir" "$IMG"
+  assert_rc 0
+  local local_err=$err
+  assert_not_contains "$local_err" "$blob" "compressed blobs have other digests"
+  capture r save --compress --format oci-dir -o "$dir/remote-dir" "$IMG"
+  assert_rc 0
+  assert_eq "$local_err" "$err" "remote save --compress --format oci-dir"
+
+  # load: the layer is in the store already, which only the service knows.
+  assert_same_as_local "load" load -i "$dir/local-oci-archive.tar"
+  assert_rc 0
+  assert_contains "$err" "Copying blob $blob skipped: already exists"
+  assert_same_as_local "load -q" load -q -i "$dir/local-oci-archive.tar"
+  assert_eq "" "$err"
+
+  # commit and import make an image with a new config (with a new time)
+  # each time, so the config line names the image each command printed.
+  b rm -f rgap-prog >/dev/null 2>&1 || true
+  b create --name rgap-prog "$IMG" true >/dev/null
+  b export -o "$dir/rootfs.tar" rgap-prog
+  local command
+  for command in "commit rgap-prog" "import $dir/rootfs.tar"; do
+    # shellcheck disable=SC2086
+    capture b $command
+    assert_rc 0 "local $command"
+    local_err=$(sed "s/Copying config [0-9a-f]*/Copying config ID/" <<<"$err")
+    assert_contains "$err" "Copying config $(cut -c1-12 <<<"${out#sha256:}") done"
+    # shellcheck disable=SC2086
+    capture r $command
+    assert_rc 0 "remote $command"
+    assert_contains "$err" "Copying config $(cut -c1-12 <<<"${out#sha256:}") done" \
+      "remote $command names its image"
+    assert_eq "$local_err" "$(sed 's/Copying config [0-9a-f]*/Copying config ID/' <<<"$err")" \
+      "remote $command"
+    assert_contains "$err" "Writing manifest to image destination"
+    # shellcheck disable=SC2086
+    capture r ${command%% *} -q ${command#* }
+    assert_rc 0
+    assert_eq "" "$err" "remote $command -q"
   done
 }
