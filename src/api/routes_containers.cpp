@@ -2,6 +2,7 @@
 // restart, wait and delete.
 
 #include <algorithm>
+#include <functional>
 #include <map>
 
 #include "api/compat_create.hpp"
@@ -15,6 +16,7 @@
 #include "engine/container_filter.hpp"
 #include "engine/container_json.hpp"
 #include "engine/engine.hpp"
+#include "engine/wait_states.hpp"
 
 namespace berth::api {
 
@@ -330,6 +332,8 @@ void restart(Exchange& x) {
   x.reply_empty(status::no_content);
 }
 
+// Docker's wait conditions, with Podman's stopped and exited taken as
+// not-running.
 container::WaitCondition wait_condition(Exchange& x) {
   std::string condition = x.query().get("condition").value_or("");
   if (condition.empty() || condition == "not-running" || condition == "stopped" ||
@@ -342,23 +346,40 @@ container::WaitCondition wait_condition(Exchange& x) {
        "invalid wait condition \"{}\": use not-running, next-exit or removed", condition);
 }
 
+// Returns a check for the wait loops: false once the client has hung up,
+// so that its thread and the idle timeout are not held until the
+// container meets the condition.
+std::function<bool()> client_still_there(Exchange& x) {
+  int client = x.client_fd();
+  return [client] { return !peer_closed(client); };
+}
+
+// POST /libpod/containers/{name}/wait: Podman's repeated condition
+// parameters (container states, healthy or unhealthy; none waits for the
+// exit), checked every interval (a Go duration, 250ms by default). The
+// body is the exit code, or -1 for a container that has not exited.
+void libpod_wait(Exchange& x) {
+  std::vector<std::string> conditions = x.query().all("condition");
+  std::erase(conditions, "");
+  engine::check_wait_states(conditions);
+  std::int64_t interval_ns =
+      engine::parse_wait_interval(x.query().get("interval").value_or("250ms"), "interval");
+  // The container must exist when the wait begins.
+  std::string id = x.engine().container_id(x.param("name"));
+  int code =
+      engine::wait_for_states(x.engine(), id, conditions, interval_ns, client_still_there(x));
+  x.reply_json(status::ok, json(code));
+}
+
+// POST /containers/{name}/wait: Docker's not-running, next-exit or removed.
 void wait(Exchange& x) {
   auto condition = wait_condition(x);
   // The container must exist when the wait begins.
   std::string id = x.engine().container_id(x.param("name"));
   // Docker clients wait for the response headers before they start the
   // container, so they go out at once.
-  // A client that hangs up ends the wait, so its thread and the idle
-  // timeout are not held until the container exits.
-  int client = x.client_fd();
-  auto client_there = [client] { return !peer_closed(client); };
-  if (x.libpod()) {
-    int code = x.engine().wait_for(id, condition, client_there);
-    x.reply_json(status::ok, json(code));
-    return;
-  }
   x.begin_stream(status::ok, "application/json");
-  int code = x.engine().wait_for(id, condition, client_there);
+  int code = x.engine().wait_for(id, condition, client_still_there(x));
   x.write_chunk(json_text(json{{"StatusCode", code}, {"Error", nullptr}}) + "\n");
   x.end_stream();
 }
@@ -406,6 +427,8 @@ void remove(Exchange& x) {
 }  // namespace
 
 void add_container_routes(Router& router) {
+  router.add(verb::post, "/libpod/containers/{name}/wait", libpod_wait);
+  router.add(verb::post, "/containers/{name}/wait", wait);
   for (const char* prefix : {"", "/libpod"}) {
     std::string p = prefix;
     router.add_quick(verb::get, p + "/containers/json", list);
@@ -415,7 +438,6 @@ void add_container_routes(Router& router) {
     router.add(verb::post, p + "/containers/{name}/stop", stop);
     router.add(verb::post, p + "/containers/{name}/kill", kill);
     router.add(verb::post, p + "/containers/{name}/restart", restart);
-    router.add(verb::post, p + "/containers/{name}/wait", wait);
     router.add(verb::delete_, p + "/containers/{name}", remove);
   }
 }

@@ -1,4 +1,5 @@
-// System routes: _ping, version and info, for both APIs.
+// System routes: _ping, version and info, for both APIs, and libpod's
+// system prune.
 
 #include <sys/utsname.h>
 
@@ -8,6 +9,7 @@
 #include "api/exchange.hpp"
 #include "api/routes.hpp"
 #include "engine/engine.hpp"
+#include "engine/system_prune.hpp"
 
 namespace berth::api {
 
@@ -133,6 +135,41 @@ void info(Exchange& x) {
   }
 }
 
+// Podman's prune report of one object: Id (a name for volumes) and Size,
+// with Err set to the message when it could not be removed.
+nlohmann::ordered_json prune_reports(const std::vector<engine::PrunedItem>& items, bool with_size) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const auto& item : items) {
+    nlohmann::ordered_json report = {{"Id", item.id}};
+    report["Err"] = nullptr;
+    if (!item.error.empty()) report["Err"] = item.error;
+    if (with_size) report["Size"] = item.size;
+    out.push_back(std::move(report));
+  }
+  return out;
+}
+
+// POST /libpod/system/prune: Podman's query (all, volumes, filters) and
+// its SystemPruneReport.
+void system_prune(Exchange& x) {
+  engine::SystemPruneRequest request;
+  request.all = x.query().flag("all", false);
+  request.volumes = x.query().flag("volumes", false);
+  request.filters = parse_filters(x.query().get("filters").value_or(""));
+  auto report = engine::prune_system(x.engine(), request);
+  nlohmann::ordered_json networks = nlohmann::ordered_json::array();
+  for (const auto& item : report.networks) {
+    networks.push_back({{"Name", item.id}, {"Error", nullptr}});
+  }
+  x.reply_json(status::ok, nlohmann::ordered_json{
+                               {"PodPruneReport", prune_reports(report.pods, false)},
+                               {"ContainerPruneReports", prune_reports(report.containers, true)},
+                               {"ImagePruneReports", prune_reports(report.images, true)},
+                               {"NetworkPruneReports", networks},
+                               {"VolumePruneReports", prune_reports(report.volumes, true)},
+                               {"ReclaimedSpace", report.reclaimed}});
+}
+
 }  // namespace
 
 void set_served_socket(std::string socket) {
@@ -148,6 +185,7 @@ void add_system_routes(Router& router) {
     router.add_quick(verb::get, p + "/version", version);
     router.add(verb::get, p + "/info", info);
   }
+  router.add(verb::post, "/libpod/system/prune", system_prune);
 }
 
 }  // namespace berth::api

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -14,8 +13,8 @@
 #include "cli/targets.hpp"
 #include "common/error.hpp"
 #include "common/time.hpp"
-#include "config/go_duration.hpp"
 #include "container/operations.hpp"
+#include "engine/wait_states.hpp"
 #include "format/table.hpp"
 
 namespace berth::cli {
@@ -129,51 +128,6 @@ void add_rm(CLI::App& parent, Cli& cli, const std::string& name) {
   });
 }
 
-namespace {
-
-// Podman's wait conditions: container states, and healthy or unhealthy
-// for the health check's status.
-constexpr std::array<const char*, 11> kWaitConditions = {
-    "configured", "created", "exited",  "healthy",  "initialized", "paused",
-    "removing",   "running", "stopped", "stopping", "unhealthy"};
-
-// Returns whether the container's inspect matches one of conditions.
-bool meets_condition(const nlohmann::json& inspect, const std::vector<std::string>& conditions) {
-  const auto& state = inspect.contains("State") ? inspect["State"] : nlohmann::json::object();
-  std::string status = state.value("Status", "");
-  std::string health;
-  if (state.contains("Health") && state["Health"].is_object()) {
-    health = state["Health"].value("Status", "");
-  }
-  for (const auto& condition : conditions) {
-    if (condition == health) return true;
-    if (condition == status) return true;
-    if (condition == "stopped" && status == "exited") return true;
-    if (condition == "configured" && status == "created") return true;
-  }
-  return false;
-}
-
-// Polls the container's inspect every interval until it meets one of
-// conditions (wait --condition with a state other than stopped or exited).
-// Returns the exit code to print: -1 while the container has not exited,
-// as in Podman.
-int wait_for_condition(engine::Engine& engine, const std::string& name,
-                       const std::vector<std::string>& conditions, std::int64_t interval_ns) {
-  for (;;) {
-    nlohmann::json inspect = engine.inspect_container(name);
-    if (inspect.is_array() && !inspect.empty()) inspect = inspect.front();
-    if (meets_condition(inspect, conditions)) {
-      std::string status = inspect["State"].value("Status", "");
-      bool ended = status == "exited" || status == "stopped";
-      return ended ? inspect["State"].value("ExitCode", 0) : -1;
-    }
-    ::usleep(static_cast<useconds_t>(interval_ns / 1000));
-  }
-}
-
-}  // namespace
-
 void add_wait(CLI::App& parent, Cli& cli) {
   struct Options {
     Targets targets;
@@ -192,29 +146,14 @@ void add_wait(CLI::App& parent, Cli& cli) {
                   "Time between checks of a --condition other than stopped (default 250ms)");
   cmd->callback([&cli, o] {
     cli.action = [&cli, o] {
-      for (const auto& condition : o->conditions) {
-        if (std::find(kWaitConditions.begin(), kWaitConditions.end(), condition) ==
-            kWaitConditions.end()) {
-          fail(ErrorCode::kInvalidArgument,
-               "unknown container state \"{}\": use one of configured, created, exited, "
-               "healthy, initialized, paused, removing, running, stopped, stopping, unhealthy",
-               condition);
-        }
-      }
-      std::int64_t interval_ns = config::parse_go_duration(o->interval);
-      if (interval_ns <= 0) {
-        fail(ErrorCode::kInvalidArgument, "invalid --interval \"{}\": use a positive duration",
-             o->interval);
-      }
-      bool stop_only = std::all_of(o->conditions.begin(), o->conditions.end(),
-                                   [](const std::string& c) { return c == "stopped" || c == "exited"; });
+      engine::check_wait_states(o->conditions);
+      std::int64_t interval_ns = engine::parse_wait_interval(o->interval, "--interval");
       auto& engine = cli.engine();
       auto names = resolve_targets(engine, o->targets, false);
       if (names.empty()) fail(ErrorCode::kInvalidArgument, "no containers to wait for given");
       if (auto code = check_names(engine, names, 125)) return *code;
       return for_each_target(names, 125, 125, [&](const std::string& name) {
-        int code = stop_only ? engine.wait(name)
-                             : wait_for_condition(engine, name, o->conditions, interval_ns);
+        int code = engine::wait_for_states(engine, name, o->conditions, interval_ns);
         std::printf("%d\n", code);
       });
     };

@@ -1,6 +1,7 @@
 // The system command group: info, df, prune, reset, migrate, renumber and
 // events, and the top-level info alias.
 
+#include <algorithm>
 #include <cstdio>
 #include <numeric>
 
@@ -8,6 +9,7 @@
 #include "common/error.hpp"
 #include "common/time.hpp"
 #include "engine/container_filter.hpp"
+#include "engine/system_prune.hpp"
 #include "format/table.hpp"
 #include "format/template.hpp"
 #include "format/tree.hpp"
@@ -262,12 +264,28 @@ void add_df(CLI::App& parent, Cli& cli) {
   });
 }
 
-// Returns the bytes that images, containers and volumes take, for the
-// space a prune reclaimed.
-std::int64_t total_bytes(const engine::DiskUsageReport& report) {
-  std::int64_t total = 0;
-  for (const auto& row : df_summary(report)) total += row["RawSize"].get<std::int64_t>();
-  return total;
+// Prints what a system prune removed, a section for each kind of object in
+// the order Podman 4.3 prints them, and the errors of the containers it
+// could not remove.
+void print_prune_report(const engine::SystemPruneReport& report) {
+  auto print_section = [](const char* title, const std::vector<engine::PrunedItem>& items) {
+    bool heading = false;
+    for (const auto& item : items) {
+      if (!item.error.empty()) {
+        print_error(Error(ErrorCode::kInternal, item.error));
+        continue;
+      }
+      if (!heading) std::printf("%s\n", title);
+      heading = true;
+      std::printf("%s\n", item.id.c_str());
+    }
+  };
+  print_section("Deleted Containers", report.containers);
+  print_section("Deleted Pods", report.pods);
+  print_section("Deleted Volumes", report.volumes);
+  print_section("Deleted Images", report.images);
+  print_section("Deleted Networks", report.networks);
+  std::printf("Total reclaimed space: %s\n", df_size(report.reclaimed).c_str());
 }
 
 void add_prune(CLI::App& parent, Cli& cli) {
@@ -286,7 +304,7 @@ void add_prune(CLI::App& parent, Cli& cli) {
       ->allow_extra_args(false);
   cmd->callback([&cli, o] {
     cli.action = [&cli, o] {
-      auto container_filter = engine::parse_prune_filters(o->filters);
+      engine::parse_prune_filters(o->filters);  // a bad filter fails before the question
       if (!o->force) {
         std::string question =
             "WARNING! This command removes:\n"
@@ -298,47 +316,15 @@ void add_prune(CLI::App& parent, Cli& cli) {
         question += "\t- all dangling build cache\n\nAre you sure you want to continue? [y/N] ";
         if (!confirm(question)) return 0;
       }
-      auto& engine = cli.engine();
-      std::int64_t before = total_bytes(engine.disk_usage());
-      int exit_code = 0;
-      auto every = engine.list_containers(true);
-      std::vector<engine::ContainerSummary> stopped;
-      for (const auto& c : every) {
-        if (c.status != "running" && c.status != "paused") stopped.push_back(c);
-      }
-      std::vector<std::string> removed_containers;
-      for (const auto& c : engine::match_containers(stopped, every, container_filter)) {
-        try {
-          engine.remove(c.id, false);
-          removed_containers.push_back(c.id);
-        } catch (const Error& e) {
-          print_error(e);
-          exit_code = 125;
-        }
-      }
-      std::vector<std::string> removed_volumes;
-      if (o->volumes) {
-        std::vector<std::string> volume_filters;
-        for (const auto& f : o->filters) {
-          if (!f.starts_with("until=")) volume_filters.push_back(f);
-        }
-        removed_volumes = engine.volume_prune(volume_filters);
-      }
-      engine::ImagePruneRequest images;
-      images.all = o->all;
-      images.filters = o->filters;
-      auto removed_images = engine.prune_images(images);
-      auto print_section = [](const char* title, const std::vector<std::string>& ids) {
-        if (ids.empty()) return;
-        std::printf("%s\n", title);
-        for (const auto& id : ids) std::printf("%s\n", id.c_str());
-      };
-      print_section("Deleted Containers", removed_containers);
-      print_section("Deleted Volumes", removed_volumes);
-      print_section("Deleted Images", removed_images);
-      std::int64_t after = total_bytes(engine.disk_usage());
-      std::printf("Total reclaimed space: %s\n", df_size(std::max<std::int64_t>(0, before - after)).c_str());
-      return exit_code;
+      engine::SystemPruneRequest request;
+      request.all = o->all;
+      request.volumes = o->volumes;
+      request.filters = o->filters;
+      auto report = engine::prune_system(cli.engine(), request);
+      print_prune_report(report);
+      bool failed = std::any_of(report.containers.begin(), report.containers.end(),
+                                [](const engine::PrunedItem& item) { return !item.error.empty(); });
+      return failed ? 125 : 0;
     };
   });
 }

@@ -14,6 +14,7 @@
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "common/time.hpp"
+#include "config/go_duration.hpp"
 #include "engine/remote_create.hpp"
 #include "engine/remote_json.hpp"
 #include "engine/remote_logs.hpp"
@@ -213,6 +214,16 @@ int RemoteEngine::wait_for(const std::string& name_or_id, container::WaitConditi
                        (condition == container::WaitCondition::kNextExit ? "next-exit" : "removed");
   json reply = client_.send_json("POST", target);
   return static_cast<int>(int_or_zero(reply, "StatusCode"));
+}
+
+int RemoteEngine::wait_for_states(const std::string& name_or_id,
+                                  const std::vector<std::string>& conditions,
+                                  std::int64_t interval_ns) {
+  std::string target = container_path(name_or_id, "wait") +
+                       "?interval=" + escape(config::format_go_duration(interval_ns));
+  for (const auto& condition : conditions) target += "&condition=" + escape(condition);
+  json reply = client_.send_json("POST", target);
+  return reply.is_number() ? reply.get<int>() : 0;
 }
 
 std::vector<ContainerSummary> RemoteEngine::list_containers(bool all) {

@@ -13,10 +13,11 @@
 
 #include "api/client.hpp"
 #include "engine/engine.hpp"
+#include "engine/wait_states.hpp"
 
 namespace berth::engine {
 
-class RemoteEngine : public Engine {
+class RemoteEngine : public Engine, public StateWaiter {
  public:
   // Connects through transport (see api::make_transport). url is shown in
   // messages.
@@ -43,6 +44,10 @@ class RemoteEngine : public Engine {
   // keep_going is not asked: the wait is one request to the service.
   int wait_for(const std::string& name_or_id, container::WaitCondition condition,
                const std::function<bool()>& keep_going = {}) override;
+  // One libpod wait request with the conditions and the interval; the
+  // service polls.
+  int wait_for_states(const std::string& name_or_id, const std::vector<std::string>& conditions,
+                      std::int64_t interval_ns) override;
   std::vector<ContainerSummary> list_containers(bool all) override;
   nlohmann::json inspect_container(const std::string& name_or_id) override;
   void logs(const std::vector<std::string>& names_or_ids, const container::LogOptions& options,

@@ -378,3 +378,245 @@ test_remote_archive_progress_matches_local() {
     assert_eq "" "$err" "remote $command -q"
   done
 }
+
+# wait --condition with container states: Podman's client and berth's
+# remote client send the conditions to the libpod wait route, which polls
+# the container's state every interval and returns -1 until it has exited.
+test_remote_wait_state_conditions() {
+  [ -x /usr/bin/podman ] || fail "podman is not installed"
+  start_service --time 0
+  trap 'b rm -f rgap-wait rgap-wait-run >/dev/null 2>&1; stop_service' EXIT
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  local url="unix://$SVC_SOCK"
+  b rm -f rgap-wait rgap-wait-run >/dev/null 2>&1 || true
+  b create --name rgap-wait "$IMG" sh -c 'sleep 1.5; exit 4' >/dev/null
+  (sleep 0.5; b start rgap-wait >/dev/null) &
+  local starter=$!
+  capture podman --url "$url" wait --condition running rgap-wait
+  assert_rc 0 "podman wait --condition running"
+  assert_eq "-1" "$out" "no exit code while it runs"
+  assert_eq running "$(b inspect --format '{{.State.Status}}' rgap-wait)"
+  capture r wait --condition running --interval 20ms rgap-wait
+  assert_rc 0 "remote wait for a running container"
+  assert_eq "-1" "$out"
+  assert_contains "$(cat "$E2E_ROOT/service.log")" "/libpod/containers/rgap-wait/wait?interval=20ms&condition=running" \
+    "the remote client waits through the route"
+  capture podman --url "$url" wait --condition stopped rgap-wait
+  assert_rc 0
+  assert_eq "4" "$out" "stopped waits for the exit"
+  wait "$starter"
+  capture podman --url "$url" wait --condition exited --condition running rgap-wait
+  assert_eq "4" "$out" "an exited container meets exited at once"
+  capture r wait --condition created --condition exited rgap-wait
+  assert_eq "4" "$out" "the remote client with several conditions"
+
+  b run -d --name rgap-wait-run "$IMG" sleep 100 >/dev/null
+  b pause rgap-wait-run >/dev/null
+  capture podman --url "$url" wait --condition paused rgap-wait-run
+  assert_rc 0 "podman wait --condition paused"
+  assert_eq "-1" "$out"
+  b unpause rgap-wait-run >/dev/null
+
+  # Bad values fail alike locally and remotely, before any request.
+  assert_same_as_local "unknown state" wait --condition bogus rgap-wait
+  assert_rc 125
+  assert_contains "$err" 'unknown container state "bogus": use one of configured, created'
+  assert_same_as_local "zero interval" wait --interval 0 --condition running rgap-wait
+  assert_rc 125
+  assert_contains "$err" 'invalid --interval "0"'
+}
+
+test_service_libpod_wait_route() {
+  start_service --time 0
+  trap 'b rm -f rgap-lw rgap-lw-run >/dev/null 2>&1; stop_service' EXIT
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  b rm -f rgap-lw rgap-lw-run >/dev/null 2>&1 || true
+  b create --name rgap-lw "$IMG" sh -c 'exit 3' >/dev/null
+  api POST '/v4.0.0/libpod/containers/rgap-lw/wait?condition=created'
+  assert_eq 200 "$code" "condition created: $out"
+  assert_eq "-1" "$out" "a created container has not exited"
+  api POST '/v4.0.0/libpod/containers/rgap-lw/wait?condition=configured'
+  assert_eq 200 "$code"
+  assert_eq "-1" "$out" "configured matches created"
+  b start rgap-lw >/dev/null
+  api POST '/v4.0.0/libpod/containers/rgap-lw/wait?condition=running&condition=exited&interval=10ms'
+  assert_eq 200 "$code"
+  assert_eq "3" "$out" "the exit code once exited"
+  api POST '/v4.0.0/libpod/containers/rgap-lw/wait'
+  assert_eq 200 "$code"
+  assert_eq "3" "$out" "no condition waits for the exit"
+
+  # Bad input: each error names the value and the valid ones.
+  api POST '/v4.0.0/libpod/containers/rgap-lw/wait?condition=running&condition=bogus'
+  assert_eq 400 "$code" "an unknown state"
+  assert_eq 'unknown container state "bogus": use one of configured, created, exited, healthy, initialized, paused, removing, running, stopped, stopping, unhealthy' \
+    "$(jq -r .message <<<"$out")"
+  api POST '/v4.0.0/libpod/containers/rgap-lw/wait?condition=next-exit'
+  assert_eq 400 "$code" "Docker's conditions belong to the compat route"
+  assert_contains "$(jq -r .message <<<"$out")" 'unknown container state "next-exit"'
+  api POST '/v4.0.0/libpod/containers/rgap-lw/wait?condition=running&interval=soon'
+  assert_eq 400 "$code" "a malformed interval"
+  assert_eq 'invalid interval "soon": time: invalid duration "soon"' "$(jq -r .message <<<"$out")"
+  api POST '/v4.0.0/libpod/containers/rgap-lw/wait?condition=running&interval=-1s'
+  assert_eq 400 "$code" "a negative interval"
+  api POST '/v4.0.0/libpod/containers/rgap-nosuch/wait?condition=running'
+  assert_eq 404 "$code" "an unknown container"
+  assert_eq "no such container" "$(jq -r .cause <<<"$out")"
+  api POST '/v1.41/containers/rgap-lw/wait?condition=running'
+  assert_eq 400 "$code" "the compat route keeps Docker's conditions"
+  assert_eq 'invalid wait condition "running": use not-running, next-exit or removed' \
+    "$(jq -r .message <<<"$out")"
+
+  # A client that hangs up ends the wait well before its 10 s interval.
+  b run -d --name rgap-lw-run "$IMG" sleep 100 >/dev/null
+  local before
+  before=$(grep -c "the client went away" "$E2E_ROOT/service.log" || true)
+  curl -s --max-time 1 --unix-socket "$SVC_SOCK" -X POST \
+    'http://d/v4.0.0/libpod/containers/rgap-lw-run/wait?condition=paused&interval=10s' >/dev/null || true
+  local ended=0
+  for _ in $(seq 30); do
+    if [ "$(grep -c "the client went away" "$E2E_ROOT/service.log" || true)" -gt "$before" ]; then
+      ended=1
+      break
+    fi
+    sleep 0.1
+  done
+  assert_eq 1 "$ended" "the wait ended when the client hung up"
+}
+
+# Replaces container and image IDs with ID, to compare the output of two
+# prunes of alike stores.
+without_ids() { sed -E 's/\b[0-9a-f]{64}\b/ID/g'; }
+
+# Fills the store with one of each kind of object that system prune
+# removes, and a running container whose image and network stay.
+rgap_prune_setup() {
+  b rm -af >/dev/null 2>&1 || true
+  b pod rm -af >/dev/null 2>&1 || true
+  b system prune -f -a --volumes >/dev/null
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  b network create rgap-p-used >/dev/null
+  b network create rgap-p-unused >/dev/null
+  b volume create rgap-p-vol >/dev/null
+  b create --name rgap-p-stopped "$IMG" true >/dev/null
+  b pod create --infra=false --name rgap-p-pod >/dev/null
+  b create --pod rgap-p-pod --name rgap-p-member "$IMG" true >/dev/null
+  b run -d --name rgap-p-running --network rgap-p-used "$IMG" sleep 100 >/dev/null
+  b tag "$IMG" localhost/rgap-p-extra:1
+}
+
+rgap_prune_cleanup() {
+  b rm -af >/dev/null 2>&1 || true
+  b pod rm -af >/dev/null 2>&1 || true
+  b network rm -f rgap-p-used rgap-p-unused >/dev/null 2>&1 || true
+  b volume rm -f rgap-p-vol >/dev/null 2>&1 || true
+}
+
+# system prune through Podman's client, berth's remote client and locally:
+# the same objects go and the output lists them alike.
+test_remote_system_prune() {
+  [ -x /usr/bin/podman ] || fail "podman is not installed"
+  start_service --time 0
+  trap 'rgap_prune_cleanup; stop_service' EXIT
+  local url="unix://$SVC_SOCK"
+  rgap_prune_setup
+  local stopped pod
+  stopped=$(b inspect --format '{{.Id}}' rgap-p-stopped)
+  pod=$(b pod inspect --format '{{.Id}}' rgap-p-pod)
+  capture podman --url "$url" system prune -f
+  assert_rc 0 "podman system prune -f"
+  assert_eq "$(printf 'Deleted Containers\n%s\nDeleted Pods\n%s\nDeleted Networks\nrgap-p-unused\nTotal reclaimed space: 0B' "$stopped" "$pod")" \
+    "$out"
+  local podman_out=$out
+  capture b container exists rgap-p-stopped
+  assert_rc 1 "the stopped container is gone"
+  capture b container exists rgap-p-member
+  assert_rc 1 "the pod's member went with its pod"
+  capture b pod exists rgap-p-pod
+  assert_rc 1
+  capture b network exists rgap-p-unused
+  assert_rc 1
+  capture b network exists rgap-p-used
+  assert_rc 0 "a network in use stays"
+  capture b volume exists rgap-p-vol
+  assert_rc 0 "volumes stay without --volumes"
+  capture b image exists localhost/rgap-p-extra:1
+  assert_rc 0 "named images stay without --all"
+  assert_eq running "$(b inspect --format '{{.State.Status}}' rgap-p-running)"
+
+  # The same store, pruned locally and by berth's remote client.
+  rgap_prune_setup
+  capture b system prune -f
+  assert_rc 0
+  assert_eq "$(without_ids <<<"$podman_out")" "$(without_ids <<<"$out")" "a local prune"
+  rgap_prune_setup
+  capture r system prune -f
+  assert_rc 0
+  assert_eq "$(without_ids <<<"$podman_out")" "$(without_ids <<<"$out")" "a remote prune"
+
+  # --all and --volumes: unused images and volumes go too.
+  b rm -f rgap-p-running >/dev/null
+  b network rm rgap-p-used >/dev/null
+  capture podman --url "$url" system prune -a --volumes -f
+  assert_rc 0 "podman system prune -a --volumes -f"
+  local image_id
+  image_id=$(jq -r .[0].Id <<<"$(curl -s --unix-socket "$SVC_SOCK" http://d/v4.0.0/libpod/images/json)")
+  assert_eq "null" "$image_id" "no image is left"
+  assert_contains "$out" "$(printf 'Deleted Volumes\nrgap-p-vol\nDeleted Images\n')"
+  assert_contains "$out" "Total reclaimed space: "
+  assert_not_contains "$out" "Total reclaimed space: 0B" "the image's bytes were reclaimed"
+  capture b volume exists rgap-p-vol
+  assert_rc 1
+  capture b images -q
+  assert_eq "" "$out"
+}
+
+test_service_libpod_system_prune_route() {
+  start_service --time 0
+  trap 'rgap_prune_cleanup; stop_service' EXIT
+  rgap_prune_setup
+  b volume create --label keep=no rgap-p-labelled >/dev/null
+  local stopped pod
+  stopped=$(b inspect --format '{{.Id}}' rgap-p-stopped)
+  pod=$(b pod inspect --format '{{.Id}}' rgap-p-pod)
+
+  # Bad input first: nothing is removed.
+  api POST '/v4.0.0/libpod/system/prune?filters=%7B%22color%22%3A%5B%22red%22%5D%7D'
+  assert_eq 400 "$code" "an unknown filter"
+  assert_contains "$(jq -r .message <<<"$out")" 'invalid filter "color=red"'
+  api POST '/v4.0.0/libpod/system/prune?filters=%7Bbroken'
+  assert_eq 400 "$code" "malformed filters JSON"
+  api POST '/v4.0.0/libpod/system/prune?all=maybe'
+  assert_eq 400 "$code" "a bad boolean"
+  assert_contains "$(jq -r .message <<<"$out")" "all"
+  capture b container exists rgap-p-stopped
+  assert_rc 0 "a rejected prune removes nothing"
+
+  # A label filter that matches only the labelled volume.
+  api POST '/v4.0.0/libpod/system/prune?volumes=true&filters=%7B%22label%22%3A%5B%22keep%3Dno%22%5D%7D'
+  assert_eq 200 "$code" "prune with a label filter: $out"
+  assert_eq '[{"Id":"rgap-p-labelled","Err":null,"Size":0}]' "$(jq -c .VolumePruneReports <<<"$out")"
+  assert_eq '[]' "$(jq -c .ContainerPruneReports <<<"$out")" "no container has the label"
+  assert_eq '[]' "$(jq -c .PodPruneReport <<<"$out")" "pods have no labels to filter on"
+  capture b pod exists rgap-p-pod
+  assert_rc 0 "a filtered prune leaves pods alone"
+  capture b volume exists rgap-p-vol
+  assert_rc 0 "the unlabelled volume stays"
+
+  api POST '/v4.0.0/libpod/system/prune?all=true&volumes=true'
+  assert_eq 200 "$code"
+  assert_eq '["PodPruneReport","ContainerPruneReports","ImagePruneReports","NetworkPruneReports","VolumePruneReports","ReclaimedSpace"]' \
+    "$(jq -c keys_unsorted <<<"$out")" "Podman's SystemPruneReport fields"
+  assert_eq "[{\"Id\":\"$pod\",\"Err\":null}]" "$(jq -c .PodPruneReport <<<"$out")"
+  assert_eq "[{\"Id\":\"$stopped\",\"Err\":null,\"Size\":0}]" "$(jq -c .ContainerPruneReports <<<"$out")"
+  assert_eq '[{"Name":"rgap-p-unused","Error":null}]' "$(jq -c .NetworkPruneReports <<<"$out")"
+  assert_eq '[{"Id":"rgap-p-vol","Err":null,"Size":0}]' "$(jq -c .VolumePruneReports <<<"$out")"
+  assert_eq '[]' "$(jq -c .ImagePruneReports <<<"$out")" "the running container's image stays"
+  assert_eq 0 "$(jq .ReclaimedSpace <<<"$out")"
+  capture b volume ls -q
+  assert_eq "" "$out"
+  assert_eq running "$(b inspect --format '{{.State.Status}}' rgap-p-running)"
+
+  api GET '/v4.0.0/libpod/system/prune'
+  assert_eq 405 "$code" "system prune takes POST only"
+}
