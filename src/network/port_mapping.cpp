@@ -27,20 +27,15 @@ PortMapping parse_port_mapping(std::string_view text) {
 }
 
 std::uint16_t find_free_port(const std::string& host_ip, const std::string& protocol) {
-  int type = protocol == "udp" ? SOCK_DGRAM : SOCK_STREAM;
-  os::Fd sock(::socket(AF_INET, type | SOCK_CLOEXEC, 0));
-  if (!sock) fail_errno(errno, "opening a socket to find a free port");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(host_ip.empty() ? INADDR_ANY : parse_ipv4(host_ip));
-  address.sin_port = 0;
-  if (::bind(sock.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+  os::Fd sock = bind_port_probe(host_ip, protocol, 0);
+  if (!sock) {
     if (errno == EADDRNOTAVAIL) {
       fail(ErrorCode::kInvalidArgument, "host IP {} is not an address of this host", host_ip);
     }
     fail_errno(errno, "binding a free " + protocol + " port on " +
                           (host_ip.empty() ? std::string("0.0.0.0") : host_ip));
   }
+  sockaddr_in address{};
   socklen_t length = sizeof address;
   if (::getsockname(sock.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) {
     fail_errno(errno, "reading the bound port");

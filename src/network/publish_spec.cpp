@@ -63,14 +63,7 @@ std::vector<std::string_view> split(std::string_view text, char separator) {
 
 // Returns whether port can be bound on host_ip ("" = any address) right now.
 bool port_is_free(const std::string& host_ip, const std::string& protocol, std::uint16_t port) {
-  int type = protocol == "udp" ? SOCK_DGRAM : SOCK_STREAM;
-  os::Fd sock(::socket(AF_INET, type | SOCK_CLOEXEC, 0));
-  if (!sock) fail_errno(errno, "opening a socket to find a free port");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(host_ip.empty() ? INADDR_ANY : parse_ipv4(host_ip));
-  address.sin_port = htons(port);
-  return ::bind(sock.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  return static_cast<bool>(bind_port_probe(host_ip, protocol, port));
 }
 
 // Returns the first of count consecutive ports that are free right now: the
@@ -177,6 +170,23 @@ std::vector<PortMapping> resolve_publish_spec(const PublishSpec& spec, std::stri
 
 std::vector<PortMapping> parse_port_mappings(std::string_view text) {
   return resolve_publish_spec(parse_publish_spec(text), text);
+}
+
+os::Fd bind_port_probe(const std::string& host_ip, const std::string& protocol,
+                       std::uint16_t port) {
+  int type = protocol == "udp" ? SOCK_DGRAM : SOCK_STREAM;
+  os::Fd sock(::socket(AF_INET, type | SOCK_CLOEXEC, 0));
+  if (!sock) fail_errno(errno, "opening a socket to find a free port");
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(host_ip.empty() ? INADDR_ANY : parse_ipv4(host_ip));
+  address.sin_port = htons(port);
+  if (::bind(sock.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    int saved = errno;
+    sock.reset();
+    errno = saved;
+  }
+  return sock;
 }
 
 }  // namespace berth::network

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "network/port_mapping.hpp"
+#include "os/fd.hpp"
 
 namespace berth::network {
 
@@ -30,6 +31,11 @@ struct PublishSpec {
 // "". Throws Error{kInvalidArgument} naming the value for anything else,
 // including IPv6 host addresses and protocols other than tcp and udp.
 PublishSpec parse_publish_spec(std::string_view text);
+
+// Binds a socket of protocol ("tcp" or "udp") to host_ip ("" for any
+// address) and port (0 lets the kernel pick one). Returns an empty Fd, with
+// errno set, when the bind fails.
+os::Fd bind_port_probe(const std::string& host_ip, const std::string& protocol, std::uint16_t port);
 
 // Formats spec as the -p value that parse_publish_spec reads back into it.
 std::string format_publish_spec(const PublishSpec& spec);
