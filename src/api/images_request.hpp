@@ -23,10 +23,10 @@ std::string reference_registry(const std::string& reference);
 // or [::1].
 bool is_loopback_registry(std::string_view registry);
 
-// Docker's TLS rule for registry: false for a loopback registry that
-// registries.conf does not list, because the Docker daemon treats
-// 127.0.0.0/8 as insecure by default; nullopt otherwise, so that
-// registries.conf decides.
+// Returns Docker's TLS setting for registry. A loopback registry that
+// registries.conf does not list gets false, because the Docker daemon
+// treats 127.0.0.0/8 as insecure by default. Other registries get nullopt,
+// so that registries.conf decides.
 std::optional<bool> docker_tls_verify(const std::string& registry);
 
 // The TLS setting for a request to registry. A tlsVerify query parameter

@@ -164,20 +164,15 @@ nlohmann::json df_summary(const engine::DiskUsageReport& report) {
                           {"RawSize", size},
                           {"RawReclaimable", reclaimable}};
   };
-  std::int64_t active = 0, size = 0, reclaimable = 0;
+  std::int64_t active = 0, reclaimable = 0;
   for (const auto& image : report.images) {
-    size += image.size - image.shared_size;
     if (image.containers > 0) {
       ++active;
     } else {
       reclaimable += image.size - image.shared_size;
     }
   }
-  // NOTE: shared layers are counted once as the largest shared size of any
-  // image, an estimate that is exact when all images share the same layers.
-  std::int64_t shared = 0;
-  for (const auto& image : report.images) shared = std::max(shared, image.shared_size);
-  size += shared;
+  std::int64_t size = engine::images_disk_size(report);
   auto images = row("Images", report.images.size(), active, size, reclaimable);
   active = size = reclaimable = 0;
   for (const auto& c : report.containers) {

@@ -48,17 +48,20 @@ std::vector<PrunedItem> sized_items(const std::vector<std::string>& ids,
 
 }  // namespace
 
-std::int64_t disk_usage_total(const DiskUsageReport& report) {
+std::int64_t images_disk_size(const DiskUsageReport& report) {
   std::int64_t total = 0;
   // NOTE: shared layers are counted once as the largest shared size of any
-  // image, as system df does, an estimate that is exact when all images
-  // share the same layers.
+  // image. The estimate is exact when all images share the same layers.
   std::int64_t shared = 0;
   for (const auto& image : report.images) {
     total += image.size - image.shared_size;
     shared = std::max(shared, image.shared_size);
   }
-  total += shared;
+  return total + shared;
+}
+
+std::int64_t disk_usage_total(const DiskUsageReport& report) {
+  std::int64_t total = images_disk_size(report);
   for (const auto& c : report.containers) total += c.size;
   for (const auto& v : report.volumes) total += v.size;
   return total;

@@ -39,15 +39,21 @@ struct SystemPruneReport {
   std::int64_t reclaimed = 0;
 };
 
-// Removes, in this order: the pods with no running member (only without
-// filters, because pods have no labels to filter on), the containers that
-// are not running or paused, the networks no container uses, the volumes
-// no container uses (with request.volumes), and the dangling (or, with
-// request.all, all unused) images. Each kind matches request.filters. A
+// Removes unused objects in this order:
+//  - pods with no running member, only without filters, because pods have
+//    no labels to filter on;
+//  - containers that are not running or paused;
+//  - networks and, with request.volumes, volumes that no container uses;
+//  - dangling images, or with request.all every unused image.
+// Each kind matches request.filters. A
 // container that cannot be removed is reported with its error and the
 // prune goes on, while other failures throw. Throws Error{kInvalidArgument}
 // for a bad filter before anything is removed.
 SystemPruneReport prune_system(Engine& engine, const SystemPruneRequest& request);
+
+// Returns the bytes the images take, with the layers they share counted
+// once, as system df counts them.
+std::int64_t images_disk_size(const DiskUsageReport& report);
 
 // Returns the bytes images, containers and volumes take, as the totals of
 // system df count them.

@@ -209,7 +209,7 @@ std::vector<std::string> LocalEngine::resolve_mounts(const CreateRequest& reques
     // rather than the later start.
     struct stat st;
     if (mount.type == MountType::kBind && ::stat(mount.source.c_str(), &st) != 0) {
-      // A bad request, not a missing object: the REST routes answer 400.
+      // A bad request, not a missing object, so the REST routes reply 400.
       if (errno == ENOENT) {
         fail(ErrorCode::kInvalidArgument,
              "bind mount source \"{}\" for \"{}\" does not exist: create it or name another path",

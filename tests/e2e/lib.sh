@@ -82,7 +82,7 @@ SVC_SOCK=$E2E_RUNROOT/svc/api.sock
 # for the socket; the PID is in $svc_pid.
 start_service() {
   mkdir -p "$(dirname "$SVC_SOCK")"
-  # A service that an earlier test left running would answer in place of
+  # A service that an earlier test left running would reply in place of
   # this one, with other settings.
   if curl -s -o /dev/null --max-time 2 --unix-socket "$SVC_SOCK" http://d/_ping; then
     fail "a service from an earlier test still listens on $SVC_SOCK"

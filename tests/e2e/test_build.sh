@@ -106,8 +106,8 @@ test_build_failing_run() {
   assert_eq "" "$out" "no build container is left"
 }
 
-# As in Podman: a RUN step's stderr goes to stderr, also with -q, which
-# hides its stdout; a command the runtime cannot exec exits with 1, and an
+# As in Podman, a RUN step's stderr goes to stderr, also with -q, which
+# hides its stdout. A command the runtime cannot exec exits with 1, and an
 # unknown USER with 125.
 test_build_run_streams_and_start_failures() {
   build_base

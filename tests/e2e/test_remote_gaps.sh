@@ -333,7 +333,7 @@ test_remote_archive_progress_matches_local() {
     assert_eq "" "$err"
   done
   # To stdout no progress, as locally, and a directory with compressed
-  # blobs, whose digests only the service knows.
+  # blobs, whose digests only the service can compute.
   r save "$IMG" 2>"$dir/stdout.err" | cmp -s - "$dir/local-docker-archive.tar" ||
     fail "remote save to stdout differs from the local archive"
   assert_eq "" "$(cat "$dir/stdout.err")" "remote save to stdout"
@@ -345,7 +345,7 @@ test_remote_archive_progress_matches_local() {
   assert_rc 0
   assert_eq "$local_err" "$err" "remote save --compress --format oci-dir"
 
-  # load: the layer is in the store already, which only the service knows.
+  # load: the layer is in the store already, which only the service can check.
   assert_same_as_local "load" load -i "$dir/local-oci-archive.tar"
   assert_rc 0
   assert_contains "$err" "Copying blob $blob skipped: already exists"

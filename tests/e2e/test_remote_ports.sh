@@ -14,7 +14,7 @@ rports_cleanup() {
     rports-c-remote >/dev/null 2>&1 || true
 }
 
-# Waits until http://127.0.0.1:PORT/hostname answers, and prints the body:
+# Waits until http://127.0.0.1:PORT/hostname replies, and prints the body:
 # the container's hostname, which is its short ID.
 fetch_hostname() { # port
   local i
@@ -45,7 +45,7 @@ test_remote_publish_range_matches_local() {
     "$(b inspect --format '{{json .NetworkSettings.Ports}}' rports-c-remote)" "NetworkSettings.Ports"
   b rm rports-c-local rports-c-remote >/dev/null
 
-  # Running servers: each answers on the host port of its range.
+  # Running servers: each replies on the host port of its range.
   capture b run -d --name rports-local -p 18630-18631:80-81 "$IMG" "${HTTPD[@]}"
   assert_rc 0 "local run with a range"
   capture r run -d --name rports-remote -p 18640-18641:80-81 "$IMG" "${HTTPD[@]}"
