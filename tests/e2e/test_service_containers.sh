@@ -203,7 +203,8 @@ test_service_prune() {
   assert_eq 200 "$code" "libpod prune: $out"
   assert_eq 2 "$(jq length <<<"$out")"
   assert_eq "null null" "$(jq -r '[.[].Err] | map(tostring) | join(" ")' <<<"$out")"
-  capture b ps -a --format '{{.Names}}'
+  # Running containers of other tests may stay as well.
+  capture b ps -a --format '{{.Names}}' --filter name=svc-pr
   assert_eq svc-pr-run "$out" "only the running container stays"
   api POST /v1.41/containers/prune
   assert_eq null "$(jq -c .ContainersDeleted <<<"$out")" "nothing left to prune"
