@@ -24,6 +24,13 @@ namespace {
 // large bodies (build contexts, image archives) must stream them.
 constexpr std::uint64_t kBodyLimit = 64ull << 20;
 
+// A body over kBodyLimit: invalid input that gets 413, not 400.
+class BodyTooLarge : public Error {
+ public:
+  explicit BodyTooLarge(std::string message)
+      : Error(ErrorCode::kInvalidArgument, std::move(message)) {}
+};
+
 }  // namespace
 
 Exchange::Exchange(Connection& connection, std::map<std::string, std::string> params,
@@ -107,8 +114,8 @@ const std::string& Exchange::body() {
   // A declared length over the limit fails before any of the body is read.
   if (auto length = header->content_length(); length && *length > kBodyLimit) {
     connection_.close_after = true;
-    fail(ErrorCode::kInvalidArgument, "request body of {} bytes is larger than {} MiB", *length,
-         kBodyLimit >> 20);
+    throw BodyTooLarge(
+        fmt::format("request body of {} bytes is larger than {} MiB", *length, kBodyLimit >> 20));
   }
   send_continue_if_expected();
   http::request_parser<http::string_body> parser(std::move(*header));
@@ -117,7 +124,7 @@ const std::string& Exchange::body() {
   http::read(connection_.socket(), connection_.buffer(), parser, ec);
   if (ec == http::error::body_limit) {
     connection_.close_after = true;
-    fail(ErrorCode::kInvalidArgument, "request body is larger than {} MiB", kBodyLimit >> 20);
+    throw BodyTooLarge(fmt::format("request body is larger than {} MiB", kBodyLimit >> 20));
   }
   if (ec) {
     connection_.close_after = true;
@@ -305,6 +312,7 @@ std::string json_text(const nlohmann::ordered_json& value) {
 http::status status_for(const std::exception& error) {
   const auto* e = dynamic_cast<const Error*>(&error);
   if (!e) return http::status::internal_server_error;
+  if (dynamic_cast<const BodyTooLarge*>(e)) return http::status::payload_too_large;
   switch (e->code()) {
     case ErrorCode::kInvalidArgument: return http::status::bad_request;
     case ErrorCode::kNotFound: return http::status::not_found;

@@ -559,8 +559,27 @@ s.sendall(b"POST /v1.41/containers/create HTTP/1.1\r\nHost: d\r\n"
 print(s.recv(65536).decode(errors="replace"))
 PY
   assert_rc 0 "the reply came within 5 s"
-  assert_contains "$out" "HTTP/1.1 400 Bad Request"
+  assert_contains "$out" "HTTP/1.1 413 Payload Too Large"
   assert_contains "$out" "request body of 200000000 bytes is larger than 64 MiB"
+  # A chunked body declares no length: it fails once it passes the limit.
+  capture python3 - "$SVC_SOCK" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(10)
+s.sendall(b"POST /v1.41/containers/create HTTP/1.1\r\nHost: d\r\n"
+          b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+chunk = b"%x\r\n" % (1 << 20) + b" " * (1 << 20) + b"\r\n"
+try:
+    for _ in range(70):
+        s.sendall(chunk)
+except OSError:
+    pass  # the service stopped reading once the body passed the limit
+print(s.recv(65536).decode(errors="replace"))
+PY
+  assert_rc 0 "the reply came within 10 s"
+  assert_contains "$out" "HTTP/1.1 413 Payload Too Large"
+  assert_contains "$out" "request body is larger than 64 MiB"
   api GET /_ping
   assert_eq 200 "$code" "the service still serves"
 }
