@@ -15,7 +15,7 @@
 #include "engine/container_json.hpp"
 #include "format/table.hpp"
 #include "format/template.hpp"
-#include "network/port_mapping.hpp"
+#include "network/port_ranges.hpp"
 
 namespace berth::cli {
 
@@ -78,11 +78,16 @@ bool in_pods(const PsOptions& o, const std::string& id, const std::vector<std::s
 constexpr std::array<const char*, 8> kSortKeys = {"command", "created", "id",         "image",
                                                   "names",   "runningfor", "size", "status"};
 
+// The PORTS column: consecutive ports as one range, as Podman prints them.
 std::string ports_text(const engine::ContainerSummary& c) {
-  std::string out;
+  std::vector<network::PortMapping> mappings;
   for (const auto& p : c.ports) {
+    mappings.push_back({p.host_ip, p.host_port, p.container_port, p.protocol});
+  }
+  std::string out;
+  for (const auto& run : network::group_port_runs(std::move(mappings))) {
     if (!out.empty()) out += ", ";
-    out += network::format_port_mapping({p.host_ip, p.host_port, p.container_port, p.protocol});
+    out += network::format_port_run(run);
   }
   return out;
 }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "common/time.hpp"
+#include "network/port_ranges.hpp"
 
 namespace berth::engine {
 
@@ -49,14 +50,20 @@ std::int64_t unix_seconds_or_zero_time(std::int64_t ns) {
 nlohmann::ordered_json podman_container_json(const ContainerSummary& c,
                                              const std::optional<ContainerSize>& size,
                                              bool namespaces, std::int64_t now) {
-  nlohmann::ordered_json ports = nullptr;
+  // Consecutive ports travel as one entry with a range, as Podman's do.
+  std::vector<network::PortMapping> mappings;
   for (const auto& p : c.ports) {
+    mappings.push_back(
+        {p.host_ip == "0.0.0.0" ? "" : p.host_ip, p.host_port, p.container_port, p.protocol});
+  }
+  nlohmann::ordered_json ports = nullptr;
+  for (const auto& run : network::group_port_runs(std::move(mappings))) {
     if (ports.is_null()) ports = nlohmann::ordered_json::array();
-    ports.push_back({{"host_ip", p.host_ip == "0.0.0.0" ? "" : p.host_ip},
-                     {"container_port", p.container_port},
-                     {"host_port", p.host_port},
-                     {"range", 1},
-                     {"protocol", p.protocol}});
+    ports.push_back({{"host_ip", run.first.host_ip},
+                     {"container_port", run.first.container_port},
+                     {"host_port", run.first.host_port},
+                     {"range", run.count},
+                     {"protocol", run.first.protocol}});
   }
   nlohmann::ordered_json ns = nlohmann::ordered_json::object();
   if (namespaces) {

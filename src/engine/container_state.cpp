@@ -6,13 +6,16 @@
 #include "container/stats.hpp"
 #include "engine/local_engine.hpp"
 #include "events/events.hpp"
+#include "network/port_ranges.hpp"
 
 namespace berth::engine {
 
 std::vector<container::PublishedPort> LocalEngine::container_ports(const std::string& name_or_id) {
   auto record = container::find(ctx_, name_or_id);
   if (!container::has_process(record.status)) return {};
-  return nlohmann::json::parse(record.config).get<container::ContainerConfig>().ports;
+  auto ports = nlohmann::json::parse(record.config).get<container::ContainerConfig>().ports;
+  network::sort_ports(ports);
+  return ports;
 }
 
 void LocalEngine::rename_container(const std::string& name_or_id, const std::string& new_name) {

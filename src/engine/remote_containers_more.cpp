@@ -88,18 +88,7 @@ std::vector<container::PublishedPort> RemoteEngine::container_ports(const std::s
   json entry = list_entry(client_, id, false);
   // Only a container with a process has its ports bound, as locally.
   if (!container::has_process(string_or_empty(entry, "State"))) return {};
-  std::vector<container::PublishedPort> ports;
-  if (!entry.contains("Ports") || !entry["Ports"].is_array()) return ports;
-  for (const auto& p : entry["Ports"]) {
-    container::PublishedPort port;
-    port.host_ip = string_or_empty(p, "host_ip");
-    port.host_port = static_cast<std::uint16_t>(int_or_zero(p, "host_port"));
-    port.container_port = static_cast<std::uint16_t>(int_or_zero(p, "container_port"));
-    port.protocol = string_or_empty(p, "protocol");
-    if (port.protocol.empty()) port.protocol = "tcp";
-    ports.push_back(port);
-  }
-  return ports;
+  return published_ports(entry);
 }
 
 container::ContainerStats RemoteEngine::stats(const std::string& name_or_id) {

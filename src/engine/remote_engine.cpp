@@ -49,17 +49,7 @@ ContainerSummary summary_from_json(const json& c) {
   if (c.contains("Labels") && c["Labels"].is_object()) s.labels = c["Labels"];
   s.mounts = strings_or_empty(c, "Mounts");
   s.networks = strings_or_empty(c, "Networks");
-  if (c.contains("Ports") && c["Ports"].is_array()) {
-    for (const auto& p : c["Ports"]) {
-      container::PublishedPort port;
-      port.host_ip = string_or_empty(p, "host_ip");
-      port.host_port = static_cast<std::uint16_t>(int_or_zero(p, "host_port"));
-      port.container_port = static_cast<std::uint16_t>(int_or_zero(p, "container_port"));
-      port.protocol = string_or_empty(p, "protocol");
-      if (port.protocol.empty()) port.protocol = "tcp";
-      s.ports.push_back(port);
-    }
-  }
+  s.ports = published_ports(c);
   return s;
 }
 

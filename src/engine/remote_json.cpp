@@ -2,15 +2,14 @@
 
 #include "engine/remote_json.hpp"
 
-#include "common/base64.hpp"
-
+#include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 
-#include <fmt/format.h>
-
+#include "common/base64.hpp"
 #include "common/error.hpp"
 #include "common/time.hpp"
 #include "engine/remote_engine.hpp"
@@ -46,6 +45,27 @@ std::string string_or_empty(const json& object, const char* key) {
 
 std::int64_t int_or_zero(const json& object, const char* key) {
   return object.contains(key) && object[key].is_number() ? object[key].get<std::int64_t>() : 0;
+}
+
+std::vector<container::PublishedPort> published_ports(const json& entry) {
+  std::vector<container::PublishedPort> ports;
+  if (!entry.contains("Ports") || !entry["Ports"].is_array()) return ports;
+  for (const auto& p : entry["Ports"]) {
+    container::PublishedPort port;
+    port.host_ip = string_or_empty(p, "host_ip");
+    port.host_port = static_cast<std::uint16_t>(int_or_zero(p, "host_port"));
+    port.container_port = static_cast<std::uint16_t>(int_or_zero(p, "container_port"));
+    port.protocol = string_or_empty(p, "protocol");
+    if (port.protocol.empty()) port.protocol = "tcp";
+    auto range = std::clamp<std::int64_t>(int_or_zero(p, "range"), 1,
+                                          65536 - std::max(port.host_port, port.container_port));
+    for (std::int64_t i = 0; i < range; ++i) {
+      ports.push_back(port);
+      ++port.host_port;
+      ++port.container_port;
+    }
+  }
+  return ports;
 }
 
 std::int64_t time_field_ns(const json& object, const char* key) {

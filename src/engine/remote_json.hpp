@@ -32,6 +32,10 @@ std::string string_or_empty(const nlohmann::json& object, const char* key);
 std::int64_t int_or_zero(const nlohmann::json& object, const char* key);
 std::vector<std::string> strings_or_empty(const nlohmann::json& object, const char* key);
 
+// The published ports of a libpod container list entry, one per port: an
+// entry with a range stands for that many consecutive ports.
+std::vector<container::PublishedPort> published_ports(const nlohmann::json& entry);
+
 // A time field in Unix seconds or RFC 3339, as nanoseconds; 0 for the
 // zero time and for absent fields.
 std::int64_t time_field_ns(const nlohmann::json& object, const char* key);

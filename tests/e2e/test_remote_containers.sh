@@ -85,6 +85,8 @@ test_remote_port_stats_and_ps_size() {
   image=$(rc_busybox)
   b run -d --name rc-ps -p 127.0.0.1:18931:80 -p 18932:81/udp "$image" sleep 100 >/dev/null
   assert_same_as_local "port" port rc-ps
+  # Podman 4.3 lists the ports of every address first, udp after tcp.
+  assert_eq "$(printf '81/udp -> 0.0.0.0:18932\n80/tcp -> 127.0.0.1:18931')" "$out" "port order"
   assert_same_as_local "port of one private port" port rc-ps 81/udp
   assert_same_as_local "port --all" port -a
   assert_same_as_local "ps --size" ps -a --size --format '{{.Names}} {{.Size}}'

@@ -64,6 +64,16 @@ test_remote_publish_range_matches_local() {
   assert_eq "0.0.0.0:18641" "$out"
   capture b port rports-local
   assert_eq "$(printf '80/tcp -> 0.0.0.0:18630\n81/tcp -> 0.0.0.0:18631')" "$out" "local port"
+  # ps joins consecutive ports into one range, as Podman does, and its
+  # JSON (also the libpod list's) carries them as one entry with a range.
+  assert_same_as_local "ps ports" ps --filter name=rports-remote --format '{{.Ports}}'
+  assert_eq "0.0.0.0:18640-18641->80-81/tcp" "$out" "ps joins the range"
+  capture b ps --filter name=rports-local --format json
+  assert_eq '[{"host_ip":"","container_port":80,"host_port":18630,"range":2,"protocol":"tcp"}]' \
+    "$(jq -c '.[0].Ports' <<<"$out")" "ps --format json"
+  api GET '/v4.0.0/libpod/containers/json?filters=%7B%22name%22%3A%5B%22rports-remote%22%5D%7D'
+  assert_eq '[{"host_ip":"","container_port":80,"host_port":18640,"range":2,"protocol":"tcp"}]' \
+    "$(jq -c '.[0].Ports' <<<"$out")" "the libpod list"
 }
 
 # A range without host ports gets consecutive free ports on the service's
@@ -126,6 +136,9 @@ test_remote_publish_range_podman_client() {
   local udp
   udp=$(b inspect --format '{{(index (index .NetworkSettings.Ports "90/udp") 0).HostPort}}' rports-podman)
   assert_eq "127.0.0.1:$((udp + 1))" "$(b port rports-podman 91/udp)" "consecutive udp ports"
+  capture podman --url "unix://$SVC_SOCK" ps --filter name=rports-podman --format '{{.Ports}}'
+  assert_eq "0.0.0.0:18650-18651->80-81/tcp, 127.0.0.1:$udp-$((udp + 1))->90-91/udp" "$out" \
+    "podman ps through the service"
   capture podman --url "unix://$SVC_SOCK" create -p 18600:80-81 "$IMG" true
   assert_rc 125 "podman checks the lengths itself"
 }
