@@ -2,12 +2,13 @@
 
 #include "api/compat_create.hpp"
 
-#include <filesystem>
-
 #include <fmt/format.h>
+
+#include <filesystem>
 
 #include "api/body_fields.hpp"
 #include "common/error.hpp"
+#include "engine/network_value.hpp"
 
 namespace berth::api {
 
@@ -237,11 +238,18 @@ void add_endpoints_config(const json& body, engine::CreateRequest& request) {
   if (request.network != "bridge" && request.network != name) return;
   request.network = name;
   const json& endpoint = endpoints->begin().value();
-  std::vector<std::string> aliases;
-  if (endpoint.is_object()) aliases = string_list_field(endpoint, "Aliases");
-  for (std::size_t i = 0; i < aliases.size(); ++i) {
-    request.network += (i == 0 ? ":alias=" : ",alias=") + aliases[i];
+  if (!endpoint.is_object()) return;
+  for (const auto& alias : string_list_field(endpoint, "Aliases")) {
+    engine::append_network_option(request.network, "alias=" + alias);
   }
+  // docker run --ip and compose's ipv4_address; newer clients send the
+  // MAC address here too.
+  if (const json* ipam = field(endpoint, "IPAMConfig"); ipam && ipam->is_object()) {
+    std::string ip = string_field(*ipam, "IPv4Address");
+    if (!ip.empty()) engine::append_network_option(request.network, "ip=" + ip);
+  }
+  std::string mac = string_field(endpoint, "MacAddress");
+  if (!mac.empty()) engine::append_network_option(request.network, "mac=" + mac);
 }
 
 // Removes the anonymous volumes of the body's Volumes map whose path a bind
@@ -308,6 +316,11 @@ engine::CreateRequest compat_create_request(const json& body, const std::string&
   add_healthcheck(body, request);
   if (const json* host = field(body, "HostConfig")) add_host_config(*host, request);
   add_endpoints_config(body, request);
+  // docker run --mac-address before API 1.44 sends it here.
+  if (std::string mac = string_field(body, "MacAddress");
+      !mac.empty() && request.network.find("mac=") == std::string::npos) {
+    engine::append_network_option(request.network, "mac=" + mac);
+  }
   drop_covered_volumes(request);
   return request;
 }

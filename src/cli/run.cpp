@@ -18,6 +18,7 @@
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "container/attach.hpp"
+#include "engine/network_value.hpp"
 #include "os/fd.hpp"
 
 namespace berth::cli {
@@ -38,6 +39,8 @@ struct CreateOptions {
   bool quiet = false;
   RetryFlags retry;  // for the pull of a missing image
   std::vector<std::string> network_aliases;  // --network-alias
+  std::string ip;                            // --ip
+  std::string mac_address;                   // --mac-address
 };
 
 void add_create_flags(CLI::App& cmd, CreateOptions& o) {
@@ -63,10 +66,14 @@ void add_create_flags(CLI::App& cmd, CreateOptions& o) {
   // Volumes: --mount, --tmpfs, --volumes-from, --read-only (mount_flags.cpp).
   add_mount_flags(cmd, r.mount_flags);
   cmd.add_option("--network,--net", r.network,
-                 "Network: bridge, host, none or a network name, with NAME:alias=ALIAS options");
+                 "Network: bridge, host, none or a network name, with NAME:alias=ALIAS, "
+                 "ip=ADDRESS and mac=ADDRESS options");
   cmd.add_option("--network-alias", o.network_aliases,
                  "Add a name under which the container is found on its network")
       ->allow_extra_args(false);
+  cmd.add_option("--ip", o.ip, "Static IPv4 address of the container on its network");
+  cmd.add_option("--mac-address", o.mac_address,
+                 "Static MAC address of the container on its network");
   cmd.add_option("-h,--hostname", r.hostname, "Container host name");
   // Pods and namespaces (engine/create_pod.cpp).
   cmd.add_option("--pod", r.pod, "Run in an existing pod (name or ID)");
@@ -152,17 +159,23 @@ void finish_request(CreateOptions& o, const std::vector<std::string>& rest, cons
   if (!o.user.empty()) r.user = o.user;
   if (!o.stop_signal.empty()) r.stop_signal = o.stop_signal;
   if (o.stop_timeout >= 0) r.stop_timeout = o.stop_timeout;
-  // --network-alias joins the --network value as alias= options.
-  for (const auto& alias : o.network_aliases) {
-    if (r.network == "host" || r.network == "none" || r.network.starts_with("container:") ||
-        r.network.starts_with("ns:")) {
+  // --network-alias, --ip and --mac-address join the --network value as
+  // alias=, ip= and mac= options.
+  bool bridge = !(r.network == "host" || r.network == "none" ||
+                  r.network.starts_with("container:") || r.network.starts_with("ns:"));
+  auto add_network_option = [&](const char* flag, const std::string& option) {
+    if (!bridge) {
       fail(ErrorCode::kInvalidArgument,
-           "--network-alias needs a bridge network, not --network {}: drop the alias or use a "
-           "bridge network",
-           r.network);
+           "{} can only be set when the network mode is bridge, not --network {}: drop {} or "
+           "use a bridge network",
+           flag, r.network, flag);
     }
-    r.network += (r.network.find(':') == std::string::npos ? ":alias=" : ",alias=") + alias;
-  }
+    engine::append_network_option(r.network, option);
+  };
+  for (const auto& alias : o.network_aliases)
+    add_network_option("--network-alias", "alias=" + alias);
+  if (!o.ip.empty()) add_network_option("--ip", "ip=" + o.ip);
+  if (!o.mac_address.empty()) add_network_option("--mac-address", "mac=" + o.mac_address);
   apply_registry_flags(r.pull, o.creds, o.tls_verify);
   apply_retry_flags(o.retry, r.pull.retry, r.pull.retry_delay_ms);
   // Log driver: passthrough gives the container this process's stdio,

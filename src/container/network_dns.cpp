@@ -73,6 +73,33 @@ void set_primary_network_aliases(ContainerConfig& config, const std::vector<std:
   config.annotations[kNetworkAliasesAnnotation] = text;
 }
 
+ConnectedNetwork primary_network_request(const ContainerConfig& config) {
+  ConnectedNetwork request;
+  request.name = config.bridge_network();
+  request.aliases = primary_network_aliases(config);
+  auto text = [&](const char* key) {
+    auto it = config.annotations.find(key);
+    return it != config.annotations.end() && it->is_string() ? it->get<std::string>() : "";
+  };
+  request.static_ip = text(kNetworkIpAnnotation);
+  request.static_mac = text(kNetworkMacAnnotation);
+  return request;
+}
+
+void set_primary_network_request(ContainerConfig& config, const ConnectedNetwork& request) {
+  config.network_name = request.name;
+  set_primary_network_aliases(config, request.aliases);
+  auto set = [&](const char* key, const std::string& value) {
+    if (value.empty()) {
+      config.annotations.erase(key);
+    } else {
+      config.annotations[key] = value;
+    }
+  };
+  set(kNetworkIpAnnotation, request.static_ip);
+  set(kNetworkMacAnnotation, request.static_mac);
+}
+
 std::vector<std::string> dns_name_servers(Context& ctx, const NetworkState& state) {
   std::vector<std::string> servers;
   if (state.network.empty()) return servers;

@@ -21,11 +21,24 @@ namespace berth::container {
 // NOTE: an annotation because ContainerConfig has no field for them yet.
 inline constexpr const char* kNetworkAliasesAnnotation = "io.berth.network.aliases";
 
+// The annotations that store the --ip and --mac-address of the
+// container's first network, for the same reason.
+inline constexpr const char* kNetworkIpAnnotation = "io.berth.network.ip";
+inline constexpr const char* kNetworkMacAnnotation = "io.berth.network.mac";
+
 // Returns the aliases of the container's first network.
 std::vector<std::string> primary_network_aliases(const ContainerConfig& config);
 
 // Stores aliases as the aliases of the container's first network.
 void set_primary_network_aliases(ContainerConfig& config, const std::vector<std::string>& aliases);
+
+// Returns the container's first network with its aliases, static IP and
+// static MAC, in the form `network connect` stores for the others.
+ConnectedNetwork primary_network_request(const ContainerConfig& config);
+
+// Makes request the container's first network: its name, aliases, static
+// IP and static MAC.
+void set_primary_network_request(ContainerConfig& config, const ConnectedNetwork& request);
 
 // Returns the gateways of the dns-enabled networks in state, in order, for
 // the container's resolv.conf. Empty when none has DNS or when aardvark-dns

@@ -41,31 +41,6 @@ bool is_valid_mac(const std::string& mac) {
   return std::regex_match(mac, kMac);
 }
 
-// Checks --ip and --mac-address before anything changes, with Podman's messages.
-void check_request(Context& ctx, const ConnectedNetwork& request) {
-  static const std::regex kAlias("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
-  for (const auto& alias : request.aliases) {
-    if (!std::regex_match(alias, kAlias)) {
-      fail(ErrorCode::kInvalidArgument,
-           "invalid alias \"{}\": use letters, digits, '_', '.' and '-', starting with a letter "
-           "or digit",
-           alias);
-    }
-  }
-  if (!request.static_mac.empty() && !is_valid_mac(request.static_mac)) {
-    fail(ErrorCode::kInvalidArgument, "address {}: invalid MAC address", request.static_mac);
-  }
-  if (request.static_ip.empty()) return;
-  std::uint32_t address = network::parse_ipv4(request.static_ip);
-  for (const auto& subnet : ctx.network().network(request.name).subnets) {
-    auto slash = subnet.subnet.find('/');
-    if (!network::try_parse_ipv4(subnet.subnet.substr(0, slash))) continue;
-    if (network::Ipv4Subnet::parse(subnet.subnet).contains(address)) return;
-  }
-  fail(ErrorCode::kInvalidArgument, "requested static ip {} not in any subnet on network {}",
-       request.static_ip, request.name);
-}
-
 // Returns "ethN" for the lowest N that no interface of state uses.
 std::string next_interface(const NetworkState& state) {
   std::set<std::string> used = {state.interface.empty() ? "eth0" : state.interface};
@@ -171,12 +146,9 @@ void leave_primary(Context& ctx, state::ContainerRecord& record, ContainerConfig
          "the container first",
          record.name, network_name);
   }
-  // The next network keeps its aliases as the first network's.
-  // NOTE: its --ip and --mac-address are dropped, because the first network
-  // has no place to store them.
-  const ConnectedNetwork& next = config.connected_networks.front();
-  config.network_name = next.name;
-  set_primary_network_aliases(config, next.aliases);
+  // The next network keeps its aliases, --ip and --mac-address as the
+  // first network's.
+  set_primary_network_request(config, config.connected_networks.front());
   config.connected_networks.erase(config.connected_networks.begin());
   store(ctx, record, config);
 }
@@ -208,6 +180,30 @@ void leave_running(Context& ctx, state::ContainerRecord& record, const Container
 
 }  // namespace
 
+void check_network_request(Context& ctx, const ConnectedNetwork& request) {
+  static const std::regex kAlias("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
+  for (const auto& alias : request.aliases) {
+    if (!std::regex_match(alias, kAlias)) {
+      fail(ErrorCode::kInvalidArgument,
+           "invalid alias \"{}\": use letters, digits, '_', '.' and '-', starting with a letter "
+           "or digit",
+           alias);
+    }
+  }
+  if (!request.static_mac.empty() && !is_valid_mac(request.static_mac)) {
+    fail(ErrorCode::kInvalidArgument, "address {}: invalid MAC address", request.static_mac);
+  }
+  if (request.static_ip.empty()) return;
+  std::uint32_t address = network::parse_ipv4(request.static_ip);
+  for (const auto& subnet : ctx.network().network(request.name).subnets) {
+    auto slash = subnet.subnet.find('/');
+    if (!network::try_parse_ipv4(subnet.subnet.substr(0, slash))) continue;
+    if (network::Ipv4Subnet::parse(subnet.subnet).contains(address)) return;
+  }
+  fail(ErrorCode::kInvalidArgument, "requested static ip {} not in any subnet on network {}",
+       request.static_ip, request.name);
+}
+
 void join_network(Context& ctx, const std::string& id, const ConnectedNetwork& request) {
   auto [lock, fresh] = lock_container(ctx, id);
   if (!fresh) fail_no_such_container(id);
@@ -223,7 +219,7 @@ void join_network(Context& ctx, const std::string& id, const ConnectedNetwork& r
          "container {} is already connected to network \"{}\": network is already connected",
          record.id, request.name);
   }
-  check_request(ctx, request);
+  check_network_request(ctx, request);
   if (!running) {
     config.connected_networks.push_back(request);
     store(ctx, record, config);

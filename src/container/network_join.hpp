@@ -24,6 +24,11 @@ namespace berth::container {
 // network already. On failure nothing changes.
 void join_network(Context& ctx, const std::string& id, const ConnectedNetwork& request);
 
+// Checks the aliases, static MAC and static IP of request against network
+// request.name, with Podman's messages. Throws Error{kInvalidArgument} for
+// an invalid alias or MAC address, or an address outside the subnets.
+void check_network_request(Context& ctx, const ConnectedNetwork& request);
+
 // Removes network_name from the container with ID id: from its stored
 // networks, and for a running container also its interface, its address
 // and its /etc/hosts line. Throws Error{kNotFound} when the container is

@@ -91,7 +91,8 @@ NetworkState prepare_network(Context& ctx, const state::ContainerRecord& record,
   state.netns = manager.create_netns(record.id, userns_path);
   rollback.add([&manager, netns = state.netns] { manager.remove_netns(netns); });
   state.network = config.bridge_network();
-  auto attachment = manager.allocate(record.id, state.network);
+  auto attachment =
+      manager.allocate(record.id, state.network, primary_network_request(config).static_ip);
   rollback.add([&manager, id = record.id, netns = state.netns, network = state.network,
                 ports = port_mappings(config)] {
     manager.teardown(id, netns, network, ports);
@@ -114,6 +115,7 @@ void connect_network(Context& ctx, const state::ContainerRecord& record,
   attachment.ip = state.ip;
   attachment.prefix_len = state.prefix_len;
   attachment.gateway = state.gateway;
+  attachment.mac = primary_network_request(config).static_mac;
   ctx.network().connect(record.id, state.netns, port_mappings(config), attachment);
   state.mac = attachment.mac;
   attach_connected_networks(ctx, record.id, config, state);

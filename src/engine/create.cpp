@@ -3,21 +3,21 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <regex>
-#include <sstream>
 
 #include "common/error.hpp"
 #include "common/log.hpp"
-#include "container/operations.hpp"
 #include "container/health.hpp"
 #include "container/network_dns.hpp"
+#include "container/network_join.hpp"
+#include "container/operations.hpp"
 #include "container/restart.hpp"
-#include "engine/env.hpp"
 #include "engine/create_log.hpp"
 #include "engine/create_pod.hpp"
 #include "engine/create_resources.hpp"
 #include "engine/create_userns.hpp"
+#include "engine/env.hpp"
 #include "engine/local_engine.hpp"
+#include "engine/network_value.hpp"
 #include "events/events.hpp"
 #include "image/platform.hpp"
 #include "network/publish_spec.hpp"
@@ -52,43 +52,6 @@ std::vector<std::string> parse_entrypoint(const std::string& value) {
     }
   }
   return {value};
-}
-
-// A --network value with Podman's per-network options,
-// "NAME:alias=A,alias=B". berth supports the alias option only.
-struct NetworkValue {
-  std::string name;
-  std::vector<std::string> aliases;
-};
-
-NetworkValue parse_network_value(const std::string& value) {
-  NetworkValue parsed{value, {}};
-  auto colon = value.find(':');
-  if (colon == std::string::npos) return parsed;
-  // Modes whose text after the colon is no list of network options.
-  std::string mode = value.substr(0, colon);
-  for (const char* other : {"container", "ns", "slirp4netns", "pasta", "host", "none", "private"}) {
-    if (mode == other) return parsed;
-  }
-  parsed.name = mode;
-  static const std::regex kAlias("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
-  std::stringstream options(value.substr(colon + 1));
-  for (std::string option; std::getline(options, option, ',');) {
-    if (!option.starts_with("alias=")) {
-      fail(ErrorCode::kInvalidArgument,
-           "invalid --network \"{}\": option \"{}\" is not supported, only alias=NAME", value,
-           option);
-    }
-    std::string alias = option.substr(6);
-    if (!std::regex_match(alias, kAlias)) {
-      fail(ErrorCode::kInvalidArgument,
-           "invalid network alias \"{}\": use letters, digits, '_', '.' and '-', starting with a "
-           "letter or digit",
-           alias);
-    }
-    parsed.aliases.push_back(alias);
-  }
-  return parsed;
 }
 
 std::string normalize_network(const std::string& network) {
@@ -211,7 +174,19 @@ std::string LocalEngine::create(const CreateRequest& request, PullProgress& prog
          "bridge network",
          config.network_mode);
   }
-  container::set_primary_network_aliases(config, network_value.aliases);
+  for (const auto& [flag, given] :
+       {std::pair{"--ip", &network_value.ip}, std::pair{"--mac-address", &network_value.mac}}) {
+    if (!given->empty() && config.network_mode != "bridge") {
+      fail(ErrorCode::kInvalidArgument,
+           "{} can only be set when the network mode is bridge, not {}: drop {} or use a bridge "
+           "network",
+           flag, config.network_mode, flag);
+    }
+  }
+  container::ConnectedNetwork primary{config.bridge_network(), network_value.aliases,
+                                      network_value.ip, network_value.mac};
+  if (config.network_mode == "bridge") container::check_network_request(ctx_, primary);
+  container::set_primary_network_request(config, primary);
   for (const auto& value : request.publish) {
     for (const auto& m : network::parse_port_mappings(value)) {
       config.ports.push_back({m.host_ip, m.host_port, m.container_port, m.protocol});

@@ -20,6 +20,8 @@ namespace {
 nlohmann::json user_annotations(const container::ContainerConfig& config) {
   nlohmann::json annotations = config.annotations;
   annotations.erase(container::kNetworkAliasesAnnotation);
+  annotations.erase(container::kNetworkIpAnnotation);
+  annotations.erase(container::kNetworkMacAnnotation);
   return annotations;
 }
 

@@ -14,6 +14,7 @@
 #include "engine/create_resources.hpp"
 #include "engine/create_userns.hpp"
 #include "engine/env.hpp"
+#include "engine/network_value.hpp"
 #include "network/publish_spec.hpp"
 #include "secret/secret_use.hpp"
 #include "volume/mount_spec.hpp"
@@ -101,20 +102,18 @@ void add_network(const CreateRequest& r, json& body) {
     body["portmappings"] = mappings;
   }
   body["netns"] = netns_spec(r.network);
-  // A user network: the service checks that it exists. Aliases of
-  // "NAME:alias=A,alias=B" go in the network's entry, as Podman sends them.
-  if (!is_user_network(r.network)) return;
-  auto colon = r.network.find(':');
+  if (body["netns"]["nsmode"] != "bridge") return;
+  // A user network, or the default one with options: the service checks
+  // that it exists. The options of "NAME:alias=A,ip=ADDRESS,mac=ADDRESS"
+  // go in the network's entry, as Podman sends them.
+  NetworkValue value = parse_network_value(r.network);
+  bool options = !value.aliases.empty() || !value.ip.empty() || !value.mac.empty();
+  if (!is_user_network(value.name) && !options) return;
   json endpoint = json::object();
-  if (colon != std::string::npos) {
-    json aliases = json::array();
-    std::stringstream options(r.network.substr(colon + 1));
-    for (std::string option; std::getline(options, option, ',');) {
-      aliases.push_back(option.starts_with("alias=") ? option.substr(6) : option);
-    }
-    endpoint["aliases"] = aliases;
-  }
-  body["Networks"] = {{r.network.substr(0, colon), endpoint}};
+  if (!value.aliases.empty()) endpoint["aliases"] = value.aliases;
+  if (!value.ip.empty()) endpoint["static_ips"] = json::array({value.ip});
+  if (!value.mac.empty()) endpoint["static_mac"] = value.mac;
+  body["Networks"] = {{is_user_network(value.name) ? value.name : "default", endpoint}};
 }
 
 // Pods: --pod, and --pid, --ipc and --uts as libpod namespaces.

@@ -97,8 +97,14 @@ std::string allocate_address(IpamState& state, const AddressPool& pool,
            requested, pool.subnet.str());
     }
     if (used.count(chosen) != 0) {
-      fail(ErrorCode::kAlreadyExists, "requested address {} is already in use in subnet {}",
-           requested, pool.subnet.str());
+      std::string owner;
+      for (const auto& [id, address] : state.allocations) {
+        if (try_parse_ipv4(address) == chosen) owner = id;
+      }
+      fail(ErrorCode::kAlreadyExists,
+           "requested address {} is already in use in subnet {} by container {}: pick another "
+           "address or stop that container",
+           requested, pool.subnet.str(), owner);
     }
   } else {
     if (pool.first > pool.last) {

@@ -92,10 +92,10 @@ test_dns_default_and_disabled_networks() {
 
   capture b run --network-alias x --network host "$IMG" true
   assert_rc 125 "alias on the host network"
-  assert_contains "$err" "needs a bridge network"
-  capture b run --rm --network ndn-a:ip=10.1.1.1 "$IMG" true
+  assert_contains "$err" "--network-alias can only be set when the network mode is bridge"
+  capture b run --rm --network ndn-a:interface_name=eth5 "$IMG" true
   assert_rc 125 "unsupported network option"
-  assert_contains "$err" 'option "ip=10.1.1.1" is not supported'
+  assert_contains "$err" 'option "interface_name=eth5" is not supported'
 }
 
 test_dns_rm_removes_name() {

@@ -1,0 +1,61 @@
+// The --network value and its per-network options (see network_value.hpp).
+
+#include "engine/network_value.hpp"
+
+#include <regex>
+#include <sstream>
+
+#include "common/error.hpp"
+#include "network/ipv4.hpp"
+
+namespace berth::engine {
+
+NetworkValue parse_network_value(const std::string& value) {
+  NetworkValue parsed{value, {}};
+  auto colon = value.find(':');
+  if (colon == std::string::npos) return parsed;
+  // Modes whose text after the colon is no list of network options.
+  std::string mode = value.substr(0, colon);
+  for (const char* other : {"container", "ns", "slirp4netns", "pasta", "host", "none", "private"}) {
+    if (mode == other) return parsed;
+  }
+  parsed.name = mode;
+  static const std::regex kAlias("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
+  std::stringstream options(value.substr(colon + 1));
+  for (std::string option; std::getline(options, option, ',');) {
+    if (option.starts_with("ip=")) {
+      parsed.ip = option.substr(3);
+      if (!network::try_parse_ipv4(parsed.ip)) {
+        fail(ErrorCode::kInvalidArgument,
+             "\"{}\" is not an IPv4 address: give --ip an address such as 10.88.0.5", parsed.ip);
+      }
+      continue;
+    }
+    if (option.starts_with("mac=")) {
+      parsed.mac = option.substr(4);
+      continue;
+    }
+    if (!option.starts_with("alias=")) {
+      fail(ErrorCode::kInvalidArgument,
+           "invalid --network \"{}\": option \"{}\" is not supported, use alias=NAME, "
+           "ip=ADDRESS or mac=ADDRESS",
+           value, option);
+    }
+    std::string alias = option.substr(6);
+    if (!std::regex_match(alias, kAlias)) {
+      fail(ErrorCode::kInvalidArgument,
+           "invalid network alias \"{}\": use letters, digits, '_', '.' and '-', starting with a "
+           "letter or digit",
+           alias);
+    }
+    parsed.aliases.push_back(alias);
+  }
+  return parsed;
+}
+
+
+void append_network_option(std::string& network, const std::string& option) {
+  network += (network.find(':') == std::string::npos ? ":" : ",") + option;
+}
+
+}  // namespace berth::engine
