@@ -277,6 +277,8 @@ int Exchange::hijack(std::string_view content_type, std::string& pending_input) 
   pending_input.assign(static_cast<const char*>(data.data()), data.size());
   connection_.buffer().consume(data.size());
   connection_.hijacked = true;
+  // A stop of the service cuts the raw stream as it cuts other streams.
+  connection_.streaming = true;
   connection_.close_after = true;
   replied_ = true;
   return connection_.fd();

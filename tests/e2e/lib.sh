@@ -100,8 +100,16 @@ start_service() {
   fail "the service did not create $SVC_SOCK: $(cat "$E2E_ROOT/service.log")"
 }
 
+# Stops the service with SIGTERM, and with SIGKILL when it still runs
+# 10 s later, so that a service that hangs fails its test, not the run.
 stop_service() {
   kill -TERM "$svc_pid" 2>/dev/null || true
+  local waited=0
+  while kill -0 "$svc_pid" 2>/dev/null && [ $waited -lt 100 ]; do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  kill -KILL "$svc_pid" 2>/dev/null || true
   wait "$svc_pid" 2>/dev/null || true
 }
 

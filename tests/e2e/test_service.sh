@@ -462,6 +462,44 @@ test_service_stream_clients_that_leave() {
   stop_service
 }
 
+# SIGTERM ends attach and exec streams as it ends other streams: the
+# service exits within the grace time, and the container keeps running.
+test_service_stop_ends_attach_and_exec() {
+  b pull -q --tls-verify=false "$REG/busybox:latest" >/dev/null
+  b rm -f svc-stopatt >/dev/null 2>&1 || true
+  b run -d --name svc-stopatt --network none "$REG/busybox:latest" sleep 300 >/dev/null
+  trap 'b rm -f -t 0 svc-stopatt >/dev/null 2>&1 || true; stop_service' EXIT
+  start_service --time 0
+  api POST /v1.41/containers/svc-stopatt/exec -H 'Content-Type: application/json' \
+    -d '{"Cmd":["sleep","300"],"AttachStdout":true}'
+  assert_eq 201 "$code" "exec create: $out"
+  local exec_id
+  exec_id=$(jq -r .Id <<<"$out")
+  # Both clients wait for output that never comes.
+  curl -s -N --unix-socket "$SVC_SOCK" -X POST \
+    'http://d/v1.41/containers/svc-stopatt/attach?stream=1&stdout=1&stderr=1' >/dev/null &
+  local attach_pid=$!
+  curl -s -N --unix-socket "$SVC_SOCK" -X POST -H 'Content-Type: application/json' \
+    -d '{"Detach":false,"Tty":false}' "http://d/v1.41/exec/$exec_id/start" >/dev/null &
+  local exec_pid=$!
+  sleep 1
+  kill -TERM "$svc_pid"
+  local waited=0
+  while kill -0 "$svc_pid" 2>/dev/null && [ $waited -lt 50 ]; do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  kill -0 "$svc_pid" 2>/dev/null && fail "the service still runs 5 s after SIGTERM with attach and exec clients"
+  waited=0
+  while { kill -0 "$attach_pid" || kill -0 "$exec_pid"; } 2>/dev/null && [ $waited -lt 30 ]; do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  kill -0 "$attach_pid" 2>/dev/null && fail "the attach client still waits after the service stopped"
+  kill -0 "$exec_pid" 2>/dev/null && fail "the exec client still waits after the service stopped"
+  assert_eq running "$(b inspect --format '{{.State.Status}}' svc-stopatt)" "the container keeps running"
+}
+
 # A wait whose client hangs up ends with it: no thread or fd stays until
 # the container exits, and the idle timeout runs again.
 test_service_wait_client_that_leaves() {
