@@ -130,6 +130,14 @@ std::string docker_action(const state::EventRecord& event) {
   if (status == "remove") return event.type == "image" ? "delete" : "destroy";
   if (status == "exec") return "exec_start";
   if (status == "loadfromarchive") return "load";
+  if (status == "health_status") {
+    // Docker puts the new status in the action: "health_status: healthy".
+    auto attributes = json::parse(event.attributes, nullptr, false);
+    if (attributes.is_object() && attributes.contains("health_status") &&
+        attributes["health_status"].is_string()) {
+      return status + ": " + attributes["health_status"].get<std::string>();
+    }
+  }
   return status;
 }
 

@@ -33,7 +33,9 @@ std::optional<int> LocalEngine::exec_exit_code(const std::string& name_or_id,
 
 std::string LocalEngine::healthcheck_run(const std::string& name_or_id) {
   auto record = container::find(ctx_, name_or_id);
-  return container::run_healthcheck(ctx_, record);
+  std::string status = container::run_healthcheck(ctx_, record);
+  events::write_health_status(ctx_.db(), record, status);
+  return status;
 }
 
 void LocalEngine::exec_finished(const std::string& name_or_id, const std::string& session,

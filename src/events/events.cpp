@@ -23,8 +23,11 @@ void write(state::Database& db, EventRecord event) noexcept {
   }
 }
 
-void write_container(state::Database& db, const state::ContainerRecord& container,
-                     std::string_view status, std::optional<int> exit_code) noexcept {
+namespace {
+
+// A container event with the container's ID, name, image, labels and pod.
+EventRecord container_event(const state::ContainerRecord& container, std::string_view status,
+                            std::optional<int> exit_code) noexcept {
   EventRecord event;
   event.type = "container";
   event.status = status;
@@ -47,6 +50,23 @@ void write_container(state::Database& db, const state::ContainerRecord& containe
   } catch (const std::exception& e) {
     spdlog::debug("labels of container {} for its event: {}", container.id, e.what());
   }
+  return event;
+}
+
+}  // namespace
+
+void write_container(state::Database& db, const state::ContainerRecord& container,
+                     std::string_view status, std::optional<int> exit_code) noexcept {
+  write(db, container_event(container, status, exit_code));
+}
+
+void write_health_status(state::Database& db, const state::ContainerRecord& container,
+                         std::string_view health) noexcept {
+  EventRecord event = container_event(container, "health_status", std::nullopt);
+  auto attributes = nlohmann::json::parse(event.attributes, nullptr, false);
+  if (!attributes.is_object()) attributes = nlohmann::json::object();
+  attributes["health_status"] = health;
+  event.attributes = attributes.dump();
   write(db, std::move(event));
 }
 
@@ -194,11 +214,21 @@ nlohmann::ordered_json to_json(const EventRecord& event) {
   out["Type"] = event.type;
   if (!event.pod_id.empty()) out["PodID"] = event.pod_id;
   auto attributes = attributes_of(event);
+  // Podman's JSON has a health check's result beside the attributes.
+  if (auto health = attributes.find("health_status"); health != attributes.end()) {
+    out["health_status"] = health->second;
+    attributes.erase(health);
+  }
   if (!attributes.empty()) out["Attributes"] = attributes;
   return out;
 }
 
 nlohmann::json template_value(const EventRecord& event) {
+  auto attributes = attributes_of(event);
+  std::string health;
+  if (auto found = attributes.find("health_status"); found != attributes.end()) {
+    health = found->second;
+  }
   return {
       {"ID", event.object_id},
       {"Name", event.name},
@@ -207,10 +237,10 @@ nlohmann::json template_value(const EventRecord& event) {
       {"Type", event.type},
       {"Time", event.time_ns / 1'000'000'000},
       {"TimeNano", event.time_ns},
-      {"Attributes", attributes_of(event)},
+      {"Attributes", attributes},
       {"ContainerExitCode", event.exit_code.value_or(0)},
       {"PodID", event.pod_id},
-      {"HealthStatus", ""},
+      {"HealthStatus", health},
       {"Network", ""},
       {"Error", ""},
   };

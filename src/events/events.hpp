@@ -33,6 +33,12 @@ void write(state::Database& db, EventRecord event) noexcept;
 void write_container(state::Database& db, const state::ContainerRecord& container,
                      std::string_view status, std::optional<int> exit_code = std::nullopt) noexcept;
 
+// Records the result of a health check as Podman does: a container event
+// health_status whose health_status attribute is healthy, unhealthy or
+// starting.
+void write_health_status(state::Database& db, const state::ContainerRecord& container,
+                         std::string_view health) noexcept;
+
 // Records an image event: id is the image ID, name the reference the
 // operation used ("" when it had none).
 void write_image(state::Database& db, std::string_view status, std::string_view id,

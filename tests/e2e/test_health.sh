@@ -61,6 +61,39 @@ test_healthcheck_run_by_hand() {
   b rm -f hc >/dev/null
 }
 
+# Each check writes a health_status event with its result, as Podman
+# does; Docker's API names the result in the action.
+test_health_status_events() {
+  setup_image
+  b run -d --name hc-ev --health-cmd 'cat /tmp/ok' --health-interval disable --health-retries 1 \
+    "$IMG" sleep 300 >/dev/null
+  local id since
+  id=$(b inspect --format '{{.Id}}' hc-ev)
+  since=$(date +%s)
+  b healthcheck run hc-ev >/dev/null || true
+  b exec hc-ev touch /tmp/ok
+  b healthcheck run hc-ev >/dev/null
+  capture b events --since "$since" --stream=false --filter event=health_status \
+    --format '{{.Name}} {{.Status}} {{.HealthStatus}}'
+  assert_eq "$(printf 'hc-ev health_status unhealthy\nhc-ev health_status healthy')" "$out" \
+    "one event per check"
+  capture b events --since "$since" --stream=false --filter event=health_status
+  assert_contains "$out" "container health_status $id (image=$IMG, name=hc-ev, health_status=healthy"
+  capture b events --since "$since" --stream=false --filter event=health_status --format json
+  assert_eq '"healthy"' "$(tail -1 <<<"$out" | jq -c .health_status)" "the JSON field"
+
+  start_service --time 0
+  api GET "/v1.41/events?since=$since&until=$(($(date +%s) + 1))&filters=%7B%22event%22%3A%5B%22health_status%22%5D%7D"
+  assert_eq 200 "$code"
+  assert_eq '"health_status: unhealthy" "health_status: healthy"' "$(jq -r .Action <<<"$out" | sed 's/.*/"&"/' | paste -sd' ')" \
+    "Docker's actions"
+  api GET "/v4.0.0/libpod/events?stream=false&since=$since&filters=%7B%22event%22%3A%5B%22health_status%22%5D%7D"
+  assert_eq 200 "$code"
+  assert_eq "health_status health_status" "$(jq -r .Action <<<"$out" | paste -sd' ')" "Podman's actions"
+  stop_service
+  b rm -f hc-ev >/dev/null
+}
+
 test_start_period_and_on_failure() {
   setup_image
   # Failures in the start period do not count.
