@@ -1,10 +1,12 @@
 // Hijacked streams of both APIs: attach, resize, and exec sessions
 // (create, start, inspect, resize).
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -43,6 +45,11 @@ struct ExecRecord {
   std::string session;  // set once started
   bool running = false;
   std::optional<int> exit_code;
+  // The write end of a pipe that the session's relay polls while its
+  // stream is open; -1 otherwise. A resize stores the new size in
+  // options and writes a byte here, so the relay's thread sends the size
+  // to the monitor between its own frames.
+  int resize_notify_fd = -1;
 };
 
 std::mutex g_exec_mutex;
@@ -63,6 +70,10 @@ struct RelayOptions {
   std::string detach_keys;
   // Input the client sent right behind its request.
   std::string pending_input;
+  // When not -1, on_signal receives each byte read from it (see
+  // container::AttachIo::signal_fd).
+  int signal_fd = -1;
+  std::function<void(int)> on_signal;
 };
 
 // Relays between the hijacked client socket and a monitor's attach socket
@@ -90,6 +101,8 @@ container::AttachResult relay(int client, int monitor, const RelayOptions& optio
   // Detach keys apply to a terminal only, as in Docker's daemon.
   if (options.tty) io.detach_keys = options.detach_keys;
   if (options.with_stdin) io.pending_input = options.pending_input;
+  io.signal_fd = options.signal_fd;
+  io.on_signal = options.on_signal;
   io.on_output = [&](unsigned char stream, std::string_view payload) {
     bool wanted = stream == container::kStreamStdout ? options.with_stdout : options.with_stderr;
     if (!wanted) return;
@@ -203,6 +216,23 @@ std::vector<std::string> string_list(const json& body, const char* key) {
   return out;
 }
 
+// Reads ConsoleSize ([rows, columns]) of an exec create body as the
+// terminal size the session starts with. berth's remote client sends it.
+void read_console_size(const json& body, container::ExecOptions& options) {
+  if (!body.contains("ConsoleSize") || body["ConsoleSize"].is_null()) return;
+  const json& size = body["ConsoleSize"];
+  auto valid = [](const json& value) {
+    return value.is_number_unsigned() && value.get<std::uint64_t>() <= 65535;
+  };
+  if (!size.is_array() || size.size() != 2 || !valid(size[0]) || !valid(size[1])) {
+    fail(ErrorCode::kInvalidArgument,
+         "invalid ConsoleSize {} in the request body: want [rows, columns] of 0 to 65535",
+         size.dump());
+  }
+  options.terminal_rows = size[0].get<std::uint16_t>();
+  options.terminal_columns = size[1].get<std::uint16_t>();
+}
+
 void exec_create(Exchange& x) {
   json body = x.json_body();
   if (!body.is_object()) fail(ErrorCode::kInvalidArgument, "invalid request body: want an object");
@@ -231,6 +261,7 @@ void exec_create(Exchange& x) {
     o.working_dir = body["WorkingDir"].get<std::string>();
   }
   o.tty = body.value("Tty", false);
+  read_console_size(body, o);
   o.interactive = body.value("AttachStdin", false);
   o.privileged = body.value("Privileged", false);
   std::string exec_id = random_id();
@@ -255,6 +286,25 @@ void mark_started(const std::string& exec_id, const std::string& session) {
   std::lock_guard lock(g_exec_mutex);
   g_execs[exec_id].session = session;
   g_execs[exec_id].running = true;
+}
+
+// Sends the size last stored for exec_id to the session's monitor.
+void send_exec_size(const std::string& exec_id, int monitor) {
+  std::uint16_t rows = 0;
+  std::uint16_t columns = 0;
+  {
+    std::lock_guard lock(g_exec_mutex);
+    const auto& options = g_execs[exec_id].options;
+    rows = options.terminal_rows;
+    columns = options.terminal_columns;
+  }
+  if (rows == 0 || columns == 0) return;
+  try {
+    container::send_resize(monitor, rows, columns);
+  } catch (const Error& e) {
+    // The monitor has gone: the relay's next read ends the stream.
+    spdlog::debug("api: resizing exec {}: {}", exec_id, e.what());
+  }
 }
 
 void exec_start(Exchange& x) {
@@ -289,10 +339,27 @@ void exec_start(Exchange& x) {
   int client = x.hijack(tty ? "application/vnd.docker.raw-stream"
                             : "application/vnd.docker.multiplexed-stream",
                         pending_input);
+  // Resizes that arrive from here on wake the relay through this pipe. A
+  // resize that came earlier sets the size the process starts with.
+  int notify[2] = {-1, -1};
+  if (::pipe2(notify, O_CLOEXEC | O_NONBLOCK) != 0) fail_errno(errno, "creating a resize pipe");
+  os::Fd resize_read(notify[0]), resize_write(notify[1]);
+  {
+    std::lock_guard lock(g_exec_mutex);
+    ExecRecord& current = g_execs[exec_id];
+    current.resize_notify_fd = resize_write.get();
+    record.options.terminal_rows = current.options.terminal_rows;
+    record.options.terminal_columns = current.options.terminal_columns;
+  }
+  auto stop_notifying = [&exec_id] {
+    std::lock_guard lock(g_exec_mutex);
+    g_execs[exec_id].resize_notify_fd = -1;
+  };
   std::string session;
   try {
     session = x.engine().exec(record.container, record.options);
   } catch (const Error& e) {
+    stop_notifying();
     spdlog::debug("api: exec {} in {} failed to start: {}", exec_id, record.container, e.what());
     // Podman's clients print the stream as it is, so the libpod form
     // carries the "Error: " that the local exec prints.
@@ -315,10 +382,14 @@ void exec_start(Exchange& x) {
     options.tty = tty;
     options.with_stdin = record.options.interactive;
     options.pending_input = std::move(pending_input);
+    options.signal_fd = resize_read.get();
+    int monitor = ours.get();
+    options.on_signal = [&exec_id, monitor](int) { send_exec_size(exec_id, monitor); };
     code = relay(client, ours.get(), options).exit_code;
   } catch (const std::exception& e) {
     spdlog::debug("api: exec {}: {}", exec_id, e.what());
   }
+  stop_notifying();
   if (!code) code = x.engine().exec_exit_code(record.container, session);
   if (code) x.engine().exec_finished(record.container, session, *code);
   std::lock_guard lock(g_exec_mutex);
@@ -356,12 +427,29 @@ void exec_inspect(Exchange& x) {
                                 {"DetachKeys", ""}});
 }
 
+// POST /exec/{id}/resize?h=ROWS&w=COLUMNS: a session that has not started
+// yet starts with this size. A running session's terminal gets it through
+// the relay of its stream. A detached session has no relay, so its
+// terminal keeps its size.
 void exec_resize(Exchange& x) {
-  size_param(x, "h");
-  size_param(x, "w");
-  exec_record(x.param("id"));
-  // The session's size follows the client's terminal through its own
-  // attach stream; a resize of a known session succeeds.
+  auto rows = size_param(x, "h");
+  auto columns = size_param(x, "w");
+  std::string exec_id = x.param("id");
+  {
+    std::lock_guard lock(g_exec_mutex);
+    auto it = g_execs.find(exec_id);
+    if (it == g_execs.end()) {
+      fail(ErrorCode::kNotFound, "no exec session with ID {} found: no such exec session", exec_id);
+    }
+    it->second.options.terminal_rows = rows;
+    it->second.options.terminal_columns = columns;
+    if (it->second.resize_notify_fd >= 0) {
+      // A full pipe already contains a wake-up, after which the relay reads
+      // the newest size.
+      char byte = SIGWINCH;
+      [[maybe_unused]] ssize_t written = ::write(it->second.resize_notify_fd, &byte, 1);
+    }
+  }
   x.reply_text(status::created, "text/plain", "");
 }
 

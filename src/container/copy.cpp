@@ -281,7 +281,9 @@ class TarExtractor {
     if (hardlink) {
       std::string target = join_path(dest_, clean_entry_name(hardlink));
       Place target_at = place_of(target);
-      os::Fd target_parent = open_parent(target_at);
+      std::string target_dir = parent_path(target_at.path);
+      os::Fd target_parent = open_in_root(target_at.root_fd, target_dir, O_PATH | O_DIRECTORY);
+      if (!target_parent) fail_errno(errno, "opening directory \"" + target_dir + "\"");
       if (::linkat(target_parent.get(), base_name(target_at.path).c_str(), parent.get(),
                    leaf.c_str(), 0) != 0) {
         fail_errno(errno, "linking \"" + path + "\" to \"" + target + "\"");
@@ -368,10 +370,41 @@ class TarExtractor {
     return {it->second.get(), location.path};
   }
 
-  static os::Fd open_parent(const Place& at) {
-    std::string parent = parent_path(at.path);
-    os::Fd fd = open_in_root(at.root_fd, parent, O_PATH | O_DIRECTORY);
-    if (!fd) fail_errno(errno, "opening directory \"" + parent + "\"");
+  os::Fd open_parent(const Place& at) { return open_directory(at.root_fd, parent_path(at.path)); }
+
+  // Opens directory path inside root_fd, first creating it and its missing
+  // parents with mode 0755. Each one is made by mkdirat in its opened parent
+  // and reopened with O_NOFOLLOW, so nothing is created through a symlink
+  // and every new directory is inside the root.
+  os::Fd open_directory(int root_fd, const std::string& path) {
+    os::Fd fd = open_in_root(root_fd, path, O_PATH | O_DIRECTORY);
+    if (fd) return fd;
+    std::string leaf = base_name(path);
+    if (errno != ENOENT || leaf == "/" || leaf == "." || leaf == "..") {
+      fail_errno(errno, "opening directory \"" + path + "\"");
+    }
+    os::Fd parent = open_directory(root_fd, parent_path(path));
+    bool created = ::mkdirat(parent.get(), leaf.c_str(), 0755) == 0;
+    if (!created && errno != EEXIST) fail_errno(errno, "creating directory \"" + path + "\"");
+    fd = os::Fd(
+        ::openat(parent.get(), leaf.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd && !created && (errno == ENOTDIR || errno == ELOOP)) {
+      fail(ErrorCode::kInvalidArgument,
+           "cannot create directory \"{}\": a file or a dangling symlink has its name: "
+           "create the directory that the symlink names first, or remove the file",
+           path);
+    }
+    if (!fd) fail_errno(errno, "opening directory \"" + path + "\"");
+    if (created) {
+      if (options_.parent_owner &&
+          ::fchown(fd.get(), options_.parent_owner->uid, options_.parent_owner->gid) != 0) {
+        fail_errno(errno, "changing the owner of \"" + path + "\"");
+      }
+      // Sets the mode again, because mkdirat applied the umask.
+      if (::fchmod(fd.get(), 0755) != 0) {
+        fail_errno(errno, "changing the mode of \"" + path + "\"");
+      }
+    }
     return fd;
   }
 

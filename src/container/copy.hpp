@@ -48,6 +48,9 @@ std::string copy_base_name(const std::string& path);
 
 struct ExtractOptions {
   std::optional<CopyOwner> owner;  // unset: keep the tar's uid and gid
+  // The owner of the missing parent directories that extraction creates
+  // (mode 0755). Unset: they keep the calling process's uid and gid.
+  std::optional<CopyOwner> parent_owner;
   bool overwrite = false;  // replace a directory with a non-directory and the reverse
   // A container's mounts, when root is its root file system and dest a
   // path inside it. Each entry then lands on the file the container reads
@@ -62,8 +65,10 @@ struct ExtractOptions {
 // owners, modification times, symlinks, hardlinks, devices and fifos are
 // kept. An entry name with ".." or a hardlink to a path outside dest throws
 // Error{kInvalidArgument}; a directory that would replace a non-directory (or
-// the reverse) without overwrite throws Error{kConflict}. After an error part
-// of the tar has been extracted.
+// the reverse) without overwrite throws Error{kConflict}. A missing parent
+// directory of an entry is created, as Docker and Podman do for a tar that
+// has no entries for its directories. After an error part of the tar has
+// been extracted.
 void extract_copy_tar(int fd, const std::string& root, const std::string& dest,
                       const ExtractOptions& options);
 

@@ -55,6 +55,19 @@ container::CopyOwner container_owner(const ContainerFileSystem& root) {
   return owner;
 }
 
+// Returns the host uid and gid of the container's root user: 0 and 0, or
+// what they map to in a container with a user namespace.
+container::CopyOwner container_root_owner(const ContainerFileSystem& root) {
+  auto config = nlohmann::json::parse(root.record().config).get<container::ContainerConfig>();
+  container::CopyOwner owner;
+  const auto& userns = config.userns;
+  if (userns.enabled() && !userns.uid_map.empty() && !userns.gid_map.empty()) {
+    owner.uid = runtime::map_to_host(userns.uid_map, 0).value_or(65534);
+    owner.gid = runtime::map_to_host(userns.gid_map, 0).value_or(65534);
+  }
+  return owner;
+}
+
 // Creates an unnamed temporary file under dir that contains a tar between
 // its writer and its reader.
 os::Fd temporary_tar(const std::string& dir) {
@@ -144,6 +157,9 @@ void LocalEngine::copy(const CopyRequest& request, int stream_fd) {
     container::ExtractOptions options;
     options.overwrite = request.overwrite;
     if (request.archive) options.owner = container_owner(root);
+    // Parent directories missing from a tar are created as root's, as
+    // podman cp of Podman 4.3 creates them.
+    options.parent_owner = container_root_owner(root);
     // A destination that resolves to a directory receives the copy, so its
     // last component is followed first. Otherwise the path itself is
     // created or replaced, a symlink included.

@@ -282,6 +282,11 @@ std::string RemoteEngine::exec(const std::string& name_or_id,
                {"Privileged", options.privileged}};
   if (options.user) body["User"] = *options.user;
   if (options.working_dir) body["WorkingDir"] = *options.working_dir;
+  // The process starts with the terminal's size, before the first resize
+  // can reach the service.
+  if (options.tty && options.terminal_rows > 0 && options.terminal_columns > 0) {
+    body["ConsoleSize"] = {options.terminal_rows, options.terminal_columns};
+  }
   json created = client_.send_json(
       "POST", std::string(kLibpodPrefix) + "/containers/" + escape_query(name_or_id) + "/exec", body);
   std::string exec_id = created.value("Id", "");

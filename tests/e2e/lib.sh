@@ -113,6 +113,21 @@ stop_service() {
   wait "$svc_pid" 2>/dev/null || true
 }
 
+# Prints the number of fds of process $1 that are not the state
+# database's. When a connection closes while another holds a lock, SQLite
+# keeps the closed one's fd open until the locks go and hands it to the
+# next connection that opens the file, so the number of the database's
+# fds follows how requests overlapped, not leaks.
+fds_besides_database() {
+  find "/proc/$1/fd" -mindepth 1 -printf '%l\n' 2>/dev/null | grep -vc '/berth\.db' || true
+}
+
+# Prints the number of fds of process $1 that are the state database's.
+database_fds() { find "/proc/$1/fd" -mindepth 1 -printf '%l\n' 2>/dev/null | grep -c '/berth\.db' || true; }
+
+# Prints fds_besides_database and the number of threads of process $1.
+fds_and_threads() { echo "$(fds_besides_database "$1") $(ls "/proc/$1/task" | wc -l)"; }
+
 # api METHOD PATH [curl args...]: the body in $out, the status in $code.
 api() {
   local method=$1 path=$2

@@ -114,6 +114,89 @@ test_cp_tar_streams() {
   b rm -f -t 0 cp-stream >/dev/null
 }
 
+# Writes a tar with one regular file entry named $2 (content "x") to $1,
+# with no entries for its parent directories.
+cp_one_entry_tar() { # tar-path entry-name
+  python3 - "$1" "$2" <<'EOF'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as tar:
+    info = tarfile.TarInfo(sys.argv[2])
+    info.size, info.mode, info.uid, info.gid = 2, 0o640, 1000, 1000
+    tar.addfile(info, io.BytesIO(b"x\n"))
+EOF
+}
+
+test_cp_tar_without_parent_entries() {
+  cp_pull
+  local dir
+  dir=$(cp_host_dir no-parents)
+  mkdir -p "$dir/tree/dir1"
+  echo a > "$dir/tree/dir1/a.txt"
+  tar -cf "$dir/noparent.tar" -C "$dir/tree" dir1/a.txt
+  assert_eq "dir1/a.txt" "$(tar -tf "$dir/noparent.tar")" "the tar has no directory entry"
+  cp_one_entry_tar "$dir/deep.tar" p1/p2/f.txt
+  cp_forget cp-noparent
+  b run -d --name cp-noparent "$REG/busybox:latest" sleep 300 >/dev/null
+  capture b cp - cp-noparent:/tmp < "$dir/noparent.tar"
+  assert_rc 0 "a tar without parent entries"
+  capture b exec cp-noparent cat /tmp/dir1/a.txt
+  assert_eq "a" "$out"
+  capture b cp - cp-noparent:/var < "$dir/deep.tar"
+  assert_rc 0 "a tar without two levels of parents"
+  capture b exec cp-noparent stat -c '%n %a %u:%g' /var/p1 /var/p1/p2 /var/p1/p2/f.txt
+  assert_eq $'/var/p1 755 0:0\n/var/p1/p2 755 0:0\n/var/p1/p2/f.txt 640 0:0' "$out" \
+    "parents are made 0755 and owned by root, as podman cp makes them"
+  capture b cp --archive=false - cp-noparent:/root < "$dir/deep.tar"
+  assert_rc 0
+  capture b exec cp-noparent stat -c '%n %a %u:%g' /root/p1 /root/p1/p2/f.txt
+  assert_eq $'/root/p1 755 0:0\n/root/p1/p2/f.txt 640 1000:1000' "$out" \
+    "--archive=false keeps the file's ids but parents stay root's"
+
+  # Entries that try to leave the destination are rejected before anything
+  # is written for them.
+  cp_one_entry_tar "$dir/dotdot.tar" ../x
+  capture b cp - cp-noparent:/tmp < "$dir/dotdot.tar"
+  assert_rc 125 "an entry with .."
+  assert_contains "$err" 'invalid tar entry "../x": ".." is not allowed'
+  cp_one_entry_tar "$dir/dotdot2.tar" new/../../y
+  capture b cp - cp-noparent:/tmp < "$dir/dotdot2.tar"
+  assert_rc 125 "an entry with .. below a missing directory"
+  capture b exec cp-noparent ls /x /y /tmp/new
+  assert_rc 1 "nothing was written for the rejected entries"
+
+  # A parent that is a symlink to a host path resolves inside the container,
+  # and the missing directories are made there.
+  b exec cp-noparent ln -s "$dir/outside" /tmp/esc
+  b exec cp-noparent ln -s "../../../../../../../../$dir/outside2" /tmp/esc2
+  cp_one_entry_tar "$dir/esc.tar" esc/sub/f.txt
+  cp_one_entry_tar "$dir/esc2.tar" esc2/sub/f.txt
+  capture b cp - cp-noparent:/tmp < "$dir/esc.tar"
+  assert_rc 0 "a symlinked parent"
+  capture b cp - cp-noparent:/tmp < "$dir/esc2.tar"
+  assert_rc 0 "a relative symlinked parent"
+  [ ! -e "$dir/outside" ] || fail "the copy followed a symlink out of the container"
+  [ ! -e "$dir/outside2" ] || fail "the copy followed a relative symlink out of the container"
+  capture b exec cp-noparent cat "$dir/outside/sub/f.txt" "$dir/outside2/sub/f.txt"
+  assert_eq $'x\nx' "$out" "the symlinks resolved inside the container"
+  b rm -f -t 0 cp-noparent >/dev/null
+
+  # Inside a volume the entries land below the volume's directory, where a
+  # dangling symlink is not created through.
+  b volume rm -f cp-noparent-vol >/dev/null 2>&1 || true
+  b run -d --name cp-noparent -v cp-noparent-vol:/data "$REG/busybox:latest" sleep 300 >/dev/null
+  b exec cp-noparent ln -s "$dir/outside3" /data/esc
+  capture b cp - cp-noparent:/data < "$dir/esc.tar"
+  assert_rc 125 "a dangling symlinked parent in a volume"
+  assert_contains "$err" 'cannot create directory "/esc": a file or a dangling symlink has its name'
+  [ ! -e "$dir/outside3" ] || fail "the copy followed a symlink out of the volume"
+  capture b cp - cp-noparent:/data < "$dir/deep.tar"
+  assert_rc 0 "a tar without parents into a volume"
+  capture b exec cp-noparent stat -c '%n %a %u:%g' /data/p1/p2
+  assert_eq "/data/p1/p2 755 0:0" "$out"
+  b rm -f -t 0 cp-noparent >/dev/null
+  b volume rm -f cp-noparent-vol >/dev/null
+}
+
 test_cp_symlink_stays_in_root() {
   cp_pull
   local dir

@@ -402,8 +402,6 @@ PY
   stop_service
 }
 
-# Prints the number of open fds and threads of process $1.
-fds_and_threads() { echo "$(ls "/proc/$1/fd" | wc -l) $(ls "/proc/$1/task" | wc -l)"; }
 
 # Clients that hang up on streams that have nothing to send: events,
 # attach, and logs -f through both APIs and berth's remote client killed
@@ -421,10 +419,7 @@ stream_clients_leave() {
 }
 
 # Waits up to 3 s for the service to be back to one thread, and prints
-# its fd count. The database's own fds are left out: when a connection
-# closes while another holds a lock, SQLite keeps the closed one's fd
-# open until the locks go and hands it to the next connection that opens
-# the file, so their number follows how requests overlapped, not leaks.
+# its fds_besides_database.
 settled_fds() {
   local waited=0
   while [ "$(ls "/proc/$svc_pid/task" | wc -l)" != 1 ] && [ $waited -lt 30 ]; do
@@ -432,7 +427,7 @@ settled_fds() {
     waited=$((waited + 1))
   done
   sleep 0.5
-  find "/proc/$svc_pid/fd" -mindepth 1 -printf '%l\n' | grep -vc '/berth\.db'
+  fds_besides_database "$svc_pid"
 }
 
 test_service_stream_clients_that_leave() {
@@ -456,7 +451,7 @@ test_service_stream_clients_that_leave() {
     fail "the fds grew with each round of clients: $first, $second, $third: $(ls -l "/proc/$svc_pid/fd")"
   # The database's fds stay few: at most one per client of a round.
   local db_fds
-  db_fds=$(find "/proc/$svc_pid/fd" -mindepth 1 -printf '%l\n' | grep -c '/berth\.db')
+  db_fds=$(database_fds "$svc_pid")
   [ "$db_fds" -le 8 ] || fail "the service holds $db_fds fds of the database"
   b rm -f svc-quiet >/dev/null
   stop_service

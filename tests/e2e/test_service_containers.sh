@@ -5,9 +5,6 @@
 IMG=$REG/busybox:latest
 TMUX_SOCKET=${E2E_ROOT}/tmux-svc-ctrs.sock
 
-# Prints the number of open fds and threads of process $1.
-svc_fd_thread_count() { echo "$(ls "/proc/$1/fd" | wc -l) $(ls "/proc/$1/task" | wc -l)"; }
-
 # Removes the named containers, ignoring the missing ones.
 svc_rm() { b rm -f "$@" >/dev/null 2>&1 || true; }
 
@@ -410,6 +407,133 @@ test_service_docker_cli_run_it() {
   stop_service
 }
 
+test_service_archive_without_parent_entries() {
+  python3 -c 'import docker' 2>/dev/null || fail "python3-docker is not installed"
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  svc_rm svc-np
+  b run -d --name svc-np --network none "$IMG" sleep 1000 >/dev/null
+  start_service --time 0
+  local work=$E2E_ROOT/svc-noparent
+  rm -rf "$work"
+  mkdir -p "$work/tree/dir1"
+  echo a >"$work/tree/dir1/a.txt"
+  # Only the file's entry: no "dir1/" entry before it.
+  tar -cf "$work/noparent.tar" -C "$work/tree" dir1/a.txt
+  assert_eq "dir1/a.txt" "$(tar -tf "$work/noparent.tar")" "the tar has no directory entry"
+  api PUT '/v1.41/containers/svc-np/archive?path=/tmp' --data-binary "@$work/noparent.tar" \
+    -H 'Content-Type: application/x-tar'
+  assert_eq 200 "$code" "put archive without parent entries: $out"
+  capture b exec svc-np stat -c '%n %a %u:%g' /tmp/dir1 /tmp/dir1/a.txt
+  assert_eq $'/tmp/dir1 755 0:0\n/tmp/dir1/a.txt 644 0:0' "$out"
+  local cli n=0
+  for cli in $(docker_clis); do
+    n=$((n + 1))
+    capture env DOCKER_HOST="unix://$SVC_SOCK" "$cli" cp - "svc-np:/root" <"$work/noparent.tar"
+    assert_rc 0 "$cli cp - without parent entries"
+    b exec svc-np mv /root/dir1 "/root/cli$n"
+    capture b exec svc-np cat "/root/cli$n/a.txt"
+    assert_eq "a" "$out" "$cli cp -"
+  done
+  capture python3 - "unix://$SVC_SOCK" "$work/noparent.tar" <<'EOF'
+import sys
+import docker
+client = docker.DockerClient(base_url=sys.argv[1])
+with open(sys.argv[2], "rb") as tar:
+    print("put:", client.containers.get("svc-np").put_archive("/var", tar.read()))
+EOF
+  assert_rc 0 "SDK put_archive: $err"
+  assert_eq "put: True" "$out"
+  capture b exec svc-np cat /var/dir1/a.txt
+  assert_eq "a" "$out" "SDK put_archive"
+
+  # An entry that leaves the destination is still rejected.
+  python3 - "$work/dotdot.tar" <<'EOF'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as tar:
+    info = tarfile.TarInfo("new/../../escaped")
+    info.size = 2
+    tar.addfile(info, io.BytesIO(b"x\n"))
+EOF
+  api PUT '/v1.41/containers/svc-np/archive?path=/tmp' --data-binary "@$work/dotdot.tar"
+  assert_eq 400 "$code" "put archive with ..: $out"
+  assert_contains "$out" '\"..\" is not allowed'
+  capture b exec svc-np ls /escaped /tmp/new
+  assert_rc 1 "nothing was written for the rejected entry"
+  stop_service
+  svc_rm svc-np
+}
+
+# Starts a 120x30 tmux session running $1 in the container svc-tty,
+# asserts that its terminal has that size, resizes the window and asserts
+# the new size.
+assert_exec_terminal_size() { # command-line
+  stop_tmux
+  t new-session -d -s e2e -x 120 -y 30 "$1; echo EXEC-EXIT=\$?; sleep 60"
+  wait_for_screen "/ #"
+  t send-keys -t e2e 'stty size' Enter
+  wait_for_screen "30 120"
+  t resize-window -t e2e -x 101 -y 27
+  sleep 0.5
+  t send-keys -t e2e 'stty size' Enter
+  wait_for_screen "27 101"
+  t send-keys -t e2e 'exit 6' Enter
+  wait_for_screen "EXEC-EXIT=6"
+  stop_tmux
+}
+
+test_service_exec_it_terminal_size() {
+  b pull -q --tls-verify=false "$IMG" >/dev/null
+  svc_rm svc-tty
+  b run -d --name svc-tty --network none "$IMG" sleep 1000 >/dev/null
+  start_service --time 0
+  trap 'stop_tmux; stop_service' EXIT
+  local cli
+  for cli in $(docker_clis); do
+    assert_exec_terminal_size "DOCKER_HOST=unix://$SVC_SOCK $cli exec -it svc-tty sh"
+  done
+  assert_exec_terminal_size "$BERTH_BIN --url unix://$SVC_SOCK exec -it svc-tty sh"
+  assert_exec_terminal_size "CONTAINERS_CONF=/dev/null podman --url unix://$SVC_SOCK exec -it svc-tty sh"
+
+  # A resize before the start sets the size the process starts with, and
+  # ConsoleSize in the create body does too.
+  capture python3 - "$SVC_SOCK" <<'EOF'
+import json, socket, sys
+path = sys.argv[1]
+
+def request(method, target, body=None, upgrade=False):
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(20)
+    s.connect(path)
+    data = json.dumps(body).encode() if body is not None else b""
+    headers = "Connection: Upgrade\r\nUpgrade: tcp\r\n" if upgrade else "Connection: close\r\n"
+    s.sendall(f"{method} {target} HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\n"
+              f"{headers}Content-Length: {len(data)}\r\n\r\n".encode() + data)
+    reply = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        reply += chunk
+    return reply.split(b"\r\n", 1)[0].decode(), reply.split(b"\r\n\r\n", 1)[1]
+
+def create(extra):
+    body = {"Cmd": ["stty", "size"], "Tty": True, "AttachStdout": True, **extra}
+    return json.loads(request("POST", "/v1.41/containers/svc-tty/exec", body)[1])["Id"]
+
+first = create({})
+print("resize:", request("POST", f"/v1.41/exec/{first}/resize?h=33&w=111")[0])
+print("output:", request("POST", f"/v1.41/exec/{first}/start", {"Tty": True}, True)[1].decode().strip())
+second = create({"ConsoleSize": [44, 99]})
+print("output:", request("POST", f"/v1.41/exec/{second}/start", {"Tty": True}, True)[1].decode().strip())
+print("bad:", request("POST", f"/v1.41/exec/{first}/resize?h=x&w=1")[0])
+print("missing:", request("POST", "/v1.41/exec/nosuch/resize?h=1&w=1")[0])
+EOF
+  assert_rc 0 "raw exec resize: $err"
+  assert_eq $'resize: HTTP/1.1 201 Created\noutput: 33 111\noutput: 44 99\nbad: HTTP/1.1 400 Bad Request\nmissing: HTTP/1.1 404 Not Found' "$out"
+  stop_service
+  svc_rm svc-tty
+}
+
 test_service_concurrent_list() {
   command -v wrk >/dev/null || fail "wrk is not installed"
   b pull -q --tls-verify=false "$IMG" >/dev/null
@@ -419,7 +543,7 @@ test_service_concurrent_list() {
   # The first list opens the state database, which then stays open.
   api GET /v1.41/containers/json
   local before after
-  before=$(svc_fd_thread_count "$svc_pid")
+  before=$(fds_and_threads "$svc_pid")
   # 200 concurrent clients, each with its own connection.
   capture python3 - "$SVC_SOCK" <<'EOF'
 import socket, sys, threading
@@ -458,11 +582,11 @@ EOF
   assert_rc 0 "the concurrent client script"
   assert_eq "200 0 []" "$out" "200 concurrent requests all succeed"
   local waited=0
-  after=$(svc_fd_thread_count "$svc_pid")
+  after=$(fds_and_threads "$svc_pid")
   while [ "$after" != "$before" ] && [ $waited -lt 100 ]; do
     sleep 0.1
     waited=$((waited + 1))
-    after=$(svc_fd_thread_count "$svc_pid")
+    after=$(fds_and_threads "$svc_pid")
   done
   assert_eq "$before" "$after" "fds and threads after the concurrent clients"
   kill -0 "$svc_pid" || fail "the service died"
@@ -479,7 +603,7 @@ EOF
     curl -s -o /dev/null "http://127.0.0.1:$port/v1.41/containers/json" && break
     sleep 0.05
   done
-  before=$(svc_fd_thread_count "$svc_pid")
+  before=$(fds_and_threads "$svc_pid")
   # A 10 s timeout: wrk's 2 s default counts a reply that other work on a
   # busy 2-core machine delayed as an error.
   capture wrk -c 200 -d 3 -t 2 --timeout 10s "http://127.0.0.1:$port/v1.41/containers/json"
@@ -488,11 +612,11 @@ EOF
   assert_not_contains "$out" "Non-2xx" "every response is 2xx"
   assert_not_contains "$out" "Socket errors" "no connection errors"
   waited=0
-  after=$(svc_fd_thread_count "$svc_pid")
+  after=$(fds_and_threads "$svc_pid")
   while [ "$after" != "$before" ] && [ $waited -lt 100 ]; do
     sleep 0.1
     waited=$((waited + 1))
-    after=$(svc_fd_thread_count "$svc_pid")
+    after=$(fds_and_threads "$svc_pid")
   done
   assert_eq "$before" "$after" "fds and threads after wrk"
   svc_rm svc-cc
