@@ -67,6 +67,43 @@ std::int64_t created_of(const std::vector<ImageListItem>& items, const std::stri
 
 ordered_json created_seconds(std::int64_t created_ns) { return created_ns / 1000000000; }
 
+// The value of key in object, or fallback when it is missing or null.
+ordered_json field_or(const json& object, const char* key, ordered_json fallback) {
+  if (!object.is_object() || !object.contains(key) || object[key].is_null()) return fallback;
+  return object[key];
+}
+
+// Builds Docker's container config of an image from the OCI image config's
+// "config" object. The optional fields (ExposedPorts, Healthcheck,
+// ArgsEscaped, StopSignal, Shell) appear only when the image sets them,
+// because Docker leaves them out when empty.
+ordered_json docker_container_config(const json& config) {
+  ordered_json out = {
+      {"Hostname", ""},       {"Domainname", ""},      {"User", field_or(config, "User", "")},
+      {"AttachStdin", false}, {"AttachStdout", false}, {"AttachStderr", false}};
+  if (config.is_object() && config.contains("ExposedPorts")) {
+    out["ExposedPorts"] = config["ExposedPorts"];
+  }
+  out["Tty"] = false;
+  out["OpenStdin"] = false;
+  out["StdinOnce"] = false;
+  out["Env"] = field_or(config, "Env", nullptr);
+  out["Cmd"] = field_or(config, "Cmd", nullptr);
+  for (const char* key : {"Healthcheck", "ArgsEscaped"}) {
+    if (config.is_object() && config.contains(key)) out[key] = config[key];
+  }
+  out["Image"] = "";
+  out["Volumes"] = field_or(config, "Volumes", nullptr);
+  out["WorkingDir"] = field_or(config, "WorkingDir", "");
+  out["Entrypoint"] = field_or(config, "Entrypoint", nullptr);
+  out["OnBuild"] = field_or(config, "OnBuild", nullptr);
+  out["Labels"] = field_or(config, "Labels", nullptr);
+  for (const char* key : {"StopSignal", "Shell"}) {
+    if (config.is_object() && config.contains(key)) out[key] = config[key];
+  }
+  return out;
+}
+
 }  // namespace
 
 ImageListFilter ImageListFilter::parse(const std::vector<std::string>& filters) {
@@ -198,6 +235,36 @@ ordered_json libpod_image_summary(const ImageListItem& item) {
           {"History", summary.names},
           {"Arch", item.architecture},
           {"Os", item.os}};
+}
+
+ordered_json compat_image_inspect(const json& libpod) {
+  std::string id = libpod.value("Id", "");
+  if (!id.starts_with("sha256:")) id = "sha256:" + id;
+  // NOTE: the image's own container_config (what the classic Docker
+  // builder records) is not in the libpod inspect, so ContainerConfig
+  // repeats Config, as Podman's compat API does.
+  ordered_json config = docker_container_config(field_or(libpod, "Config", json::object()));
+  ordered_json out = {{"Id", id},
+                      {"RepoTags", field_or(libpod, "RepoTags", json::array())},
+                      {"RepoDigests", field_or(libpod, "RepoDigests", json::array())},
+                      {"Parent", field_or(libpod, "Parent", "")},
+                      {"Comment", field_or(libpod, "Comment", "")},
+                      {"Created", field_or(libpod, "Created", "")},
+                      {"Container", ""},
+                      {"ContainerConfig", config},
+                      {"DockerVersion", field_or(libpod, "Version", "")},
+                      {"Author", field_or(libpod, "Author", "")},
+                      {"Config", config},
+                      {"Architecture", field_or(libpod, "Architecture", "")}};
+  if (libpod.contains("Variant")) out["Variant"] = libpod["Variant"];
+  out["Os"] = field_or(libpod, "Os", "");
+  out["Size"] = field_or(libpod, "Size", 0);
+  out["VirtualSize"] = field_or(libpod, "VirtualSize", 0);
+  out["GraphDriver"] = field_or(libpod, "GraphDriver", json::object());
+  out["RootFS"] = field_or(libpod, "RootFS", json::object());
+  // Docker's zero time: berth does not record when a name was last tagged.
+  out["Metadata"] = {{"LastTagTime", "0001-01-01T00:00:00Z"}};
+  return out;
 }
 
 ordered_json history_json(const std::vector<engine::ImageHistoryEntry>& history, bool libpod) {

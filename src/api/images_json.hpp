@@ -67,6 +67,14 @@ nlohmann::ordered_json compat_image_summary(const ImageListItem& item);
 // Podman's ImageSummary: bare IDs, Names, Digest, Dangling, Containers.
 nlohmann::ordered_json libpod_image_summary(const ImageListItem& item);
 
+// Builds Docker's image inspect object (API 1.41) from the libpod one that
+// Engine::inspect_image returns. Config and ContainerConfig are full
+// container configs built from the image's config. Podman's own fields
+// (Digest, ManifestType, NamesHistory, User, Version, Labels, Annotations,
+// History) are left out. docker-compose 1.29 reads ContainerConfig.Volumes
+// when it recreates a container.
+nlohmann::ordered_json compat_image_inspect(const nlohmann::json& libpod);
+
 // The history entries both APIs return: Id ("sha256:" prefixed for Docker,
 // bare for Podman, "<missing>" as it is), Created in Unix seconds,
 // CreatedBy, Tags (null when none), Size and Comment.

@@ -136,6 +136,38 @@ TEST(SearchJson, BothShapes) {
   EXPECT_EQ("", search_json({result}, true)[0]["Automated"]);
 }
 
+TEST(CompatImageInspect, DockerFields) {
+  nlohmann::json libpod = {{"Id", "f577aa"},
+                           {"Digest", "sha256:8998"},
+                           {"RepoTags", {"127.0.0.1:5000/busybox:latest"}},
+                           {"Config",
+                            {{"Cmd", {"sh"}},
+                             {"Volumes", {{"/data", nlohmann::json::object()}}},
+                             {"StopSignal", "SIGINT"}}},
+                           {"Version", "20.10.5"},
+                           {"Os", "linux"},
+                           {"ManifestType", "application/vnd.oci.image.manifest.v1+json"},
+                           {"NamesHistory", {"127.0.0.1:5000/busybox:latest"}},
+                           {"User", ""},
+                           {"Labels", nullptr}};
+  auto out = compat_image_inspect(libpod);
+  EXPECT_EQ("sha256:f577aa", out["Id"]);
+  EXPECT_EQ("", out["Container"]);
+  EXPECT_EQ("20.10.5", out["DockerVersion"]);
+  EXPECT_EQ(out["Config"], out["ContainerConfig"]);
+  EXPECT_EQ(nlohmann::ordered_json({{"/data", nlohmann::json::object()}}),
+            out["ContainerConfig"]["Volumes"]);
+  EXPECT_EQ("SIGINT", out["Config"]["StopSignal"]);
+  EXPECT_EQ("", out["Config"]["WorkingDir"]);
+  EXPECT_TRUE(out["Config"]["Entrypoint"].is_null());
+  EXPECT_FALSE(out["Config"].contains("ExposedPorts"));
+  EXPECT_EQ("0001-01-01T00:00:00Z", out["Metadata"]["LastTagTime"]);
+  for (const char* podman_only :
+       {"Digest", "ManifestType", "NamesHistory", "User", "Version", "Labels"}) {
+    EXPECT_FALSE(out.contains(podman_only)) << podman_only;
+  }
+}
+
 TEST(ProgressBar, Shape) {
   EXPECT_EQ("abcdef012345", short_digest("sha256:abcdef0123456789"));
   std::string bar = compat_progress_bar(500, 1000);

@@ -262,6 +262,18 @@ void rename(Exchange& x) {
   if (name.empty()) {
     fail(ErrorCode::kInvalidArgument, "missing new name: pass it as the name query parameter");
   }
+  // Docker rejects a rename to the current name with 400. Podman 4.3 and
+  // the local CLI accept it and change nothing.
+  if (!x.libpod()) {
+    json inspect = x.engine().inspect_container(x.param("name"));
+    if (inspect.is_array() && !inspect.empty()) inspect = inspect.front();
+    std::string new_name = name.starts_with("/") ? name.substr(1) : name;
+    if (inspect.value("Name", "") == new_name) {
+      fail(ErrorCode::kInvalidArgument,
+           "renaming container \"{}\": it is already named \"{}\": choose a different name",
+           x.param("name"), new_name);
+    }
+  }
   x.engine().rename_container(x.param("name"), name);
   x.reply_empty(status::no_content);
 }

@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 
+#include "api/compat_container_status.hpp"
 #include "api/compat_create.hpp"
 #include "api/exchange.hpp"
 #include "api/pending_attach.hpp"
@@ -90,20 +91,6 @@ std::vector<engine::ContainerSummary> listed_containers(Exchange& x,
   return containers;
 }
 
-std::string docker_state(const std::string& status) {
-  if (status == "stopped") return "exited";
-  if (status == "initialized") return "created";
-  return status;
-}
-
-// Docker's status text: a paused container shows "Up 5 minutes (Paused)".
-std::string compat_status_text(const engine::ContainerSummary& c, std::int64_t now) {
-  if (c.status != "paused") return engine::container_status_text(c, now);
-  engine::ContainerSummary running = c;
-  running.status = "running";
-  return engine::container_status_text(running, now) + " (Paused)";
-}
-
 ordered_json compat_summary(const engine::ContainerSummary& c,
                             const std::optional<engine::ContainerSize>& size, std::int64_t now) {
   std::string command;
@@ -173,9 +160,11 @@ void list(Exchange& x) {
   x.reply_json(status::ok, out);
 }
 
-// Docker's inspect object from Podman's: the name starts with "/" and the
-// image is its ID.
-json compat_inspect(json inspect) {
+// Docker's inspect object from Podman's: the name starts with "/", the
+// image is its ID, Config.ExposedPorts lists the exposed and published
+// ports, and each network's NetworkID is its ID, where Podman gives its
+// name.
+json compat_inspect(engine::Engine& engine, json inspect) {
   if (inspect.contains("Name") && inspect["Name"].is_string()) {
     inspect["Name"] = "/" + inspect["Name"].get<std::string>();
   }
@@ -191,6 +180,26 @@ json compat_inspect(json inspect) {
   if (inspect.contains("HostConfig") && inspect["HostConfig"].contains("LogConfig") &&
       inspect["HostConfig"]["LogConfig"].value("Type", "") == "k8s-file") {
     inspect["HostConfig"]["LogConfig"]["Type"] = "json-file";
+  }
+  if (!inspect.contains("NetworkSettings") || !inspect["NetworkSettings"].is_object()) {
+    return inspect;
+  }
+  json& settings = inspect["NetworkSettings"];
+  if (settings.contains("Ports") && settings["Ports"].is_object() && inspect.contains("Config") &&
+      inspect["Config"].is_object() && !settings["Ports"].empty()) {
+    json exposed = json::object();
+    for (const auto& [port, _] : settings["Ports"].items()) exposed[port] = json::object();
+    inspect["Config"]["ExposedPorts"] = exposed;
+  }
+  if (settings.contains("Networks") && settings["Networks"].is_object()) {
+    for (auto& [name, endpoint] : settings["Networks"].items()) {
+      try {
+        endpoint["NetworkID"] = engine.inspect_network(name).id;
+      } catch (const Error& e) {
+        // A network removed since the container joined it keeps its name.
+        spdlog::debug("api: inspect: network {}: {}", name, e.what());
+      }
+    }
   }
   return inspect;
 }
@@ -227,7 +236,7 @@ void inspect(Exchange& x) {
     if (x.libpod_major() == 4) podman4_inspect(result);
     x.reply_json(status::ok, result);
   } else {
-    x.reply_json(status::ok, compat_inspect(std::move(result)));
+    x.reply_json(status::ok, compat_inspect(x.engine(), std::move(result)));
   }
 }
 
@@ -366,8 +375,16 @@ void libpod_wait(Exchange& x) {
       engine::parse_wait_interval(x.query().get("interval").value_or("250ms"), "interval");
   // The container must exist when the wait begins.
   std::string id = x.engine().container_id(x.param("name"));
-  int code =
-      engine::wait_for_states(x.engine(), id, conditions, interval_ns, client_still_there(x));
+  int code = 0;
+  try {
+    code = engine::wait_for_states(x.engine(), id, conditions, interval_ns, client_still_there(x));
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kUnavailable) throw;
+    // The client went away or the service stops: there is no one to tell.
+    spdlog::debug("api: wait for container {} ended early: {}", id, e.what());
+    x.reply_json(status::service_unavailable, error_body(e, status::service_unavailable));
+    return;
+  }
   x.reply_json(status::ok, json(code));
 }
 
@@ -379,7 +396,20 @@ void wait(Exchange& x) {
   // Docker clients wait for the response headers before they start the
   // container, so they go out at once.
   x.begin_stream(status::ok, "application/json");
-  int code = x.engine().wait_for(id, condition, client_still_there(x));
+  int code = 0;
+  try {
+    code = x.engine().wait_for(id, condition, client_still_there(x));
+  } catch (const Error& e) {
+    // The headers are out, so the error goes in Docker's shape, which its
+    // clients read as a failed wait rather than an exit code.
+    auto level = e.code() == ErrorCode::kUnavailable ? spdlog::level::debug : spdlog::level::warn;
+    spdlog::log(level, "api: wait for container {} failed: {}", id, e.what());
+    x.write_chunk(
+        json_text(json{{"StatusCode", -1}, {"Error", {{"Message", std::string(e.what())}}}}) +
+        "\n");
+    x.end_stream();
+    return;
+  }
   x.write_chunk(json_text(json{{"StatusCode", code}, {"Error", nullptr}}) + "\n");
   x.end_stream();
 }

@@ -56,11 +56,11 @@ void inspect(Exchange& x) {
   require_compat_image(x, x.param("name"));
   json result = x.engine().inspect_image(x.param("name"));
   if (result.is_array() && !result.empty()) result = result.front();
-  if (!x.libpod() && result.contains("Id") && result["Id"].is_string()) {
-    std::string id = result["Id"];
-    if (!id.starts_with("sha256:")) result["Id"] = "sha256:" + id;
+  if (x.libpod()) {
+    x.reply_json(status::ok, result);
+  } else {
+    x.reply_json(status::ok, compat_image_inspect(result));
   }
-  x.reply_json(status::ok, result);
 }
 
 // fromImage with tag: "busybox" and "1.36" give "busybox:1.36", a digest

@@ -141,6 +141,15 @@ std::string docker_action(const state::EventRecord& event) {
   return status;
 }
 
+// Returns whether Docker has the event's action. Podman's container
+// actions init, cleanup, mount and unmount have no Docker counterpart, so
+// the compat route leaves them out.
+bool is_docker_event(const state::EventRecord& event) {
+  if (event.type != "container") return true;
+  const std::string& status = event.status;
+  return status != "init" && status != "cleanup" && status != "mount" && status != "unmount";
+}
+
 // An event as both APIs send it: Docker's shape, with Docker's action
 // names (compat) or Podman's (libpod). Podman's clients read a container's
 // exit code from the containerExitCode attribute and its pod from podId.
@@ -186,7 +195,7 @@ void events_route(Exchange& x) {
   x.begin_stream(status::ok, "application/json");
   bool libpod = x.libpod();
   x.engine().read_events(request, [&](const state::EventRecord& event) {
-    if (!filter.matches(event)) return true;
+    if (!filter.matches(event) || (!libpod && !is_docker_event(event))) return true;
     return x.write_chunk(json_text(event_json(event, libpod)) + "\n");
   });
   x.end_stream();

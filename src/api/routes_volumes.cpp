@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "api/compat_container_status.hpp"
 #include "api/exchange.hpp"
 #include "api/routes.hpp"
 #include "common/error.hpp"
@@ -192,8 +193,16 @@ ordered_json docker_disk_usage(Exchange& x, const engine::DiskUsageReport& repor
                       {"Labels", ordered_json::object()},
                       {"Containers", image.containers}});
   }
+  // Status is the text `docker ps` shows ("Up 5 seconds"), which the
+  // container list computes.
+  std::map<std::string, engine::ContainerSummary> summaries;
+  for (auto& c : x.engine().list_containers(true)) summaries[c.id] = std::move(c);
+  std::int64_t now = now_ns();
   ordered_json containers = ordered_json::array();
   for (const auto& c : report.containers) {
+    auto summary = summaries.find(c.id);
+    std::string status_text =
+        summary != summaries.end() ? compat_status_text(summary->second, now) : c.status;
     containers.push_back({{"Id", c.id},
                           {"Names", {"/" + c.name}},
                           {"Image", c.image},
@@ -201,8 +210,8 @@ ordered_json docker_disk_usage(Exchange& x, const engine::DiskUsageReport& repor
                           {"Created", c.created_ns / 1000000000},
                           {"SizeRw", c.size},
                           {"SizeRootFs", c.size},
-                          {"State", c.status},
-                          {"Status", c.status},
+                          {"State", docker_state(c.status)},
+                          {"Status", status_text},
                           {"Labels", ordered_json::object()},
                           {"Mounts", ordered_json::array()}});
   }

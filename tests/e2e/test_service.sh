@@ -523,6 +523,9 @@ test_service_wait_client_that_leaves() {
   done
   kill -0 "$svc_pid" 2>/dev/null && fail "the service still runs 6 s after its last client left"
   assert_eq running "$(b inspect --format '{{.State.Status}}' svc-waitgone)"
+  # A client that leaves is no server error.
+  assert_not_contains "$(cat "$E2E_ROOT/service.log")" "warning" "the service log"
+  assert_contains "$(cat "$E2E_ROOT/service.log")" "wait for container"
   b rm -f svc-waitgone >/dev/null
 }
 
