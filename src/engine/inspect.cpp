@@ -1,13 +1,15 @@
 #include "engine/inspect.hpp"
 
+#include <algorithm>
+
 #include "common/time.hpp"
 #include "container/config.hpp"
 #include "container/exec.hpp"
 #include "container/health.hpp"
 #include "container/logs.hpp"
 #include "container/network_dns.hpp"
-#include "engine/inspect_host_config.hpp"
 #include "engine/create_userns.hpp"
+#include "engine/inspect_host_config.hpp"
 #include "engine/mount_inspect.hpp"
 #include "runtime/oci_runtime.hpp"
 
@@ -15,8 +17,17 @@ namespace berth::engine {
 
 namespace {
 
-// The annotations without the one that stores the first network's aliases,
-// which inspect shows under NetworkSettings.Networks.
+// Appends the short ID of container id to aliases unless a client gave
+// it already (docker-compose sends it as an alias).
+void add_short_id(std::vector<std::string>& aliases, const std::string& id) {
+  std::string short_id = id.substr(0, 12);
+  if (std::find(aliases.begin(), aliases.end(), short_id) == aliases.end()) {
+    aliases.push_back(short_id);
+  }
+}
+
+// The annotations without the ones that store the first network's aliases
+// and static addresses, which inspect shows under NetworkSettings.Networks.
 nlohmann::json user_annotations(const container::ContainerConfig& config) {
   nlohmann::json annotations = config.annotations;
   annotations.erase(container::kNetworkAliasesAnnotation);
@@ -164,7 +175,7 @@ nlohmann::json container_inspect_json(container::Context& ctx,
   if (config.network_mode == "bridge") {
     // The first network: its aliases, then the short ID, as below.
     std::vector<std::string> primary_aliases = container::primary_network_aliases(config);
-    primary_aliases.push_back(record.id.substr(0, 12));
+    add_short_id(primary_aliases, record.id);
     networks[config.bridge_network()] = network_endpoint_json(
         config.bridge_network(), {network.network, network.interface, network.ip,
                                   network.prefix_len, network.gateway, network.mac},
@@ -176,7 +187,7 @@ nlohmann::json container_inspect_json(container::Context& ctx,
         if (e.network == connected.name) endpoint = e;
       }
       std::vector<std::string> aliases = connected.aliases;
-      aliases.push_back(record.id.substr(0, 12));
+      add_short_id(aliases, record.id);
       networks[connected.name] = network_endpoint_json(connected.name, endpoint, aliases);
     }
   }

@@ -134,7 +134,9 @@ test_connect_stopped_container_then_start() {
   local id static
   id=$(b create --name nct-stopped --network nct-a "$IMG" sleep 1000)
   static=$(subnet_address nct-b 77)
-  capture b network connect --ip "$static" --mac-address 02:11:22:33:44:55 --alias db nct-b nct-stopped
+  # docker-compose gives the short ID as an alias too; inspect lists it once.
+  capture b network connect --ip "$static" --mac-address 02:11:22:33:44:55 --alias db \
+    --alias "${id:0:12}" nct-b nct-stopped
   assert_rc 0
   assert_eq "" "$(endpoint nct-stopped nct-b IPAddress)" "no address before start"
   assert_eq "db,${id:0:12}" "$(endpoint nct-stopped nct-b 'Aliases | join(",")')"
