@@ -193,6 +193,23 @@ void check_network_request(Context& ctx, const ConnectedNetwork& request) {
   if (!request.static_mac.empty() && !is_valid_mac(request.static_mac)) {
     fail(ErrorCode::kInvalidArgument, "address {}: invalid MAC address", request.static_mac);
   }
+  // The kernel refuses these for an interface only at start, with a
+  // netlink error that names neither the flag nor the value.
+  if (!request.static_mac.empty()) {
+    unsigned first_octet = std::stoul(request.static_mac.substr(0, 2), nullptr, 16);
+    if (first_octet & 1) {
+      fail(ErrorCode::kInvalidArgument,
+           "address {}: invalid MAC address: it is a multicast address; use one whose first "
+           "byte is even, such as 92:d0:c6:0a:29:33",
+           request.static_mac);
+    }
+    if (request.static_mac == "00:00:00:00:00:00") {
+      fail(ErrorCode::kInvalidArgument,
+           "address {}: invalid MAC address: it is all zeros; use an address such as "
+           "92:d0:c6:0a:29:33",
+           request.static_mac);
+    }
+  }
   if (request.static_ip.empty()) return;
   std::uint32_t address = network::parse_ipv4(request.static_ip);
   for (const auto& subnet : ctx.network().network(request.name).subnets) {

@@ -22,8 +22,19 @@ NetworkValue parse_network_value(const std::string& value) {
   parsed.name = mode;
   static const std::regex kAlias("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
   std::stringstream options(value.substr(colon + 1));
+  // --ip and --mac-address arrive as options too, so a second ip= or mac=
+  // is a conflict between the flag and the option.
+  auto once = [&](const std::string& current, const char* option) {
+    if (!current.empty()) {
+      fail(ErrorCode::kInvalidArgument,
+           "invalid --network \"{}\": {} is given twice: give one address, with the option or "
+           "the flag",
+           value, option);
+    }
+  };
   for (std::string option; std::getline(options, option, ',');) {
     if (option.starts_with("ip=")) {
+      once(parsed.ip, "ip=");
       parsed.ip = option.substr(3);
       if (!network::try_parse_ipv4(parsed.ip)) {
         fail(ErrorCode::kInvalidArgument,
@@ -32,7 +43,12 @@ NetworkValue parse_network_value(const std::string& value) {
       continue;
     }
     if (option.starts_with("mac=")) {
+      once(parsed.mac, "mac=");
       parsed.mac = option.substr(4);
+      if (parsed.mac.empty()) {
+        fail(ErrorCode::kInvalidArgument,
+             "invalid --network \"{}\": mac= needs an address such as 92:d0:c6:0a:29:33", value);
+      }
       continue;
     }
     if (!option.starts_with("alias=")) {

@@ -90,11 +90,23 @@ std::string allocate_address(IpamState& state, const AddressPool& pool,
   std::uint32_t chosen = 0;
   if (!requested.empty()) {
     chosen = parse_ipv4(requested);
-    if (!pool.may_hand_out(chosen)) {
+    // A requested address may lie outside the lease range, which only
+    // bounds the addresses handed out on their own, as in Podman and
+    // Docker, where static addresses often sit outside --ip-range.
+    const char* reason = nullptr;
+    if (!pool.subnet.contains(chosen)) {
+      reason = "it is outside the subnet";
+    } else if (chosen == pool.subnet.network) {
+      reason = "it is the subnet's network address";
+    } else if (chosen == pool.subnet.broadcast()) {
+      reason = "it is the subnet's broadcast address";
+    } else if (chosen == pool.gateway.value_or(0)) {
+      reason = "it is the gateway";
+    }
+    if (reason) {
       fail(ErrorCode::kInvalidArgument,
-           "requested address {} cannot be used in subnet {}: it is outside the subnet or its "
-           "lease range, or it is the gateway, network or broadcast address",
-           requested, pool.subnet.str());
+           "requested address {} cannot be used in subnet {}: {}; pick another address", requested,
+           pool.subnet.str(), reason);
     }
     if (used.count(chosen) != 0) {
       std::string owner;

@@ -39,8 +39,9 @@ struct AddressPool {
 // Returns the address of container_id in state, allocating one when it has
 // none. An empty `requested` picks the next free address after state.last
 // (wrapping around), as CNI's host-local plugin does. A requested address
-// must lie in the pool and be free. Throws Error{kInvalidArgument} for a
-// requested address outside the pool, Error{kAlreadyExists} when it belongs to
+// must be a free host address of the subnet other than the gateway; the
+// lease range does not bound it. Throws Error{kInvalidArgument} for any
+// other requested address, Error{kAlreadyExists} when it belongs to
 // another container, Error{kConflict} when the container already has a
 // different address or the pool is exhausted.
 std::string allocate_address(IpamState& state, const AddressPool& pool,

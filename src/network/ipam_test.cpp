@@ -109,6 +109,9 @@ TEST(Ipam, LeaseRangeLimitsPool) {
   EXPECT_EQ(allocate_address(state, pool, "a", ""), "10.89.250.100");
   EXPECT_EQ(allocate_address(state, pool, "b", ""), "10.89.250.101");
   EXPECT_THROW(allocate_address(state, pool, "c", ""), Error);
+  // A requested address may lie outside the range, as in Podman.
+  EXPECT_EQ(allocate_address(state, pool, "c", "10.89.250.5"), "10.89.250.5");
+  EXPECT_THROW(allocate_address(state, pool, "d", "10.89.250.1"), Error);
 }
 
 TEST(Ipam, StateJsonRoundTrip) {

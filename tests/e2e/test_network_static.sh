@@ -91,7 +91,23 @@ test_static_ip_errors() {
   capture b run --rm --network nst-a:ip6=fd00::5 "$IMG" true
   assert_rc 125 "an option berth does not have"
   assert_contains "$err" 'option "ip6=fd00::5" is not supported, use alias=NAME, ip=ADDRESS or mac=ADDRESS'
+  capture b create --network "nst-a:ip=$NST_SUBNET.5" --ip "$NST_SUBNET.6" "$IMG" true
+  assert_rc 125 "--ip with ip= in --network"
+  assert_contains "$err" "ip= is given twice: give one address, with the option or the flag"
+  capture b create --network "nst-a:mac=" "$IMG" true
+  assert_rc 125 "an empty mac="
+  assert_contains "$err" "mac= needs an address"
+  capture b create --network nst-a --mac-address 01:00:5e:00:00:01 "$IMG" true
+  assert_rc 125 "a multicast MAC address"
+  assert_contains "$err" "address 01:00:5e:00:00:01: invalid MAC address: it is a multicast address"
+  capture b create --network nst-a --mac-address 00:00:00:00:00:00 "$IMG" true
+  assert_rc 125 "an all-zero MAC address"
+  assert_contains "$err" "it is all zeros"
   assert_eq "$before" "$(b ps -aq | wc -l)" "bad values leave no container"
+  # The gateway passes the subnet check at create and fails the start.
+  capture b run --rm --network nst-a --ip "$NST_SUBNET.1" "$IMG" true
+  assert_rc 126 "the gateway's address"
+  assert_contains "$err" "requested address $NST_SUBNET.1 cannot be used in subnet $NST_SUBNET.0/24: it is the gateway"
 
   # An address in use: the second container fails to start, as in Podman,
   # and the error names the container that has it.
@@ -105,6 +121,20 @@ test_static_ip_errors() {
   capture b run --rm --network nst-a --ip "$NST_SUBNET.60" "$IMG" sh -c 'ip -4 -o addr show eth0 | awk "{print \$4}"'
   assert_rc 0 "the address after its owner stopped"
   assert_eq "$NST_SUBNET.60/24" "$out"
+}
+
+# --ip-range bounds only the addresses handed out on their own: a static
+# address may lie outside it, as in Podman and Docker.
+test_static_ip_outside_ip_range() {
+  static_network
+  b network create --subnet "$NST_OTHER.0/24" --ip-range "$NST_OTHER.128/25" nst-b >/dev/null
+  capture b run --rm --network nst-b --ip "$NST_OTHER.5" "$IMG" sh -c 'ip -4 -o addr show eth0 | awk "{print \$4}"'
+  assert_rc 0 "an address outside --ip-range"
+  assert_eq "$NST_OTHER.5/24" "$out"
+  capture b run --rm --network nst-b "$IMG" sh -c 'ip -4 -o addr show eth0 | awk "{print \$4}"'
+  assert_rc 0
+  [[ "$out" == "$NST_OTHER".1[2-9][0-9]/24 || "$out" == "$NST_OTHER".2[0-9][0-9]/24 ]] ||
+    fail "an address handed out on its own lies outside --ip-range: $out"
 }
 
 # Disconnecting the first network of a stopped container makes the next
