@@ -91,8 +91,10 @@ std::vector<engine::ContainerSummary> listed_containers(Exchange& x,
   return containers;
 }
 
+// network_ids maps network names to IDs; a name it lacks is its own ID.
 ordered_json compat_summary(const engine::ContainerSummary& c,
-                            const std::optional<engine::ContainerSize>& size, std::int64_t now) {
+                            const std::optional<engine::ContainerSize>& size, std::int64_t now,
+                            const std::map<std::string, std::string>& network_ids) {
   std::string command;
   for (const auto& arg : c.command) command += (command.empty() ? "" : " ") + arg;
   ordered_json ports = ordered_json::array();
@@ -103,7 +105,10 @@ ordered_json compat_summary(const engine::ContainerSummary& c,
                      {"Type", p.protocol}});
   }
   ordered_json networks = ordered_json::object();
-  for (const auto& name : c.networks) networks[name] = {{"NetworkID", name}};
+  for (const auto& name : c.networks) {
+    auto id = network_ids.find(name);
+    networks[name] = {{"NetworkID", id == network_ids.end() ? name : id->second}};
+  }
   ordered_json mounts = ordered_json::array();
   for (const auto& destination : c.mounts) mounts.push_back({{"Destination", destination}});
   ordered_json summary = {
@@ -135,6 +140,8 @@ void list(Exchange& x) {
   bool with_size = x.query().flag("size", false);
   std::int64_t now = now_ns();
   ordered_json out = ordered_json::array();
+  std::optional<std::map<std::string, std::string>> network_ids;
+  const std::map<std::string, std::string> no_ids;
   for (const auto& c : containers) {
     std::optional<engine::ContainerSize> size;
     if (with_size) size = x.engine().container_size(c.id);
@@ -154,7 +161,14 @@ void list(Exchange& x) {
       }
       out.push_back(std::move(entry));
     } else {
-      out.push_back(compat_summary(c, size, now));
+      // Docker gives each network's ID; the names are looked up once.
+      if (!network_ids && !c.networks.empty()) {
+        network_ids.emplace();
+        for (const auto& network : x.engine().list_networks({})) {
+          (*network_ids)[network.name] = network.id;
+        }
+      }
+      out.push_back(compat_summary(c, size, now, network_ids ? *network_ids : no_ids));
     }
   }
   x.reply_json(status::ok, out);

@@ -112,6 +112,9 @@ test_compat_inspect_ports_networks() {
   assert_eq '{"80/tcp":{}}' "$(jq -c .Config.ExposedPorts <<<"$out")" "compat ExposedPorts"
   assert_eq "$network_id" "$(jq -r '.NetworkSettings.Networks["cm-net"].NetworkID' <<<"$out")" \
     "compat NetworkID"
+  api GET '/v1.41/containers/json?filters=%7B%22name%22%3A%5B%22cm-insp%22%5D%7D'
+  assert_eq "$network_id" "$(jq -r '.[0].NetworkSettings.Networks["cm-net"].NetworkID' <<<"$out")" \
+    "compat list NetworkID"
   api GET /v5.0.0/libpod/containers/cm-insp/json
   assert_eq cm-net "$(jq -r '.NetworkSettings.Networks["cm-net"].NetworkID' <<<"$out")" \
     "libpod NetworkID keeps Podman's name"
