@@ -1,17 +1,18 @@
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <functional>
 #include <optional>
@@ -31,8 +32,8 @@
 #include "container/network_dns.hpp"
 #include "container/network_join.hpp"
 #include "container/operations.hpp"
-#include "container/userns_start.hpp"
 #include "container/secret_files.hpp"
+#include "container/userns_start.hpp"
 #include "events/events.hpp"
 #include "network/network_manager.hpp"
 #include "os/fd.hpp"
@@ -77,6 +78,27 @@ void mount_rootfs(Context& ctx, const state::ContainerRecord& record,
   rollback.add([target = ctx.paths().rootfs(record.id)] { storage::unmount(target); });
 }
 
+// Reserves the address of container id on network. A container that
+// has just exited keeps its address until its cleanup ends, a moment
+// later, so a requested address that is in use is tried again for up to
+// 2 s before the start fails, as `run -d --ip` in a loop needs.
+network::Attachment reserve_address(network::NetworkManager& manager, const std::string& id,
+                                    const std::string& network, const std::string& static_ip) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  for (;;) {
+    try {
+      return manager.allocate(id, network, static_ip);
+    } catch (const Error& e) {
+      if (static_ip.empty() || e.code() != ErrorCode::kAlreadyExists ||
+          std::chrono::steady_clock::now() >= deadline) {
+        throw;
+      }
+      spdlog::debug("address {} is in use, trying again: {}", static_ip, e.what());
+      ::usleep(20'000);
+    }
+  }
+}
+
 // Creates the namespace and reserves the address of a bridge container.
 // connect_network adds the links and firewall rules later, while the
 // runtime starts the container.
@@ -92,7 +114,7 @@ NetworkState prepare_network(Context& ctx, const state::ContainerRecord& record,
   rollback.add([&manager, netns = state.netns] { manager.remove_netns(netns); });
   state.network = config.bridge_network();
   auto attachment =
-      manager.allocate(record.id, state.network, primary_network_request(config).static_ip);
+      reserve_address(manager, record.id, state.network, primary_network_request(config).static_ip);
   rollback.add([&manager, id = record.id, netns = state.netns, network = state.network,
                 ports = port_mappings(config)] {
     manager.teardown(id, netns, network, ports);

@@ -123,6 +123,18 @@ test_static_ip_errors() {
   assert_eq "$NST_SUBNET.60/24" "$out"
 }
 
+# A container that has just exited holds its address until its cleanup
+# ends: a start with that address waits up to 2 s for it. Each container
+# here still runs for half a second when the next one starts.
+test_static_ip_reused_in_a_loop() {
+  static_network
+  local i
+  for i in 1 2 3 4; do
+    capture b run -d --name "nst-loop$i" --network nst-a --ip "$NST_SUBNET.90" "$IMG" sleep 0.5
+    assert_rc 0 "run -d --ip number $i, while the one before still runs"
+  done
+}
+
 # --ip-range bounds only the addresses handed out on their own: a static
 # address may lie outside it, as in Podman and Docker.
 test_static_ip_outside_ip_range() {
