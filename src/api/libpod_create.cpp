@@ -10,11 +10,11 @@
 
 #include "api/body_fields.hpp"
 #include "api/compat_create.hpp"
+#include "api/network_entries.hpp"
 #include "api/port_mappings.hpp"
 #include "common/error.hpp"
 #include "common/ids.hpp"
 #include "config/go_duration.hpp"
-#include "engine/network_value.hpp"
 
 namespace berth::api {
 
@@ -122,26 +122,11 @@ void add_network(const json& body, engine::CreateRequest& request) {
   }
   if (mode.empty() || mode == "bridge" || mode == "default") {
     request.network = networks.empty() ? "bridge" : networks.front();
-    // The network's aliases, static_ips and static_mac, as the --network
-    // NAME:alias=A,ip=ADDRESS,mac=ADDRESS options create reads.
+    // The network's aliases, static_ips and static_mac become options.
     const json* named = field(body, "Networks");
     const json* endpoint =
         named && !networks.empty() ? field(*named, networks.front().c_str()) : nullptr;
-    if (endpoint && endpoint->is_object()) {
-      for (const auto& alias : string_list_field(*endpoint, "aliases")) {
-        engine::append_network_option(request.network, "alias=" + alias);
-      }
-      auto ips = string_list_field(*endpoint, "static_ips");
-      if (ips.size() > 1) {
-        fail(ErrorCode::kInvalidArgument,
-             "invalid static_ips of network {} in the request body: berth takes one IPv4 "
-             "address per network, got {}",
-             networks.front(), ips.size());
-      }
-      if (!ips.empty()) engine::append_network_option(request.network, "ip=" + ips.front());
-      std::string mac = string_field(*endpoint, "static_mac");
-      if (!mac.empty()) engine::append_network_option(request.network, "mac=" + mac);
-    }
+    if (endpoint) request.network = network_value_of_entry(request.network, *endpoint);
   } else if (mode == "host" || mode == "none" || mode == "private" || mode == "slirp4netns" ||
              mode == "pasta") {
     request.network = mode;

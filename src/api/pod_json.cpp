@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "api/body_fields.hpp"
+#include "api/network_entries.hpp"
 #include "api/port_mappings.hpp"
 #include "common/error.hpp"
 #include "common/time.hpp"
@@ -33,8 +34,9 @@ void add_ports(const json& body, engine::PodCreateRequest& request) {
   for (auto& value : publish_values(body)) request.publish.push_back(std::move(value));
 }
 
-// The names of a Networks object ({"NAME": {options}}). Podman 4 clients
-// write "Networks" and other clients "networks".
+// The networks of a Networks object ({"NAME": {options}}) as --network
+// values, with each entry's aliases and static addresses as options.
+// Podman 4 clients write "Networks" and other clients "networks".
 std::vector<std::string> network_names(const json& body) {
   std::vector<std::string> names;
   for (const char* key : {"Networks", "networks"}) {
@@ -43,7 +45,9 @@ std::vector<std::string> network_names(const json& body) {
     if (!named->is_object()) {
       fail(ErrorCode::kInvalidArgument, "invalid {} in the request body: expected an object", key);
     }
-    for (const auto& [name, unused] : named->items()) names.push_back(name);
+    for (const auto& [name, entry] : named->items()) {
+      names.push_back(network_value_of_entry(name, entry));
+    }
   }
   return names;
 }

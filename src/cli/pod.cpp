@@ -10,6 +10,7 @@
 #include "cli/progress.hpp"
 #include "common/error.hpp"
 #include "common/time.hpp"
+#include "engine/network_value.hpp"
 #include "format/table.hpp"
 #include "format/template.hpp"
 
@@ -30,6 +31,8 @@ void add_pod_create(CLI::App& parent, Cli& cli) {
   struct Options {
     engine::PodCreateRequest request;
     std::string infra = "true";
+    std::string ip;           // --ip
+    std::string mac_address;  // --mac-address
   };
   auto o = std::make_shared<Options>();
   auto& r = o->request;
@@ -52,6 +55,8 @@ void add_pod_create(CLI::App& parent, Cli& cli) {
                   "Publish a port of the pod: [IP:][HOST-PORT:]CONTAINER-PORT[/PROTO]")
       ->allow_extra_args(false);
   cmd->add_option("--network,--net", r.networks, "Network of the pod")->allow_extra_args(false);
+  cmd->add_option("--ip", o->ip, "Static IPv4 address of the pod on its network");
+  cmd->add_option("--mac-address", o->mac_address, "Static MAC address of the pod on its network");
   cmd->add_option("--add-host", r.add_hosts, "Add a line HOST:IP to /etc/hosts")
       ->allow_extra_args(false);
   cmd->add_option("--dns", r.dns, "DNS server")->allow_extra_args(false);
@@ -66,6 +71,14 @@ void add_pod_create(CLI::App& parent, Cli& cli) {
         fail(ErrorCode::kInvalidArgument, "invalid --infra \"{}\": use true or false", o->infra);
       }
       o->request.infra = o->infra == "true";
+      // --ip and --mac-address join the --network value as options, as
+      // they do for run.
+      for (const auto& [option, value] :
+           {std::pair{"ip=", o->ip}, std::pair{"mac=", o->mac_address}}) {
+        if (value.empty()) continue;
+        if (o->request.networks.empty()) o->request.networks.emplace_back();
+        engine::append_network_option(o->request.networks.front(), option + value);
+      }
       StderrPullProgress progress(false);
       std::printf("%s\n", cli.engine().pod_create(o->request, progress).c_str());
       return 0;

@@ -14,11 +14,14 @@ NetworkValue parse_network_value(const std::string& value) {
   NetworkValue parsed{value, {}};
   auto colon = value.find(':');
   if (colon == std::string::npos) return parsed;
-  // Modes whose text after the colon is no list of network options.
+  // Modes whose text after the colon names a container or a path, or
+  // carries options of their own, which berth does not take.
   std::string mode = value.substr(0, colon);
-  for (const char* other : {"container", "ns", "slirp4netns", "pasta", "host", "none", "private"}) {
+  for (const char* other : {"container", "ns", "slirp4netns", "pasta"}) {
     if (mode == other) return parsed;
   }
+  // host, none and private take no options: they are parsed here so that
+  // create can name the flag that does not fit the mode.
   parsed.name = mode;
   static const std::regex kAlias("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
   std::stringstream options(value.substr(colon + 1));

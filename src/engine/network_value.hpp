@@ -18,8 +18,8 @@ struct NetworkValue {
 };
 
 // Splits value into the network and its options. Modes whose text after
-// the colon is not a list of options (container:ID, ns:PATH, ...) come
-// back whole as the name. Throws Error{kInvalidArgument} for an unknown
+// the colon is not a list of options (container:ID, ns:PATH, slirp4netns
+// and pasta options) come back whole as the name. Throws Error{kInvalidArgument} for an unknown
 // option, an invalid alias or an ip that is not an IPv4 address.
 NetworkValue parse_network_value(const std::string& value);
 

@@ -25,6 +25,10 @@ TEST(NetworkValue, ModesKeepTheirText) {
   EXPECT_EQ(parse_network_value("container:abc").name, "container:abc");
   EXPECT_EQ(parse_network_value("ns:/run/netns/x").name, "ns:/run/netns/x");
   EXPECT_EQ(parse_network_value("host").name, "host");
+  EXPECT_EQ(parse_network_value("slirp4netns:port_handler=slirp4netns").name,
+            "slirp4netns:port_handler=slirp4netns");
+  // host takes no options, but they parse, so create can reject them.
+  EXPECT_EQ(parse_network_value("host:ip=10.88.0.5").name, "host");
 }
 
 TEST(NetworkValue, RejectsBadOptions) {

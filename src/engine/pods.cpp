@@ -15,6 +15,7 @@
 #include "engine/engine.hpp"
 #include "engine/list_filters.hpp"
 #include "engine/local_engine.hpp"
+#include "engine/network_value.hpp"
 #include "events/events.hpp"
 #include "os/fd.hpp"
 #include "pod/pause_image.hpp"
@@ -217,7 +218,13 @@ std::string LocalEngine::pod_create(const PodCreateRequest& request, PullProgres
   settings.infra_image = request.infra_image;
   settings.infra_command = request.infra_command;
   settings.infra_name = request.infra_name;
-  settings.networks = request.networks;
+  // The pod lists its networks by name; the infra container gets the
+  // options (aliases, static addresses) as well.
+  settings.networks.clear();
+  for (const auto& network : request.networks) {
+    std::string name = parse_network_value(network).name;
+    if (!name.empty()) settings.networks.push_back(name);
+  }
   settings.publish = request.publish;
   // Podman names the pod's UTS namespace after the pod.
   std::string name = request.name.empty() ? random_name() : request.name;

@@ -101,19 +101,8 @@ void add_network(const CreateRequest& r, json& body) {
     for (const auto& value : r.publish) mappings.push_back(port_mapping(value));
     body["portmappings"] = mappings;
   }
-  body["netns"] = netns_spec(r.network);
-  if (body["netns"]["nsmode"] != "bridge") return;
-  // A user network, or the default one with options: the service checks
-  // that it exists. The options of "NAME:alias=A,ip=ADDRESS,mac=ADDRESS"
-  // go in the network's entry, as Podman sends them.
-  NetworkValue value = parse_network_value(r.network);
-  bool options = !value.aliases.empty() || !value.ip.empty() || !value.mac.empty();
-  if (!is_user_network(value.name) && !options) return;
-  json endpoint = json::object();
-  if (!value.aliases.empty()) endpoint["aliases"] = value.aliases;
-  if (!value.ip.empty()) endpoint["static_ips"] = json::array({value.ip});
-  if (!value.mac.empty()) endpoint["static_mac"] = value.mac;
-  body["Networks"] = {{is_user_network(value.name) ? value.name : "default", endpoint}};
+  body["netns"] = netns_spec(parse_network_value(r.network).name);
+  if (json networks = networks_field(r.network); !networks.is_null()) body["Networks"] = networks;
 }
 
 // Pods: --pod, and --pid, --ipc and --uts as libpod namespaces.
@@ -404,6 +393,33 @@ json netns_spec(const std::string& network) {
 bool is_user_network(const std::string& network) {
   return netns_spec(network)["nsmode"] == "bridge" && !network.empty() && network != "bridge" &&
          network != "podman" && network != "default";
+}
+
+json networks_field(const std::string& network) {
+  // A user network, or the default one with options: the service checks
+  // that it exists.
+  NetworkValue value = parse_network_value(network);
+  bool options = !value.aliases.empty() || !value.ip.empty() || !value.mac.empty();
+  // The same checks and messages as the local create's.
+  if (options && netns_spec(value.name)["nsmode"] != "bridge") {
+    if (!value.aliases.empty()) {
+      fail(ErrorCode::kInvalidArgument,
+           "network aliases need a bridge network, not --network {}: drop the aliases or use a "
+           "bridge network",
+           value.name);
+    }
+    const char* flag = value.ip.empty() ? "--mac-address" : "--ip";
+    fail(ErrorCode::kInvalidArgument,
+         "{} can only be set when the network mode is bridge, not {}: drop {} or use a bridge "
+         "network",
+         flag, value.name, flag);
+  }
+  if (!is_user_network(value.name) && !options) return nullptr;
+  json endpoint = json::object();
+  if (!value.aliases.empty()) endpoint["aliases"] = value.aliases;
+  if (!value.ip.empty()) endpoint["static_ips"] = json::array({value.ip});
+  if (!value.mac.empty()) endpoint["static_mac"] = value.mac;
+  return {{is_user_network(value.name) ? value.name : "default", endpoint}};
 }
 
 json create_body(const CreateRequest& r) {

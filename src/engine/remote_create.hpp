@@ -34,4 +34,11 @@ nlohmann::json netns_spec(const std::string& network);
 // Whether a --network value names a bridge network other than the default.
 bool is_user_network(const std::string& network);
 
+// Returns the libpod Networks object for a bridge --network value, as
+// Podman's client sends it: {NAME: {aliases, static_ips, static_mac}},
+// with "default" as the name of the default network when the value has
+// options. Null for the default network without options. Throws
+// Error{kInvalidArgument} for an invalid value, with the local message.
+nlohmann::json networks_field(const std::string& network);
+
 }  // namespace berth::engine::remote

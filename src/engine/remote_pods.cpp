@@ -7,6 +7,7 @@
 #include "common/error.hpp"
 #include "container/config.hpp"
 #include "engine/create_resources.hpp"
+#include "engine/network_value.hpp"
 #include "engine/remote_create.hpp"
 #include "engine/remote_engine.hpp"
 #include "engine/remote_json.hpp"
@@ -46,12 +47,13 @@ json shared_namespaces(const std::string& share) {
   return names;
 }
 
-// --network values as netns and Networks, as Podman's client sends them.
+// --network values as netns and Networks, as Podman's client sends them,
+// with each network's aliases and static addresses.
 void add_networks(const std::vector<std::string>& networks, json& body) {
   json named = json::object();
   for (const auto& network : networks) {
-    body["netns"] = netns_spec(network);
-    if (is_user_network(network)) named[network] = json::object();
+    body["netns"] = netns_spec(parse_network_value(network).name);
+    if (json entry = networks_field(network); !entry.is_null()) named.update(entry);
   }
   if (!named.empty()) body["Networks"] = named;
 }

@@ -12,6 +12,7 @@ r() { "$BERTH_BIN" --url "unix://$SVC_SOCK" "$@"; }
 # Removes the test's containers and networks, whatever state it stopped in.
 cleanup_nst() {
   local name
+  for name in $(b pod ps -q --filter name=^nst); do b pod rm -f "$name" >/dev/null 2>&1 || true; done
   for name in $(b ps -aq --filter name=^nst); do b rm -f -t 0 "$name" >/dev/null 2>&1 || true; done
   for name in $(b network ls -q --filter name=^nst); do
     b network rm -f "$name" >/dev/null 2>&1 || true
@@ -201,4 +202,42 @@ test_static_ip_remote_clients() {
   assert_rc 0 "docker run --ip"
   assert_eq "$(printf '%s\n%s' "$NST_SUBNET.83/24" 92:d0:c6:0a:29:83)" "$(eth0_of nst-docker)" \
     "the Docker CLI"
+}
+
+# A pod's infra container takes --ip, --mac-address and the network's
+# options, locally and through both remote clients; its members share
+# the address.
+test_static_ip_pods() {
+  static_network
+  b pod create --name nst-pod --network nst-a --ip "$NST_SUBNET.100" \
+    --mac-address 92:d0:c6:0a:29:64 >/dev/null
+  capture b run --rm --pod nst-pod "$IMG" sh -c \
+    'ip -4 -o addr show eth0 | awk "{print \$4}"; cat /sys/class/net/eth0/address'
+  assert_rc 0 "a member of the pod"
+  assert_eq "$(printf '%s\n%s' "$NST_SUBNET.100/24" 92:d0:c6:0a:29:64)" "$out"
+  assert_eq "nst-pod nst-a" "$(b pod ps --filter name=nst-pod --format '{{.Name}} {{.Networks}}')" \
+    "the pod lists its network by name"
+  capture b pod create --name nst-pod-host --network host --ip "$NST_SUBNET.101"
+  assert_rc 125 "--ip with the host network"
+  assert_contains "$err" "--ip can only be set when the network mode is bridge, not host"
+
+  start_service --time 0
+  trap 'cleanup_nst; stop_service' EXIT
+  capture r pod create --name nst-pod-remote --network nst-a:alias=nst-pa --ip "$NST_SUBNET.102"
+  assert_rc 0 "berth --url pod create --ip"
+  capture b run --rm --pod nst-pod-remote "$IMG" sh -c 'ip -4 -o addr show eth0 | awk "{print \$4}"'
+  assert_eq "$NST_SUBNET.102/24" "$out" "the remote pod's address"
+  local infra
+  infra=$(b pod inspect nst-pod-remote --format '{{.InfraContainerID}}')
+  assert_contains "$(b inspect "$infra" --format '{{json .NetworkSettings.Networks}}')" '"nst-pa"' \
+    "the remote pod's alias"
+  assert_same_as_local "pod create with the host network and --ip" \
+    pod create --name nst-pod-host --network host --ip "$NST_SUBNET.103"
+  assert_rc 125
+  [ -x /usr/bin/podman ] || fail "podman is not installed"
+  capture podman --url "unix://$SVC_SOCK" pod create --name nst-pod-podman --network nst-a \
+    --ip "$NST_SUBNET.104"
+  assert_rc 0 "podman --url pod create --ip"
+  capture b run --rm --pod nst-pod-podman "$IMG" sh -c 'ip -4 -o addr show eth0 | awk "{print \$4}"'
+  assert_eq "$NST_SUBNET.104/24" "$out" "the address from Podman's client"
 }
