@@ -140,8 +140,10 @@ void list(Exchange& x) {
   bool with_size = x.query().flag("size", false);
   std::int64_t now = now_ns();
   ordered_json out = ordered_json::array();
-  std::optional<std::map<std::string, std::string>> network_ids;
-  const std::map<std::string, std::string> no_ids;
+  // Docker gives each network's ID; the names are looked up once, when a
+  // listed container has a network.
+  std::map<std::string, std::string> network_ids;
+  bool networks_read = false;
   for (const auto& c : containers) {
     std::optional<engine::ContainerSize> size;
     if (with_size) size = x.engine().container_size(c.id);
@@ -161,14 +163,13 @@ void list(Exchange& x) {
       }
       out.push_back(std::move(entry));
     } else {
-      // Docker gives each network's ID; the names are looked up once.
-      if (!network_ids && !c.networks.empty()) {
-        network_ids.emplace();
+      if (!networks_read && !c.networks.empty()) {
         for (const auto& network : x.engine().list_networks({})) {
-          (*network_ids)[network.name] = network.id;
+          network_ids[network.name] = network.id;
         }
+        networks_read = true;
       }
-      out.push_back(compat_summary(c, size, now, network_ids ? *network_ids : no_ids));
+      out.push_back(compat_summary(c, size, now, network_ids));
     }
   }
   x.reply_json(status::ok, out);
@@ -394,7 +395,8 @@ void libpod_wait(Exchange& x) {
     code = engine::wait_for_states(x.engine(), id, conditions, interval_ns, client_still_there(x));
   } catch (const Error& e) {
     if (e.code() != ErrorCode::kUnavailable) throw;
-    // The client went away or the service stops: there is no one to tell.
+    // The client went away or the service stops, so the reply rarely
+    // reaches anyone and is no server error.
     spdlog::debug("api: wait for container {} ended early: {}", id, e.what());
     x.reply_json(status::service_unavailable, error_body(e, status::service_unavailable));
     return;

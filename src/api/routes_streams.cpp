@@ -122,8 +122,9 @@ void logs(Exchange& x) {
   x.end_stream();
 }
 
-// Docker's name for an action berth records under Podman's name.
-std::string docker_action(const state::EventRecord& event) {
+// Docker's name for an action berth records under Podman's name;
+// attributes are the event's, parsed.
+std::string docker_action(const state::EventRecord& event, const json& attributes) {
   const std::string& status = event.status;
   if (status == "died") return "die";
   if (status == "exec_died") return "exec_die";
@@ -132,9 +133,7 @@ std::string docker_action(const state::EventRecord& event) {
   if (status == "loadfromarchive") return "load";
   if (status == "health_status") {
     // Docker puts the new status in the action: "health_status: healthy".
-    auto attributes = json::parse(event.attributes, nullptr, false);
-    if (attributes.is_object() && attributes.contains("health_status") &&
-        attributes["health_status"].is_string()) {
+    if (attributes.contains("health_status") && attributes["health_status"].is_string()) {
       return status + ": " + attributes["health_status"].get<std::string>();
     }
   }
@@ -168,7 +167,7 @@ json event_json(const state::EventRecord& event, bool libpod) {
   // Podman's clients read a member's pod from podId.
   if (libpod && !event.pod_id.empty()) attributes["podId"] = event.pod_id;
   std::string id = event.object_id.empty() ? event.name : event.object_id;
-  std::string action = libpod ? event.status : docker_action(event);
+  std::string action = libpod ? event.status : docker_action(event, attributes);
   return {{"status", action},
           {"id", id},
           {"from", event.image},

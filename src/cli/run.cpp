@@ -172,8 +172,9 @@ void finish_request(CreateOptions& o, const std::vector<std::string>& rest, cons
     }
     engine::append_network_option(r.network, option);
   };
-  for (const auto& alias : o.network_aliases)
+  for (const auto& alias : o.network_aliases) {
     add_network_option("--network-alias", "alias=" + alias);
+  }
   if (!o.ip.empty()) add_network_option("--ip", "ip=" + o.ip);
   if (!o.mac_address.empty()) add_network_option("--mac-address", "mac=" + o.mac_address);
   apply_registry_flags(r.pull, o.creds, o.tls_verify);

@@ -78,10 +78,10 @@ void mount_rootfs(Context& ctx, const state::ContainerRecord& record,
   rollback.add([target = ctx.paths().rootfs(record.id)] { storage::unmount(target); });
 }
 
-// Reserves the address of container id on network. A container that
-// has just exited keeps its address until its cleanup ends, a moment
-// later, so a requested address that is in use is tried again for up to
-// 2 s before the start fails, as `run -d --ip` in a loop needs.
+// Reserves the address of container id on network. A container that has
+// just exited keeps its address until its cleanup ends a moment later.
+// So a requested address in use is tried again for up to 2 s before the
+// start fails, which `run -d --ip` in a loop needs.
 network::Attachment reserve_address(network::NetworkManager& manager, const std::string& id,
                                     const std::string& network, const std::string& static_ip) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);

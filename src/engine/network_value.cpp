@@ -14,15 +14,18 @@ NetworkValue parse_network_value(const std::string& value) {
   NetworkValue parsed{value, {}};
   auto colon = value.find(':');
   if (colon == std::string::npos) return parsed;
+
   // Modes whose text after the colon names a container or a path, or
   // carries options of their own, which berth does not take.
   std::string mode = value.substr(0, colon);
   for (const char* other : {"container", "ns", "slirp4netns", "pasta"}) {
     if (mode == other) return parsed;
   }
+
   // host, none and private take no options: they are parsed here so that
   // create can name the flag that does not fit the mode.
   parsed.name = mode;
+
   static const std::regex kAlias("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
   std::stringstream options(value.substr(colon + 1));
   // --ip and --mac-address arrive as options too, so a second ip= or mac=
@@ -35,6 +38,7 @@ NetworkValue parse_network_value(const std::string& value) {
            value, option);
     }
   };
+
   for (std::string option; std::getline(options, option, ',');) {
     if (option.starts_with("ip=")) {
       once(parsed.ip, "ip=");

@@ -25,9 +25,11 @@ void write(state::Database& db, EventRecord event) noexcept {
 
 namespace {
 
-// A container event with the container's ID, name, image, labels and pod.
+// Returns a container event with the container's ID, name, image and pod,
+// and its labels and extra as the attributes.
 EventRecord container_event(const state::ContainerRecord& container, std::string_view status,
-                            std::optional<int> exit_code) noexcept {
+                            std::optional<int> exit_code,
+                            nlohmann::json extra = nlohmann::json::object()) noexcept {
   EventRecord event;
   event.type = "container";
   event.status = status;
@@ -38,15 +40,16 @@ EventRecord container_event(const state::ContainerRecord& container, std::string
   try {
     // The labels are the attributes, as in Podman, and a pod's member
     // names its pod; a config that does not parse only loses them.
+    auto attributes = nlohmann::json::object();
     auto config = nlohmann::json::parse(container.config, nullptr, false);
     if (config.is_object()) {
       auto labels = config.find("labels");
-      if (labels != config.end() && labels->is_object() && !labels->empty()) {
-        event.attributes = labels->dump();
-      }
+      if (labels != config.end() && labels->is_object()) attributes = *labels;
       auto pod = config.find("pod_id");
       if (pod != config.end() && pod->is_string()) event.pod_id = pod->get<std::string>();
     }
+    attributes.update(extra);
+    if (!attributes.empty()) event.attributes = attributes.dump();
   } catch (const std::exception& e) {
     spdlog::debug("labels of container {} for its event: {}", container.id, e.what());
   }
@@ -62,12 +65,8 @@ void write_container(state::Database& db, const state::ContainerRecord& containe
 
 void write_health_status(state::Database& db, const state::ContainerRecord& container,
                          std::string_view health) noexcept {
-  EventRecord event = container_event(container, "health_status", std::nullopt);
-  auto attributes = nlohmann::json::parse(event.attributes, nullptr, false);
-  if (!attributes.is_object()) attributes = nlohmann::json::object();
-  attributes["health_status"] = health;
-  event.attributes = attributes.dump();
-  write(db, std::move(event));
+  write(db, container_event(container, "health_status", std::nullopt,
+                            nlohmann::json{{"health_status", health}}));
 }
 
 void write_image(state::Database& db, std::string_view status, std::string_view id,

@@ -100,24 +100,34 @@ start_service() {
   fail "the service did not create $SVC_SOCK: $(cat "$E2E_ROOT/service.log")"
 }
 
+# Waits up to $1 seconds (a whole number) until every process in the
+# other arguments has exited. Returns 1 when one still runs then.
+wait_for_exit() { # seconds pid...
+  local tenths=$(($1 * 10)) pid running
+  shift
+  for (( ; ; tenths--)); do
+    running=0
+    for pid in "$@"; do
+      kill -0 "$pid" 2>/dev/null && running=1
+    done
+    [ $running = 0 ] && return 0
+    [ $tenths -le 0 ] && return 1
+    sleep 0.1
+  done
+}
+
 # Stops the service with SIGTERM, and with SIGKILL when it still runs
 # 10 s later, so that a service that hangs fails its test, not the run.
 stop_service() {
   kill -TERM "$svc_pid" 2>/dev/null || true
-  local waited=0
-  while kill -0 "$svc_pid" 2>/dev/null && [ $waited -lt 100 ]; do
-    sleep 0.1
-    waited=$((waited + 1))
-  done
-  kill -KILL "$svc_pid" 2>/dev/null || true
+  wait_for_exit 10 "$svc_pid" || kill -KILL "$svc_pid" 2>/dev/null || true
   wait "$svc_pid" 2>/dev/null || true
 }
 
 # Prints the number of fds of process $1 that are not the state
-# database's. When a connection closes while another holds a lock, SQLite
-# keeps the closed one's fd open until the locks go and hands it to the
-# next connection that opens the file, so the number of the database's
-# fds follows how requests overlapped, not leaks.
+# database's. SQLite keeps the fd of a closed connection open while
+# another connection has a lock, and reuses it for the next connection.
+# So the number of the database's fds follows how requests overlapped.
 fds_besides_database() {
   find "/proc/$1/fd" -mindepth 1 -printf '%l\n' 2>/dev/null | grep -vc '/berth\.db' || true
 }

@@ -124,8 +124,8 @@ test_static_ip_errors() {
   assert_eq "$NST_SUBNET.60/24" "$out"
 }
 
-# A container that has just exited holds its address until its cleanup
-# ends: a start with that address waits up to 2 s for it. Each container
+# A container that has just exited keeps its address until its cleanup
+# ends, so a start with that address waits up to 2 s for it. Each container
 # here still runs for half a second when the next one starts.
 test_static_ip_reused_in_a_loop() {
   static_network

@@ -196,12 +196,7 @@ test_build_service_stopped_during_build() {
   client=$!
   wait_step_running
   kill -TERM "$svc_pid"
-  local waited=0
-  while kill -0 "$svc_pid" 2>/dev/null && [ $waited -lt 100 ]; do
-    sleep 0.1
-    waited=$((waited + 1))
-  done
-  kill -0 "$svc_pid" 2>/dev/null && fail "the service still runs 10 s after SIGTERM"
+  wait_for_exit 10 "$svc_pid" || fail "the service still runs 10 s after SIGTERM"
   local rc=0
   wait "$client" || rc=$?
   assert_eq 125 "$rc" "the client fails"

@@ -200,12 +200,7 @@ test_service_idle_timeout() {
   start_service --time 1
   api GET /_ping
   assert_eq 200 "$code"
-  local waited=0
-  while kill -0 "$svc_pid" 2>/dev/null && [ $waited -lt 50 ]; do
-    sleep 0.1
-    waited=$((waited + 1))
-  done
-  kill -0 "$svc_pid" 2>/dev/null && fail "the service still runs after 5 s with --time 1"
+  wait_for_exit 5 "$svc_pid" || fail "the service still runs after 5 s with --time 1"
   wait "$svc_pid"
   assert_eq 0 "$?" "exit code after the idle timeout"
   [ ! -e "$SVC_SOCK" ] || fail "the socket file stays after the idle timeout"
@@ -449,7 +444,7 @@ test_service_stream_clients_that_leave() {
   assert_eq 1 "$(ls "/proc/$svc_pid/task" | wc -l)" "one thread once the stream clients left"
   [ "$third" -le "$first" ] || [ "$third" -le "$second" ] ||
     fail "the fds grew with each round of clients: $first, $second, $third: $(ls -l "/proc/$svc_pid/fd")"
-  # The database's fds stay few: at most one per client of a round.
+  # The database's fds stay few: a round has five clients.
   local db_fds
   db_fds=$(database_fds "$svc_pid")
   [ "$db_fds" -le 8 ] || fail "the service holds $db_fds fds of the database"
@@ -463,13 +458,15 @@ test_service_stop_ends_attach_and_exec() {
   b pull -q --tls-verify=false "$REG/busybox:latest" >/dev/null
   b rm -f svc-stopatt >/dev/null 2>&1 || true
   b run -d --name svc-stopatt --network none "$REG/busybox:latest" sleep 300 >/dev/null
-  trap 'b rm -f -t 0 svc-stopatt >/dev/null 2>&1 || true; stop_service' EXIT
   start_service --time 0
+  trap 'b rm -f -t 0 svc-stopatt >/dev/null 2>&1 || true; stop_service' EXIT
+
   api POST /v1.41/containers/svc-stopatt/exec -H 'Content-Type: application/json' \
     -d '{"Cmd":["sleep","300"],"AttachStdout":true}'
   assert_eq 201 "$code" "exec create: $out"
   local exec_id
   exec_id=$(jq -r .Id <<<"$out")
+
   # Both clients wait for output that never comes.
   curl -s -N --unix-socket "$SVC_SOCK" -X POST \
     'http://d/v1.41/containers/svc-stopatt/attach?stream=1&stdout=1&stderr=1' >/dev/null &
@@ -478,20 +475,12 @@ test_service_stop_ends_attach_and_exec() {
     -d '{"Detach":false,"Tty":false}' "http://d/v1.41/exec/$exec_id/start" >/dev/null &
   local exec_pid=$!
   sleep 1
+
   kill -TERM "$svc_pid"
-  local waited=0
-  while kill -0 "$svc_pid" 2>/dev/null && [ $waited -lt 50 ]; do
-    sleep 0.1
-    waited=$((waited + 1))
-  done
-  kill -0 "$svc_pid" 2>/dev/null && fail "the service still runs 5 s after SIGTERM with attach and exec clients"
-  waited=0
-  while { kill -0 "$attach_pid" || kill -0 "$exec_pid"; } 2>/dev/null && [ $waited -lt 30 ]; do
-    sleep 0.1
-    waited=$((waited + 1))
-  done
-  kill -0 "$attach_pid" 2>/dev/null && fail "the attach client still waits after the service stopped"
-  kill -0 "$exec_pid" 2>/dev/null && fail "the exec client still waits after the service stopped"
+  wait_for_exit 5 "$svc_pid" ||
+    fail "the service still runs 5 s after SIGTERM with attach and exec clients"
+  wait_for_exit 3 "$attach_pid" || fail "the attach client still waits after the service stopped"
+  wait_for_exit 3 "$exec_pid" || fail "the exec client still waits after the service stopped"
   assert_eq running "$(b inspect --format '{{.State.Status}}' svc-stopatt)" "the container keeps running"
 }
 
@@ -516,12 +505,7 @@ test_service_wait_client_that_leaves() {
     after=$(fds_and_threads "$svc_pid")
   done
   assert_eq "$before" "$after" "fds and threads once the wait clients left"
-  waited=0
-  while kill -0 "$svc_pid" 2>/dev/null && [ $waited -lt 60 ]; do
-    sleep 0.1
-    waited=$((waited + 1))
-  done
-  kill -0 "$svc_pid" 2>/dev/null && fail "the service still runs 6 s after its last client left"
+  wait_for_exit 6 "$svc_pid" || fail "the service still runs 6 s after its last client left"
   assert_eq running "$(b inspect --format '{{.State.Status}}' svc-waitgone)"
   # A client that leaves is no server error.
   assert_not_contains "$(cat "$E2E_ROOT/service.log")" "warning" "the service log"
